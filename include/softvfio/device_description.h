@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * DeviceDescription: what a software PCI function looks like.
+ *
+ * Descriptions come from TOML files (docs/device-descriptions.md) or from the
+ * built-in presets, which are the same TOML compiled in. A description is
+ * plain data; validation happens once, in load/parse, so a model is never
+ * built from a half-valid description.
+ */
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <variant>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <softvfio/base/result.h>
+
+namespace softvfio {
+
+enum class BarKind : uint8_t {
+	None,   /* unused, or the upper half of a 64-bit BAR */
+	Mem32,
+	Mem64,  /* occupies this slot and the next */
+	Io,
+};
+
+/* What lives behind a BAR. */
+enum class BarContents : uint8_t {
+	Ram,        /* plain memory: reads return what was written */
+	Registers,  /* a register model named by BarDescription::model */
+};
+
+struct BarDescription {
+	BarKind kind = BarKind::None;
+	bool prefetchable = false;
+	uint64_t size = 0;       /* a power of two (>= 16 for memory, >= 4 for I/O); 0 = unused */
+	uint64_t address = 0;    /* bus address; 0 = assigned by the model */
+	BarContents contents = BarContents::Ram;
+	std::string model;       /* register model name when contents == Registers */
+	/* Register BARs are not mmap-capable unless this says so (edu is). */
+	bool mmap = true;
+};
+
+struct PmCapability {
+	bool no_soft_reset = false;   /* NoSoftRst+: D3hot->D0 keeps state (no PM reset) */
+	bool d1 = false;
+	bool d2 = false;
+	uint16_t pme_support = 0;     /* PMC bits 15:11 */
+};
+
+struct MsiCapability {
+	unsigned vectors = 1;         /* 1, 2, 4, 8, 16 or 32 */
+	bool address64 = true;
+	bool per_vector_mask = false;
+};
+
+struct MsixCapability {
+	unsigned vectors = 1;         /* 1..2048 */
+	unsigned table_bar = 0;
+	uint32_t table_offset = 0;    /* 8-byte aligned */
+	unsigned pba_bar = 0;
+	uint32_t pba_offset = 0;      /* 8-byte aligned */
+};
+
+enum class ExpressPortType : uint8_t {
+	Endpoint = 0,
+	LegacyEndpoint = 1,
+	RootComplexIntegrated = 9,
+};
+
+struct ExpressCapability {
+	ExpressPortType port_type = ExpressPortType::Endpoint;
+	bool flr = false;              /* DEVCAP.FLR: function level reset */
+	uint16_t max_payload = 128;    /* bytes */
+};
+
+struct DeviceDescription {
+	std::string name;              /* e.g. "nic" */
+	std::string source;            /* file path, or "preset:nic" */
+
+	uint16_t vendor_id = 0;
+	uint16_t device_id = 0;
+	uint16_t subsystem_vendor_id = 0;
+	uint16_t subsystem_id = 0;
+	uint32_t class_code = 0;       /* 24 bits: base, sub, prog-if */
+	uint8_t revision = 0;
+	uint8_t interrupt_pin = 0;     /* 0 = none, 1..4 = INTA..INTD */
+	/* PCI_COMMAND as firmware left it before the host driver ran
+	 * (QEMU's devices read 0x0103 through vfio-pci on 6.12). */
+	uint16_t command = 0x0103;
+
+	std::array<BarDescription, 6> bars{};
+	uint32_t rom_size = 0;         /* 0 = no expansion ROM */
+
+	std::optional<PmCapability> pm;
+	std::optional<MsiCapability> msi;
+	std::optional<MsixCapability> msix;
+	std::optional<ExpressCapability> express;  /* present: PCIe, 4 KiB config */
+
+	/* Secondary-bus reset possible (a bridge above the device); devices on
+	 * the same bus form one hot-reset set. QEMU's root-bus devices: false. */
+	bool bus_reset = false;
+
+	bool is_express() const { return express.has_value(); }
+};
+
+/* A description problem: which file, which field, what is wrong. */
+struct DescriptionError {
+	std::string file;
+	std::string field;
+	std::string problem;
+	std::string message() const;   /* "nic.toml: bar[2].size: not a power of two" */
+};
+
+/* Parse TOML text; `origin` names the source in error messages. */
+std::variant<DeviceDescription, DescriptionError> parse_device_description(std::string_view toml,
+									      std::string_view origin);
+/* Read and parse a description file. */
+std::variant<DeviceDescription, DescriptionError> load_device_description(const std::string &path);
+
+/* Built-in presets: "ivshmem-plain", "edu", "nic". */
+std::vector<std::string> preset_names();
+std::optional<DeviceDescription> preset(std::string_view name);
+/* The device `softvfio` uses when none is named. */
+std::string_view default_preset_name();
+
+/* A preset name or a file path, as the command line takes them. */
+std::variant<DeviceDescription, DescriptionError> resolve_device(std::string_view preset_or_file);
+
+} /* namespace softvfio */

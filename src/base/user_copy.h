@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fault-safe copies between the model and caller-supplied memory.
+ *
+ * The kernel reads ioctl payloads with copy_from_user(), which turns a bad
+ * pointer into EFAULT. Callers of the model hand it raw pointers the same way
+ * (through the shim, from any program), so the model copies through a guard
+ * that catches SIGSEGV/SIGBUS on the copy itself and answers EFAULT instead of
+ * crashing. A pointer into a revoked BAR mapping gives EFAULT too, as in the
+ * kernel, where the fault handler's SIGBUS makes copy_from_user fail.
+ *
+ * The guard installs SIGSEGV and SIGBUS handlers the first time it is used;
+ * faults that are not a guarded copy's go on to the handler that was there
+ * before (or the default action).
+ */
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include <softvfio/base/result.h>
+
+namespace softvfio {
+
+Result<void> copy_from_user(void *dst, const void *user_src, size_t n);
+Result<void> copy_to_user(void *user_dst, const void *src, size_t n);
+
+/* Copy a NUL-terminated string of at most `max` bytes (NUL included):
+ * EFAULT on a bad pointer, EINVAL when no NUL comes within `max`. */
+Result<std::string> copy_string_from_user(const char *user_src, size_t max);
+
+/* ioctl arguments arrive as an integer that may be a pointer. */
+inline void *user_ptr(uintptr_t arg) { return reinterpret_cast<void *>(arg); }
+
+} /* namespace softvfio */
