@@ -1,10 +1,10 @@
 # Warnings apply to our own targets through this interface library.
 add_library(softvfio_warnings INTERFACE)
 target_compile_options(softvfio_warnings INTERFACE
-  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align
-  -Wunused -Woverloaded-virtual -Wnull-dereference -Wdouble-promotion
+  -Wall -Wextra -Wpedantic -Wshadow -Wcast-align
+  -Wunused -Wnull-dereference -Wdouble-promotion
   -Wformat=2 -Wimplicit-fallthrough -Wmisleading-indentation
-  $<$<COMPILE_LANGUAGE:CXX>:-Wold-style-cast -Wsuggest-override>)
+  $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor -Woverloaded-virtual -Wold-style-cast -Wsuggest-override>)
 if(SOFTVFIO_WERROR)
   target_compile_options(softvfio_warnings INTERFACE -Werror)
 endif()
