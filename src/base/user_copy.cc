@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstring>
 #include <mutex>
+#include <pthread.h>
 
 namespace softvfio {
 
@@ -43,6 +44,13 @@ void on_fault(int sig, siginfo_t *info, void *context)
 {
 	if (Guard *guard = t_guard) {
 		t_guard = nullptr;
+		/* Leave the signal unblocked behind us: SA_NODEFER should see to
+		 * that, but sanitizer runtimes that wrap handlers may not honour
+		 * it, and the hot path saves no mask (sigsetjmp(.., 0)). */
+		sigset_t set;
+		sigemptyset(&set);
+		sigaddset(&set, sig);
+		pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
 		siglongjmp(guard->jump, 1);
 	}
 	chain(sig, info, context);

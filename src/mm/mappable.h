@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Mappable: what mm sees of a mapped object (a device file, a dma-buf).
+ */
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <softvfio/base/result.h>
+
+#include "mm/types.h"
+
+namespace softvfio::mm {
+
+class AddressSpace;
+
+class Mappable
+{
+public:
+	virtual ~Mappable() = default;
+
+	/* The object's i_mmap: every VMA mapping it is linked here. */
+	virtual AddressSpace &address_space() = 0;
+
+	/* Host memory behind a VMA's pages (the runs to map while accessible);
+	 * may be several runs (a multi-range DMABUF is the concatenation of BAR
+	 * ranges). Runs must be page-aligned, sorted and cover the VMA exactly.
+	 * Called once per map, under Mm's mmap_lock, without AddressSpace lock. */
+	virtual Result<std::vector<Backing>> backing(const VmaGeometry &g) = 0;
+
+	/* Whether access succeeds right now. Called with the AddressSpace lock
+	 * held, so it must not take memory_lock or resv (read an atomic). */
+	virtual bool accessible() = 0;
+
+	/* The kernel's fault handler at one order (model only; touches no
+	 * memory). May take the object's own locks: mm calls it WITHOUT any
+	 * AddressSpace lock (but under mmap_lock, read). */
+	virtual FaultOutcome fault(const VmaGeometry &g, uintptr_t address, unsigned order) = 0;
+
+	/* The /proc/<pid>/maps path the kernel would show for this VMA. */
+	virtual std::string maps_name() const = 0;
+};
+
+} /* namespace softvfio::mm */

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Mm: the process's emulated mappings (the kernel's mm_struct), over real
+ * memory.
+ *
+ * Every emulated VMA is a real MAP_SHARED mapping of its Mappable's host
+ * memory (or, while revoked, of an empty memfd at the same file offsets; see
+ * vma.h), linked into its object's AddressSpace so a zap reaches it.
+ *
+ * Locks, outermost first: mmap_lock (here) → the object's memory_lock →
+ * resv → the AddressSpace lock (i_mmap) → the page-table directory lock.
+ *  - map/unmap/remap/protect take mmap_lock for writing, then each affected
+ *    AddressSpace lock while they change real memory and the VMA together,
+ *    so a zap never misses a VMA nor touches an address already unmapped;
+ *  - touch/snapshot/contains take mmap_lock for reading; touch calls
+ *    Mappable::fault() with no AddressSpace lock held;
+ *  - zap/restore take only the AddressSpace lock.
+ * Callers must not hold memory_lock or resv when calling into Mm (the kernel
+ * calls ->mmap under mmap_lock). File references (VMA destruction) are
+ * dropped only after every lock is released.
+ */
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <vector>
+
+#include <softvfio/base/result.h>
+#include <softvfio/base/unique_fd.h>
+
+#include "mm/address_space.h"
+#include "mm/mappable.h"
+#include "mm/page_table.h"
+#include "mm/types.h"
+#include "vfs/file.h"
+
+namespace softvfio::mm {
+
+struct Vma;
+
+class Mm
+{
+public:
+	explicit Mm(HugeOrders orders = {});
+	~Mm();
+	Mm(const Mm &) = delete;
+	Mm &operator=(const Mm &) = delete;
+
+	/* Map `file` (== `mappable`) after the generic and the file's own mmap
+	 * checks passed. vm_pgoff is in pages, exactly what the kernel keeps
+	 * (region index bits included). Honours args.addr hints, MAP_FIXED and
+	 * MAP_FIXED_NOREPLACE (EEXIST), and args.prot. The VMA is installed
+	 * live, or revoked when the Mappable is not accessible right now.
+	 * Returns the address. */
+	Result<uintptr_t> map(std::shared_ptr<vfs::File> file, Mappable &mappable, const vfs::MmapArgs &args,
+			      uint64_t vm_pgoff, MemAttr attr, const MapOptions &opts = {});
+
+	/* munmap(2) of the emulated part of [addr, addr + length): splits VMAs
+	 * (a tail keeps vm_pgoff + delta). EINVAL for an unaligned address or
+	 * zero length; success when nothing emulated is there. The caller
+	 * unmaps the rest, never the emulated parts itself. */
+	Result<void> unmap(uintptr_t addr, uint64_t length);
+
+	/* mremap(2) of an emulated VMA: growing fails with EFAULT (VM_PFNMAP |
+	 * VM_DONTEXPAND), old_len 0 too; shrinking unmaps the emulated part of
+	 * the tail (the caller unmaps the rest); a MREMAP_FIXED move keeps
+	 * geometry, state and page tables and replaces what was at the target
+	 * (emulated VMAs there are unmapped first); MREMAP_DONTUNMAP is EINVAL.
+	 * EFAULT when old_addr is not emulated. */
+	Result<uintptr_t> remap(uintptr_t old_addr, uint64_t old_len, uint64_t new_len, int flags,
+				uintptr_t new_addr);
+
+	/* mprotect(2) of the emulated part of the range; splits at its edges.
+	 * EACCES for PROT_WRITE on a file not open for writing. */
+	Result<void> protect(uintptr_t addr, uint64_t len, int prot);
+
+	/* Does [addr, addr + len) touch an emulated VMA? */
+	bool contains(uintptr_t addr, uint64_t len = 1);
+
+	/* Simulate a CPU access fault at `addr` on the modelled page tables:
+	 * SigBus unless the VMA is live; an address already mapped answers
+	 * Inserted with the covering entry; else tries PUD, PMD, then PTE via
+	 * Mappable::fault(). pfn and order are those of the covering block. */
+	FaultOutcome touch(uintptr_t addr);
+
+	/* Every VMA, by address. With sync_page_tables, first touch() each page
+	 * /proc/self/pagemap shows present in a live VMA and the model does not
+	 * cover yet, so the model reflects what the program really accessed. */
+	std::vector<VmaSnapshot> snapshot(bool sync_page_tables);
+
+	/* --- introspection --- */
+	size_t vma_count();
+	std::optional<VmaSnapshot> find(uintptr_t addr);
+	const HugeOrders &huge_orders() const { return orders_; }
+	/* Page-table directory state (pud / pmd "not none" because of a table). */
+	bool has_pmd_table(uintptr_t addr) { return tables_.has_pmd_table(addr); }
+	bool has_pte_table(uintptr_t addr) { return tables_.has_pte_table(addr); }
+
+private:
+	using VmaMap = std::map<uintptr_t, std::unique_ptr<Vma>>;
+	using Dropped = std::vector<std::shared_ptr<vfs::File>>;
+	/* What happens to the real memory of a carved range. */
+	enum class Carve { Unmap, Reserve };
+
+	Vma *find_locked(uintptr_t addr);
+	VmaMap::iterator first_overlap(uintptr_t start, uintptr_t end);
+	bool overlaps_locked(uintptr_t start, uintptr_t end);
+	Result<void> carve_locked(uintptr_t start, uintptr_t end, Carve how, Dropped &dropped);
+	Vma *isolate_locked(Vma *v, uintptr_t lo, uintptr_t hi);
+	void remove_locked(Vma *v, Dropped &dropped);
+	void free_tables_locked(uintptr_t start, uintptr_t end);
+	Result<void> install_new_locked(std::unique_ptr<Vma> v, Dropped &dropped);
+	Result<void> move_locked(Vma *v, uintptr_t lo, uint64_t len, uintptr_t to);
+	Result<void> remap_checks_locked(const Vma &v, uintptr_t old_addr, uint64_t old_len,
+					 uint64_t new_len, int flags);
+
+	FaultOutcome touch_locked(uintptr_t addr);
+	std::optional<FaultOutcome> fault_walk(Vma &v, uintptr_t addr, uint64_t generation);
+	std::optional<FaultOutcome> record(Vma &v, uint64_t generation, uintptr_t addr, unsigned order,
+					   uint64_t pfn);
+	void sync_vma_locked(Vma &v);
+	VmaSnapshot snapshot_of(Vma &v);
+
+	const HugeOrders orders_;
+	UniqueFD empty_fd_;
+	int empty_fd_error_ = 0;
+	TableDirectory tables_;
+	std::shared_mutex mmap_lock_;
+	VmaMap vmas_;
+};
+
+} /* namespace softvfio::mm */
