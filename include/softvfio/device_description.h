@@ -41,8 +41,14 @@ struct BarDescription {
 	uint64_t address = 0;    /* bus address; 0 = assigned by the model */
 	BarContents contents = BarContents::Ram;
 	std::string model;       /* register model name when contents == Registers */
-	/* Register BARs are not mmap-capable unless this says so (edu is). */
+	/* Whether the contents may be mapped (memory BARs only). Real vfio-pci
+	 * offers MMAP for every memory BAR, register BARs included (QEMU's
+	 * ivshmem BAR0 and edu BAR0 report it), so this defaults to true; set
+	 * it to false for a BAR that must never be mapped. */
 	bool mmap = true;
+	/* Whether a function reset (FLR, PM or bus reset) zeroes RAM contents.
+	 * Default false: like ivshmem's host memory, the bytes survive. */
+	bool clear_on_reset = false;
 };
 
 struct PmCapability {
@@ -89,12 +95,14 @@ struct DeviceDescription {
 	uint32_t class_code = 0;       /* 24 bits: base, sub, prog-if */
 	uint8_t revision = 0;
 	uint8_t interrupt_pin = 0;     /* 0 = none, 1..4 = INTA..INTD */
+	uint8_t interrupt_line = 0;    /* PCI_INTERRUPT_LINE as firmware left it */
 	/* PCI_COMMAND as firmware left it before the host driver ran
 	 * (QEMU's devices read 0x0103 through vfio-pci on 6.12). */
 	uint16_t command = 0x0103;
 
 	std::array<BarDescription, 6> bars{};
-	uint32_t rom_size = 0;         /* 0 = no expansion ROM */
+	uint32_t rom_size = 0;         /* 0 = no expansion ROM; else a power of two >= 2 KiB */
+	uint32_t rom_address = 0;      /* bus address of the ROM; 0 = assigned by the model */
 
 	std::optional<PmCapability> pm;
 	std::optional<MsiCapability> msi;
@@ -113,8 +121,18 @@ struct DescriptionError {
 	std::string file;
 	std::string field;
 	std::string problem;
-	std::string message() const;   /* "nic.toml: bar[2].size: not a power of two" */
+	/* "nic.toml: bar[2].size: 0x3000 is not a power of two"; without a
+	 * field, "nic.toml: problem". */
+	std::string message() const;
 };
+
+/* Check a description built in code (parse and load do this already).
+ * `origin` names the source in the error. */
+std::optional<DescriptionError> validate_device_description(const DeviceDescription &desc,
+							    std::string_view origin);
+
+/* Names of the register models a BAR may use ("edu", "ivshmem"). */
+std::vector<std::string> register_model_names();
 
 /* Parse TOML text; `origin` names the source in error messages. */
 std::variant<DeviceDescription, DescriptionError> parse_device_description(std::string_view toml,
@@ -128,7 +146,9 @@ std::optional<DeviceDescription> preset(std::string_view name);
 /* The device `softvfio` uses when none is named. */
 std::string_view default_preset_name();
 
-/* A preset name or a file path, as the command line takes them. */
+/* A preset name or a file path, as the command line takes them: an argument
+ * containing '/' or ending in ".toml" is a file; otherwise a preset name
+ * wins over a file of the same name, and a file is tried last. */
 std::variant<DeviceDescription, DescriptionError> resolve_device(std::string_view preset_or_file);
 
 } /* namespace softvfio */

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -59,7 +60,15 @@ struct CapabilityInfo {
 enum class IrqKind : uint8_t { Intx, Msi, Msix };
 
 /* Where the function's interrupts go: the vfio layer, which signals the
- * user's eventfds. Called from whatever thread caused the interrupt. */
+ * user's eventfds. Called from whatever thread caused the interrupt, never
+ * with the function's lock held.
+ *  - Msi/Msix: one call per message the function sends (needs bus
+ *    mastering; masked vectors stay pending and are sent on unmask).
+ *  - Intx: INTx is a level; raise(Intx, 0) is called each time the line
+ *    becomes asserted, i.e. the pin is driven and COMMAND.INTX_DISABLE is
+ *    clear. STATUS.INTERRUPT shows the pin's level regardless, so a
+ *    handler can mask with INTX_DISABLE and gets another call when it
+ *    unmasks while the pin is still driven. */
 class InterruptSink
 {
 public:
@@ -77,12 +86,24 @@ public:
 	virtual Result<void> dma_write(uint64_t iova, const void *src, size_t len) = 0;
 };
 
+/* What pci_save_state() captured: the config space and, for MSI-X, the
+ * vector table (which Linux restores from its own MSI descriptors; the
+ * table's last contents stand in for them). Opaque to callers. */
+struct PciSavedState {
+	std::vector<uint8_t> config;
+	std::vector<uint8_t> msix_table;
+};
+
 class PciFunction
 {
 public:
 	/* Build the function; BAR addresses of 0 in the description are
-	 * assigned from `bus_address_base` upwards, naturally aligned. Fails
-	 * only on resource exhaustion (ENOMEM, EMFILE). */
+	 * assigned from `bus_address_base` upwards, naturally aligned (I/O
+	 * BARs from port 0xc000; 32-bit BARs and the ROM must end below
+	 * 4 GiB). Fails on resource exhaustion (ENOMEM when the BARs do not
+	 * fit, EMFILE), and with EINVAL for a description that does not pass
+	 * validate_device_description(). The config space starts as firmware
+	 * left it: BARs programmed, COMMAND = description.command. */
 	static Result<std::unique_ptr<PciFunction>> create(const DeviceDescription &desc,
 							    uint64_t bus_address_base);
 	virtual ~PciFunction();
@@ -91,7 +112,12 @@ public:
 
 	/* --- configuration space (the hardware's own registers) --- */
 	uint32_t config_size() const;                 /* 256, or 4096 for PCIe */
-	/* width 1, 2 or 4, naturally aligned, within config_size() */
+	/* width 1, 2 or 4, naturally aligned, within config_size(); any
+	 * other access reads all ones and writes nothing, as an access the
+	 * bus does not complete. Writes have hardware side effects: PM_CTRL
+	 * changes the power state (D3hot -> D0 with NoSoftRst- resets the
+	 * function), DEVCTL.BCR_FLR performs an FLR, MSI/MSI-X unmasking
+	 * delivers pending messages. */
 	uint32_t config_read(uint32_t offset, unsigned width);
 	void config_write(uint32_t offset, unsigned width, uint32_t value);
 	std::vector<CapabilityInfo> capabilities() const;
@@ -106,33 +132,72 @@ public:
 	/* Whether memory decoding is on: COMMAND.MEMORY set and power D0. */
 	bool memory_decode_enabled();
 	/* Access BAR contents as a bus transaction (RAM or register model);
-	 * EIO-free by design: the caller checks decode state. */
+	 * EIO-free by design: the caller checks decode state. EINVAL for an
+	 * unused BAR or a range outside it. A register model sees one access
+	 * when len is 1, 2, 4 or 8 and naturally aligned; other lengths are
+	 * split into naturally aligned accesses of at most 4 bytes, as
+	 * vfio-pci does. Writes to the MSI-X PBA are ignored (it is read
+	 * only); writes to the MSI-X table are seen at once (unmasking an
+	 * entry delivers its pending message). */
 	Result<void> bar_read(unsigned index, uint64_t offset, void *dst, size_t len);
 	Result<void> bar_write(unsigned index, uint64_t offset, const void *src, size_t len);
 
 	/* --- expansion ROM --- */
 	std::span<const uint8_t> rom() const;        /* empty when there is none */
+	/* The ROM BAR: kind Mem32, size and bus address; kind None without one. */
+	const Bar &rom_bar() const;
 
 	/* --- power and reset (what the Linux PCI core does) --- */
 	PowerState power_state();
-	/* pci_set_power_state(): D0 <-> D3hot; leaving D3hot without
-	 * NoSoftRst resets internal state, and the core restores the saved
-	 * config state. */
+	/* pci_set_power_state(): D0 <-> D3hot (D1/D2 when supported; D3cold
+	 * has no platform support and ends in D3hot, as on a machine without
+	 * ACPI power resources). Without a PM capability only D0 succeeds
+	 * (EIO otherwise); going to a shallower low-power state is EINVAL;
+	 * unsupported D1/D2 is EIO. Leaving D3hot with NoSoftRst- resets the
+	 * function and the core then restores its BARs (pci_restore_bars());
+	 * the rest of the config state is restored by whoever saved it
+	 * (vfio-pci does save_state() before D3hot, restore_state() after). */
 	Result<void> set_power_state(PowerState state);
 	bool has_flr() const;
 	bool has_pm_reset() const;                   /* PM cap with NoSoftRst- */
 	bool has_bus_reset() const;
-	/* pci_reset_function(): save config, FLR (else PM reset, else bus
-	 * reset), restore config. ENOTTY when no method exists. */
+	/* pci_reset_function(): wake to D0, save config, disable (COMMAND =
+	 * INTX_DISABLE), reset with the first method available (PCIe FLR,
+	 * else PM reset if NoSoftRst-, else secondary bus reset if
+	 * bus_reset), restore config. ENOTTY when no method exists (QEMU's
+	 * ivshmem and edu: hence no VFIO_DEVICE_FLAGS_RESET). Like Linux, it
+	 * overwrites and then consumes the saved state. */
 	Result<void> reset_function();
-	/* Secondary bus reset of this function (hot reset), with save/restore. */
+	/* Secondary bus reset of this function (hot reset), with the same
+	 * save/disable/restore; ENOTTY without bus_reset. */
 	Result<void> reset_bus();
-	/* pci_save_state()/pci_restore_state() for the vfio layer's open/close. */
+	/* pci_save_state()/pci_restore_state() for the vfio layer's open/close.
+	 * restore_state() does nothing without a saved state and consumes it,
+	 * as in Linux. */
 	void save_state();
 	void restore_state();
+	/* pci_store_saved_state(): a copy of the saved state (nullopt when
+	 * none); pci_load_saved_state(): make `state` the saved state, or
+	 * forget it with nullopt. */
+	std::optional<PciSavedState> store_saved_state();
+	void load_saved_state(std::optional<PciSavedState> state);
+
+	/* --- the function's own activity: what a device without a register
+	 * model that raises interrupts (nic) does, for drivers' tests --- */
+	/* Send interrupt `vector` as the function would: MSI-X when enabled,
+	 * else MSI when enabled, else assert INTx (the vector is ignored). */
+	void signal_interrupt(unsigned vector);
+	/* Drive the INTx pin; no effect without an interrupt pin. */
+	void set_intx(bool asserted);
 
 	/* --- connections to the vfio layer --- */
+	/* Interrupts are delivered after the function's lock is dropped, so a
+	 * sink may call back into the function. Replacing the sink waits for
+	 * deliveries in flight on other threads; do not call it from raise(). */
 	void set_interrupt_sink(InterruptSink *sink);
+	/* DMA needs COMMAND.MASTER and a port; without either it does not
+	 * happen. The port is called with the function's lock held: it must
+	 * not call back into this function. */
 	void set_dma_port(DmaPort *port);
 
 private:

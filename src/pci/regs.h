@@ -50,6 +50,10 @@ constexpr uint16_t kCommandWait = 0x0080;
 constexpr uint16_t kCommandSerr = 0x0100;
 constexpr uint16_t kCommandFastBack = 0x0200;
 constexpr uint16_t kCommandIntxDisable = 0x0400;
+/* The bits the model's functions implement (writable), as QEMU's devices:
+ * I/O, memory, bus master, SERR# and INTx disable. */
+constexpr uint16_t kCommandWritable = kCommandIo | kCommandMemory | kCommandMaster |
+				      kCommandSerr | kCommandIntxDisable;
 
 /* Status register */
 constexpr uint16_t kStatusImmReady = 0x0001;
