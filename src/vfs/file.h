@@ -47,7 +47,7 @@ struct MmapArgs {
 	uint64_t offset;   /* bytes */
 };
 
-class File
+class File : public std::enable_shared_from_this<File>
 {
 public:
 	/* access_mode: O_RDONLY, O_WRONLY or O_RDWR */

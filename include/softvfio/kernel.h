@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * softvfio::Kernel: the model's syscall table.
+ *
+ * Software vfio-pci devices are added to a Kernel, and everything else goes
+ * through syscall-shaped entry points that take the raw uAPI structs and
+ * answer like the kernel: a value, or -errno. The LD_PRELOAD shim and the
+ * client library's in-process backend both sit on exactly these calls, so
+ * there is one path and one set of rules.
+ *
+ * Every fd the Kernel hands out is a real kernel fd standing in for the
+ * emulated object; fds and addresses it does not own are passed through to
+ * the real system calls, so a Kernel can front a whole program.
+ */
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <sys/types.h>
+#include <vector>
+
+#include <softvfio/base/result.h>
+#include <softvfio/device_description.h>
+#include <softvfio/introspection.h>
+#include <softvfio/profile.h>
+
+namespace softvfio {
+
+struct DeviceOptions {
+	/* "dddd:bb:dd.f"; empty: the next free address in the software
+	 * devices' own PCI domain (KernelOptions::domain). */
+	std::string bdf;
+	ProfileId profile = ProfileId::SeriesV4;
+	std::optional<unsigned> iommu_group;
+	bool no_command_memory = false;
+	bool dmabuf_config = true;       /* CONFIG_VFIO_PCI_DMABUF */
+	bool dmabuf_support = true;      /* driver provides DMABUF export */
+	bool zap_bars_on_revoke = false;
+	/* kernel-semantics.md §7 item 2: let DMABUF mmap succeed on TEMP
+	 * buffers (map and fault). An experiment; never the default. */
+	bool map_and_fault_on_temp = false;
+};
+
+struct KernelOptions {
+	unsigned pmd_order = 9;          /* x86-64 with 4 KiB pages */
+	unsigned pud_order = 18;
+	/* The PCI domain of software devices, chosen so they never collide
+	 * with a machine's real devices. */
+	uint16_t domain = 0x5f00;
+	/* Check a stand-in's identity on every fd lookup (one fstat each). */
+	bool verify_fd_identity = false;
+};
+
+class Kernel
+{
+public:
+	explicit Kernel(KernelOptions options = {});
+	~Kernel();
+	Kernel(const Kernel &) = delete;
+	Kernel &operator=(const Kernel &) = delete;
+
+	/* Add a device; returns its BDF. EINVAL for a bad or taken BDF. */
+	Result<std::string> add_device(const DeviceDescription &desc, const DeviceOptions &options = {});
+	std::vector<std::string> devices() const;
+
+	/* --- entry points: a value, or -errno --- */
+
+	/* The device fd VFIO_GROUP_GET_DEVICE_FD would return (O_RDWR,
+	 * close-on-exec): the direct way in for in-process users. */
+	long open_device(std::string_view bdf);
+
+	long close(int fd);
+	long dup(int fd);
+	long dup2(int oldfd, int newfd);
+	long dup3(int oldfd, int newfd, int flags);
+	long fcntl_dupfd(int fd, int min_fd, bool cloexec);
+
+	long ioctl(int fd, unsigned long cmd, uintptr_t arg);
+	long ioctl(int fd, unsigned long cmd, void *arg) { return ioctl(fd, cmd, reinterpret_cast<uintptr_t>(arg)); }
+
+	long read(int fd, void *buf, size_t count);
+	long write(int fd, const void *buf, size_t count);
+	long pread(int fd, void *buf, size_t count, off_t offset);
+	long pwrite(int fd, const void *buf, size_t count, off_t offset);
+	long lseek(int fd, off_t offset, int whence);
+
+	/* Returns the address (as a long) or -errno. */
+	long mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset);
+	long munmap(void *addr, size_t length);
+	long mremap(void *old_addr, size_t old_length, size_t new_length, int flags, void *new_addr = nullptr);
+	long mprotect(void *addr, size_t length, int prot);
+
+	/* Does `fd` stand in for an emulated object? */
+	bool owns_fd(int fd);
+	/* Does [addr, addr + length) touch an emulated mapping? */
+	bool owns_address(const void *addr, size_t length = 1);
+
+	/* --- introspection --- */
+	Result<DeviceState> device_state(std::string_view bdf);
+	/* Every emulated mapping; with sync_page_tables, the page-table model
+	 * first catches up with the pages the program touched. */
+	std::vector<MappingInfo> mappings(bool sync_page_tables = true);
+	/* Simulate the CPU fault an access at `addr` would take; the entry
+	 * inserted, or EFAULT where the access would raise SIGBUS. */
+	Result<PageTableEntryInfo> touch(const void *addr);
+
+	/* The host wants the device back (driver unbind): signal its REQ
+	 * eventfd. False if none is registered. */
+	Result<bool> request_device(std::string_view bdf);
+
+	struct Impl;
+
+private:
+	std::unique_ptr<Impl> impl_;
+};
+
+} /* namespace softvfio */

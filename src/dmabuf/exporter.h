@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Exporter: what a DMABUF needs from the device that exported it.
+ *
+ * The buffer code (dmabuf/) must not depend on the vfio device (vfio/), yet a
+ * vfio-pci DMABUF lives by its device's rules: memory_lock, the
+ * memory-enabled predicate, vfio_device registrations, and where its bus
+ * addresses live in host memory. The device implements this interface.
+ */
+#pragma once
+
+#include <cstdint>
+#include <shared_mutex>
+#include <string>
+
+#include <softvfio/base/result.h>
+#include <softvfio/profile.h>
+
+namespace softvfio::dmabuf {
+
+/* Where a bus address lives in host memory: a BAR memfd and a file offset. */
+struct HostLocation {
+	int fd;
+	uint64_t file_offset;
+};
+
+class Exporter
+{
+public:
+	virtual ~Exporter() = default;
+
+	virtual const Profile &profile() const = 0;
+	/* "<vfio dev name>:<BDF>", e.g. "vfio0:0000:00:03.0": BAR-mmap buffers
+	 * are named "<this>/<bar index in hex>". */
+	virtual std::string exporter_name() const = 0;
+
+	/* A vfio_device registration: every buffer holds one from export until
+	 * cleanup or release, the fault path a short-lived one. False while
+	 * the device is being unregistered. */
+	virtual bool get_registration() = 0;
+	virtual void put_registration() = 0;
+
+	/* The device's memory_lock; status changes need it held for writing. */
+	virtual std::shared_mutex &memory_lock() = 0;
+	/* __vfio_pci_memory_enabled() and not in runtime low power: whether an
+	 * MMIO access may succeed. Caller holds memory_lock. */
+	virtual bool mmio_accessible_locked() = 0;
+	/* The same predicate read lock-free (atomics), for callers that may
+	 * not take memory_lock: mm asks Mappable::accessible() under an
+	 * address-space lock, which nests inside memory_lock. */
+	virtual bool mmio_accessible_now() = 0;
+
+	/* Host memory behind the bus-address range [paddr, paddr + len), which
+	 * must lie within one BAR. */
+	virtual Result<HostLocation> host_location(uint64_t paddr, uint64_t len) = 0;
+};
+
+} /* namespace softvfio::dmabuf */

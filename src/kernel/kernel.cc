@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel: device registry and the fd entry points (open, close, dup, ioctl,
+ * read, write, lseek). Objects it does not own go to the real syscalls.
+ */
+#include <softvfio/kernel.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "base/memfd.h"
+#include "kernel/kernel_impl.h"
+#include "pci/pci_function.h"
+#include "vfio/device_file.h"
+
+namespace softvfio {
+
+namespace {
+
+/* Bus addresses for auto-assigned BARs: each device gets its own window. */
+constexpr uint64_t kBusWindowBase = 0x0000'0100'0000'0000ull;
+constexpr uint64_t kBusWindowSize = 0x0000'0010'0000'0000ull;
+
+bool parse_bdf(std::string_view bdf, unsigned &dom, unsigned &bus, unsigned &dev, unsigned &fn)
+{
+	std::string s(bdf);
+	char tail;
+	if (std::sscanf(s.c_str(), "%4x:%2x:%2x.%1x%c", &dom, &bus, &dev, &fn, &tail) != 4)
+		return false;
+	return s.size() == 12 && dev < 32 && fn < 8;
+}
+
+std::string format_bdf(unsigned dom, unsigned bus, unsigned dev, unsigned fn)
+{
+	char buf[16];
+	std::snprintf(buf, sizeof(buf), "%04x:%02x:%02x.%x", dom, bus, dev, fn);
+	return buf;
+}
+
+/* FIOCLEX and friends act on the real stand-in whatever its kind. */
+bool is_generic_vfs_ioctl(unsigned long cmd)
+{
+	return cmd == FIOCLEX || cmd == FIONCLEX || cmd == FIONBIO || cmd == FIOASYNC;
+}
+
+} /* namespace */
+
+Kernel::Impl::Impl(const KernelOptions &opts)
+	: options(opts), fds(vfs::FdTable::Options{.verify_identity = opts.verify_fd_identity}),
+	  mm(mm::HugeOrders{opts.pmd_order, opts.pud_order})
+{
+}
+
+std::shared_ptr<vfio::VfioPciDevice> Kernel::Impl::find_device(std::string_view bdf)
+{
+	std::lock_guard guard(devices_lock);
+	auto it = devices.find(bdf);
+	return it == devices.end() ? nullptr : it->second.device;
+}
+
+Kernel::Kernel(KernelOptions options) : impl_(std::make_unique<Impl>(options)) {}
+
+Kernel::~Kernel() = default;
+
+Result<std::string> Kernel::add_device(const DeviceDescription &desc, const DeviceOptions &options)
+{
+	std::lock_guard guard(impl_->devices_lock);
+	std::string bdf = options.bdf;
+	unsigned dom, bus, dev, fn;
+	if (bdf.empty()) {
+		do
+			bdf = format_bdf(impl_->options.domain, 0, impl_->next_slot++, 0);
+		while (impl_->devices.count(bdf));
+	} else if (!parse_bdf(bdf, dom, bus, dev, fn)) {
+		return err(EINVAL);
+	}
+	if (impl_->devices.count(bdf))
+		return err(EEXIST);
+	parse_bdf(bdf, dom, bus, dev, fn);
+
+	unsigned index = impl_->next_vfio_index;
+	auto function = pci::PciFunction::create(desc, kBusWindowBase + index * kBusWindowSize);
+	if (!function)
+		return err(function.error());
+
+	/* Functions that can be bus-reset share a set with their bus. */
+	std::string set_key = desc.bus_reset ? bdf.substr(0, 7) : bdf;
+	auto &set = impl_->dev_sets[set_key];
+	if (!set)
+		set = std::make_shared<vfio::DeviceSet>();
+
+	vfio::DeviceSetup setup;
+	setup.bdf = bdf;
+	setup.vfio_index = index;
+	setup.iommu_group = options.iommu_group.value_or(impl_->next_group);
+	setup.profile = &profile(options.profile);
+	setup.no_command_memory = options.no_command_memory;
+	setup.dmabuf_config = options.dmabuf_config;
+	setup.dmabuf_support = options.dmabuf_support;
+	setup.zap_bars_on_revoke = options.zap_bars_on_revoke;
+	setup.map_and_fault_on_temp = options.map_and_fault_on_temp;
+	setup.dev_set = set;
+	auto device = vfio::VfioPciDevice::create(std::move(*function), std::move(setup));
+	if (!device)
+		return err(device.error());
+
+	set->add(*device);
+	impl_->next_vfio_index++;
+	if (!options.iommu_group)
+		impl_->next_group++;
+	impl_->devices[bdf] = DeviceEntry{*device, desc.name};
+	return bdf;
+}
+
+std::vector<std::string> Kernel::devices() const
+{
+	std::lock_guard guard(impl_->devices_lock);
+	std::vector<std::string> out;
+	for (auto &[bdf, entry] : impl_->devices)
+		out.push_back(bdf);
+	return out;
+}
+
+long Kernel::open_device(std::string_view bdf)
+{
+	auto device = impl_->find_device(bdf);
+	if (!device)
+		return -ENODEV;
+	auto standin = create_memfd("vfio-device");
+	if (!standin)
+		return -standin.error();
+	auto file = vfio::DeviceFile::open(device, impl_->context(), "anon_inode:[vfio-device]");
+	if (!file)
+		return -file.error();
+	return to_syscall(impl_->fds.install(std::move(*file), std::move(*standin)));
+}
+
+long Kernel::close(int fd)
+{
+	return to_syscall(impl_->fds.close(fd));
+}
+
+long Kernel::dup(int fd)
+{
+	return fcntl_dupfd(fd, 0, false);
+}
+
+long Kernel::dup2(int oldfd, int newfd)
+{
+	if (oldfd == newfd) {
+		auto file = impl_->file(oldfd);
+		return file ? newfd : -file.error();
+	}
+	return dup3(oldfd, newfd, 0);
+}
+
+long Kernel::dup3(int oldfd, int newfd, int flags)
+{
+	if (oldfd == newfd)
+		return -EINVAL;
+	return to_syscall(impl_->fds.dup3(oldfd, newfd, flags));
+}
+
+long Kernel::fcntl_dupfd(int fd, int min_fd, bool cloexec)
+{
+	return to_syscall(impl_->fds.dup(fd, min_fd, cloexec));
+}
+
+long Kernel::ioctl(int fd, unsigned long cmd, uintptr_t arg)
+{
+	auto file = impl_->file(fd);
+	if (!file)
+		return -file.error();
+	if (!*file || is_generic_vfs_ioctl(cmd)) {
+		long r = ::ioctl(fd, cmd, arg);
+		return r < 0 ? -errno : r;
+	}
+	/* ioctl numbers are 32 bits in the kernel. */
+	return (*file)->ioctl(static_cast<unsigned int>(cmd), arg);
+}
+
+long Kernel::pread(int fd, void *buf, size_t count, off_t offset)
+{
+	auto file = impl_->file(fd);
+	if (!file)
+		return -file.error();
+	if (!*file) {
+		ssize_t r = ::pread(fd, buf, count, offset);
+		return r < 0 ? -errno : r;
+	}
+	if (offset < 0)
+		return -EINVAL;
+	if (!(*file)->readable())
+		return -EBADF;
+	return (*file)->read(buf, count, static_cast<uint64_t>(offset));
+}
+
+long Kernel::pwrite(int fd, const void *buf, size_t count, off_t offset)
+{
+	auto file = impl_->file(fd);
+	if (!file)
+		return -file.error();
+	if (!*file) {
+		ssize_t r = ::pwrite(fd, buf, count, offset);
+		return r < 0 ? -errno : r;
+	}
+	if (offset < 0)
+		return -EINVAL;
+	if (!(*file)->writable())
+		return -EBADF;
+	return (*file)->write(buf, count, static_cast<uint64_t>(offset));
+}
+
+long Kernel::read(int fd, void *buf, size_t count)
+{
+	auto file = impl_->file(fd);
+	if (!file)
+		return -file.error();
+	if (!*file) {
+		ssize_t r = ::read(fd, buf, count);
+		return r < 0 ? -errno : r;
+	}
+	if (!(*file)->readable())
+		return -EBADF;
+	long r = (*file)->read(buf, count, (*file)->pos.load());
+	if (r > 0)
+		(*file)->pos += static_cast<uint64_t>(r);
+	return r;
+}
+
+long Kernel::write(int fd, const void *buf, size_t count)
+{
+	auto file = impl_->file(fd);
+	if (!file)
+		return -file.error();
+	if (!*file) {
+		ssize_t r = ::write(fd, buf, count);
+		return r < 0 ? -errno : r;
+	}
+	if (!(*file)->writable())
+		return -EBADF;
+	long r = (*file)->write(buf, count, (*file)->pos.load());
+	if (r > 0)
+		(*file)->pos += static_cast<uint64_t>(r);
+	return r;
+}
+
+long Kernel::lseek(int fd, off_t offset, int whence)
+{
+	auto file = impl_->file(fd);
+	if (!file)
+		return -file.error();
+	if (!*file) {
+		off_t r = ::lseek(fd, offset, whence);
+		return r < 0 ? -errno : r;
+	}
+	return (*file)->llseek(offset, whence);
+}
+
+bool Kernel::owns_fd(int fd)
+{
+	auto file = impl_->file(fd);
+	return file && *file;
+}
+
+bool Kernel::owns_address(const void *addr, size_t length)
+{
+	return impl_->mm.contains(reinterpret_cast<uintptr_t>(addr), length);
+}
+
+Result<bool> Kernel::request_device(std::string_view bdf)
+{
+	auto device = impl_->find_device(bdf);
+	if (!device)
+		return err(ENODEV);
+	return device->request_release();
+}
+
+} /* namespace softvfio */

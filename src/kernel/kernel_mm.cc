@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Kernel: the memory entry points (mmap, munmap, mremap, mprotect).
+ * Emulated fds and mappings go through mm::Mm; the rest to the real calls.
+ */
+#include <softvfio/kernel.h>
+
+#include <cerrno>
+#include <sys/mman.h>
+
+#include "kernel/kernel_impl.h"
+#include "mm/mmap_checks.h"
+
+namespace softvfio {
+
+namespace {
+
+long sys_result(long r) { return r < 0 ? -errno : r; }
+
+/* The parts of [start, end) no emulated VMA covers. */
+std::vector<std::pair<uintptr_t, uintptr_t>> gaps(const std::vector<mm::VmaSnapshot> &vmas, uintptr_t start,
+						  uintptr_t end)
+{
+	std::vector<std::pair<uintptr_t, uintptr_t>> out;
+	uintptr_t at = start;
+	for (const auto &v : vmas) {
+		if (v.end <= at || v.start >= end)
+			continue;
+		if (v.start > at)
+			out.emplace_back(at, v.start);
+		at = std::max(at, v.end);
+	}
+	if (at < end)
+		out.emplace_back(at, end);
+	return out;
+}
+
+} /* namespace */
+
+long Kernel::mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset)
+{
+	uintptr_t where = reinterpret_cast<uintptr_t>(addr);
+	std::shared_ptr<vfs::File> file;
+	if (!(flags & MAP_ANONYMOUS)) {
+		auto found = impl_->file(fd);
+		if (!found)
+			return -found.error();
+		file = *found;
+	}
+	if (!file) {
+		/* A real mapping placed over emulated ones replaces them. */
+		if ((flags & MAP_FIXED) && impl_->mm.contains(where, length))
+			if (auto r = impl_->mm.unmap(where, length); !r)
+				return -r.error();
+		void *p = ::mmap(addr, length, prot, flags, fd, offset);
+		return p == MAP_FAILED ? -errno : reinterpret_cast<long>(p);
+	}
+	vfs::MmapArgs args{where, length, prot, flags, static_cast<uint64_t>(offset)};
+	if (offset < 0)
+		return -EINVAL;
+	if (auto r = mm::generic_mmap_checks(*file, args); !r)
+		return -r.error();
+	return file->mmap(impl_->mm, args);
+}
+
+long Kernel::munmap(void *addr, size_t length)
+{
+	uintptr_t start = reinterpret_cast<uintptr_t>(addr);
+	if (!impl_->mm.contains(start, length))
+		return sys_result(::munmap(addr, length));
+	uint64_t len = mm::page_align_up(length);
+	auto holes = gaps(impl_->mm.snapshot(false), start, start + len);
+	if (auto r = impl_->mm.unmap(start, length); !r)
+		return -r.error();
+	for (auto [lo, hi] : holes)
+		::munmap(reinterpret_cast<void *>(lo), hi - lo);
+	return 0;
+}
+
+long Kernel::mremap(void *old_addr, size_t old_length, size_t new_length, int flags, void *new_addr)
+{
+	uintptr_t old = reinterpret_cast<uintptr_t>(old_addr);
+	if (!impl_->mm.contains(old, old_length ? old_length : 1)) {
+		void *p = ::mremap(old_addr, old_length, new_length, flags, new_addr);
+		return p == MAP_FAILED ? -errno : reinterpret_cast<long>(p);
+	}
+	auto r = impl_->mm.remap(old, old_length, new_length, flags, reinterpret_cast<uintptr_t>(new_addr));
+	return r ? static_cast<long>(*r) : -r.error();
+}
+
+long Kernel::mprotect(void *addr, size_t length, int prot)
+{
+	uintptr_t start = reinterpret_cast<uintptr_t>(addr);
+	if (!impl_->mm.contains(start, length))
+		return sys_result(::mprotect(addr, length, prot));
+	uint64_t len = mm::page_align_up(length);
+	auto holes = gaps(impl_->mm.snapshot(false), start, start + len);
+	if (auto r = impl_->mm.protect(start, length, prot); !r)
+		return -r.error();
+	for (auto [lo, hi] : holes)
+		if (::mprotect(reinterpret_cast<void *>(lo), hi - lo, prot) < 0)
+			return -errno;
+	return 0;
+}
+
+} /* namespace softvfio */
