@@ -4,7 +4,7 @@
 # scripts/test.sh. Extra package groups: --with conformance,fuzz,bench
 set -euo pipefail
 
-base=(cmake ninja-build g++ pkg-config libgtest-dev libgmock-dev libbenchmark-dev
+base=(cmake ninja-build g++ ccache pkg-config libgtest-dev libgmock-dev libbenchmark-dev
       libfmt-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev)
 declare -A groups=(
   [fuzz]="clang libclang-rt-14-dev"

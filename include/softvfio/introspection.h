@@ -55,4 +55,32 @@ struct DeviceState {
 	size_t buffers = 0;
 };
 
+/* --- DMABUFs (kernel-semantics.md §3.2; added with the DMABUF system) --- */
+
+/* One range of a buffer, in buffer order. */
+struct BufferRange {
+	uint64_t bar_offset = 0;     /* from the start of the BAR */
+	uint64_t length = 0;
+	uint64_t paddr = 0;          /* bus address: BAR start + bar_offset */
+};
+
+/* A live DMABUF, exported or hidden (the BAR-mmap buffers of the series
+ * profiles, which have no fd). */
+struct BufferInfo {
+	uint64_t id = 0;
+	std::string device;          /* BDF of the exporting device */
+	bool hidden = false;         /* BAR-mmap buffer */
+	unsigned bar = 0;
+	std::vector<BufferRange> ranges;
+	uint64_t size = 0;
+	/* linux-6.19 keeps one bit: "revoked" shows as TempRevoked. */
+	BufferStatus status = BufferStatus::Ok;
+	MemoryAttribute memattr = MemoryAttribute::Uncached;
+	std::string name;            /* DMA_BUF_SET_NAME; hidden: "vfioN:BDF/idx" */
+	size_t mappings = 0;         /* CPU VMAs mapping it */
+	size_t attachments = 0;      /* importer attachments */
+	size_t importer_mappings = 0;
+	bool attached = false;       /* still on its device (not cleaned up) */
+};
+
 } /* namespace softvfio */

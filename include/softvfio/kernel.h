@@ -24,6 +24,7 @@
 
 #include <softvfio/base/result.h>
 #include <softvfio/device_description.h>
+#include <softvfio/importer.h>
 #include <softvfio/introspection.h>
 #include <softvfio/profile.h>
 
@@ -110,6 +111,22 @@ public:
 	/* The host wants the device back (driver unbind): signal its REQ
 	 * eventfd. False if none is registered. */
 	Result<bool> request_device(std::string_view bdf);
+
+	/* --- DMABUFs (added with the DMABUF system) --- */
+
+	/* Every live DMABUF of this kernel's devices, exported or hidden,
+	 * attached or already cleaned up, by id. */
+	std::vector<BufferInfo> buffers();
+	/* The id of the buffer behind a dma-buf fd: EBADF for a closed fd,
+	 * EINVAL for one that is not a dma-buf. */
+	Result<uint64_t> buffer_id(int fd);
+	/* An in-process importer attaches to a dma-buf fd (dma_buf_get +
+	 * dma_buf_dynamic_attach): EBADF / EINVAL as buffer_id(); EOPNOTSUPP
+	 * without peer2peer or revocable support; ENODEV while revoked. */
+	Result<std::unique_ptr<Attachment>> attach_dma_buf(int fd, Importer &importer);
+	/* Wait until buffers whose last reference was dropped under a lock
+	 * (kernel: a deferred fput) are released. */
+	void flush_deferred_releases();
 
 	struct Impl;
 

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <mutex>
 #include <pthread.h>
+#include <ucontext.h>
 
 namespace softvfio {
 
@@ -44,13 +45,13 @@ void on_fault(int sig, siginfo_t *info, void *context)
 {
 	if (Guard *guard = t_guard) {
 		t_guard = nullptr;
-		/* Leave the signal unblocked behind us: SA_NODEFER should see to
-		 * that, but sanitizer runtimes that wrap handlers may not honour
-		 * it, and the hot path saves no mask (sigsetjmp(.., 0)). */
-		sigset_t set;
-		sigemptyset(&set);
-		sigaddset(&set, sig);
-		pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+		/* Leave with the mask the faulting code had (the context's):
+		 * SA_NODEFER should keep the signal unblocked, but sanitizer
+		 * runtimes that wrap handlers may not honour it, and
+		 * ThreadSanitizer's wrapper blocks more than this signal (a
+		 * later SIGBUS would then kill the process). The hot path
+		 * saves no mask (sigsetjmp(.., 0)). */
+		pthread_sigmask(SIG_SETMASK, &static_cast<ucontext_t *>(context)->uc_sigmask, nullptr);
 		siglongjmp(guard->jump, 1);
 	}
 	chain(sig, info, context);

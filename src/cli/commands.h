@@ -22,4 +22,10 @@ struct InfoOptions {
 
 int run_info(const InfoOptions &opts);
 
+struct DemoOptions {
+	bool colour = true;
+};
+
+int run_demo(const DemoOptions &opts);
+
 } /* namespace softvfio::cli */

@@ -22,6 +22,10 @@ int main(int argc, char **argv)
 	info_cmd->add_flag("--json", info.json, "Machine-readable output");
 	info_cmd->add_flag("!--no-colour", info.colour, "Never colour the output");
 
+	DemoOptions demo;
+	auto *demo_cmd = app.add_subcommand("demo", "Tell the DMABUF BAR-mapping story on the default device, step by step");
+	demo_cmd->add_flag("!--no-colour", demo.colour, "Never colour the output");
+
 	auto *presets_cmd = app.add_subcommand("presets", "List the built-in device presets");
 
 	try {
@@ -33,6 +37,8 @@ int main(int argc, char **argv)
 
 	if (*info_cmd)
 		return run_info(info);
+	if (*demo_cmd)
+		return run_demo(demo);
 	if (*presets_cmd) {
 		for (const auto &name : softvfio::preset_names())
 			fmt::print("{}{}\n", name, name == softvfio::default_preset_name() ? " (default)" : "");

@@ -2,6 +2,11 @@
 /*
  * BufferList: a device's live DMABUFs (vdev->dmabufs), exported and hidden
  * BAR-mmap ones alike, and the device-wide operations on them.
+ *
+ * The list holds weak references, as the kernel's list holds no file
+ * reference: a buffer whose last reference is gone is skipped by the
+ * device-wide operations (get_file_active() failing) and unlinks itself in
+ * its release.
  */
 #pragma once
 
@@ -37,12 +42,18 @@ public:
 	void cleanup();
 
 	size_t size();
+	/* The buffers still alive, in list order. */
 	std::vector<std::shared_ptr<DmaBuf>> snapshot();
 
 private:
+	struct Entry {
+		DmaBuf *buf;
+		std::weak_ptr<DmaBuf> ref;
+	};
+
 	Exporter &exporter_;
 	std::mutex lock_;   /* guards bufs_ against concurrent snapshot() */
-	std::vector<std::weak_ptr<DmaBuf>> bufs_;
+	std::vector<Entry> bufs_;
 };
 
 } /* namespace softvfio::dmabuf */

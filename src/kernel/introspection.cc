@@ -6,6 +6,7 @@
 
 #include <cerrno>
 
+#include "kernel/kernel_dmabuf.h"
 #include "kernel/kernel_impl.h"
 
 namespace softvfio {
@@ -94,8 +95,10 @@ Result<DeviceState> Kernel::device_state(std::string_view bdf)
 std::vector<MappingInfo> Kernel::mappings(bool sync_page_tables)
 {
 	std::vector<MappingInfo> out;
-	for (const auto &v : impl_->mm.snapshot(sync_page_tables))
+	auto vmas = impl_->mm.snapshot(sync_page_tables);
+	for (const auto &v : vmas)
 		out.push_back(to_info(v));
+	fill_buffer_ids(&impl_->mm, vmas, out);
 	return out;
 }
 

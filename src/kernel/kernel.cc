@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "base/memfd.h"
+#include "dmabuf/deferred_release.h"
 #include "kernel/kernel_impl.h"
 #include "pci/pci_function.h"
 #include "vfio/device_file.h"
@@ -63,7 +64,12 @@ std::shared_ptr<vfio::VfioPciDevice> Kernel::Impl::find_device(std::string_view 
 
 Kernel::Kernel(KernelOptions options) : impl_(std::make_unique<Impl>(options)) {}
 
-Kernel::~Kernel() = default;
+/* Releases queued on the release thread may still refer to this Kernel's
+ * devices: let them run first. */
+Kernel::~Kernel()
+{
+	dmabuf::flush_deferred_releases();
+}
 
 Result<std::string> Kernel::add_device(const DeviceDescription &desc, const DeviceOptions &options)
 {

@@ -35,15 +35,18 @@ struct Kernel::Impl {
 	Result<std::shared_ptr<vfs::File>> file(int fd) { return fds.get(fd); }
 
 	const KernelOptions options;
-	vfs::FdTable fds;
-	mm::Mm mm;
 
+	/* Declared before the fd table and the mappings so the devices are
+	 * destroyed after every File and VMA that refers to them. */
 	mutable std::mutex devices_lock;
 	std::map<std::string, DeviceEntry, std::less<>> devices;
 	std::map<std::string, std::shared_ptr<vfio::DeviceSet>, std::less<>> dev_sets;
 	unsigned next_vfio_index = 0;
 	unsigned next_group = 1;
 	unsigned next_slot = 1;
+
+	vfs::FdTable fds;
+	mm::Mm mm;
 };
 
 } /* namespace softvfio */

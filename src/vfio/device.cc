@@ -284,6 +284,11 @@ void VfioPciDevice::runtime_pm_exit()
 
 void VfioPciDevice::runtime_resume()
 {
+	/* A device that is not runtime-suspended needs no resume, and the
+	 * kernel takes no lock for it: ioctls must not serialise on
+	 * memory_lock (v4's MEMATTR is lock-free, §4.8). */
+	if (!pm_runtime_engaged_.load())
+		return;
 	std::unique_lock guard(memory_lock_);
 	if (!pm_runtime_engaged_.load() || !pm_wake_)
 		return;

@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include <softvfio/uapi/vfio.h>
 
@@ -63,7 +64,20 @@ unsigned Irqs::count(unsigned index) const
 
 long Irqs::set(uint32_t flags, unsigned index, unsigned start, unsigned count, const uint8_t *data)
 {
-	std::lock_guard guard(igate_);
+	long ret;
+	HwIntx hw;
+	{
+		std::lock_guard guard(igate_);
+		pending_hw_ = HwIntx::Keep;
+		ret = set_locked(flags, index, start, count, data);
+		hw = std::exchange(pending_hw_, HwIntx::Keep);
+	}
+	apply_hw_intx(hw);
+	return ret;
+}
+
+long Irqs::set_locked(uint32_t flags, unsigned index, unsigned start, unsigned count, const uint8_t *data)
+{
 	uint32_t action = flags & kActionMask;
 	switch (index) {
 	case kIrqIntx:
@@ -99,10 +113,10 @@ long Irqs::set_intx_mask(uint32_t flags, unsigned start, unsigned count, const u
 	if (irq_type_ != kIrqIntx || start != 0 || count != 1)
 		return -EINVAL;
 	if (flags & VFIO_IRQ_SET_DATA_NONE)
-		intx_mask_locked();
+		pending_hw_ = intx_mask_locked();
 	else if (flags & VFIO_IRQ_SET_DATA_BOOL) {
 		if (data[0])
-			intx_mask_locked();
+			pending_hw_ = intx_mask_locked();
 	} else if (flags & VFIO_IRQ_SET_DATA_EVENTFD)
 		return -ENOTTY; /* vfio-pci never implemented a mask eventfd */
 	return 0;
@@ -113,10 +127,10 @@ long Irqs::set_intx_unmask(uint32_t flags, unsigned start, unsigned count, const
 	if (irq_type_ != kIrqIntx || start != 0 || count != 1)
 		return -EINVAL;
 	if (flags & VFIO_IRQ_SET_DATA_NONE)
-		intx_unmask_locked();
+		pending_hw_ = intx_unmask_locked();
 	else if (flags & VFIO_IRQ_SET_DATA_BOOL) {
 		if (data[0])
-			intx_unmask_locked();
+			pending_hw_ = intx_unmask_locked();
 	} else if (flags & VFIO_IRQ_SET_DATA_EVENTFD) {
 		/* An unmask eventfd (virqfd) lets KVM unmask without a syscall.
 		 * Validate it as the kernel does; the model has no KVM to
@@ -154,7 +168,8 @@ long Irqs::set_intx_trigger(uint32_t flags, unsigned start, unsigned count, cons
 				return -ENODEV;
 			irq_type_ = kIrqIntx;
 			intx_masked_ = virq_disabled_;
-			intx_pending_ = false;
+			/* Unmasking in hardware re-raises a line already asserted. */
+			pending_hw_ = intx_masked_ ? HwIntx::Mask : HwIntx::Unmask;
 		}
 		intx_trigger_ = std::move(trigger);
 		return 0;
@@ -172,27 +187,42 @@ void Irqs::intx_disable()
 	irq_type_ = -1;
 	intx_trigger_.reset();
 	intx_masked_ = false;
-	intx_pending_ = false;
+	pending_hw_ = HwIntx::Mask;
 }
 
-void Irqs::intx_mask_locked()
+Irqs::HwIntx Irqs::intx_mask_locked()
 {
-	if (irq_type_ == kIrqIntx)
-		intx_masked_ = true;
+	if (irq_type_ != kIrqIntx)
+		return HwIntx::Keep;
+	intx_masked_ = true;
+	return HwIntx::Mask;
 }
 
-void Irqs::intx_unmask_locked()
+Irqs::HwIntx Irqs::intx_unmask_locked()
 {
 	if (irq_type_ != kIrqIntx || !intx_masked_ || virq_disabled_)
-		return;
+		return HwIntx::Keep;
 	intx_masked_ = false;
-	/* A level interrupt still asserted fires again at once. */
-	if (intx_pending_) {
-		intx_pending_ = false;
-		intx_masked_ = true;
-		if (intx_trigger_)
-			intx_trigger_->signal();
+	return HwIntx::Unmask;
+}
+
+/* vfio masks INTx of PCI 2.3 functions with COMMAND.INTX_DISABLE, a bit it
+ * virtualises for the user. Clearing it while the function still drives
+ * its pin re-raises the interrupt: that is how a level that outlived the
+ * mask fires again on unmask. */
+void Irqs::apply_hw_intx(HwIntx action)
+{
+	if (action == HwIntx::Keep || !shape_.intx)
+		return;
+	uint32_t cmd = function_.config_read(r::kCommand, 2);
+	if (action == HwIntx::Mask) {
+		function_.config_write(r::kCommand, 2, cmd | r::kCommandIntxDisable);
+		return;
 	}
+	/* Through the masked state, so the unmask is an edge the function
+	 * sees even if the bit was already clear. */
+	function_.config_write(r::kCommand, 2, cmd | r::kCommandIntxDisable);
+	function_.config_write(r::kCommand, 2, cmd & ~uint32_t(r::kCommandIntxDisable));
 }
 
 /* The user's loopback trigger: signal without touching the mask. */
@@ -354,19 +384,23 @@ long Irqs::set_single_trigger(EventfdPtr &slot, uint32_t flags, unsigned start, 
 
 void Irqs::raise(pci::IrqKind kind, unsigned vector)
 {
+	if (kind == pci::IrqKind::Intx) {
+		HwIntx hw = HwIntx::Keep;
+		{
+			std::lock_guard guard(igate_);
+			if (irq_type_ != kIrqIntx || intx_masked_ || virq_disabled_)
+				return;
+			/* vfio masks INTx as it fires; the user unmasks when done. */
+			hw = intx_mask_locked();
+			if (intx_trigger_)
+				intx_trigger_->signal();
+		}
+		apply_hw_intx(hw);
+		return;
+	}
 	std::lock_guard guard(igate_);
 	switch (kind) {
 	case pci::IrqKind::Intx:
-		if (irq_type_ != kIrqIntx)
-			return;
-		if (intx_masked_ || virq_disabled_) {
-			intx_pending_ = true;
-			return;
-		}
-		/* vfio masks INTx as it fires; the user unmasks when done. */
-		intx_masked_ = true;
-		if (intx_trigger_)
-			intx_trigger_->signal();
 		return;
 	case pci::IrqKind::Msi:
 	case pci::IrqKind::Msix: {
@@ -380,14 +414,20 @@ void Irqs::raise(pci::IrqKind kind, unsigned vector)
 
 void Irqs::set_virq_disabled(bool disabled)
 {
-	std::lock_guard guard(igate_);
-	if (disabled == virq_disabled_)
-		return;
-	virq_disabled_ = disabled;
-	if (disabled)
-		intx_mask_locked();
-	else
-		intx_unmask_locked();
+	HwIntx hw;
+	{
+		std::lock_guard guard(igate_);
+		if (disabled == virq_disabled_)
+			return;
+		if (disabled) {
+			virq_disabled_ = true;
+			hw = intx_mask_locked();
+		} else {
+			virq_disabled_ = false;
+			hw = intx_unmask_locked();
+		}
+	}
+	apply_hw_intx(hw);
 }
 
 bool Irqs::request()
@@ -401,14 +441,20 @@ bool Irqs::request()
 
 void Irqs::disable_all()
 {
-	std::lock_guard guard(igate_);
-	if (irq_type_ == kIrqIntx)
-		intx_disable();
-	else if (irq_type_ >= 0)
-		msi_disable();
-	err_trigger_.reset();
-	req_trigger_.reset();
-	virq_disabled_ = false;
+	HwIntx hw = HwIntx::Keep;
+	{
+		std::lock_guard guard(igate_);
+		if (irq_type_ == kIrqIntx) {
+			intx_disable();
+			hw = HwIntx::Mask;
+		} else if (irq_type_ >= 0) {
+			msi_disable();
+		}
+		err_trigger_.reset();
+		req_trigger_.reset();
+		virq_disabled_ = false;
+	}
+	apply_hw_intx(hw);
 }
 
 int Irqs::irq_type() const

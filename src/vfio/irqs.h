@@ -74,6 +74,7 @@ public:
 	unsigned enabled_vectors() const;
 
 private:
+	long set_locked(uint32_t flags, unsigned index, unsigned start, unsigned count, const uint8_t *data);
 	long set_intx_mask(uint32_t flags, unsigned start, unsigned count, const uint8_t *data);
 	long set_intx_unmask(uint32_t flags, unsigned start, unsigned count, const uint8_t *data);
 	long set_intx_trigger(uint32_t flags, unsigned start, unsigned count, const uint8_t *data);
@@ -82,12 +83,19 @@ private:
 	long set_single_trigger(EventfdPtr &slot, uint32_t flags, unsigned start, unsigned count,
 				const uint8_t *data);
 
+	/* What the locked part of an operation asks of the hardware after the
+	 * irq lock is dropped: the function may call raise() back from inside
+	 * a config write, so INTX_DISABLE is never written under igate_. */
+	enum class HwIntx { Keep, Mask, Unmask };
+	void apply_hw_intx(HwIntx action);
+
 	long msi_enable(unsigned index, unsigned nvec);
 	long msi_set_block(unsigned index, unsigned start, unsigned count, const int32_t *fds);
 	void msi_disable();
 	void intx_disable();
-	void intx_mask_locked();
-	void intx_unmask_locked();
+	/* Logical mask/unmask; the hardware half is returned for later. */
+	HwIntx intx_mask_locked();
+	HwIntx intx_unmask_locked();
 	void send_intx_locked();
 	void program_hardware_locked();
 
@@ -99,8 +107,9 @@ private:
 	/* INTx */
 	EventfdPtr intx_trigger_;
 	bool intx_masked_ = false;
-	bool intx_pending_ = false;
 	bool virq_disabled_ = false;
+	/* Set by the locked part of set() for the unlocked part. */
+	HwIntx pending_hw_ = HwIntx::Keep;
 	/* MSI / MSI-X: one slot per vector */
 	std::vector<EventfdPtr> vectors_;
 	unsigned msi_nvec_ = 0;

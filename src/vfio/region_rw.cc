@@ -9,11 +9,13 @@
 #include <cerrno>
 #include <cstring>
 #include <mutex>
+#include <span>
 
 #include <softvfio/uapi/vfio.h>
 
 #include "base/user_copy.h"
 #include "vfio/device.h"
+#include "vfio/rom.h"
 
 namespace softvfio::vfio {
 
@@ -151,7 +153,7 @@ long rom_read(VfioPciDevice &dev, uint8_t *buf, size_t count, uint64_t off)
 		return -ENOMEM; /* pci_map_rom() found no valid image */
 	count = std::min<uint64_t>(count, end - off);
 	/* Past the image the ROM BAR reads as 0xff without touching the device. */
-	IoWindow w{end, rom.size(), end, true};
+	IoWindow w{end, rom_image_size(rom), end, true};
 	return RegionIo(dev, 0, true).run(buf, count, off, w, false);
 }
 
