@@ -53,6 +53,9 @@ struct DeviceState {
 	int irq_type = -1;           /* -1, or the enabled VFIO irq index */
 	unsigned irq_vectors = 0;
 	size_t buffers = 0;
+	/* Bus-master DMA the IOMMU blocked (no mapping, no right, revoked
+	 * DMABUF): the DMAR faults a real kernel would log. */
+	uint64_t iommu_faults = 0;
 };
 
 /* --- DMABUFs (kernel-semantics.md §3.2; added with the DMABUF system) --- */

@@ -45,6 +45,29 @@ struct DeviceOptions {
 	bool map_and_fault_on_temp = false;
 };
 
+/* Which device nodes exist: the legacy container and groups
+ * (CONFIG_VFIO_GROUP/CONTAINER), no-IOMMU groups and cdevs
+ * (CONFIG_VFIO_NOIOMMU, enable_unsafe_noiommu_mode), device cdevs and
+ * /dev/iommu (CONFIG_VFIO_DEVICE_CDEV, CONFIG_IOMMUFD). */
+struct AccessPaths {
+	bool group = true;
+	bool noiommu = false;
+	bool cdev = true;
+	bool iommufd = true;
+};
+
+/* A device node or directory the model serves (for stat and readdir). */
+struct NodeInfo {
+	bool directory = false;
+	mode_t mode = 0;          /* type and permission bits, as stat reports */
+	unsigned major = 0;
+	unsigned minor = 0;
+	/* False for a path in the model's namespace (/dev/vfio/..., /dev/iommu)
+	 * that this configuration lacks: stat must fail with ENOENT (mode is
+	 * then 0). */
+	bool exists = true;
+};
+
 struct KernelOptions {
 	unsigned pmd_order = 9;          /* x86-64 with 4 KiB pages */
 	unsigned pud_order = 18;
@@ -53,6 +76,10 @@ struct KernelOptions {
 	uint16_t domain = 0x5f00;
 	/* Check a stand-in's identity on every fd lookup (one fstat each). */
 	bool verify_fd_identity = false;
+	/* The ways in that exist, as kernel configuration decides them
+	 * (kernel-semantics.md §1.1: not part of a profile). A way in that
+	 * does not exist has no device nodes (ENOENT). */
+	AccessPaths access;
 };
 
 class Kernel
@@ -93,6 +120,37 @@ public:
 	long munmap(void *addr, size_t length);
 	long mremap(void *old_addr, size_t old_length, size_t new_length, int flags, void *new_addr = nullptr);
 	long mprotect(void *addr, size_t length, int prot);
+
+	/* --- device nodes and sysfs (the LD_PRELOAD shim's way in) --- */
+
+	/* Returned by open() for a path the model does not serve: the caller
+	 * opens it for real. Never a valid fd or -errno. */
+	static constexpr long kNotOurs = -100000;
+
+	/* open(2) of /dev/vfio/vfio, /dev/vfio/<group>, /dev/vfio/noiommu-<n>,
+	 * /dev/vfio/devices/vfio<n>, /dev/iommu: the new fd, -errno as the
+	 * kernel gives it (ENOENT for a node this configuration lacks, EBUSY
+	 * for a group already open, ...), or kNotOurs. */
+	long open(const char *path, int flags);
+	/* stat(2) of a node or of /dev/vfio, /dev/vfio/devices: what the
+	 * kernel would report (exists == false: ENOENT), or nothing for a path
+	 * outside the model's namespace. Directories are not opened by open():
+	 * it answers kNotOurs for them, and list_nodes() gives their entries. */
+	std::optional<NodeInfo> node_info(std::string_view path);
+	/* The entries of a served directory (/dev/vfio, /dev/vfio/devices). */
+	std::vector<std::string> list_nodes(std::string_view dir);
+
+	/* A real directory holding the software devices' sysfs view, laid out
+	 * like /sys (bus/pci/devices/<bdf> symlinks, devices/..., kernel/
+	 * iommu_groups/<n>, class/vfio-dev, module/vfio*): the shim redirects
+	 * those paths into it. Created on first use, kept current as devices
+	 * are added. */
+	std::string sysfs_root();
+	/* A write to a sysfs control file of a software device (driver_override,
+	 * bind, unbind, drivers_probe, ...): its side effect, and the byte count
+	 * or -errno the kernel returns. `path` is the /sys path as the program
+	 * used it. */
+	long sysfs_write(std::string_view path, const void *buf, size_t count);
 
 	/* Does `fd` stand in for an emulated object? */
 	bool owns_fd(int fd);

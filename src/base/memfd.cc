@@ -8,10 +8,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/fault_injection.h"
+
 namespace softvfio {
 
 Result<UniqueFD> create_memfd(const char *name, uint64_t size)
 {
+	if (int e = fault_check(FaultPoint::MemfdCreate))
+		return err(e);
 	UniqueFD fd(::memfd_create(name, MFD_CLOEXEC));
 	if (!fd)
 		return err(errno);
@@ -22,6 +26,8 @@ Result<UniqueFD> create_memfd(const char *name, uint64_t size)
 
 Result<UniqueFD> reopen_fd(int fd, int flags)
 {
+	if (int e = fault_check(FaultPoint::FdReopen))
+		return err(e);
 	char path[64];
 	std::snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	UniqueFD reopened(::open(path, flags));

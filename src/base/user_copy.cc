@@ -10,6 +10,8 @@
 #include <pthread.h>
 #include <ucontext.h>
 
+#include "base/reentry.h"
+
 namespace softvfio {
 
 namespace {
@@ -19,26 +21,70 @@ struct Guard {
 };
 
 thread_local Guard *t_guard = nullptr;
-struct sigaction g_previous[2];
+
+/* The actions faults are handed to, per signal. Double-buffered: the fault
+ * handler reads the current slot while a sigaction() from another thread
+ * writes the other one and then flips the index. */
+struct Chain {
+	struct sigaction slots[2];
+	std::atomic<int> current{0};
+};
+Chain g_chain[2];
+std::atomic<bool> g_installed{false};
 std::once_flag g_install_once;
+std::mutex g_install_lock;   /* installation and every change of g_chain */
 
 int slot(int sig) { return sig == SIGSEGV ? 0 : 1; }
+
+/* The real sigaction even under the shim, whose interceptor would otherwise
+ * take this for the program's own call. */
+int real_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	ModelScope model;
+	return ::sigaction(sig, act, old);
+}
+
+void set_chained_locked(int sig, const struct sigaction &act)
+{
+	Chain &c = g_chain[slot(sig)];
+	int next = 1 - c.current.load();
+	c.slots[next] = act;
+	c.current.store(next);
+}
 
 /* Hand a fault that is not ours to whoever handled it before us. */
 void chain(int sig, siginfo_t *info, void *context)
 {
-	const struct sigaction &prev = g_previous[slot(sig)];
-	if (prev.sa_flags & SA_SIGINFO) {
-		prev.sa_sigaction(sig, info, context);
-		return;
-	}
-	if (prev.sa_handler == SIG_DFL || prev.sa_handler == SIG_IGN) {
+	const Chain &c = g_chain[slot(sig)];
+	struct sigaction prev = c.slots[c.current.load()];
+	if (!(prev.sa_flags & SA_SIGINFO) && (prev.sa_handler == SIG_DFL || prev.sa_handler == SIG_IGN)) {
 		/* Returning re-runs the faulting access under the default
-		 * action, which is what the program would have seen. */
-		::sigaction(sig, &prev, nullptr);
+		 * action, which is what the program would have seen (the
+		 * kernel kills for an ignored fault too); a signal that was
+		 * sent rather than caused is ignored or sent again. */
+		if (prev.sa_handler == SIG_IGN && info->si_code <= 0)
+			return;
+		real_sigaction(sig, &prev, nullptr);
+		if (info->si_code <= 0)
+			raise(sig);
 		return;
 	}
-	prev.sa_handler(sig);
+	/* What the kernel does on delivery: block the handler's mask and,
+	 * unless SA_NODEFER, the signal; SA_RESETHAND makes it one-shot. */
+	if (prev.sa_flags & SA_RESETHAND) {
+		struct sigaction dfl = {};
+		dfl.sa_handler = SIG_DFL;
+		set_chained_locked(sig, dfl);
+	}
+	sigset_t block = prev.sa_mask, saved;
+	if (!(prev.sa_flags & SA_NODEFER))
+		sigaddset(&block, sig);
+	pthread_sigmask(SIG_BLOCK, &block, &saved);
+	if (prev.sa_flags & SA_SIGINFO)
+		prev.sa_sigaction(sig, info, context);
+	else
+		prev.sa_handler(sig);
+	pthread_sigmask(SIG_SETMASK, &saved, nullptr);
 }
 
 void on_fault(int sig, siginfo_t *info, void *context)
@@ -59,14 +105,19 @@ void on_fault(int sig, siginfo_t *info, void *context)
 
 void install_handlers()
 {
+	std::lock_guard lock(g_install_lock);
 	struct sigaction sa = {};
 	sa.sa_sigaction = on_fault;
 	/* SA_NODEFER: we leave the handler by longjmp without restoring the
 	 * signal mask, so the signal must not be blocked while it runs. */
 	sa.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
-	::sigaction(SIGSEGV, &sa, &g_previous[0]);
-	::sigaction(SIGBUS, &sa, &g_previous[1]);
+	for (int sig : {SIGSEGV, SIGBUS}) {
+		Chain &c = g_chain[slot(sig)];
+		real_sigaction(sig, &sa, &c.slots[0]);
+		c.current.store(0);
+	}
+	g_installed.store(true);
 }
 
 /* The copy itself must not be instrumented: a sanitizer would report the
@@ -107,6 +158,21 @@ Result<void> guarded_copy(void *dst, const void *src, size_t n)
 }
 
 } /* namespace */
+
+int fault_guard_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	if (sig != SIGSEGV && sig != SIGBUS)
+		return real_sigaction(sig, act, old);
+	std::lock_guard lock(g_install_lock);
+	if (!g_installed.load())
+		return real_sigaction(sig, act, old);
+	const Chain &c = g_chain[slot(sig)];
+	if (old)
+		*old = c.slots[c.current.load()];
+	if (act)
+		set_chained_locked(sig, *act);
+	return 0;
+}
 
 Result<void> copy_from_user(void *dst, const void *user_src, size_t n)
 {

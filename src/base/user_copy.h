@@ -11,11 +11,19 @@
  *
  * The guard installs SIGSEGV and SIGBUS handlers the first time it is used;
  * faults that are not a guarded copy's go on to the handler that was there
- * before (or the default action).
+ * before (or the default action), with that handler's mask, SA_NODEFER and
+ * SA_RESETHAND applied as the kernel would have applied them.
+ *
+ * An interposer that owns the program's view of signal dispositions (the
+ * LD_PRELOAD shim) routes the program's sigaction() for these two signals
+ * through fault_guard_sigaction(): once the guard is installed, the program's
+ * handler becomes the one faults are handed to, instead of replacing the
+ * guard, and the program reads back its own actions.
  */
 #pragma once
 
 #include <cstddef>
+#include <csignal>
 #include <cstdint>
 #include <string>
 
@@ -29,6 +37,13 @@ Result<void> copy_to_user(void *user_dst, const void *src, size_t n);
 /* Copy a NUL-terminated string of at most `max` bytes (NUL included):
  * EFAULT on a bad pointer, EINVAL when no NUL comes within `max`. */
 Result<std::string> copy_string_from_user(const char *user_src, size_t max);
+
+/* sigaction(2) as the program sees it with the guard in place. For SIGSEGV
+ * and SIGBUS once the guard is installed, `act` becomes the action faults
+ * that are not a guarded copy's are handed to, and `old` receives the
+ * previous such action; otherwise (or before installation, atomically with
+ * respect to it) the real sigaction. 0, or -1 with errno. */
+int fault_guard_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 
 /* ioctl arguments arrive as an integer that may be a pointer. */
 inline void *user_ptr(uintptr_t arg) { return reinterpret_cast<void *>(arg); }

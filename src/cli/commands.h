@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace softvfio::cli {
 
@@ -27,5 +28,16 @@ struct DemoOptions {
 };
 
 int run_demo(const DemoOptions &opts);
+
+struct RunOptions {
+	std::vector<std::string> devices;   /* PRESET|FILE[@BDF] */
+	std::string profile = "series-v4";
+	std::string access;                 /* empty: the model's default */
+	std::vector<std::string> command;   /* the program and its arguments */
+};
+
+/* Exec's the program on success; returns only on failure. */
+int run_program(const RunOptions &opts);
+
 
 } /* namespace softvfio::cli */

@@ -3,6 +3,7 @@
 
 #include <cerrno>
 
+#include "base/fault_injection.h"
 #include "dmabuf/dma_buf.h"
 
 namespace softvfio::dmabuf {
@@ -32,6 +33,8 @@ Result<std::vector<DmaSegment>> AttachmentImpl::map()
 	ResvGuard guard(buf_->resv());
 	if (buf_->status() != Status::Ok)
 		return err(ENODEV);
+	if (int e = fault_check(FaultPoint::MapAlloc))
+		return err(e);
 	buf_->mapping_get_locked();
 	maps_++;
 	return buf_->segments();
@@ -78,6 +81,8 @@ Result<std::unique_ptr<Attachment>> attach(const std::shared_ptr<DmaBuf> &buf, I
 		if (!importer.revocable())
 			return err(EOPNOTSUPP);
 	}
+	if (int e = fault_check(FaultPoint::AttachAlloc))
+		return err(e);
 	return std::unique_ptr<Attachment>(std::make_unique<AttachmentImpl>(buf, importer));
 }
 

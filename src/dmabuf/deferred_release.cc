@@ -3,8 +3,11 @@
 
 #include <condition_variable>
 #include <deque>
+#include <memory>
 #include <mutex>
-#include <thread>
+
+#include "base/fork_guard.h"
+#include "base/model_thread.h"
 
 #include "dmabuf/dma_buf.h"
 
@@ -21,55 +24,83 @@ public:
 	~Releaser()
 	{
 		{
-			std::lock_guard guard(lock_);
+			std::lock_guard guard(sync_->lock);
 			stop_ = true;
 		}
-		cv_.notify_all();
-		if (thread_.joinable())
-			thread_.join();
+		sync_->cv.notify_all();
+		thread_.join();
 	}
 
 	void queue(DmaBuf *buf)
 	{
-		std::lock_guard guard(lock_);
+		std::lock_guard guard(sync_->lock);
 		queue_.push_back(buf);
 		pending_++;
-		if (!thread_.joinable())
-			thread_ = std::thread([this] { run(); });
-		cv_.notify_all();
+		start_locked();
+		sync_->cv.notify_all();
 	}
 
 	void flush()
 	{
-		std::unique_lock guard(lock_);
-		idle_cv_.wait(guard, [this] { return pending_ == 0; });
+		std::unique_lock guard(sync_->lock);
+		if (pending_)
+			start_locked();
+		sync_->idle_cv.wait(guard, [this] { return pending_ == 0; });
 	}
 
 private:
+	void start_locked()
+	{
+		if (!thread_.running())
+			thread_.start([this] { run(); });
+	}
+
+	/* Each release is a unit of work under the fork gate, taken before
+	 * our lock, so a fork finds the queue at rest: a queued buffer is
+	 * either released or still queued, never in the hands of a thread
+	 * the child will not have. */
 	void run()
 	{
-		std::unique_lock guard(lock_);
 		for (;;) {
-			cv_.wait(guard, [this] { return stop_ || !queue_.empty(); });
-			if (queue_.empty())
-				return;
-			DmaBuf *buf = queue_.front();
-			queue_.pop_front();
-			guard.unlock();
+			{
+				std::unique_lock guard(sync_->lock);
+				sync_->cv.wait(guard, [this] { return stop_ || !queue_.empty(); });
+				if (queue_.empty())
+					return;
+			}
+			ForkGateShared gate;
+			DmaBuf *buf;
+			{
+				std::lock_guard guard(sync_->lock);
+				if (queue_.empty())
+					continue;
+				buf = queue_.front();
+				queue_.pop_front();
+			}
 			delete buf;
-			guard.lock();
+			std::lock_guard guard(sync_->lock);
 			if (--pending_ == 0)
-				idle_cv_.notify_all();
+				sync_->idle_cv.notify_all();
 		}
 	}
 
-	std::mutex lock_;
-	std::condition_variable cv_;
-	std::condition_variable idle_cv_;
+	/* A condition variable the parent's thread was waiting on cannot be
+	 * used in a forked child (glibc would wait for that waiter forever):
+	 * the child gets new ones, and the old ones are left alone. */
+	struct Sync {
+		std::mutex lock;
+		std::condition_variable cv;
+		std::condition_variable idle_cv;
+	};
+	std::unique_ptr<Sync> sync_ = std::make_unique<Sync>();
 	std::deque<DmaBuf *> queue_;
 	size_t pending_ = 0;
 	bool stop_ = false;
-	std::thread thread_;
+	ModelThread thread_;
+	ForkChildHook reset_in_child_{[this] {
+		(void)sync_.release();
+		sync_ = std::make_unique<Sync>();
+	}};
 };
 
 Releaser &releaser()

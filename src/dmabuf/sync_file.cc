@@ -10,6 +10,7 @@
 
 #include <softvfio/base/unique_fd.h>
 
+#include "base/fault_injection.h"
 #include "base/memfd.h"
 
 namespace softvfio::dmabuf {
@@ -72,6 +73,8 @@ std::shared_ptr<Fence> merge(const std::vector<std::shared_ptr<Fence>> &fences)
 
 Result<int> sync_file_create(const std::vector<std::shared_ptr<Fence>> &fences)
 {
+	if (int e = fault_check(FaultPoint::SyncFileCreate))
+		return err(e);
 	int sv[2];
 	if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return err(errno);
@@ -92,6 +95,13 @@ Result<int> sync_file_create(const std::vector<std::shared_ptr<Fence>> &fences)
 		(void)::send(signaller->get(), &byte, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 	});
 	return user.release();
+}
+
+void sync_file_prune()
+{
+	Table &t = table();
+	std::lock_guard guard(t.lock);
+	prune_locked(t);
 }
 
 std::shared_ptr<Fence> sync_file_get_fence(int fd)

@@ -25,4 +25,8 @@ Result<int> sync_file_create(const std::vector<std::shared_ptr<Fence>> &fences);
 /* The fence behind `fd` if it is a sync_file made above, else null. */
 std::shared_ptr<Fence> sync_file_get_fence(int fd);
 
+/* Let go of the model's end of every sync_file whose last user fd is
+ * closed (the kernel's sync_file release). Cheap when there are none. */
+void sync_file_prune();
+
 } /* namespace softvfio::dmabuf */

@@ -89,6 +89,7 @@ Result<DeviceState> Kernel::device_state(std::string_view bdf)
 	s.irq_type = dev->irqs().irq_type();
 	s.irq_vectors = dev->irqs().enabled_vectors();
 	s.buffers = dev->buffers().size();
+	s.iommu_faults = dev->dma_port().faults();
 	return s;
 }
 

@@ -13,6 +13,7 @@
 
 #include "base/memfd.h"
 #include "dmabuf/deferred_release.h"
+#include "dmabuf/sync_file.h"
 #include "kernel/kernel_impl.h"
 #include "pci/pci_function.h"
 #include "vfio/device_file.h"
@@ -51,7 +52,10 @@ bool is_generic_vfs_ioctl(unsigned long cmd)
 
 Kernel::Impl::Impl(const KernelOptions &opts)
 	: options(opts), fds(vfs::FdTable::Options{.verify_identity = opts.verify_fd_identity}),
-	  mm(mm::HugeOrders{opts.pmd_order, opts.pud_order})
+	  mm(mm::HugeOrders{opts.pmd_order, opts.pud_order}),
+	  vfio(std::make_shared<vfio::VfioCore>(
+		  vfio::AccessConfig{opts.access.group, opts.access.noiommu, opts.access.cdev, opts.access.iommufd},
+		  vfio::CallContext{fds, mm}))
 {
 }
 
@@ -71,37 +75,39 @@ Kernel::~Kernel()
 	dmabuf::flush_deferred_releases();
 }
 
-Result<std::string> Kernel::add_device(const DeviceDescription &desc, const DeviceOptions &options)
+/* Under devices_lock; the sysfs view is refreshed after it is released. */
+static Result<std::string> add_device_locked(Kernel::Impl &impl, const DeviceDescription &desc,
+					     const DeviceOptions &options)
 {
-	std::lock_guard guard(impl_->devices_lock);
+	std::lock_guard guard(impl.devices_lock);
 	std::string bdf = options.bdf;
 	unsigned dom, bus, dev, fn;
 	if (bdf.empty()) {
 		do
-			bdf = format_bdf(impl_->options.domain, 0, impl_->next_slot++, 0);
-		while (impl_->devices.count(bdf));
+			bdf = format_bdf(impl.options.domain, 0, impl.next_slot++, 0);
+		while (impl.devices.count(bdf));
 	} else if (!parse_bdf(bdf, dom, bus, dev, fn)) {
 		return err(EINVAL);
 	}
-	if (impl_->devices.count(bdf))
+	if (impl.devices.count(bdf))
 		return err(EEXIST);
 	parse_bdf(bdf, dom, bus, dev, fn);
 
-	unsigned index = impl_->next_vfio_index;
+	unsigned index = impl.next_vfio_index;
 	auto function = pci::PciFunction::create(desc, kBusWindowBase + index * kBusWindowSize);
 	if (!function)
 		return err(function.error());
 
 	/* Functions that can be bus-reset share a set with their bus. */
 	std::string set_key = desc.bus_reset ? bdf.substr(0, 7) : bdf;
-	auto &set = impl_->dev_sets[set_key];
+	auto &set = impl.dev_sets[set_key];
 	if (!set)
 		set = std::make_shared<vfio::DeviceSet>();
 
 	vfio::DeviceSetup setup;
 	setup.bdf = bdf;
 	setup.vfio_index = index;
-	setup.iommu_group = options.iommu_group.value_or(impl_->next_group);
+	setup.iommu_group = options.iommu_group.value_or(impl.next_group);
 	setup.profile = &profile(options.profile);
 	setup.no_command_memory = options.no_command_memory;
 	setup.dmabuf_config = options.dmabuf_config;
@@ -114,10 +120,20 @@ Result<std::string> Kernel::add_device(const DeviceDescription &desc, const Devi
 		return err(device.error());
 
 	set->add(*device);
-	impl_->next_vfio_index++;
+	impl.next_vfio_index++;
 	if (!options.iommu_group)
-		impl_->next_group++;
-	impl_->devices[bdf] = DeviceEntry{*device, desc.name};
+		impl.next_group++;
+	impl.devices[bdf] = DeviceEntry{*device, desc.name, std::nullopt};
+	/* A new device comes up bound to vfio-pci. */
+	impl.vfio->add_device(*device);
+	return bdf;
+}
+
+Result<std::string> Kernel::add_device(const DeviceDescription &desc, const DeviceOptions &options)
+{
+	auto bdf = add_device_locked(*impl_, desc, options);
+	if (bdf)
+		impl_->refresh_sysfs();
 	return bdf;
 }
 
@@ -133,7 +149,7 @@ std::vector<std::string> Kernel::devices() const
 long Kernel::open_device(std::string_view bdf)
 {
 	auto device = impl_->find_device(bdf);
-	if (!device)
+	if (!device || !impl_->vfio->bound(*device))
 		return -ENODEV;
 	auto standin = create_memfd("vfio-device");
 	if (!standin)
@@ -146,7 +162,10 @@ long Kernel::open_device(std::string_view bdf)
 
 long Kernel::close(int fd)
 {
-	return to_syscall(impl_->fds.close(fd));
+	long r = to_syscall(impl_->fds.close(fd));
+	/* It may have been a sync_file's last fd: release its other end. */
+	dmabuf::sync_file_prune();
+	return r;
 }
 
 long Kernel::dup(int fd)

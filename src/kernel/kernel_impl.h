@@ -8,11 +8,15 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <softvfio/kernel.h>
 
+#include "kernel/sysfs_tree.h"
 #include "mm/mm.h"
+#include "vfio/core.h"
 #include "vfio/device.h"
 #include "vfio/device_set.h"
 #include "vfs/fd_table.h"
@@ -22,7 +26,16 @@ namespace softvfio {
 struct DeviceEntry {
 	std::shared_ptr<vfio::VfioPciDevice> device;
 	std::string description;
+	/* sysfs driver_override; unset is "(null)". */
+	std::optional<std::string> driver_override;
 };
+
+/* A vfio-pci new_id entry (PCI_ANY_ID fields match anything). */
+struct DynamicId {
+	uint32_t vendor, device, subvendor, subdevice, class_code, class_mask;
+	bool operator==(const DynamicId &) const = default;
+};
+
 
 struct Kernel::Impl {
 	explicit Impl(const KernelOptions &opts);
@@ -47,6 +60,24 @@ struct Kernel::Impl {
 
 	vfs::FdTable fds;
 	mm::Mm mm;
+	/* The access paths: after the tables it refers to, so destroyed
+	 * first; files and groups keep what they use alive. */
+	std::shared_ptr<vfio::VfioCore> vfio;
+
+	/* vfio-pci's dynamic ids (new_id), under devices_lock. */
+	std::vector<DynamicId> dynamic_ids;
+
+	/* The materialised sysfs view, made on first use. */
+	std::mutex sysfs_lock;
+	std::unique_ptr<SysfsTree> sysfs;
+	/* Bring the sysfs view up to date if it exists (kernel_sysfs.cc). */
+	void refresh_sysfs();
+	/* The view, made if needed and brought up to date; sysfs_lock held. */
+	Result<SysfsTree *> sysfs_locked();
+	/* vfio-pci binding with its side effects (kernel_sysfs.cc). */
+	void bind_vfio(const std::shared_ptr<vfio::VfioPciDevice> &dev);
+	void unbind_vfio(const std::shared_ptr<vfio::VfioPciDevice> &dev);
+	~Impl();
 };
 
 } /* namespace softvfio */

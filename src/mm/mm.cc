@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 
+#include "base/fault_injection.h"
 #include "mm/placement.h"
 #include "mm/vma.h"
 
@@ -173,6 +174,10 @@ Result<uintptr_t> Mm::map(std::shared_ptr<vfs::File> file, Mappable &mappable, c
 	if (fixed && !page_aligned(args.addr))
 		return err(EINVAL);
 
+	/* An injected failure comes before MAP_FIXED takes anything away, as
+	 * the kernel's mmap_region undoes its unmap when it fails early. */
+	if (int e = fault_check(FaultPoint::MmReserve))
+		return err(e);
 	Dropped dropped;   /* destroyed after the lock below is released */
 	std::unique_lock lock(mmap_lock_);
 	if ((args.flags & MAP_FIXED) && !(args.flags & MAP_FIXED_NOREPLACE))

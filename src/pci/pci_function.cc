@@ -64,13 +64,13 @@ PciFunction::Impl::Locked::~Locked()
 	if (impl_.deferred.empty())
 		return;
 	auto irqs = std::exchange(impl_.deferred, {});
-	InterruptSink *sink = impl_.sink;
-	if (!sink)
+	InterruptSink *target = impl_.sink;
+	if (!target)
 		return;
 	++impl_.delivering;
 	lock_.unlock();
 	for (const auto &[kind, vector] : irqs)
-		sink->raise(kind, vector);
+		target->raise(kind, vector);
 	lock_.lock();
 	if (--impl_.delivering == 0)
 		impl_.idle.notify_all();

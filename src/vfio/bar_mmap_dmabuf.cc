@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <shared_mutex>
 
+#include "base/fault_injection.h"
 #include "dmabuf/dma_buf.h"
 #include "mm/fault_model.h"
 #include "mm/mm.h"
@@ -42,6 +43,8 @@ long bar_mmap_dmabuf(VfioPciDevice &dev, CallContext &ctx, const std::shared_ptr
 	 * already passed, so this is belt and braces). */
 	if (!bar.is_memory())
 		return -EINVAL;
+	if (int e = fault_check(FaultPoint::BarMmapAlloc))
+		return -e;
 	if (!dev.get_registration())
 		return -ENODEV;
 

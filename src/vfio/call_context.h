@@ -14,9 +14,14 @@ class Mm;
 
 namespace softvfio::vfio {
 
+class DeviceAccess;
+
 struct CallContext {
 	vfs::FdTable &fds;
 	mm::Mm &mm;
+	/* How the calling device file was obtained (group, cdev), when a
+	 * device ioctl needs to know (hot reset); null otherwise. */
+	const DeviceAccess *access = nullptr;
 };
 
 } /* namespace softvfio::vfio */

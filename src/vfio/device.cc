@@ -16,6 +16,7 @@ Result<std::shared_ptr<VfioPciDevice>> VfioPciDevice::create(std::unique_ptr<pci
 		return err(EINVAL);
 	std::shared_ptr<VfioPciDevice> dev(new VfioPciDevice(std::move(function), std::move(setup)));
 	dev->function_->set_interrupt_sink(dev.get());
+	dev->function_->set_dma_port(&dev->dma_port_);
 	VfioPciDevice *raw = dev.get();
 	dev->irqs_.set_msi_listener([raw](unsigned nvec) {
 		if (nvec)
@@ -33,6 +34,7 @@ VfioPciDevice::VfioPciDevice(std::unique_ptr<pci::PciFunction> function, DeviceS
 
 VfioPciDevice::~VfioPciDevice()
 {
+	function_->set_dma_port(nullptr);
 	function_->set_interrupt_sink(nullptr);
 }
 

@@ -32,6 +32,7 @@
 #include "vfio/config/config_device.h"
 #include "vfio/config/virtual_config.h"
 #include "vfio/device_set.h"
+#include "vfio/dma_translation.h"
 #include "vfio/event_watcher.h"
 #include "vfio/eventfd.h"
 #include "vfio/irqs.h"
@@ -118,6 +119,9 @@ public:
 	Result<dmabuf::HostLocation> host_location(uint64_t paddr, uint64_t len) override;
 
 	/* --- parts --- */
+	/* The function's bus-master DMA, through whatever IOMMU domain the
+	 * device is attached to. */
+	IommuDmaPort &dma_port() { return dma_port_; }
 	Irqs &irqs() { return irqs_; }
 	VirtualConfig &config() { return config_; }
 	dmabuf::BufferList &buffers() { return buffers_; }
@@ -161,6 +165,9 @@ private:
 	void compute_bar_mmap_support();
 	void set_power_state_locked(pci::PowerState state);
 
+	/* Declared before the function, so it outlives every DMA the
+	 * function makes. */
+	IommuDmaPort dma_port_;
 	std::unique_ptr<pci::PciFunction> function_;
 	DeviceSetup setup_;
 	VirtualConfig config_;

@@ -7,34 +7,73 @@
 
 #include "mm/fault_model.h"
 #include "vfio/device.h"
+#include "vfio/device_access.h"
 
 namespace softvfio::vfio {
 
 Result<std::shared_ptr<DeviceFile>> DeviceFile::open(std::shared_ptr<VfioPciDevice> device, CallContext ctx,
-						     std::string maps_name)
+						     std::string maps_name, std::unique_ptr<DeviceAccess> access)
 {
 	SVFIO_TRY(device->open_file());
-	return std::shared_ptr<DeviceFile>(new DeviceFile(std::move(device), ctx, std::move(maps_name)));
+	std::shared_ptr<DeviceFile> file(
+		new DeviceFile(std::move(device), ctx, std::move(maps_name), O_RDWR, std::move(access)));
+	file->opened_ = true;
+	return file;
 }
 
-DeviceFile::DeviceFile(std::shared_ptr<VfioPciDevice> device, CallContext ctx, std::string maps_name)
-	: File(vfs::FileKind::VfioDevice, O_RDWR), device_(std::move(device)), ctx_(ctx),
-	  maps_name_(std::move(maps_name))
+std::shared_ptr<DeviceFile> DeviceFile::create_unopened(std::shared_ptr<VfioPciDevice> device, CallContext ctx,
+							 std::string maps_name, int access_mode,
+							 std::unique_ptr<DeviceAccess> access)
+{
+	return std::shared_ptr<DeviceFile>(
+		new DeviceFile(std::move(device), ctx, std::move(maps_name), access_mode, std::move(access)));
+}
+
+DeviceFile::DeviceFile(std::shared_ptr<VfioPciDevice> device, CallContext ctx, std::string maps_name,
+		       int access_mode, std::unique_ptr<DeviceAccess> access)
+	: File(vfs::FileKind::VfioDevice, access_mode), device_(std::move(device)), ctx_(ctx),
+	  maps_name_(std::move(maps_name)), access_(std::move(access))
 {
 }
 
+/* The device closes first, then the way in lets go of what it holds (the
+ * group's container, the iommufd binding), as vfio's release does. */
 DeviceFile::~DeviceFile()
 {
-	device_->close_file();
+	if (opened_)
+		device_->close_file();
+	access_.reset();
+}
+
+Result<void> DeviceFile::open_device()
+{
+	SVFIO_TRY(device_->open_file());
+	opened_ = true;
+	return {};
+}
+
+bool DeviceFile::granted() const
+{
+	return !access_ || access_->granted();
 }
 
 long DeviceFile::ioctl(unsigned int cmd, uintptr_t arg)
 {
-	return device_->ioctl(ctx_, cmd, arg);
+	CallContext ctx = ctx_;
+	if (access_) {
+		if (auto handled = access_->ioctl(*this, cmd, arg))
+			return *handled;
+		if (!access_->granted())
+			return -EINVAL;
+		ctx.access = access_.get();
+	}
+	return device_->ioctl(ctx, cmd, arg);
 }
 
 long DeviceFile::read(void *buf, size_t count, uint64_t offset)
 {
+	if (!granted())
+		return -EINVAL;
 	if (!count)
 		return 0;
 	return device_->rw(buf, count, offset, false);
@@ -42,6 +81,8 @@ long DeviceFile::read(void *buf, size_t count, uint64_t offset)
 
 long DeviceFile::write(const void *buf, size_t count, uint64_t offset)
 {
+	if (!granted())
+		return -EINVAL;
 	if (!count)
 		return 0;
 	return device_->rw(const_cast<void *>(buf), count, offset, true);
@@ -49,6 +90,8 @@ long DeviceFile::write(const void *buf, size_t count, uint64_t offset)
 
 long DeviceFile::mmap(mm::Mm &, const vfs::MmapArgs &args)
 {
+	if (!granted())
+		return -EINVAL;
 	return device_->mmap(ctx_, shared_from_this(), args);
 }
 

@@ -9,11 +9,13 @@
  */
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
 #include "mm/mappable.h"
 #include "vfio/call_context.h"
+#include "vfio/device_access.h"
 #include "vfs/file.h"
 
 namespace softvfio::vfio {
@@ -27,8 +29,18 @@ public:
 	 * /proc/<pid>/maps shows for classic mappings of this file:
 	 * "anon_inode:[vfio-device]" or "/dev/vfio/devices/vfioN". */
 	static Result<std::shared_ptr<DeviceFile>> open(std::shared_ptr<VfioPciDevice> device, CallContext ctx,
-							 std::string maps_name);
+							 std::string maps_name,
+							 std::unique_ptr<DeviceAccess> access = nullptr);
+	/* A device cdev file: the device stays closed (and every operation
+	 * but the access's own ioctls fails) until the access opens it. */
+	static std::shared_ptr<DeviceFile> create_unopened(std::shared_ptr<VfioPciDevice> device, CallContext ctx,
+							   std::string maps_name, int access_mode,
+							   std::unique_ptr<DeviceAccess> access);
 	~DeviceFile() override;
+
+	/* Open the device for this file (cdev bind; once). */
+	Result<void> open_device();
+	DeviceAccess *access() const { return access_.get(); }
 
 	VfioPciDevice &device() { return *device_; }
 	const std::shared_ptr<VfioPciDevice> &device_ptr() const { return device_; }
@@ -47,11 +59,15 @@ public:
 	std::string maps_name() const override { return maps_name_; }
 
 private:
-	DeviceFile(std::shared_ptr<VfioPciDevice> device, CallContext ctx, std::string maps_name);
+	DeviceFile(std::shared_ptr<VfioPciDevice> device, CallContext ctx, std::string maps_name, int access_mode,
+		   std::unique_ptr<DeviceAccess> access);
+	bool granted() const;
 
 	std::shared_ptr<VfioPciDevice> device_;
 	CallContext ctx_;
 	std::string maps_name_;
+	std::unique_ptr<DeviceAccess> access_;
+	std::atomic<bool> opened_{false};
 };
 
 } /* namespace softvfio::vfio */

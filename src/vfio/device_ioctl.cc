@@ -10,6 +10,7 @@
 
 #include <softvfio/uapi/vfio.h>
 
+#include "base/fault_injection.h"
 #include "base/user_copy.h"
 #include "vfio/device.h"
 #include "vfio/dmabuf_ops.h"
@@ -98,9 +99,10 @@ long get_region_info(VfioPciDevice &dev, uintptr_t arg)
 		return -EINVAL;
 	}
 	info.cap_offset = 0;
-	if (!caps.place(user_ptr(arg), sizeof(info), info.argsz, info.flags, info.cap_offset,
-			VFIO_REGION_INFO_FLAG_CAPS))
-		return -EFAULT;
+	if (auto placed = caps.place(user_ptr(arg), sizeof(info), info.argsz, info.flags, info.cap_offset,
+				     VFIO_REGION_INFO_FLAG_CAPS);
+	    !placed)
+		return -placed.error();
 	return copy_to_user(user_ptr(arg), &info, minsz) ? 0 : -EFAULT;
 }
 
@@ -154,6 +156,8 @@ long set_irqs(VfioPciDevice &dev, uintptr_t arg)
 	auto data_size = validate_irq_set(hdr, dev.irqs().count(hdr.index));
 	if (!data_size)
 		return -data_size.error();
+	if (int e = *data_size ? fault_check(FaultPoint::IrqSetAlloc) : 0)
+		return -e;
 	std::vector<uint8_t> data(*data_size);
 	if (!data.empty() && !copy_from_user(data.data(), static_cast<uint8_t *>(user_ptr(arg)) + minsz, data.size()))
 		return -EFAULT;

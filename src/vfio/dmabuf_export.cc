@@ -10,6 +10,7 @@
 
 #include <softvfio/uapi/vfio.h>
 
+#include "base/fault_injection.h"
 #include "base/user_copy.h"
 #include "dmabuf/dma_buf.h"
 #include "mm/types.h"
@@ -115,6 +116,8 @@ long dma_buf_export_feature(VfioPciDevice &dev, CallContext &ctx, uint32_t flags
 		return -ranges.error();
 	if (auto total = validate_ranges(*ranges); !total)
 		return -total.error();
+	if (int e = fault_check(FaultPoint::DmaBufAlloc))
+		return -e;
 	auto phys = dmabuf_phys(dev, req.region_index, *ranges);
 	if (!phys)
 		return -phys.error();

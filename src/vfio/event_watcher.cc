@@ -12,7 +12,7 @@ namespace softvfio::vfio {
 
 EventWatcher::~EventWatcher()
 {
-	if (!thread_.joinable())
+	if (!thread_.running())
 		return;
 	stop_ = true;
 	uint64_t one = 1;
@@ -23,7 +23,7 @@ EventWatcher::~EventWatcher()
 
 Result<void> EventWatcher::start_locked()
 {
-	if (thread_.joinable())
+	if (thread_.running())
 		return {};
 	epoll_.reset(::epoll_create1(EPOLL_CLOEXEC));
 	wakeup_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
@@ -34,7 +34,16 @@ Result<void> EventWatcher::start_locked()
 	ev.data.u64 = 0;
 	if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wakeup_.get(), &ev) < 0)
 		return err(errno);
-	thread_ = std::thread([this] { run(); });
+	/* Watches made before a fork live on in the child: watch them again
+	 * on the child's own epoll instance. */
+	for (auto &[id, watch] : watches_) {
+		epoll_event w{};
+		w.events = EPOLLIN;
+		w.data.u64 = id;
+		if (::epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, watch.fd.get(), &w) < 0)
+			return err(errno);
+	}
+	thread_.start([this] { run(); });
 	return {};
 }
 
@@ -74,6 +83,7 @@ void EventWatcher::run()
 			uint64_t id = events[i].data.u64;
 			if (id == 0)
 				continue;
+			ForkGateShared gate;
 			std::lock_guard guard(lock_);
 			auto it = watches_.find(id);
 			if (it == watches_.end())

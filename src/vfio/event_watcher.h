@@ -11,10 +11,12 @@
 #include <functional>
 #include <map>
 #include <mutex>
-#include <thread>
 
 #include <softvfio/base/result.h>
 #include <softvfio/base/unique_fd.h>
+
+#include "base/fork_guard.h"
+#include "base/model_thread.h"
 
 namespace softvfio::vfio {
 
@@ -47,7 +49,13 @@ private:
 	UniqueFD epoll_;
 	UniqueFD wakeup_;
 	std::atomic<bool> stop_{false};
-	std::thread thread_;
+	ModelThread thread_;
+	/* A forked child shares the parent's epoll instance and wakeup
+	 * eventfd: drop its copies so the next add() builds its own. */
+	ForkChildHook reset_in_child_{[this] {
+		epoll_.reset();
+		wakeup_.reset();
+	}};
 };
 
 } /* namespace softvfio::vfio */

@@ -7,6 +7,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "base/fault_injection.h"
+
 namespace softvfio::vfio {
 
 namespace {
@@ -30,6 +32,8 @@ Result<std::shared_ptr<EventfdRef>> EventfdRef::get(int fd)
 		return err(EBADF);
 	if (!is_eventfd(fd))
 		return err(EINVAL);
+	if (int e = fault_check(FaultPoint::EventfdRef))
+		return err(e);
 	UniqueFD copy(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
 	if (!copy)
 		return err(errno);

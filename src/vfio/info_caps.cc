@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include "base/fault_injection.h"
 #include "base/user_copy.h"
 
 namespace softvfio::vfio {
@@ -25,6 +26,10 @@ void set_next(uint8_t *hdr, uint32_t next) { std::memcpy(hdr + kNextOffset, &nex
 
 uint8_t *InfoCaps::add(size_t size, uint16_t id, uint16_t version)
 {
+	/* A failed kzalloc: the chain is still built (callers fill it in), but
+	 * place() answers ENOMEM, as the handler would. */
+	if (int e = fault_check(FaultPoint::InfoCapAlloc))
+		error_ = e;
 	size = (size + 7) & ~size_t(7);
 	size_t at = buf_.size();
 	buf_.resize(at + size, 0);
@@ -56,6 +61,8 @@ void InfoCaps::shift(size_t offset)
 Result<void> InfoCaps::place(void *user_arg, size_t struct_size, uint32_t &argsz, uint32_t &flags,
 			     uint32_t &cap_offset, uint32_t caps_flag)
 {
+	if (error_)
+		return err(error_);
 	if (empty())
 		return {};
 	flags |= caps_flag;

@@ -32,12 +32,13 @@ public:
 	/* The shared tail of GET_INFO and GET_REGION_INFO: with capabilities,
 	 * set `caps_flag` in flags; if the user's argsz is too small, grow it
 	 * and set cap_offset 0; else copy the chain after the struct and point
-	 * cap_offset at it. */
+	 * cap_offset at it. ENOMEM if building the chain failed. */
 	Result<void> place(void *user_arg, size_t struct_size, uint32_t &argsz, uint32_t &flags,
 			   uint32_t &cap_offset, uint32_t caps_flag);
 
 private:
 	std::vector<uint8_t> buf_;
+	int error_ = 0;   /* an allocation failed while building the chain */
 };
 
 } /* namespace softvfio::vfio */

@@ -2,6 +2,7 @@
 /*
  * Hot-reset info, hot reset and ioeventfds on the device fd.
  */
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <vector>
@@ -10,6 +11,10 @@
 
 #include "base/user_copy.h"
 #include "vfio/device.h"
+#include "vfio/device_access.h"
+#include "vfio/group.h"
+#include "vfio/group_file.h"
+#include "vfio/iommufd.h"
 #include "vfs/fd_table.h"
 
 namespace softvfio::vfio {
@@ -33,7 +38,10 @@ BdfParts parse_bdf(const std::string &bdf)
 
 } /* namespace */
 
-long VfioPciDevice::hot_reset_info_ioctl(CallContext &, uintptr_t arg)
+/* A cdev-opened device reports device ids instead of group ids: the id a
+ * member has in the caller's iommufd, or NOT_OWNED (which also clears
+ * DEV_ID_OWNED) when it is not bound there. */
+long VfioPciDevice::hot_reset_info_ioctl(CallContext &ctx, uintptr_t arg)
 {
 	constexpr size_t minsz = offsetof(vfio_pci_hot_reset_info, count) + sizeof(__u32);
 	vfio_pci_hot_reset_info hdr{};
@@ -46,12 +54,24 @@ long VfioPciDevice::hot_reset_info_ioctl(CallContext &, uintptr_t arg)
 	if (!function_->has_bus_reset() || !setup_.dev_set)
 		return -ENODEV;
 
+	std::shared_ptr<IommufdCtx> ictx;
+	if (ctx.access && ctx.access->cdev_opened()) {
+		hdr.flags = VFIO_PCI_HOT_RESET_FLAG_DEV_ID | VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED;
+		ictx = ctx.access->iommufd();
+	}
 	auto members = setup_.dev_set->members();
 	std::vector<vfio_pci_dependent_device> devices;
 	for (auto &dev : members) {
 		BdfParts b = parse_bdf(dev->bdf());
 		vfio_pci_dependent_device d{};
-		d.group_id = dev->setup().iommu_group;
+		if (hdr.flags & VFIO_PCI_HOT_RESET_FLAG_DEV_ID) {
+			auto id = ictx ? ictx->device_id(*dev) : std::nullopt;
+			d.devid = id ? *id : uint32_t(VFIO_PCI_DEVID_NOT_OWNED);
+			if (!id)
+				hdr.flags &= ~VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED;
+		} else {
+			d.group_id = dev->setup().iommu_group;
+		}
 		d.segment = b.segment;
 		d.bus = b.bus;
 		d.devfn = b.devfn;
@@ -69,6 +89,32 @@ long VfioPciDevice::hot_reset_info_ioctl(CallContext &, uintptr_t arg)
 	return ret;
 }
 
+namespace {
+
+/* The groups named by a hot reset's fd array: EBADF for a closed fd,
+ * EINVAL for one that is not a group. */
+Result<std::vector<unsigned>> reset_groups(CallContext &ctx, uintptr_t arg, size_t minsz, uint32_t count)
+{
+	std::vector<int32_t> fds(count);
+	if (!copy_from_user(fds.data(), static_cast<uint8_t *>(user_ptr(arg)) + minsz, fds.size() * sizeof(int32_t)))
+		return err(EFAULT);
+	std::vector<unsigned> groups;
+	for (int32_t fd : fds) {
+		auto file = ctx.fds.get(fd);
+		if (!file)
+			return err(file.error());
+		if (!*file || (*file)->kind() != vfs::FileKind::Group)
+			return err(EINVAL);
+		groups.push_back(static_cast<GroupFile &>(**file).group()->number());
+	}
+	return groups;
+}
+
+} /* namespace */
+
+/* Every device the reset affects must be the caller's: in one of the
+ * groups it passed, or (a cdev-opened caller with an empty array) bound to
+ * the caller's iommufd. EPERM otherwise. */
 long VfioPciDevice::hot_reset_ioctl(CallContext &ctx, uintptr_t arg)
 {
 	constexpr size_t minsz = offsetof(vfio_pci_hot_reset, count) + sizeof(__u32);
@@ -77,24 +123,30 @@ long VfioPciDevice::hot_reset_ioctl(CallContext &ctx, uintptr_t arg)
 		return -EFAULT;
 	if (hdr.argsz < minsz || hdr.flags)
 		return -EINVAL;
-	/* An empty group list is only for cdev-opened devices, and those are
-	 * not modelled yet, so every caller must name its groups. */
-	if (!hdr.count)
+	/* An empty array is for cdev-opened devices, and only for them. */
+	bool cdev = ctx.access && ctx.access->cdev_opened();
+	if (!!hdr.count == cdev)
 		return -EINVAL;
 	if (!function_->has_bus_reset() || !setup_.dev_set)
 		return -ENODEV;
-	if (hdr.argsz - minsz < size_t(hdr.count) * sizeof(int32_t))
-		return -EINVAL;
-	std::vector<int32_t> fds(hdr.count);
-	if (!copy_from_user(fds.data(), static_cast<uint8_t *>(user_ptr(arg)) + minsz, fds.size() * 4))
-		return -EFAULT;
-	/* Every fd must be a VFIO group covering the set's devices. */
-	for (int32_t fd : fds) {
-		auto file = ctx.fds.get(fd);
-		if (!file)
-			return -file.error();
-		if (!*file || (*file)->kind() != vfs::FileKind::Group)
+	auto members = setup_.dev_set->members();
+	std::vector<unsigned> groups;
+	std::shared_ptr<IommufdCtx> ictx;
+	if (hdr.count) {
+		if (hdr.count > members.size())
 			return -EINVAL;
+		auto named = reset_groups(ctx, arg, minsz, hdr.count);
+		if (!named)
+			return -named.error();
+		groups = std::move(*named);
+	} else {
+		ictx = ctx.access->iommufd();
+	}
+	for (auto &dev : members) {
+		bool in_groups = std::find(groups.begin(), groups.end(), dev->setup().iommu_group) != groups.end();
+		bool in_ictx = ictx && ictx->device_id(*dev);
+		if (!in_groups && !in_ictx)
+			return -EPERM;
 	}
 	auto result = setup_.dev_set->hot_reset();
 	return result ? 0 : -result.error();

@@ -6,13 +6,27 @@
 #include <mutex>
 #include <unistd.h>
 
+#include "base/fault_injection.h"
+
 namespace softvfio::vfs {
 
 FdTable::FdTable() : FdTable(Options{}) {}
 
 FdTable::FdTable(Options options) : options_(options) {}
 
-FdTable::~FdTable() = default;
+/* A table going away is its process exiting: every number still standing
+ * in for a File is closed, unless it was closed and reused behind the
+ * table's back (the identity no longer matches). */
+FdTable::~FdTable()
+{
+	for (size_t fd = 0; fd < by_fd_.size(); fd++) {
+		if (!by_fd_[fd])
+			continue;
+		auto id = file_identity(static_cast<int>(fd));
+		if (id && *id == by_fd_[fd]->identity())
+			::close(static_cast<int>(fd));
+	}
+}
 
 std::shared_ptr<File> FdTable::set_locked(int fd, std::shared_ptr<File> file)
 {
@@ -26,6 +40,8 @@ std::shared_ptr<File> FdTable::set_locked(int fd, std::shared_ptr<File> file)
 
 Result<int> FdTable::install(std::shared_ptr<File> file, UniqueFD standin)
 {
+	if (int e = fault_check(FaultPoint::FdInstall))
+		return err(e);
 	auto id = file_identity(standin.get());
 	if (!id)
 		return err(id.error());
@@ -98,6 +114,8 @@ Result<int> FdTable::dup(int fd, int min_fd, bool cloexec)
 	auto file = get(fd);
 	if (!file)
 		return err(file.error());
+	if (int e = fault_check(FaultPoint::FdDup))
+		return err(e);
 	int newfd = ::fcntl(fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, min_fd);
 	if (newfd < 0)
 		return err(errno);
@@ -118,6 +136,8 @@ Result<int> FdTable::dup3(int oldfd, int newfd, int flags)
 		return err(file.error());
 	if (oldfd == newfd)
 		return newfd;
+	if (int e = fault_check(FaultPoint::FdDup))
+		return err(e);
 	if (::dup3(oldfd, newfd, flags) < 0)
 		return err(errno);
 	std::shared_ptr<File> previous;

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * read/write and their positional and vectored forms: region access on
+ * emulated device fds, and stores into control files of the sysfs view.
+ * Everything else goes to the C library after one cached lookup.
+ */
+#include <cstring>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "shim/real.h"
+#include "shim/state.h"
+
+using namespace softvfio;
+using namespace softvfio::shim;
+
+#define SHIM_EXPORT extern "C" __attribute__((visibility("default")))
+
+extern "C" void __chk_fail(void) __attribute__((noreturn));
+
+namespace {
+
+/* The Kernel if `fd` is an emulated fd this process may use now. */
+Kernel *emulated(int fd, FdKind &kind)
+{
+	Kernel *k = kernel_if_created();
+	if (!k)
+		return nullptr;
+	kind = classify(fd);
+	if (kind != FdKind::Ours && kind != FdKind::SysFile)
+		return nullptr;
+	return same_process() ? k : nullptr;
+}
+
+long sysfs_store(Kernel *k, int fd, const void *buf, size_t n)
+{
+	auto path = note_get(fd);
+	if (!path)
+		return -EIO;
+	sysfs_changed();
+	return model_call([&] { return k->sysfs_write(*path, buf, n); }, -ENOMEM);
+}
+
+ssize_t read_impl(int fd, void *buf, size_t n)
+{
+	FdKind kind;
+	Kernel *k = in_model() ? nullptr : emulated(fd, kind);
+	if (!k || kind != FdKind::Ours)
+		return REAL(read)(fd, buf, n);
+	return syscall_result<ssize_t>(model_call([&] { return k->read(fd, buf, n); }, -ENOMEM));
+}
+
+ssize_t pread_impl(int fd, void *buf, size_t n, off_t off)
+{
+	FdKind kind;
+	Kernel *k = in_model() ? nullptr : emulated(fd, kind);
+	if (!k || kind != FdKind::Ours)
+		return REAL(pread)(fd, buf, n, off);
+	return syscall_result<ssize_t>(model_call([&] { return k->pread(fd, buf, n, off); }, -ENOMEM));
+}
+
+/* Vectored access on an emulated fd: one model call per segment, stopping
+ * at the first short transfer, as the kernel's default iteration does.
+ * `off` < 0: the file position. */
+template<typename Op>
+ssize_t vectored(const struct iovec *iov, int iovcnt, Op op)
+{
+	if (iovcnt < 0 || iovcnt > IOV_MAX)
+		return syscall_result<ssize_t>(-EINVAL);
+	ssize_t total = 0;
+	for (int i = 0; i < iovcnt; i++) {
+		if (!iov[i].iov_len)
+			continue;
+		long r = op(iov[i].iov_base, iov[i].iov_len, total);
+		if (r < 0)
+			return total ? total : syscall_result<ssize_t>(r);
+		total += r;
+		if (static_cast<size_t>(r) < iov[i].iov_len)
+			break;
+	}
+	return total;
+}
+
+std::string gather(const struct iovec *iov, int iovcnt)
+{
+	std::string all;
+	for (int i = 0; i < iovcnt; i++)
+		all.append(static_cast<const char *>(iov[i].iov_base), iov[i].iov_len);
+	return all;
+}
+
+ssize_t preadv_impl(int fd, const struct iovec *iov, int iovcnt, off_t off, int flags, bool v2)
+{
+	FdKind kind;
+	Kernel *k = in_model() ? nullptr : emulated(fd, kind);
+	if (!k || kind != FdKind::Ours)
+		return v2 ? REAL(preadv2)(fd, iov, iovcnt, off, flags) : REAL(preadv)(fd, iov, iovcnt, off);
+	return vectored(iov, iovcnt, [&](void *base, size_t len, ssize_t done) {
+		return model_call([&] { return off < 0 ? k->read(fd, base, len) : k->pread(fd, base, len, off + done); },
+				  -ENOMEM);
+	});
+}
+
+ssize_t pwritev_impl(int fd, const struct iovec *iov, int iovcnt, off_t off, int flags, bool v2)
+{
+	FdKind kind;
+	Kernel *k = in_model() ? nullptr : emulated(fd, kind);
+	if (!k)
+		return v2 ? REAL(pwritev2)(fd, iov, iovcnt, off, flags) : REAL(pwritev)(fd, iov, iovcnt, off);
+	if (kind == FdKind::SysFile) {
+		std::string all = gather(iov, iovcnt);
+		return syscall_result<ssize_t>(sysfs_store(k, fd, all.data(), all.size()));
+	}
+	sysfs_changed();
+	return vectored(iov, iovcnt, [&](void *base, size_t len, ssize_t done) {
+		return model_call(
+			[&] { return off < 0 ? k->write(fd, base, len) : k->pwrite(fd, base, len, off + done); }, -ENOMEM);
+	});
+}
+
+} /* namespace */
+
+SHIM_EXPORT ssize_t read(int fd, void *buf, size_t n) { return read_impl(fd, buf, n); }
+
+SHIM_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
+{
+	if (n > buflen)
+		__chk_fail();
+	return read_impl(fd, buf, n);
+}
+
+SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t n)
+{
+	FdKind kind;
+	Kernel *k = in_model() ? nullptr : emulated(fd, kind);
+	if (!k)
+		return REAL(write)(fd, buf, n);
+	if (kind == FdKind::SysFile)
+		return syscall_result<ssize_t>(sysfs_store(k, fd, buf, n));
+	sysfs_changed();
+	return syscall_result<ssize_t>(model_call([&] { return k->write(fd, buf, n); }, -ENOMEM));
+}
+
+SHIM_EXPORT ssize_t pread(int fd, void *buf, size_t n, off_t off) { return pread_impl(fd, buf, n, off); }
+
+SHIM_EXPORT ssize_t pread64(int fd, void *buf, size_t n, off_t off) { return pread_impl(fd, buf, n, off); }
+
+SHIM_EXPORT ssize_t __pread_chk(int fd, void *buf, size_t n, off_t off, size_t buflen)
+{
+	if (n > buflen)
+		__chk_fail();
+	return pread_impl(fd, buf, n, off);
+}
+
+SHIM_EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t n, off_t off, size_t buflen)
+{
+	if (n > buflen)
+		__chk_fail();
+	return pread_impl(fd, buf, n, off);
+}
+
+static ssize_t pwrite_impl(int fd, const void *buf, size_t n, off_t off)
+{
+	FdKind kind;
+	Kernel *k = in_model() ? nullptr : emulated(fd, kind);
+	if (!k)
+		return REAL(pwrite)(fd, buf, n, off);
+	if (kind == FdKind::SysFile)
+		return syscall_result<ssize_t>(sysfs_store(k, fd, buf, n));
+	sysfs_changed();
+	return syscall_result<ssize_t>(model_call([&] { return k->pwrite(fd, buf, n, off); }, -ENOMEM));
+}
+
+SHIM_EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off) { return pwrite_impl(fd, buf, n, off); }
+
+SHIM_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off) { return pwrite_impl(fd, buf, n, off); }
+
+SHIM_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	FdKind kind;
+	Kernel *k = in_model() ? nullptr : emulated(fd, kind);
+	if (!k || kind != FdKind::Ours)
+		return REAL(readv)(fd, iov, iovcnt);
+	return preadv_impl(fd, iov, iovcnt, -1, 0, false);
+}
+
+SHIM_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	FdKind kind;
+	Kernel *k = in_model() ? nullptr : emulated(fd, kind);
+	if (!k)
+		return REAL(writev)(fd, iov, iovcnt);
+	return pwritev_impl(fd, iov, iovcnt, -1, 0, false);
+}
+
+SHIM_EXPORT ssize_t preadv(int fd, const struct iovec *iov, int iovcnt, off_t off)
+{
+	return preadv_impl(fd, iov, iovcnt, off, 0, false);
+}
+
+SHIM_EXPORT ssize_t preadv64(int fd, const struct iovec *iov, int iovcnt, off_t off)
+{
+	return preadv_impl(fd, iov, iovcnt, off, 0, false);
+}
+
+SHIM_EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int iovcnt, off_t off)
+{
+	return pwritev_impl(fd, iov, iovcnt, off, 0, false);
+}
+
+SHIM_EXPORT ssize_t pwritev64(int fd, const struct iovec *iov, int iovcnt, off_t off)
+{
+	return pwritev_impl(fd, iov, iovcnt, off, 0, false);
+}
+
+SHIM_EXPORT ssize_t preadv2(int fd, const struct iovec *iov, int iovcnt, off_t off, int flags)
+{
+	return preadv_impl(fd, iov, iovcnt, off, flags, true);
+}
+
+SHIM_EXPORT ssize_t preadv64v2(int fd, const struct iovec *iov, int iovcnt, off_t off, int flags)
+{
+	return preadv_impl(fd, iov, iovcnt, off, flags, true);
+}
+
+SHIM_EXPORT ssize_t pwritev2(int fd, const struct iovec *iov, int iovcnt, off_t off, int flags)
+{
+	return pwritev_impl(fd, iov, iovcnt, off, flags, true);
+}
+
+SHIM_EXPORT ssize_t pwritev64v2(int fd, const struct iovec *iov, int iovcnt, off_t off, int flags)
+{
+	return pwritev_impl(fd, iov, iovcnt, off, flags, true);
+}
+
+static off_t lseek_impl(int fd, off_t off, int whence)
+{
+	FdKind kind;
+	Kernel *k = in_model() ? nullptr : emulated(fd, kind);
+	if (!k || kind != FdKind::Ours)
+		return REAL(lseek)(fd, off, whence);
+	return syscall_result<off_t>(model_call([&] { return k->lseek(fd, off, whence); }, -ENOMEM));
+}
+
+SHIM_EXPORT off_t lseek(int fd, off_t off, int whence) { return lseek_impl(fd, off, whence); }
+
+SHIM_EXPORT off_t lseek64(int fd, off_t off, int whence) { return lseek_impl(fd, off, whence); }

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * open and stdio open: the way in to device nodes, the sysfs view and the
+ * rewritten /proc files.
+ */
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <unistd.h>
+
+#include "shim/open_path.h"
+#include "shim/real.h"
+#include "shim/state.h"
+
+using namespace softvfio;
+using namespace softvfio::shim;
+
+#define SHIM_EXPORT extern "C" __attribute__((visibility("default")))
+
+namespace {
+
+/* The mode argument exists only with O_CREAT or O_TMPFILE. */
+bool has_mode(int flags) { return (flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE; }
+
+int open_in_model(int dirfd, const char *path, int flags, mode_t mode)
+{
+	int fd = REAL(openat)(dirfd, path, flags, mode);
+	return t_keep_low ? fd : relocate_internal(fd);
+}
+
+} /* namespace */
+
+SHIM_EXPORT int open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	if (has_mode(flags)) {
+		va_list ap;
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	if (in_model())
+		return open_in_model(AT_FDCWD, path, flags, mode);
+	return no_throw(-1, [&] { return open_path(AT_FDCWD, path, flags, mode); });
+}
+
+SHIM_EXPORT int open64(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	if (has_mode(flags)) {
+		va_list ap;
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	if (in_model())
+		return open_in_model(AT_FDCWD, path, flags, mode);
+	return no_throw(-1, [&] { return open_path(AT_FDCWD, path, flags, mode); });
+}
+
+SHIM_EXPORT int openat(int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	if (has_mode(flags)) {
+		va_list ap;
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	if (in_model())
+		return open_in_model(dirfd, path, flags, mode);
+	return no_throw(-1, [&] { return open_path(dirfd, path, flags, mode); });
+}
+
+SHIM_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	if (has_mode(flags)) {
+		va_list ap;
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	if (in_model())
+		return open_in_model(dirfd, path, flags, mode);
+	return no_throw(-1, [&] { return open_path(dirfd, path, flags, mode); });
+}
+
+/* _FORTIFY_SOURCE variants: they reject O_CREAT without a mode (by
+ * aborting), which the C library's own does best. */
+SHIM_EXPORT int __open_2(const char *path, int flags)
+{
+	if (has_mode(flags) || in_model())
+		return REAL(__open_2)(path, flags);
+	return no_throw(-1, [&] { return open_path(AT_FDCWD, path, flags, 0); });
+}
+
+SHIM_EXPORT int __open64_2(const char *path, int flags)
+{
+	if (has_mode(flags) || in_model())
+		return REAL(__open_2)(path, flags);
+	return no_throw(-1, [&] { return open_path(AT_FDCWD, path, flags, 0); });
+}
+
+SHIM_EXPORT int __openat_2(int dirfd, const char *path, int flags)
+{
+	if (has_mode(flags) || in_model())
+		return REAL(__openat_2)(dirfd, path, flags);
+	return no_throw(-1, [&] { return open_path(dirfd, path, flags, 0); });
+}
+
+SHIM_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
+{
+	if (has_mode(flags) || in_model())
+		return REAL(__openat_2)(dirfd, path, flags);
+	return no_throw(-1, [&] { return open_path(dirfd, path, flags, 0); });
+}
+
+SHIM_EXPORT int creat(const char *path, mode_t mode)
+{
+	int flags = O_CREAT | O_WRONLY | O_TRUNC;
+	if (in_model())
+		return open_in_model(AT_FDCWD, path, flags, mode);
+	return no_throw(-1, [&] { return open_path(AT_FDCWD, path, flags, mode); });
+}
+
+SHIM_EXPORT int creat64(const char *path, mode_t mode)
+{
+	return creat(path, mode);
+}
+
+SHIM_EXPORT FILE *fopen(const char *path, const char *mode)
+{
+	if (in_model())
+		return REAL(fopen)(path, mode);
+	return no_throw(static_cast<FILE *>(nullptr), [&] { return fopen_path(path, mode); });
+}
+
+SHIM_EXPORT FILE *fopen64(const char *path, const char *mode)
+{
+	if (in_model())
+		return REAL(fopen)(path, mode);
+	return no_throw(static_cast<FILE *>(nullptr), [&] { return fopen_path(path, mode); });
+}
+
+SHIM_EXPORT FILE *freopen(const char *path, const char *mode, FILE *stream)
+{
+	if (in_model() || !path)
+		return REAL(freopen)(path, mode, stream);
+	return no_throw(static_cast<FILE *>(nullptr), [&] { return freopen_path(path, mode, stream); });
+}
+
+SHIM_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *stream)
+{
+	return freopen(path, mode, stream);
+}

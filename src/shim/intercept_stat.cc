@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stat, statx, statfs and access: device nodes look like the kernel's
+ * character devices (Kernel::node_info), sysfs view paths like the files
+ * they stand for, everything else is the C library's. Includes the
+ * pre-2.33 __xstat family, which older binaries still call.
+ */
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "shim/dev_nodes.h"
+#include "shim/real.h"
+#include "shim/resolve.h"
+#include "shim/stat_path.h"
+#include "shim/state.h"
+
+using namespace softvfio;
+using namespace softvfio::shim;
+
+#define SHIM_EXPORT extern "C" __attribute__((visibility("default")))
+
+namespace {
+
+/* The device node (or served directory) an fd was opened on, if any. */
+std::optional<std::string> node_of(int fd)
+{
+	if (!kernel_if_created())
+		return std::nullopt;
+	FdKind kind = fd_cache().get(fd).kind;
+	if (kind != FdKind::Ours && kind != FdKind::Dir)
+		return std::nullopt;
+	auto note = note_get(fd);
+	if (!note || note->rfind("/dev/", 0) != 0)
+		return std::nullopt;
+	return note;
+}
+
+int fstat_impl(int fd, struct stat *buf)
+{
+	if (!in_model()) {
+		if (auto node = node_of(fd); node && node_stat(*node, *buf) == 0)
+			return 0;
+	}
+	return REAL(fstat)(fd, buf);
+}
+
+} /* namespace */
+
+int softvfio::shim::stat_path(int dirfd, const char *path, struct stat *buf, int flags)
+{
+	if (in_model())
+		return REAL(fstatat)(dirfd, path, buf, flags);
+	if ((flags & AT_EMPTY_PATH) && path && !path[0])
+		return fstat_impl(dirfd, buf);
+	Resolved r = resolve_path(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
+	switch (r.route) {
+	case Route::Node:
+		if (int n = node_stat(r.logical, *buf); n <= 0)
+			return syscall_result<int>(n);
+		break;
+	case Route::SysView:
+		return REAL(fstatat)(AT_FDCWD, r.path.c_str(), buf, flags);
+	case Route::SysMerged:
+		return REAL(fstatat)(AT_FDCWD, r.logical.c_str(), buf, flags);
+	default:
+		break;
+	}
+	if (!r.path.empty())
+		return REAL(fstatat)(AT_FDCWD, r.path.c_str(), buf, flags);
+	return REAL(fstatat)(dirfd, path, buf, flags);
+}
+
+namespace {
+
+int stat_at(int dirfd, const char *path, struct stat *buf, int flags) { return stat_path(dirfd, path, buf, flags); }
+
+int statx_impl(int dirfd, const char *path, int flags, unsigned mask, struct statx *buf)
+{
+	if (in_model())
+		return REAL(statx)(dirfd, path, flags, mask, buf);
+	struct stat st;
+	if ((flags & AT_EMPTY_PATH) && path && !path[0]) {
+		if (auto node = node_of(dirfd); node && node_stat(*node, st) == 0) {
+			stat_to_statx(st, mask, *buf);
+			return 0;
+		}
+		return REAL(statx)(dirfd, path, flags, mask, buf);
+	}
+	Resolved r = resolve_path(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
+	switch (r.route) {
+	case Route::Node:
+		if (int n = node_stat(r.logical, st); n <= 0) {
+			if (n == 0)
+				stat_to_statx(st, mask, *buf);
+			return syscall_result<int>(n);
+		}
+		break;
+	case Route::SysView:
+		return REAL(statx)(AT_FDCWD, r.path.c_str(), flags, mask, buf);
+	case Route::SysMerged:
+		return REAL(statx)(AT_FDCWD, r.logical.c_str(), flags, mask, buf);
+	default:
+		break;
+	}
+	if (!r.path.empty())
+		return REAL(statx)(AT_FDCWD, r.path.c_str(), flags, mask, buf);
+	return REAL(statx)(dirfd, path, flags, mask, buf);
+}
+
+int statfs_impl(const char *path, struct statfs *buf)
+{
+	if (in_model())
+		return REAL(statfs)(path, buf);
+	Resolved r = resolve_path(AT_FDCWD, path, true);
+	switch (r.route) {
+	case Route::Node:
+		if (auto info = served_node(r.logical))
+			return info->exists ? REAL(statfs)("/dev", buf) : syscall_result<int>(-ENOENT);
+		break;
+	case Route::SysView:
+	case Route::SysMerged:
+		return REAL(statfs)("/sys", buf);
+	default:
+		break;
+	}
+	return REAL(statfs)(path, buf);
+}
+
+int fstatfs_impl(int fd, struct statfs *buf)
+{
+	if (!in_model() && kernel_if_created()) {
+		if (node_of(fd))
+			return REAL(statfs)("/dev", buf);
+		if (fd_cache().get(fd).kind == FdKind::SysFile)
+			return REAL(statfs)("/sys", buf);
+	}
+	return REAL(fstatfs)(fd, buf);
+}
+
+int access_at(int dirfd, const char *path, int mode, int flags)
+{
+	if (in_model())
+		return REAL(faccessat)(dirfd, path, mode, flags);
+	Resolved r = resolve_path(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
+	switch (r.route) {
+	case Route::Node:
+		if (auto info = served_node(r.logical))
+			return syscall_result<int>(node_access(*info, mode, flags & AT_EACCESS));
+		break;
+	case Route::SysView:
+		return REAL(faccessat)(AT_FDCWD, r.path.c_str(), mode, flags);
+	case Route::SysMerged:
+		return REAL(faccessat)(AT_FDCWD, r.logical.c_str(), mode, flags);
+	default:
+		break;
+	}
+	if (!r.path.empty())
+		return REAL(faccessat)(AT_FDCWD, r.path.c_str(), mode, flags);
+	return REAL(faccessat)(dirfd, path, mode, flags);
+}
+
+} /* namespace */
+
+SHIM_EXPORT int stat(const char *path, struct stat *buf) { return stat_at(AT_FDCWD, path, buf, 0); }
+
+SHIM_EXPORT int stat64(const char *path, struct stat64 *buf)
+{
+	return stat_at(AT_FDCWD, path, reinterpret_cast<struct stat *>(buf), 0);
+}
+
+SHIM_EXPORT int lstat(const char *path, struct stat *buf) { return stat_at(AT_FDCWD, path, buf, AT_SYMLINK_NOFOLLOW); }
+
+SHIM_EXPORT int lstat64(const char *path, struct stat64 *buf)
+{
+	return stat_at(AT_FDCWD, path, reinterpret_cast<struct stat *>(buf), AT_SYMLINK_NOFOLLOW);
+}
+
+SHIM_EXPORT int fstat(int fd, struct stat *buf) { return fstat_impl(fd, buf); }
+
+SHIM_EXPORT int fstat64(int fd, struct stat64 *buf) { return fstat_impl(fd, reinterpret_cast<struct stat *>(buf)); }
+
+SHIM_EXPORT int fstatat(int dirfd, const char *path, struct stat *buf, int flags)
+{
+	return stat_at(dirfd, path, buf, flags);
+}
+
+SHIM_EXPORT int fstatat64(int dirfd, const char *path, struct stat64 *buf, int flags)
+{
+	return stat_at(dirfd, path, reinterpret_cast<struct stat *>(buf), flags);
+}
+
+SHIM_EXPORT int statx(int dirfd, const char *path, int flags, unsigned mask, struct statx *buf)
+{
+	return statx_impl(dirfd, path, flags, mask, buf);
+}
+
+/* glibc < 2.33 binaries: on x86-64 every version of struct stat is the
+ * kernel's, so `ver` needs no translation. */
+SHIM_EXPORT int __xstat(int, const char *path, struct stat *buf) { return stat_at(AT_FDCWD, path, buf, 0); }
+
+SHIM_EXPORT int __xstat64(int, const char *path, struct stat64 *buf)
+{
+	return stat_at(AT_FDCWD, path, reinterpret_cast<struct stat *>(buf), 0);
+}
+
+SHIM_EXPORT int __lxstat(int, const char *path, struct stat *buf)
+{
+	return stat_at(AT_FDCWD, path, buf, AT_SYMLINK_NOFOLLOW);
+}
+
+SHIM_EXPORT int __lxstat64(int, const char *path, struct stat64 *buf)
+{
+	return stat_at(AT_FDCWD, path, reinterpret_cast<struct stat *>(buf), AT_SYMLINK_NOFOLLOW);
+}
+
+SHIM_EXPORT int __fxstat(int, int fd, struct stat *buf) { return fstat_impl(fd, buf); }
+
+SHIM_EXPORT int __fxstat64(int, int fd, struct stat64 *buf)
+{
+	return fstat_impl(fd, reinterpret_cast<struct stat *>(buf));
+}
+
+SHIM_EXPORT int __fxstatat(int, int dirfd, const char *path, struct stat *buf, int flags)
+{
+	return stat_at(dirfd, path, buf, flags);
+}
+
+SHIM_EXPORT int __fxstatat64(int, int dirfd, const char *path, struct stat64 *buf, int flags)
+{
+	return stat_at(dirfd, path, reinterpret_cast<struct stat *>(buf), flags);
+}
+
+SHIM_EXPORT int statfs(const char *path, struct statfs *buf) { return statfs_impl(path, buf); }
+
+SHIM_EXPORT int statfs64(const char *path, struct statfs64 *buf)
+{
+	return statfs_impl(path, reinterpret_cast<struct statfs *>(buf));
+}
+
+SHIM_EXPORT int fstatfs(int fd, struct statfs *buf) { return fstatfs_impl(fd, buf); }
+
+SHIM_EXPORT int fstatfs64(int fd, struct statfs64 *buf)
+{
+	return fstatfs_impl(fd, reinterpret_cast<struct statfs *>(buf));
+}
+
+SHIM_EXPORT int access(const char *path, int mode) { return access_at(AT_FDCWD, path, mode, 0); }
+
+SHIM_EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
+{
+	return access_at(dirfd, path, mode, flags);
+}
+
+SHIM_EXPORT int euidaccess(const char *path, int mode) { return access_at(AT_FDCWD, path, mode, AT_EACCESS); }
+
+SHIM_EXPORT int eaccess(const char *path, int mode) { return access_at(AT_FDCWD, path, mode, AT_EACCESS); }

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: MIT */
+#include "shim/open_path.h"
+
+#include <cstring>
+#include <unistd.h>
+
+#include "shim/dev_nodes.h"
+#include "shim/proc_self.h"
+#include "shim/real.h"
+#include "shim/resolve.h"
+#include "shim/state.h"
+
+namespace softvfio::shim {
+
+namespace {
+
+/* A real open of `r`'s or the caller's path; the result is an ordinary
+ * fd. */
+int open_real(const Resolved &r, int dirfd, const char *path, int flags, mode_t mode)
+{
+	int fd = r.path.empty() ? REAL(openat)(dirfd, path, flags, mode)
+				: REAL(openat)(AT_FDCWD, r.path.c_str(), flags, mode);
+	if (fd >= 0 && kernel_if_created())
+		fd_forget(fd), fd_cache().set(fd, FdKind::Foreign);
+	return fd;
+}
+
+/* A stdio stream writing to a control file of the sysfs view: every
+ * write(2) the stream makes is one store into the attribute, as with a
+ * real sysfs file; reads and seeks see the view's file. */
+struct SysfsCookie {
+	int fd;
+	std::string logical;
+};
+
+ssize_t cookie_read(void *c, char *buf, size_t size)
+{
+	return REAL(read)(static_cast<SysfsCookie *>(c)->fd, buf, size);
+}
+
+ssize_t cookie_write(void *c, const char *buf, size_t size)
+{
+	auto *cookie = static_cast<SysfsCookie *>(c);
+	Kernel *k = kernel_if_created();
+	if (!k) {
+		errno = EIO;
+		return -1;
+	}
+	sysfs_changed();
+	long r = model_call([&] { return k->sysfs_write(cookie->logical, buf, size); }, -ENOMEM);
+	return syscall_result<ssize_t>(r);
+}
+
+int cookie_seek(void *c, off64_t *offset, int whence)
+{
+	off_t r = REAL(lseek)(static_cast<SysfsCookie *>(c)->fd, static_cast<off_t>(*offset), whence);
+	if (r < 0)
+		return -1;
+	*offset = r;
+	return 0;
+}
+
+int cookie_close(void *c)
+{
+	auto *cookie = static_cast<SysfsCookie *>(c);
+	int r = REAL(close)(cookie->fd);
+	delete cookie;
+	return r;
+}
+
+int mode_flags(const char *mode)
+{
+	int flags = 0;
+	switch (mode[0]) {
+	case 'r': flags = O_RDONLY; break;
+	case 'w': flags = O_WRONLY | O_CREAT | O_TRUNC; break;
+	case 'a': flags = O_WRONLY | O_CREAT | O_APPEND; break;
+	default: return -1;
+	}
+	for (const char *p = mode + 1; *p && *p != ','; p++) {
+		if (*p == '+')
+			flags = (flags & ~O_ACCMODE) | O_RDWR;
+		else if (*p == 'e')
+			flags |= O_CLOEXEC;
+		else if (*p == 'x')
+			flags |= O_EXCL;
+	}
+	return flags;
+}
+
+/* open(2) of a directory the model serves (/dev/vfio): an fd on /dev,
+ * known to the shim by the directory's path, so fdopendir() and *at()
+ * calls relative to it see the served directory. */
+int open_served_dir(const Resolved &r, int dirfd, const char *path, int flags, mode_t mode)
+{
+	auto info = served_node(r.logical);
+	if (!info)
+		return open_real(r, dirfd, path, flags, mode);
+	if (!info->exists)
+		return syscall_result<int>(-ENOENT);
+	if (!info->directory)
+		return open_real(r, dirfd, path, flags, mode);
+	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT))
+		return syscall_result<int>(-EISDIR);
+	int fd = REAL(openat)(AT_FDCWD, "/dev", (flags & (O_CLOEXEC | O_PATH)) | O_RDONLY | O_DIRECTORY);
+	if (fd < 0)
+		return fd;
+	fd_forget(fd);
+	fd_cache().set(fd, FdKind::Dir);
+	note_set(fd, r.logical);
+	return fd;
+}
+
+} /* namespace */
+
+int open_path(int dirfd, const char *path, int flags, mode_t mode)
+{
+	Resolved r = resolve_path(dirfd, path, !(flags & O_NOFOLLOW));
+	switch (r.route) {
+	case Route::Real:
+	case Route::ProcFd:
+		return open_real(r, dirfd, path, flags, mode);
+	case Route::Node: {
+		Kernel *k = kernel();
+		if (!k || !same_process())
+			return open_real(r, dirfd, path, flags, mode);
+		long fd = model_call([&] { return k->open(r.logical.c_str(), flags); }, -ENOMEM);
+		if (fd == Kernel::kNotOurs)
+			return open_served_dir(r, dirfd, path, flags, mode);
+		if (fd < 0)
+			return syscall_result<int>(fd);
+		sysfs_changed();
+		int out = hand_out(static_cast<int>(fd), FdKind::Ours);
+		note_set(out, r.logical);
+		return out;
+	}
+	case Route::SysView: {
+		sysfs_root(true);
+		/* sysfs attributes are never created or truncated; the view's
+		 * files must not be either ("echo x > attr" asks for both). */
+		int fd = REAL(openat)(AT_FDCWD, r.path.c_str(), flags & ~(O_CREAT | O_TRUNC | O_EXCL), mode);
+		if (fd < 0)
+			return fd;
+		fd_forget(fd);
+		if ((flags & O_ACCMODE) != O_RDONLY) {
+			fd_cache().set(fd, FdKind::SysFile);
+			note_set(fd, r.logical);
+		} else {
+			fd_cache().set(fd, FdKind::Foreign);
+		}
+		return fd;
+	}
+	case Route::SysMerged: {
+		int fd = REAL(openat)(AT_FDCWD, r.logical.c_str(), flags, mode);
+		if (fd < 0)
+			return fd;
+		fd_forget(fd);
+		fd_cache().set(fd, FdKind::Dir);
+		note_set(fd, r.logical);
+		return fd;
+	}
+	case Route::ProcMaps:
+		if ((flags & O_ACCMODE) != O_RDONLY || !kernel_if_created())
+			return open_real(r, dirfd, path, flags, mode);
+		return syscall_result<int>(open_proc_maps(flags));
+	case Route::ProcFdinfo:
+		if ((flags & O_ACCMODE) == O_RDONLY) {
+			int fd = open_proc_fdinfo(r.fd, flags);
+			if (fd >= 0)
+				return fd;
+		}
+		return open_real(r, dirfd, path, flags, mode);
+	}
+	return open_real(r, dirfd, path, flags, mode);
+}
+
+FILE *fopen_path(const char *path, const char *mode)
+{
+	int flags = mode ? mode_flags(mode) : -1;
+	if (flags < 0)
+		return REAL(fopen)(path, mode);
+	Resolved r = resolve_path(AT_FDCWD, path, true);
+	if (r.route == Route::Real || r.route == Route::ProcFd || r.route == Route::SysMerged) {
+		FILE *f = REAL(fopen)(r.route == Route::SysMerged ? r.logical.c_str() : path, mode);
+		if (f && kernel_if_created())
+			fd_forget(fileno(f)), fd_cache().set(fileno(f), FdKind::Foreign);
+		return f;
+	}
+	if (r.route == Route::SysView)
+		sysfs_root(true);
+	if (r.route == Route::SysView && (flags & O_ACCMODE) != O_RDONLY) {
+		int fd = REAL(openat)(AT_FDCWD, r.path.c_str(), (flags & ~(O_CREAT | O_TRUNC | O_EXCL | O_ACCMODE)) | O_RDWR);
+		if (fd < 0)
+			return nullptr;
+		auto *cookie = new (std::nothrow) SysfsCookie{fd, r.logical};
+		FILE *f = cookie ? fopencookie(cookie, mode, {cookie_read, cookie_write, cookie_seek, cookie_close}) : nullptr;
+		if (!f) {
+			delete cookie;
+			REAL(close)(fd);
+		}
+		return f;
+	}
+	if (r.route == Route::SysView)
+		return REAL(fopen)(r.path.c_str(), mode);
+	int fd = open_path(AT_FDCWD, path, flags, 0666);
+	if (fd < 0)
+		return nullptr;
+	FILE *f = fdopen(fd, mode);
+	if (!f) {
+		int e = errno;
+		close(fd);
+		errno = e;
+	}
+	return f;
+}
+
+FILE *freopen_path(const char *path, const char *mode, FILE *stream)
+{
+	Resolved r = resolve_path(AT_FDCWD, path, true);
+	if (r.route == Route::SysView || r.route == Route::SysMerged)
+		return REAL(freopen)(r.route == Route::SysView ? r.path.c_str() : r.logical.c_str(), mode, stream);
+	/* Device nodes are not reopened onto stdio streams (docs/shim.md). */
+	if (r.route != Route::ProcMaps && r.route != Route::ProcFdinfo)
+		return REAL(freopen)(path, mode, stream);
+	/* Rewritten /proc files: make ours, then let the C library reopen the
+	 * stream on it (a new description of the same memfd). */
+	int flags = mode ? mode_flags(mode) : -1;
+	if (flags < 0)
+		return REAL(freopen)(path, mode, stream);
+	int fd = open_path(AT_FDCWD, path, flags, 0666);
+	if (fd < 0) {
+		int e = errno;
+		fclose(stream);
+		errno = e;
+		return nullptr;
+	}
+	char self[64];
+	std::snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	FILE *f = REAL(freopen)(self, mode, stream);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return f;
+}
+
+} /* namespace softvfio::shim */

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+#include "shim/paths.h"
+
+#include <vector>
+
+namespace softvfio::shim {
+
+namespace {
+
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+/* `s` is prefix, or prefix followed by '/'. */
+bool is_or_below(std::string_view s, std::string_view prefix)
+{
+	return starts_with(s, prefix) && (s.size() == prefix.size() || s[prefix.size()] == '/');
+}
+
+bool parse_number(std::string_view s, long &value)
+{
+	if (s.empty() || s.size() > 9)
+		return false;
+	value = 0;
+	for (char c : s) {
+		if (c < '0' || c > '9')
+			return false;
+		value = value * 10 + (c - '0');
+	}
+	return true;
+}
+
+/* The sysfs trees a software device can appear in (sysfs_root() holds the
+ * same layout); everything else below /sys is the machine's alone and never
+ * makes the shim create its model. */
+bool sys_candidate(std::string_view rel)
+{
+	if (rel.empty())
+		return true;
+	for (std::string_view top : {"/bus", "/devices", "/kernel", "/class", "/module", "/dev"})
+		if (rel == top)
+			return true;
+	for (std::string_view tree : {"/bus/pci", "/devices/pci", "/devices/virtual", "/kernel/iommu_groups",
+				      "/class/vfio", "/class/vfio-dev", "/class/misc", "/module/vfio", "/module/vfio_pci",
+				      "/module/vfio_iommu_type1", "/module/vfio_pci_core", "/module/iommufd",
+				      "/dev/char"})
+		if (is_or_below(rel, tree))
+			return true;
+	/* /devices/pci<domain>:<bus> roots. */
+	return starts_with(rel, "/devices/pci");
+}
+
+/* "/proc/<this process>/<rest>": the rest, else empty. */
+std::string_view own_proc_rest(std::string_view norm, pid_t (*self)())
+{
+	std::string_view p = norm.substr(6); /* after "/proc/" */
+	size_t slash = p.find('/');
+	if (slash == std::string_view::npos)
+		return {};
+	std::string_view who = p.substr(0, slash), rest = p.substr(slash + 1);
+	long pid;
+	if (who == "self" || who == "thread-self") {
+		/* ok */
+	} else if (parse_number(who, pid)) {
+		if (pid != self())
+			return {};
+	} else {
+		return {};
+	}
+	/* task/<tid>/...: a thread of ours (only ours are listed there). */
+	if (who != "thread-self" && starts_with(rest, "task/")) {
+		std::string_view t = rest.substr(5);
+		size_t s2 = t.find('/');
+		long tid;
+		if (s2 == std::string_view::npos || !parse_number(t.substr(0, s2), tid))
+			return {};
+		rest = t.substr(s2 + 1);
+	}
+	return rest;
+}
+
+} /* namespace */
+
+bool normalize_path(std::string_view path, bool allow_dotdot, std::string &out)
+{
+	std::vector<std::string_view> parts;
+	size_t at = 0;
+	while (at < path.size()) {
+		size_t next = path.find('/', at);
+		if (next == std::string_view::npos)
+			next = path.size();
+		std::string_view part = path.substr(at, next - at);
+		at = next + 1;
+		if (part.empty() || part == ".")
+			continue;
+		if (part == "..") {
+			if (!allow_dotdot)
+				return false;
+			if (!parts.empty())
+				parts.pop_back();
+			continue;
+		}
+		parts.push_back(part);
+	}
+	std::string joined;
+	for (auto part : parts) {
+		joined.push_back('/');
+		joined.append(part.data(), part.size());
+	}
+	if (joined.empty())
+		joined.push_back('/');
+	out.swap(joined);
+	return true;
+}
+
+std::string join_path(std::string_view dir, std::string_view rel)
+{
+	std::string out(dir);
+	if (out.empty() || out.back() != '/')
+		out += '/';
+	out += rel;
+	return out;
+}
+
+PathClass classify_path(const char *path, pid_t (*self)())
+{
+	PathClass c;
+	/* The cheap test every path takes. */
+	if (!path || path[0] != '/')
+		return c;
+	switch (path[1]) {
+	case 'd': case 's': case 'p': case '/': case '.':
+		break;
+	default:
+		return c;
+	}
+	std::string_view raw(path);
+	bool plain = raw.find("//") == std::string_view::npos && raw.find("/.") == std::string_view::npos;
+	if (plain && !starts_with(raw, "/dev/vfio") && !starts_with(raw, "/dev/iommu") && !starts_with(raw, "/sys") &&
+	    !starts_with(raw, "/proc/"))
+		return c;
+
+	std::string norm;
+	normalize_path(raw, true, norm);
+	if (is_or_below(norm, "/dev/vfio") || norm == "/dev/iommu") {
+		c.kind = PathKind::DevNode;
+		c.norm = std::move(norm);
+		return c;
+	}
+	if (starts_with(raw, "/dev/vfio/")) {
+		/* "/dev/vfio/..": the served directory does not exist for the
+		 * C library, so it gets the lexical answer. */
+		c.norm = std::move(norm);
+		return c;
+	}
+	if (is_or_below(norm, "/sys")) {
+		/* Below /sys, ".." may follow a symlink: not ours to resolve. */
+		if (!normalize_path(raw, false, norm))
+			return c;
+		std::string rel = norm.substr(4);
+		if (!sys_candidate(rel))
+			return c;
+		c.kind = PathKind::Sys;
+		c.norm = std::move(norm);
+		c.rel = std::move(rel);
+		return c;
+	}
+	if (!starts_with(norm, "/proc/"))
+		return c;
+	std::string_view rest = own_proc_rest(norm, self);
+	long fd;
+	if (rest == "maps") {
+		c.kind = PathKind::ProcMaps;
+	} else if (starts_with(rest, "fd/") && parse_number(rest.substr(3), fd)) {
+		c.kind = PathKind::ProcFd;
+		c.fd = static_cast<int>(fd);
+	} else if (starts_with(rest, "fdinfo/") && parse_number(rest.substr(7), fd)) {
+		c.kind = PathKind::ProcFdinfo;
+		c.fd = static_cast<int>(fd);
+	} else {
+		return c;
+	}
+	c.norm = std::move(norm);
+	return c;
+}
+
+} /* namespace softvfio::shim */

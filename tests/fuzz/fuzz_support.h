@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What every fuzz target shares: reading the input, user buffers that end
+ * at an unmapped page (so "argsz claims more than the payload holds" is a
+ * real fault, answered EFAULT, never an out-of-bounds read), errno checks
+ * against the spec's tables, and the per-input leak check.
+ *
+ * A failed check prints what went wrong and aborts, which libFuzzer reports
+ * as a crash with the input that caused it.
+ */
+#pragma once
+
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include <softvfio/kernel.h>
+
+#include "leaks/process_snapshot.h"
+
+namespace softvfio::fuzz {
+
+/* Consumes the fuzzer's bytes front to back; past the end it yields zeros,
+ * so every input decodes to something. */
+class Input
+{
+public:
+	Input(const uint8_t *data, size_t size) : data_(data), size_(size) {}
+
+	bool empty() const { return at_ >= size_; }
+	size_t left() const { return at_ < size_ ? size_ - at_ : 0; }
+	uint8_t u8();
+	uint16_t u16();
+	uint32_t u32();
+	uint64_t u64();
+	/* Up to `n` bytes (fewer at the end). */
+	std::vector<uint8_t> bytes(size_t n);
+	/* One of [0, n). */
+	size_t pick(size_t n) { return n ? u8() % n : 0; }
+
+private:
+	const uint8_t *data_;
+	size_t size_;
+	size_t at_ = 0;
+};
+
+/* A user buffer whose last byte is followed by an unmapped page. */
+class GuardedBuffer
+{
+public:
+	static constexpr size_t kCapacity = 2 * 4096;
+	GuardedBuffer();
+	/* Copy `n` bytes so that they end right at the guard page; returns
+	 * their address. n is capped at kCapacity. */
+	uint8_t *place(const void *data, size_t n);
+	/* The first of the buffer's writable pages. */
+	uint8_t *scratch() const { return base_; }
+	/* An address whose first byte is in the guard page. */
+	uint8_t *guard() const { return base_ + kCapacity; }
+
+private:
+	uint8_t *base_;
+};
+
+[[noreturn]] void fail(const std::string &what);
+
+inline void check(bool ok, const std::string &what)
+{
+	if (!ok)
+		fail(what);
+}
+
+/* r is >= 0, or -e for one of `allowed`. */
+void check_errno(long r, std::initializer_list<int> allowed, const char *what);
+/* An errno the model may answer for anything (the union of the spec's
+ * tables): a wild value such as -1000 or EOVERFLOW on a read is a defect. */
+bool plausible_errno(int e);
+
+/* The process's fds and file mappings before an input; the input must
+ * leave exactly these behind once its Kernel is gone. */
+class Baseline
+{
+public:
+	void take() { snapshot_ = test::ProcessSnapshot::take(); }
+	void check_unchanged(const char *where) const;
+
+private:
+	test::ProcessSnapshot snapshot_;
+};
+
+/* Guarded 32-bit read of emulated memory: false if it faulted. */
+bool probe_readable(const void *addr);
+
+/* VFIO_DEVICE_FEATURE with `payload` after the header. */
+long feature(Kernel &k, int fd, uint32_t flags, const void *payload, size_t size);
+/* Export one BAR range; the dma-buf fd or -errno. */
+long export_range(Kernel &k, int fd, unsigned bar, uint64_t offset, uint64_t length);
+
+} /* namespace softvfio::fuzz */

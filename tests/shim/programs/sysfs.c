@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Finding a device the way frameworks do: scan /sys/bus/pci/devices
+ * (opendir/readdir, scandir, glob, nftw) for the vendor and device ids,
+ * follow its links (iommu_group, driver, the directory itself), read its
+ * attributes (class, resource, config), stat its group node; then the setup
+ * sequence scripts use: unbind from vfio-pci (the node goes away) and bind
+ * back through driver_override and drivers_probe (it returns).
+ *
+ * usage: sysfs <bdf> <vendor hex> <device hex>
+ */
+#include "svt.h"
+
+#include <dirent.h>
+#include <ftw.h>
+#include <glob.h>
+
+static const char *want_bdf;
+static int nftw_found;
+
+static int read_text(const char *path, char *out, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	size_t n = fread(out, 1, size - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	return (int)n;
+}
+
+static int write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	int ok = fputs(text, f) >= 0;
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+static int on_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type == FTW_F && strcmp(path + strlen(path) - 7, "/vendor") == 0)
+		nftw_found++;
+	return 0;
+}
+
+static int is_bdf(const struct dirent *e) { return strcmp(e->d_name, want_bdf) == 0; }
+
+int main(int argc, char **argv)
+{
+	if (argc != 4) {
+		fprintf(stderr, "usage: %s <bdf> <vendor> <device>\n", argv[0]);
+		return 2;
+	}
+	const char *bdf = want_bdf = argv[1];
+	unsigned vendor = (unsigned)strtoul(argv[2], NULL, 16), device = (unsigned)strtoul(argv[3], NULL, 16);
+	char path[512], text[4096];
+
+	/* Scan for the ids. */
+	DIR *dir = opendir("/sys/bus/pci/devices");
+	SVT_REQUIRE(dir != NULL, "opendir /sys/bus/pci/devices");
+	int total = 0, matches = 0, found = 0;
+	struct dirent *e;
+	while ((e = readdir(dir))) {
+		if (e->d_name[0] == '.')
+			continue;
+		total++;
+		unsigned v = 0, dv = 0;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", e->d_name);
+		if (read_text(path, text, sizeof(text)) > 0)
+			v = (unsigned)strtoul(text, NULL, 16);
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device", e->d_name);
+		if (read_text(path, text, sizeof(text)) > 0)
+			dv = (unsigned)strtoul(text, NULL, 16);
+		if (v == vendor && dv == device) {
+			matches++;
+			found |= strcmp(e->d_name, bdf) == 0;
+			SVT_CHECK(e->d_type == DT_LNK, "%s is listed as a link", e->d_name);
+		}
+	}
+	struct stat st;
+	SVT_CHECK(fstatat(dirfd(dir), bdf, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode),
+		  "fstatat relative to the directory stream's fd");
+	closedir(dir);
+	SVT_INFO("%d devices listed", total);
+	SVT_CHECK(found && matches >= 1, "%s found by its ids %04x:%04x", bdf, vendor, device);
+
+	struct dirent **list = NULL;
+	int n = scandir("/sys/bus/pci/devices", &list, is_bdf, alphasort);
+	SVT_CHECK(n == 1, "scandir finds it");
+	for (int i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+	glob_t g;
+	int in_glob = 0;
+	if (glob("/sys/bus/pci/devices/*/vendor", 0, NULL, &g) == 0) {
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			in_glob |= strstr(g.gl_pathv[i], bdf) != NULL;
+		globfree(&g);
+	}
+	SVT_CHECK(in_glob, "glob finds its vendor file");
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/", bdf);
+	SVT_CHECK(nftw(path, on_entry, 8, FTW_PHYS) == 0 && nftw_found == 1, "nftw finds its vendor file");
+
+	/* Links. */
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
+	char *real = realpath(path, NULL);
+	char expect[256];
+	snprintf(expect, sizeof(expect), "/sys/devices/pci%.7s/%s", bdf, bdf);
+	SVT_CHECK(real && strcmp(real, expect) == 0, "realpath: %s", real ? real : "(null)");
+	free(real);
+	int group = svt_group_of(bdf);
+	SVT_CHECK(group > 0, "iommu_group link: group %d", group);
+	snprintf(path, sizeof(path), "/sys/kernel/iommu_groups/%d/devices/%s", group, bdf);
+	SVT_CHECK(lstat(path, &st) == 0 && S_ISLNK(st.st_mode), "%s", path);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	ssize_t len = readlink(path, text, sizeof(text) - 1);
+	text[len > 0 ? len : 0] = '\0';
+	SVT_CHECK(len > 0 && strcmp(strrchr(text, '/'), "/vfio-pci") == 0, "driver link: %s", text);
+	char node[64];
+	snprintf(node, sizeof(node), "/dev/vfio/%d", group);
+	SVT_CHECK(stat(node, &st) == 0 && S_ISCHR(st.st_mode), "%s is a character device", node);
+
+	/* Attributes. */
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/class", bdf);
+	SVT_CHECK(read_text(path, text, sizeof(text)) == 9 && strncmp(text, "0x", 2) == 0, "class %.8s", text);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
+	int lines = 0;
+	if (read_text(path, text, sizeof(text)) > 0)
+		for (char *p = text; (p = strchr(p, '\n')); p++)
+			lines++;
+	SVT_CHECK(lines >= 7, "resource has %d lines", lines);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
+	int cfg = open(path, O_RDONLY | O_CLOEXEC);
+	uint16_t ids[2] = {0, 0};
+	SVT_CHECK(cfg >= 0 && pread(cfg, ids, 4, 0) == 4 && ids[0] == vendor && ids[1] == device,
+		  "config starts with %04x:%04x", ids[0], ids[1]);
+	if (cfg >= 0)
+		close(cfg);
+	SVT_CHECK(stat("/sys/module/vfio_pci", &st) == 0 && S_ISDIR(st.st_mode), "/sys/module/vfio_pci exists");
+	errno = 0;
+	SVT_CHECK(access("/sys/kernel/debug/iommu/intel", F_OK) < 0 && errno == ENOENT, "no intel IOMMU debugfs");
+
+	/* Unbind, then bind back the way setup scripts do. */
+	SVT_CHECK(write_text("/sys/bus/pci/drivers/vfio-pci/unbind", bdf) == 0, "write the BDF to vfio-pci/unbind");
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	errno = 0;
+	SVT_CHECK(lstat(path, &st) < 0 && errno == ENOENT, "no driver link once unbound");
+	errno = 0;
+	SVT_CHECK(stat(node, &st) < 0 && errno == ENOENT, "%s is gone", node);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", bdf);
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	SVT_CHECK(fd >= 0 && write(fd, "vfio-pci\n", 9) == 9, "write vfio-pci to driver_override");
+	if (fd >= 0)
+		close(fd);
+	SVT_CHECK(read_text(path, text, sizeof(text)) > 0 && strcmp(text, "vfio-pci\n") == 0, "driver_override reads %s",
+		  text);
+	SVT_CHECK(write_text("/sys/bus/pci/drivers_probe", bdf) == 0, "write the BDF to drivers_probe");
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	len = readlink(path, text, sizeof(text) - 1);
+	SVT_CHECK(len > 0, "bound again");
+	SVT_CHECK(stat(node, &st) == 0 && S_ISCHR(st.st_mode), "%s is back", node);
+	return svt_finish();
+}
