@@ -25,6 +25,8 @@ constexpr std::array<FaultPointInfo, kPoints> kInfo = {{
 	{"dmabuf.sync_file", EMFILE},
 	{"dmabuf.attach_alloc", ENOMEM},
 	{"dmabuf.map_alloc", ENOMEM},
+	{"iommufd.object_alloc", ENOMEM},
+	{"iommu.map_alloc", ENOMEM},
 }};
 
 enum class Mode : uint32_t { Off, Count, Nth, Point };

@@ -42,6 +42,8 @@ enum class FaultPoint : uint8_t {
 	SyncFileCreate,   /* dmabuf: EXPORT_SYNC_FILE's new fd */
 	AttachAlloc,      /* dmabuf: an importer attachment */
 	MapAlloc,         /* dmabuf: an importer mapping's sg table */
+	IommufdObjAlloc,  /* iommufd: a new object (IOAS, HWPT, bound device) */
+	IoMapAlloc,       /* type1 / iommufd: a new DMA mapping (vfio_dma, area) */
 	Count
 };
 

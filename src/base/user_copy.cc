@@ -159,13 +159,13 @@ Result<void> guarded_copy(void *dst, const void *src, size_t n)
 
 } /* namespace */
 
-int fault_guard_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+int fault_guard_sigaction(int sig, const struct sigaction *act, struct sigaction *old, SigactionFn next)
 {
 	if (sig != SIGSEGV && sig != SIGBUS)
-		return real_sigaction(sig, act, old);
+		return next ? next(sig, act, old) : real_sigaction(sig, act, old);
 	std::lock_guard lock(g_install_lock);
 	if (!g_installed.load())
-		return real_sigaction(sig, act, old);
+		return next ? next(sig, act, old) : real_sigaction(sig, act, old);
 	const Chain &c = g_chain[slot(sig)];
 	if (old)
 		*old = c.slots[c.current.load()];

@@ -42,8 +42,12 @@ Result<std::string> copy_string_from_user(const char *user_src, size_t max);
  * and SIGBUS once the guard is installed, `act` becomes the action faults
  * that are not a guarded copy's are handed to, and `old` receives the
  * previous such action; otherwise (or before installation, atomically with
- * respect to it) the real sigaction. 0, or -1 with errno. */
-int fault_guard_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+ * respect to it) the real sigaction: `next` when given (an interposer's
+ * next definition, so that a sanitizer's sigaction interceptor in front of
+ * the interposer does not see the call twice), else sigaction(). 0, or -1
+ * with errno. */
+using SigactionFn = int (*)(int, const struct sigaction *, struct sigaction *);
+int fault_guard_sigaction(int sig, const struct sigaction *act, struct sigaction *old, SigactionFn next = nullptr);
 
 /* ioctl arguments arrive as an integer that may be a pointer. */
 inline void *user_ptr(uintptr_t arg) { return reinterpret_cast<void *>(arg); }

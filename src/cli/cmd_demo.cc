@@ -294,7 +294,7 @@ int Demo::run()
 int run_demo(const DemoOptions &opts)
 {
 	Kernel kernel;
-	Story story(opts.colour && isatty(STDOUT_FILENO));
+	Story story(use_colour(opts.colour));
 	return Demo(kernel, story).run();
 }
 

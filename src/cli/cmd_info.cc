@@ -57,7 +57,7 @@ int run_info(const InfoOptions &opts)
 		fmt::print("{}\n", j.dump(2));
 	} else {
 		fmt::print("{} {} ({}, profile {})\n", *bdf, d.name, d.source, profile->name);
-		fmt::print("{}", to_text(report, opts.colour && isatty(STDOUT_FILENO)));
+		fmt::print("{}", to_text(report, use_colour(opts.colour)));
 	}
 	kernel.close(dfd);
 	return kExitOk;

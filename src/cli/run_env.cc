@@ -83,13 +83,14 @@ std::vector<std::pair<std::string, std::string>> run_environment(const RunSettin
 	return env;
 }
 
-std::vector<std::string> split_run_command(std::vector<std::string> &args)
+std::vector<std::string> split_subcommand(std::vector<std::string> &args, std::string_view name,
+					  std::initializer_list<std::string_view> valued)
 {
 	/* Global options may come before the subcommand. */
 	size_t i = 0;
-	while (i < args.size() && args[i] != "run" && args[i].rfind('-', 0) == 0)
+	while (i < args.size() && args[i] != name && args[i].rfind('-', 0) == 0)
 		i++;
-	if (i == args.size() || args[i] != "run")
+	if (i == args.size() || args[i] != name)
 		return {};
 	for (i++; i < args.size(); i++) {
 		const std::string &a = args[i];
@@ -101,12 +102,17 @@ std::vector<std::string> split_run_command(std::vector<std::string> &args)
 		if (a.rfind('-', 0) != 0)
 			break;
 		/* An option taking a value in the next argument. */
-		if ((a == "-d" || a == "--device" || a == "-p" || a == "--profile" || a == "--access") && i + 1 < args.size())
+		if (std::find(valued.begin(), valued.end(), a) != valued.end() && i + 1 < args.size())
 			i++;
 	}
 	std::vector<std::string> command(args.begin() + static_cast<long>(i), args.end());
 	args.erase(args.begin() + static_cast<long>(i), args.end());
 	return command;
+}
+
+std::vector<std::string> split_run_command(std::vector<std::string> &args)
+{
+	return split_subcommand(args, "run", {"-d", "--device", "-p", "--profile", "--access"});
 }
 
 } /* namespace softvfio::cli */

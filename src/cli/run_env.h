@@ -8,8 +8,10 @@
  */
 #pragma once
 
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -42,6 +44,11 @@ std::string merge_preload(const std::vector<std::string> &first, const char *exi
  * first "--" or at the first argument that is neither an option of `run`
  * nor an option's value. Otherwise returns nothing and leaves `args`. */
 std::vector<std::string> split_run_command(std::vector<std::string> &args);
+
+/* The same for any subcommand `name` that runs a program, given the
+ * options that take a value in the next argument. */
+std::vector<std::string> split_subcommand(std::vector<std::string> &args, std::string_view name,
+					  std::initializer_list<std::string_view> valued);
 
 /* A sanitizer option string with `defaults` added for every key it does not
  * set already (the user's settings win). */

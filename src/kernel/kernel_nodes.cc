@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/lexical_path.h"
 #include "base/memfd.h"
 #include "kernel/kernel_impl.h"
 #include "vfio/cdev.h"
@@ -44,33 +45,15 @@ struct Node {
 };
 
 constexpr std::string_view kVfioDir = "/dev/vfio";
-constexpr std::string_view kDevicesDir = "/dev/vfio/devices";
 constexpr std::string_view kIommu = "/dev/iommu";
 
 /* Lexically: absolute, no empty, "." or ".." components. */
 std::optional<std::string> normalize(std::string_view path)
 {
-	if (path.empty() || path[0] != '/')
-		return std::nullopt;
-	std::vector<std::string_view> parts;
-	size_t at = 0;
-	while (at < path.size()) {
-		size_t next = path.find('/', at);
-		if (next == std::string_view::npos)
-			next = path.size();
-		std::string_view part = path.substr(at, next - at);
-		if (part == "..") {
-			if (!parts.empty())
-				parts.pop_back();
-		} else if (!part.empty() && part != ".") {
-			parts.push_back(part);
-		}
-		at = next + 1;
-	}
 	std::string out;
-	for (auto part : parts)
-		out.append("/").append(part);
-	return out.empty() ? "/" : out;
+	if (path.empty() || path[0] != '/' || !lexically_normal(path, true, out))
+		return std::nullopt;
+	return out;
 }
 
 /* A decimal number as the kernel prints it (no sign, no leading zero). */

@@ -92,7 +92,12 @@ Result<void> assign_bus_addresses(const DeviceDescription &desc, uint64_t base,
 		return a.bar->size > b.bar->size;
 	});
 	for (const Request &req : requests) {
-		auto at = place(req, req.io ? kIoAssignBase : base, taken);
+		/* A window above 4 GiB (the Kernel's per-device ones) has no
+		 * room for 32-bit BARs: those go to the 32-bit hole. */
+		const uint64_t from = req.io ? kIoAssignBase
+				      : req.limit && base >= req.limit ? kMem32AssignBase
+								       : base;
+		auto at = place(req, from, taken);
 		if (!at)
 			return err(at.error());
 		req.bar->address = *at;

@@ -19,10 +19,14 @@ namespace softvfio::pci {
 
 /* I/O BARs without an address are placed from this port upwards. */
 constexpr uint64_t kIoAssignBase = 0xc000;
+/* 32-bit BARs and the ROM, when `base` is not below 4 GiB: the 32-bit
+ * MMIO hole firmware uses. */
+constexpr uint64_t kMem32AssignBase = 0x8000'0000;
 
 /* The BARs and ROM with bus addresses: explicit ones kept, the others
- * assigned naturally aligned from `base` (I/O from kIoAssignBase), largest
- * first, around the explicit ones. ENOMEM when something does not fit. */
+ * assigned naturally aligned from `base` (I/O from kIoAssignBase, 32-bit
+ * memory from kMem32AssignBase when `base` is above 4 GiB), largest first,
+ * around the explicit ones. ENOMEM when something does not fit. */
 Result<void> assign_bus_addresses(const DeviceDescription &desc, uint64_t base,
 				  std::array<Bar, 6> &bars, Bar &rom);
 

@@ -17,7 +17,9 @@
  *   0x40000  the device's 4 KiB DMA buffer, reachable only by DMA
  *
  * Only 4-byte accesses below 0x80 and 4- or 8-byte accesses from 0x80 are
- * valid; others read all ones and are ignored, as is anything unknown.
+ * valid; others are ignored and read all ones (8 bytes below 0x80) or 0
+ * (1 or 2 bytes, which QEMU's memory core refuses), as observed on 6.12;
+ * unknown registers read all ones.
  * Interrupts go out as MSI vector 0 while MSI is enabled, else as INTx (a
  * level, held while the interrupt status is non-zero). DMA addresses are
  * masked to edu's default 28-bit DMA mask.

@@ -100,7 +100,8 @@ public:
 	/* Build the function; BAR addresses of 0 in the description are
 	 * assigned from `bus_address_base` upwards, naturally aligned (I/O
 	 * BARs from port 0xc000; 32-bit BARs and the ROM must end below
-	 * 4 GiB). Fails on resource exhaustion (ENOMEM when the BARs do not
+	 * 4 GiB, and come from 0x80000000 up when `bus_address_base` is not
+	 * below 4 GiB). Fails on resource exhaustion (ENOMEM when the BARs do not
 	 * fit, EMFILE), and with EINVAL for a description that does not pass
 	 * validate_device_description(). The config space starts as firmware
 	 * left it: BARs programmed, COMMAND = description.command. */

@@ -63,9 +63,14 @@ public:
 	{
 		if (static_cast<unsigned>(fd) >= kSlots)
 			return;
+		raise_high_water(static_cast<unsigned>(fd));
 		uint32_t w = slots_[fd].load(std::memory_order_relaxed);
 		slots_[fd].store(next(w, kind), std::memory_order_release);
 	}
+
+	/* The highest number ever set (0 if none): no number above it was ever
+	 * known to stand for anything, so range operations stop there. */
+	unsigned high_water() const noexcept { return high_water_.load(std::memory_order_acquire); }
 	void forget(int fd) noexcept { set(fd, FdKind::Unknown); }
 
 	/* Store a classification of an Unknown number read as `seen`, unless
@@ -74,6 +79,7 @@ public:
 	{
 		if (static_cast<unsigned>(fd) >= kSlots || seen.word == kUncached || seen.kind != FdKind::Unknown)
 			return false;
+		raise_high_water(static_cast<unsigned>(fd));
 		uint32_t expected = seen.word;
 		return slots_[fd].compare_exchange_strong(expected, (seen.word & ~kKindMask) | static_cast<uint32_t>(kind),
 							  std::memory_order_acq_rel);
@@ -109,7 +115,15 @@ private:
 		return gen | static_cast<uint32_t>(kind);
 	}
 
+	void raise_high_water(unsigned fd) noexcept
+	{
+		unsigned seen = high_water_.load(std::memory_order_relaxed);
+		while (fd > seen && !high_water_.compare_exchange_weak(seen, fd, std::memory_order_acq_rel)) {
+		}
+	}
+
 	std::atomic<uint32_t> slots_[kSlots]{};
+	std::atomic<unsigned> high_water_{0};
 };
 
 } /* namespace softvfio::shim */

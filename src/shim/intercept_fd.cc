@@ -15,6 +15,7 @@
 
 #include "shim/real.h"
 #include "shim/state.h"
+#include "shim/trace.h"
 
 using namespace softvfio;
 using namespace softvfio::shim;
@@ -71,8 +72,13 @@ int close_range_impl(unsigned first, unsigned last, int flags)
 	std::vector<unsigned> internal;
 	if (same_process()) {
 		unsigned end = last < FdCache::kSlots ? last + 1 : FdCache::kSlots;
+		if (end > fd_cache().high_water() + 1)
+			end = fd_cache().high_water() + 1;
 		for (unsigned fd = first; fd < end; fd++) {
 			FdKind kind = fd_cache().get(static_cast<int>(fd)).kind;
+			/* An open number the cache lost track of (as in close()). */
+			if (kind == FdKind::Unknown && REAL(fcntl)(static_cast<int>(fd), F_GETFD) >= 0)
+				kind = classify(static_cast<int>(fd));
 			if (kind == FdKind::Ours) {
 				model_call([&] { return k->close(static_cast<int>(fd)); }, 0L);
 				sysfs_changed();
@@ -110,12 +116,19 @@ SHIM_EXPORT int close(int fd)
 	Kernel *k = kernel_if_created();
 	if (!k)
 		return REAL(close)(fd);
-	FdKind kind = fd_cache().get(fd).kind;
+	/* classify(), not the cache alone: another thread's close of the
+	 * number's previous file may have reset it to Unknown after this file
+	 * took the number, and closing an emulated fd for real would leave
+	 * the model holding its object (a group would stay busy). */
+	FdKind kind = classify(fd);
 	if (kind == FdKind::Internal)
 		return bad_fd();
 	int r;
 	if (kind == FdKind::Ours && same_process()) {
-		r = syscall_result<int>(model_call([&] { return k->close(fd); }, -ENOMEM));
+		long raw = model_call([&] { return k->close(fd); }, -ENOMEM);
+		if (tracing())
+			trace_close(fd, raw);
+		r = syscall_result<int>(raw);
 		sysfs_changed();
 	}
 	else
@@ -185,7 +198,7 @@ static int dup3_impl(int oldfd, int newfd, int flags, bool is_dup2)
 		return -1;
 	}
 	FdKind kind = classify(oldfd);
-	FdKind replaced = fd_cache().get(newfd).kind;
+	FdKind replaced = oldfd == newfd ? kind : classify(newfd);
 	long r;
 	if (kind == FdKind::Ours && same_process()) {
 		r = model_call(
@@ -287,7 +300,7 @@ SHIM_EXPORT int fclose(FILE *stream)
 		return REAL(fclose)(stream);
 	Kernel *k = kernel_if_created();
 	int fd = k && stream ? fileno(stream) : -1;
-	FdKind kind = fd >= 0 ? fd_cache().get(fd).kind : FdKind::Unknown;
+	FdKind kind = fd >= 0 ? classify(fd) : FdKind::Unknown;
 	int r = REAL(fclose)(stream);
 	if (fd >= 0) {
 		int e = errno;

@@ -10,6 +10,7 @@
 
 #include "shim/real.h"
 #include "shim/state.h"
+#include "shim/trace.h"
 
 using namespace softvfio;
 using namespace softvfio::shim;
@@ -47,7 +48,10 @@ ssize_t read_impl(int fd, void *buf, size_t n)
 	Kernel *k = in_model() ? nullptr : emulated(fd, kind);
 	if (!k || kind != FdKind::Ours)
 		return REAL(read)(fd, buf, n);
-	return syscall_result<ssize_t>(model_call([&] { return k->read(fd, buf, n); }, -ENOMEM));
+	long r = model_call([&] { return k->read(fd, buf, n); }, -ENOMEM);
+	if (tracing())
+		trace_rw("read", fd, buf, n, -1, r);
+	return syscall_result<ssize_t>(r);
 }
 
 ssize_t pread_impl(int fd, void *buf, size_t n, off_t off)
@@ -56,7 +60,10 @@ ssize_t pread_impl(int fd, void *buf, size_t n, off_t off)
 	Kernel *k = in_model() ? nullptr : emulated(fd, kind);
 	if (!k || kind != FdKind::Ours)
 		return REAL(pread)(fd, buf, n, off);
-	return syscall_result<ssize_t>(model_call([&] { return k->pread(fd, buf, n, off); }, -ENOMEM));
+	long r = model_call([&] { return k->pread(fd, buf, n, off); }, -ENOMEM);
+	if (tracing())
+		trace_rw("pread64", fd, buf, n, off, r);
+	return syscall_result<ssize_t>(r);
 }
 
 /* Vectored access on an emulated fd: one model call per segment, stopping
@@ -138,7 +145,10 @@ SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 	if (kind == FdKind::SysFile)
 		return syscall_result<ssize_t>(sysfs_store(k, fd, buf, n));
 	sysfs_changed();
-	return syscall_result<ssize_t>(model_call([&] { return k->write(fd, buf, n); }, -ENOMEM));
+	long r = model_call([&] { return k->write(fd, buf, n); }, -ENOMEM);
+	if (tracing())
+		trace_rw("write", fd, buf, n, -1, r);
+	return syscall_result<ssize_t>(r);
 }
 
 SHIM_EXPORT ssize_t pread(int fd, void *buf, size_t n, off_t off) { return pread_impl(fd, buf, n, off); }
@@ -168,7 +178,10 @@ static ssize_t pwrite_impl(int fd, const void *buf, size_t n, off_t off)
 	if (kind == FdKind::SysFile)
 		return syscall_result<ssize_t>(sysfs_store(k, fd, buf, n));
 	sysfs_changed();
-	return syscall_result<ssize_t>(model_call([&] { return k->pwrite(fd, buf, n, off); }, -ENOMEM));
+	long r = model_call([&] { return k->pwrite(fd, buf, n, off); }, -ENOMEM);
+	if (tracing())
+		trace_rw("pwrite64", fd, buf, n, off, r);
+	return syscall_result<ssize_t>(r);
 }
 
 SHIM_EXPORT ssize_t pwrite(int fd, const void *buf, size_t n, off_t off) { return pwrite_impl(fd, buf, n, off); }

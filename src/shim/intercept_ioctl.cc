@@ -16,6 +16,7 @@
 
 #include "shim/real.h"
 #include "shim/state.h"
+#include "shim/trace.h"
 
 using namespace softvfio;
 using namespace softvfio::shim;
@@ -84,5 +85,7 @@ SHIM_EXPORT int ioctl(int fd, unsigned long req, ...)
 	sysfs_changed();
 	if (r >= 0)
 		r = hand_out_new_fds(k, req, arg, r);
+	if (tracing())
+		trace_ioctl(fd, req, reinterpret_cast<uintptr_t>(arg), r);
 	return syscall_result<int>(r);
 }

@@ -12,6 +12,7 @@
 
 #include "shim/real.h"
 #include "shim/state.h"
+#include "shim/trace.h"
 
 using namespace softvfio;
 using namespace softvfio::shim;
@@ -64,6 +65,8 @@ void *mmap_impl(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	if ((!ours_fd && !over_ours) || !same_process())
 		return real_mmap(addr, len, prot, flags, fd, off);
 	long r = model_call([&] { return k->mmap(addr, len, prot, flags, fd, off); }, -ENOMEM);
+	if (tracing())
+		trace_mmap(addr, len, prot, flags, fd, off, r);
 	if (r < 0 && r > -4096) {
 		errno = static_cast<int>(-r);
 		return MAP_FAILED;
@@ -95,7 +98,10 @@ SHIM_EXPORT int munmap(void *addr, size_t len)
 	Kernel *k = model_for(addr, len);
 	if (!k)
 		return real_munmap(addr, len);
-	return syscall_result<int>(model_call([&] { return k->munmap(addr, len); }, -ENOMEM));
+	long r = model_call([&] { return k->munmap(addr, len); }, -ENOMEM);
+	if (tracing())
+		trace_munmap(addr, len, r);
+	return syscall_result<int>(r);
 }
 
 SHIM_EXPORT void *mremap(void *old_addr, size_t old_len, size_t new_len, int flags, ...)
@@ -132,19 +138,27 @@ SHIM_EXPORT int madvise(void *addr, size_t len, int advice)
 	if (!model_for(addr, len))
 		return REAL(madvise)(addr, len, advice);
 	/* What the kernel answers for a VM_IO | VM_PFNMAP | VM_DONTEXPAND
-	 * mapping (mm/madvise.c): no dumping it back in, no freeing or
-	 * punching its pages, no fork-time wiping of a shared file mapping;
-	 * every other hint is accepted. The host mapping takes the hints
-	 * that matter to it (DONTDUMP, DONTFORK, ...). */
+	 * mapping (mm/madvise.c): no dumping it back in, no dropping, aging,
+	 * paging out or prefaulting its pages (no LRU pages, no faultin), no
+	 * fork-time wiping of a shared file mapping, no punching holes (the
+	 * file is not a regular one: ENODEV); every other hint is accepted,
+	 * as observed on 6.12 (docs/conformance.md). The host mapping takes
+	 * the hints that matter to it (DONTDUMP, DONTFORK, ...). */
 	switch (advice) {
 	case MADV_DODUMP:
 	case MADV_FREE:
+	case MADV_DONTNEED:
+	case MADV_DONTNEED_LOCKED:
+	case MADV_COLD:
+	case MADV_PAGEOUT:
+	case MADV_POPULATE_READ:
+	case MADV_POPULATE_WRITE:
 	case MADV_WIPEONFORK:
 	case MADV_KEEPONFORK:
 		errno = EINVAL;
 		return -1;
 	case MADV_REMOVE:
-		errno = EOPNOTSUPP;
+		errno = ENODEV;
 		return -1;
 	case MADV_DONTDUMP:
 	case MADV_DONTFORK:

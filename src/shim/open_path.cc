@@ -9,6 +9,7 @@
 #include "shim/real.h"
 #include "shim/resolve.h"
 #include "shim/state.h"
+#include "shim/trace.h"
 
 namespace softvfio::shim {
 
@@ -127,11 +128,16 @@ int open_path(int dirfd, const char *path, int flags, mode_t mode)
 		long fd = model_call([&] { return k->open(r.logical.c_str(), flags); }, -ENOMEM);
 		if (fd == Kernel::kNotOurs)
 			return open_served_dir(r, dirfd, path, flags, mode);
-		if (fd < 0)
+		if (fd < 0) {
+			if (tracing())
+				trace_open(path, flags, fd);
 			return syscall_result<int>(fd);
+		}
 		sysfs_changed();
 		int out = hand_out(static_cast<int>(fd), FdKind::Ours);
 		note_set(out, r.logical);
+		if (tracing())
+			trace_open(path, flags, out);
 		return out;
 	}
 	case Route::SysView: {

@@ -3,6 +3,8 @@
 
 #include <vector>
 
+#include "base/lexical_path.h"
+
 namespace softvfio::shim {
 
 namespace {
@@ -81,34 +83,7 @@ std::string_view own_proc_rest(std::string_view norm, pid_t (*self)())
 
 bool normalize_path(std::string_view path, bool allow_dotdot, std::string &out)
 {
-	std::vector<std::string_view> parts;
-	size_t at = 0;
-	while (at < path.size()) {
-		size_t next = path.find('/', at);
-		if (next == std::string_view::npos)
-			next = path.size();
-		std::string_view part = path.substr(at, next - at);
-		at = next + 1;
-		if (part.empty() || part == ".")
-			continue;
-		if (part == "..") {
-			if (!allow_dotdot)
-				return false;
-			if (!parts.empty())
-				parts.pop_back();
-			continue;
-		}
-		parts.push_back(part);
-	}
-	std::string joined;
-	for (auto part : parts) {
-		joined.push_back('/');
-		joined.append(part.data(), part.size());
-	}
-	if (joined.empty())
-		joined.push_back('/');
-	out.swap(joined);
-	return true;
+	return lexically_normal(path, allow_dotdot, out);
 }
 
 std::string join_path(std::string_view dir, std::string_view rel)

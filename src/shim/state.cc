@@ -2,12 +2,15 @@
 #include "shim/state.h"
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <new>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <unordered_map>
@@ -16,6 +19,7 @@
 
 #include "shim/config.h"
 #include "shim/dir_stream.h"
+#include "shim/introspect.h"
 #include "shim/real.h"
 
 namespace softvfio::shim {
@@ -31,6 +35,15 @@ std::atomic<bool> g_kernel_failed{false};
 std::mutex g_create_lock;
 
 pid_t g_pid = 0;
+/*
+ * same_process() runs on every intercepted call; getpid() is a system call.
+ * The kernel zeroes a MADV_WIPEONFORK page in every child, however it was
+ * made (fork, _Fork, clone), so while the mark in it stands this is still
+ * g_pid's process and no system call is needed. The child handler sets it
+ * again once g_pid is the child's.
+ */
+std::atomic<uint32_t> *g_pid_mark = nullptr;
+constexpr uint32_t kMarked = 1;
 pid_t g_creator_pid = 0;   /* the process that created the Kernel */
 int g_internal_base = 512;
 
@@ -83,6 +96,17 @@ Kernel *create_kernel()
 	return k;
 }
 
+void arm_pid_mark()
+{
+	void *page = REAL(mmap)(nullptr, static_cast<size_t>(::sysconf(_SC_PAGESIZE)), PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (page == MAP_FAILED)
+		return;
+	if (REAL(madvise)(page, static_cast<size_t>(::sysconf(_SC_PAGESIZE)), MADV_WIPEONFORK) != 0)
+		return;   /* no mark: same_process() asks getpid() every time */
+	g_pid_mark = new (page) std::atomic<uint32_t>(kMarked);
+}
+
 void prepare()
 {
 	g_create_lock.lock();
@@ -100,6 +124,8 @@ void parent()
 void child()
 {
 	g_pid = ::getpid();
+	if (g_pid_mark)
+		g_pid_mark->store(kMarked, std::memory_order_relaxed);
 	dir_streams_fork_release();
 	g_notes_lock.unlock();
 	g_create_lock.unlock();
@@ -109,6 +135,7 @@ __attribute__((constructor)) void shim_init()
 {
 	real::resolve_all();
 	g_pid = ::getpid();
+	arm_pid_mark();
 	g_notes = new std::unordered_map<int, std::string>;
 	struct rlimit rl;
 	if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
@@ -139,10 +166,16 @@ Kernel *kernel() noexcept
 	if (!k)
 		g_kernel_failed.store(true);
 	g_kernel.store(k, std::memory_order_release);
+	introspect_start(k);
 	return k;
 }
 
-bool same_process() noexcept { return ::getpid() == g_pid; }
+bool same_process() noexcept
+{
+	if (g_pid_mark && g_pid_mark->load(std::memory_order_relaxed) == kMarked)
+		return true;
+	return ::getpid() == g_pid;
+}
 
 FdCache &fd_cache() noexcept { return g_cache; }
 

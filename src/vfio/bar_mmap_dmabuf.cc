@@ -68,8 +68,11 @@ long bar_mmap_dmabuf(VfioPciDevice &dev, CallContext &ctx, const std::shared_ptr
 	spec.domain = &ctx.mm;
 	auto buf = dmabuf::DmaBuf::create(std::move(spec));
 	{
+		/* mmap() does not runtime-resume the device: one in low power
+		 * sits in D3hot, so its memory is not enabled and the new
+		 * buffer starts TEMP (§4.2). The export ioctl resumes it first. */
 		std::unique_lock guard(dev.memory_lock());
-		buf->link_locked(dev.buffers(), dev.memory_enabled_locked());
+		buf->link_locked(dev.buffers(), dev.mmio_accessible_locked());
 	}
 	/* Device-fd BAR mappings are always NC; vm_pgoff is the mmap offset. */
 	const uint64_t vm_pgoff = args.offset >> mm::kPageShift;

@@ -8,6 +8,7 @@
 #include <softvfio/uapi/vfio.h>
 
 #include "base/user_copy.h"
+#include "vfio/struct_copy.h"
 #include "vfio/capability.h"
 #include "vfio/core.h"
 #include "vfio/device.h"
@@ -125,9 +126,9 @@ long CdevAccess::attach(uintptr_t arg)
 {
 	constexpr size_t minsz = offsetof(vfio_device_attach_iommufd_pt, pt_id) + sizeof(__u32);
 	vfio_device_attach_iommufd_pt attach{};
-	if (!copy_from_user(&attach, user_ptr(arg), minsz))
-		return -EFAULT;
-	if (attach.argsz < minsz || (attach.flags & ~VFIO_DEVICE_ATTACH_PASID))
+	if (int r = copy_argsz_head(attach, arg, minsz))
+		return r;
+	if ((attach.flags & ~VFIO_DEVICE_ATTACH_PASID))
 		return -EINVAL;
 	/* The software IOMMU has no PASID support. */
 	if (attach.flags & VFIO_DEVICE_ATTACH_PASID)
@@ -150,9 +151,9 @@ long CdevAccess::detach(uintptr_t arg)
 {
 	constexpr size_t minsz = offsetof(vfio_device_detach_iommufd_pt, flags) + sizeof(__u32);
 	vfio_device_detach_iommufd_pt detach{};
-	if (!copy_from_user(&detach, user_ptr(arg), minsz))
-		return -EFAULT;
-	if (detach.argsz < minsz || (detach.flags & ~VFIO_DEVICE_DETACH_PASID))
+	if (int r = copy_argsz_head(detach, arg, minsz))
+		return r;
+	if ((detach.flags & ~VFIO_DEVICE_DETACH_PASID))
 		return -EINVAL;
 	if (detach.flags & VFIO_DEVICE_DETACH_PASID)
 		return -EOPNOTSUPP;

@@ -12,6 +12,7 @@
 
 #include "base/fault_injection.h"
 #include "base/user_copy.h"
+#include "vfio/struct_copy.h"
 #include "vfio/device.h"
 #include "vfio/dmabuf_ops.h"
 #include "vfio/info_caps.h"
@@ -24,10 +25,8 @@ long get_info(VfioPciDevice &dev, uintptr_t arg)
 {
 	constexpr size_t minsz = offsetof(vfio_device_info, num_irqs) + sizeof(__u32);
 	vfio_device_info info{};
-	if (!copy_from_user(&info, user_ptr(arg), minsz))
-		return -EFAULT;
-	if (info.argsz < minsz)
-		return -EINVAL;
+	if (int r = copy_argsz_head(info, arg, minsz))
+		return r;
 	size_t outsz = std::min<size_t>(info.argsz, sizeof(info));
 	info.flags = VFIO_DEVICE_FLAGS_PCI;
 	if (dev.reset_works())
@@ -75,10 +74,8 @@ long get_region_info(VfioPciDevice &dev, uintptr_t arg)
 {
 	constexpr size_t minsz = sizeof(vfio_region_info);
 	vfio_region_info info{};
-	if (!copy_from_user(&info, user_ptr(arg), minsz))
-		return -EFAULT;
-	if (info.argsz < minsz)
-		return -EINVAL;
+	if (int r = copy_argsz_head(info, arg, minsz))
+		return r;
 
 	InfoCaps caps;
 	switch (info.index) {
@@ -110,9 +107,9 @@ long get_irq_info(VfioPciDevice &dev, uintptr_t arg)
 {
 	constexpr size_t minsz = sizeof(vfio_irq_info);
 	vfio_irq_info info{};
-	if (!copy_from_user(&info, user_ptr(arg), minsz))
-		return -EFAULT;
-	if (info.argsz < minsz || info.index >= VFIO_PCI_NUM_IRQS)
+	if (int r = copy_argsz_head(info, arg, minsz))
+		return r;
+	if (info.index >= VFIO_PCI_NUM_IRQS)
 		return -EINVAL;
 	/* The error index exists only for PCI Express functions. */
 	if (info.index == VFIO_PCI_ERR_IRQ_INDEX && !dev.irqs().shape().express)

@@ -9,6 +9,7 @@
 #include <softvfio/uapi/vfio.h>
 
 #include "base/user_copy.h"
+#include "vfio/struct_copy.h"
 #include "vfio/device.h"
 #include "vfio/dmabuf_ops.h"
 #include "vfio/feature_check.h"
@@ -99,10 +100,8 @@ long VfioPciDevice::feature_ioctl(CallContext &ctx, uintptr_t arg)
 {
 	constexpr size_t minsz = sizeof(vfio_device_feature);
 	vfio_device_feature feature{};
-	if (!copy_from_user(&feature, user_ptr(arg), minsz))
-		return -EFAULT;
-	if (feature.argsz < minsz)
-		return -EINVAL;
+	if (int r = copy_argsz_head(feature, arg, minsz))
+		return r;
 	if (feature.flags & ~kKnownFlags)
 		return -EINVAL;
 	if (!(feature.flags & VFIO_DEVICE_FEATURE_PROBE) && (feature.flags & VFIO_DEVICE_FEATURE_SET) &&

@@ -9,6 +9,7 @@
 
 #include "base/memfd.h"
 #include "base/user_copy.h"
+#include "vfio/struct_copy.h"
 #include "vfio/container.h"
 #include "vfio/core.h"
 #include "vfio/device.h"
@@ -87,10 +88,8 @@ long GroupFile::get_status(uintptr_t arg)
 {
 	constexpr size_t minsz = offsetof(vfio_group_status, flags) + sizeof(__u32);
 	vfio_group_status status{};
-	if (!copy_from_user(&status, user_ptr(arg), minsz))
-		return -EFAULT;
-	if (status.argsz < minsz)
-		return -EINVAL;
+	if (int r = copy_argsz_head(status, arg, minsz))
+		return r;
 	auto flags = group_->status_flags();
 	if (!flags)
 		return -flags.error();

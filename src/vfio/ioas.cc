@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 
+#include "base/fault_injection.h"
 #include "vfio/dmabuf_import.h"
 #include "vfio/platform.h"
 #include "vfio/user_pin.h"
@@ -213,6 +214,8 @@ Result<uint64_t> Ioas::insert_locked(const std::vector<AreaSource> &pieces, uint
 	if (domains_)
 		for (const AreaSource &p : pieces)
 			SVFIO_TRY(pin_locked(p));
+	if (int e = fault_check(FaultPoint::IoMapAlloc))
+		return err(e);
 	uint64_t at = iova;
 	for (AreaSource p : pieces) {
 		p.prot = prot;

@@ -18,6 +18,7 @@
 #include <softvfio/uapi/vfio.h>
 
 #include "base/user_copy.h"
+#include "vfio/struct_copy.h"
 #include "vfio/iommufd_commands.h"
 #include "vfio/platform.h"
 
@@ -106,10 +107,8 @@ long get_info(IommufdCtx &ictx, uintptr_t arg)
 {
 	constexpr size_t minsz = offsetof(vfio_iommu_type1_info, iova_pgsizes) + sizeof(__u64);
 	vfio_iommu_type1_info info{};
-	if (!copy_from_user(&info, user_ptr(arg), minsz))
-		return -EFAULT;
-	if (info.argsz < minsz)
-		return -EINVAL;
+	if (int r = copy_argsz_head(info, arg, minsz))
+		return r;
 	size_t outsz = info.argsz < sizeof(info) ? info.argsz : sizeof(info);
 	auto ioas = compat_ioas(ictx);
 	if (!ioas)
@@ -130,9 +129,9 @@ long map_dma(IommufdCtx &ictx, uintptr_t arg)
 {
 	constexpr size_t minsz = offsetof(vfio_iommu_type1_dma_map, size) + sizeof(__u64);
 	vfio_iommu_type1_dma_map map{};
-	if (!copy_from_user(&map, user_ptr(arg), minsz))
-		return -EFAULT;
-	if (map.argsz < minsz || (map.flags & ~(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)))
+	if (int r = copy_argsz_head(map, arg, minsz))
+		return r;
+	if ((map.flags & ~(VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)))
 		return -EINVAL;
 	AreaSource src;
 	if (map.flags & VFIO_DMA_MAP_FLAG_READ)
@@ -158,9 +157,9 @@ long unmap_dma(IommufdCtx &ictx, uintptr_t arg)
 {
 	constexpr size_t minsz = offsetof(vfio_iommu_type1_dma_unmap, size) + sizeof(__u64);
 	vfio_iommu_type1_dma_unmap unmap{};
-	if (!copy_from_user(&unmap, user_ptr(arg), minsz))
-		return -EFAULT;
-	if (unmap.argsz < minsz || (unmap.flags & ~VFIO_DMA_UNMAP_FLAG_ALL))
+	if (int r = copy_argsz_head(unmap, arg, minsz))
+		return r;
+	if ((unmap.flags & ~VFIO_DMA_UNMAP_FLAG_ALL))
 		return -EINVAL;
 	auto ioas = compat_ioas(ictx);
 	if (!ioas)

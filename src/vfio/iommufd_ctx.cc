@@ -9,6 +9,7 @@
 
 #include <softvfio/uapi/iommufd.h>
 
+#include "base/fault_injection.h"
 #include "base/user_copy.h"
 #include "vfio/device.h"
 #include "vfio/iommufd_commands.h"
@@ -154,6 +155,8 @@ long IommufdCommands::destroy(Ucmd &u)
 Result<std::shared_ptr<HwptObject>> IommufdCtx::new_hwpt_locked(const std::shared_ptr<IoasObject> &ioas,
 								bool auto_domain)
 {
+	if (int e = fault_check(FaultPoint::IommufdObjAlloc))
+		return err(e);
 	SVFIO_TRY(ioas->ioas->add_domain());
 	auto hwpt = std::make_shared<HwptObject>();
 	hwpt->ioas = ioas;
@@ -207,6 +210,8 @@ void IommufdCtx::destroy_hwpt_locked(const std::shared_ptr<HwptObject> &hwpt,
 
 Result<uint32_t> IommufdCtx::bind_device(const std::shared_ptr<VfioPciDevice> &dev)
 {
+	if (int e = fault_check(FaultPoint::IommufdObjAlloc))
+		return err(e);
 	std::lock_guard guard(lock_);
 	auto obj = std::make_shared<DeviceObject>();
 	obj->dev = dev;
@@ -294,6 +299,8 @@ Result<void> IommufdCtx::compat_ioas_create()
 	std::lock_guard guard(lock_);
 	if (compat_ioas_locked())
 		return {};
+	if (int e = fault_check(FaultPoint::IommufdObjAlloc))
+		return err(e);
 	auto ioas = std::make_shared<IoasObject>(ctx_.mm);
 	insert_locked(ioas);
 	compat_ioas_ = ioas->id;

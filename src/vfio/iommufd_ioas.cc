@@ -9,6 +9,7 @@
 
 #include <softvfio/uapi/iommufd.h>
 
+#include "base/fault_injection.h"
 #include "base/user_copy.h"
 #include "vfio/capability.h"
 #include "vfio/iommufd_commands.h"
@@ -20,6 +21,8 @@ long IommufdCommands::ioas_alloc(Ucmd &u)
 	auto &cmd = u.as<iommu_ioas_alloc>();
 	if (cmd.flags)
 		return -EOPNOTSUPP;
+	if (int e = fault_check(FaultPoint::IommufdObjAlloc))
+		return -e;
 	IommufdCtx &c = u.ictx;
 	std::shared_ptr<IommufdObject> doomed;
 	std::lock_guard guard(c.lock_);

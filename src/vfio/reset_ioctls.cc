@@ -10,6 +10,7 @@
 #include <softvfio/uapi/vfio.h>
 
 #include "base/user_copy.h"
+#include "vfio/struct_copy.h"
 #include "vfio/device.h"
 #include "vfio/device_access.h"
 #include "vfio/group.h"
@@ -45,10 +46,8 @@ long VfioPciDevice::hot_reset_info_ioctl(CallContext &ctx, uintptr_t arg)
 {
 	constexpr size_t minsz = offsetof(vfio_pci_hot_reset_info, count) + sizeof(__u32);
 	vfio_pci_hot_reset_info hdr{};
-	if (!copy_from_user(&hdr, user_ptr(arg), minsz))
-		return -EFAULT;
-	if (hdr.argsz < minsz)
-		return -EINVAL;
+	if (int r = copy_argsz_head(hdr, arg, minsz))
+		return r;
 	hdr.flags = 0;
 	/* Neither a slot nor a bus reset: nothing to report. */
 	if (!function_->has_bus_reset() || !setup_.dev_set)
@@ -119,9 +118,9 @@ long VfioPciDevice::hot_reset_ioctl(CallContext &ctx, uintptr_t arg)
 {
 	constexpr size_t minsz = offsetof(vfio_pci_hot_reset, count) + sizeof(__u32);
 	vfio_pci_hot_reset hdr{};
-	if (!copy_from_user(&hdr, user_ptr(arg), minsz))
-		return -EFAULT;
-	if (hdr.argsz < minsz || hdr.flags)
+	if (int r = copy_argsz_head(hdr, arg, minsz))
+		return r;
+	if (hdr.flags)
 		return -EINVAL;
 	/* An empty array is for cdev-opened devices, and only for them. */
 	bool cdev = ctx.access && ctx.access->cdev_opened();
@@ -158,10 +157,8 @@ long VfioPciDevice::ioeventfd_ioctl(uintptr_t arg)
 {
 	constexpr size_t minsz = offsetof(vfio_device_ioeventfd, fd) + sizeof(__s32);
 	vfio_device_ioeventfd req{};
-	if (!copy_from_user(&req, user_ptr(arg), minsz))
-		return -EFAULT;
-	if (req.argsz < minsz)
-		return -EINVAL;
+	if (int r = copy_argsz_head(req, arg, minsz))
+		return r;
 	if (req.flags & ~VFIO_DEVICE_IOEVENTFD_SIZE_MASK)
 		return -EINVAL;
 	unsigned count = req.flags & VFIO_DEVICE_IOEVENTFD_SIZE_MASK;

@@ -8,7 +8,9 @@
 
 #include <softvfio/uapi/vfio.h>
 
+#include "base/fault_injection.h"
 #include "base/user_copy.h"
+#include "vfio/struct_copy.h"
 #include "vfio/platform.h"
 #include "vfio/type1.h"
 #include "vfio/user_pin.h"
@@ -94,6 +96,8 @@ Result<void> Type1Iommu::map_locked(const vfio_iommu_type1_dma_map &map, unsigne
 		return err(ENOSPC);
 	if (!iova_valid(map.iova, last))
 		return err(EINVAL);
+	if (int e = fault_check(FaultPoint::IoMapAlloc))
+		return err(e);
 	SVFIO_TRY(pin_user_range(mm_, map.vaddr, map.size, prot & kIoWrite, PinMode::FollowPfnmap));
 	IoMapping m;
 	m.iova = map.iova;
@@ -110,9 +114,9 @@ long Type1Iommu::map_dma(uintptr_t arg)
 	constexpr size_t minsz = offsetof(vfio_iommu_type1_dma_map, size) + sizeof(__u64);
 	constexpr uint32_t mask = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE | VFIO_DMA_MAP_FLAG_VADDR;
 	vfio_iommu_type1_dma_map map{};
-	if (!copy_from_user(&map, user_ptr(arg), minsz))
-		return -EFAULT;
-	if (map.argsz < minsz || (map.flags & ~mask))
+	if (int r = copy_argsz_head(map, arg, minsz))
+		return r;
+	if ((map.flags & ~mask))
 		return -EINVAL;
 	unsigned prot = 0;
 	if (map.flags & VFIO_DMA_MAP_FLAG_WRITE)
@@ -201,9 +205,9 @@ long Type1Iommu::unmap_dma(uintptr_t arg)
 	constexpr uint32_t mask =
 		VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP | VFIO_DMA_UNMAP_FLAG_VADDR | VFIO_DMA_UNMAP_FLAG_ALL;
 	vfio_iommu_type1_dma_unmap unmap{};
-	if (!copy_from_user(&unmap, user_ptr(arg), minsz))
-		return -EFAULT;
-	if (unmap.argsz < minsz || (unmap.flags & ~mask))
+	if (int r = copy_argsz_head(unmap, arg, minsz))
+		return r;
+	if ((unmap.flags & ~mask))
 		return -EINVAL;
 	bool dirty = unmap.flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP;
 	if (dirty && (unmap.flags & (VFIO_DMA_UNMAP_FLAG_ALL | VFIO_DMA_UNMAP_FLAG_VADDR)))

@@ -63,6 +63,24 @@ protected:
 		m.iova = iova;
 		return ioctl(iommufd, IOMMU_IOAS_MAP, &m);
 	}
+	/* The usual start: the edu cdev bound to a new iommufd and attached to
+	 * a fresh IOAS (through its automatic HWPT, pt). */
+	struct Attached {
+		int dev = -1;
+		int iommufd = -1;
+		uint32_t devid = 0;
+		uint32_t ioas = 0;
+		uint32_t pt = 0;
+	};
+	void attach_edu(Attached &a)
+	{
+		a.dev = must_open(kEduCdev);
+		a.iommufd = must_open("/dev/iommu");
+		ASSERT_EQ(bind(a.dev, a.iommufd, &a.devid), 0);
+		a.ioas = ioas_alloc(a.iommufd);
+		a.pt = a.ioas;
+		ASSERT_EQ(attach(a.dev, a.pt), 0);
+	}
 };
 
 TEST_F(Cdev, DeviceIoctlsBeforeBindAreEinval)
@@ -242,12 +260,9 @@ TEST_F(Cdev, DetachWhenNotAttachedIsFine)
 /* bind, IOAS, attach, map, DMA; detach blocks DMA again. */
 TEST_F(Cdev, EduDmaThroughIoas)
 {
-	int dev = must_open(kEduCdev);
-	int iommufd = must_open("/dev/iommu");
-	ASSERT_EQ(bind(dev, iommufd), 0);
-	uint32_t ioas = ioas_alloc(iommufd);
-	uint32_t pt = ioas;
-	ASSERT_EQ(attach(dev, pt), 0);
+	Attached a;
+	ASSERT_NO_FATAL_FAILURE(attach_edu(a));
+	auto [dev, iommufd, devid, ioas, pt] = a;
 	uint8_t *buf = pages(2);
 	for (size_t i = 0; i < 4096; i++)
 		buf[i] = static_cast<uint8_t>(i * 3);
@@ -267,13 +282,9 @@ TEST_F(Cdev, EduDmaThroughIoas)
  * automatic HWPT go, and the IOAS may be destroyed. */
 TEST_F(Cdev, CloseUnbinds)
 {
-	int dev = must_open(kEduCdev);
-	int iommufd = must_open("/dev/iommu");
-	uint32_t devid = 0;
-	ASSERT_EQ(bind(dev, iommufd, &devid), 0);
-	uint32_t ioas = ioas_alloc(iommufd);
-	uint32_t pt = ioas;
-	ASSERT_EQ(attach(dev, pt), 0);
+	Attached a;
+	ASSERT_NO_FATAL_FAILURE(attach_edu(a));
+	auto [dev, iommufd, devid, ioas, pt] = a;
 	iommu_destroy d{sizeof(d), ioas};
 	EXPECT_EQ(ioctl(iommufd, IOMMU_DESTROY, &d), -EBUSY);
 	d.id = devid;
@@ -290,12 +301,9 @@ TEST_F(Cdev, CloseUnbinds)
 /* The device stays bound while the iommufd fd is closed: it holds it. */
 TEST_F(Cdev, BindingKeepsIommufd)
 {
-	int dev = must_open(kEduCdev);
-	int iommufd = must_open("/dev/iommu");
-	ASSERT_EQ(bind(dev, iommufd), 0);
-	uint32_t ioas = ioas_alloc(iommufd);
-	uint32_t pt = ioas;
-	ASSERT_EQ(attach(dev, pt), 0);
+	Attached a;
+	ASSERT_NO_FATAL_FAILURE(attach_edu(a));
+	auto [dev, iommufd, devid, ioas, pt] = a;
 	close_fd(iommufd);
 	EXPECT_EQ(detach(dev), 0);
 	pt = ioas;

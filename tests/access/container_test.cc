@@ -39,7 +39,7 @@ TEST_F(Container, ExtensionsWithoutDriver)
 	EXPECT_EQ(check(c, VFIO_TYPE1_IOMMU), 1);
 	EXPECT_EQ(check(c, VFIO_TYPE1v2_IOMMU), 1);
 	EXPECT_EQ(check(c, VFIO_UNMAP_ALL), 1);
-	EXPECT_EQ(check(c, VFIO_UPDATE_VADDR), 1);
+	EXPECT_EQ(check(c, VFIO_UPDATE_VADDR), 0);
 	EXPECT_EQ(check(c, VFIO_DMA_CC_IOMMU), 0);
 	EXPECT_EQ(check(c, VFIO_SPAPR_TCE_IOMMU), 0);
 	EXPECT_EQ(check(c, VFIO_EEH), 0);
@@ -55,6 +55,7 @@ TEST_F(Container, DmaCoherencyOnceSet)
 	ASSERT_EQ(ioctl(c, VFIO_SET_IOMMU, uintptr_t(VFIO_TYPE1v2_IOMMU)), 0);
 	EXPECT_EQ(check(c, VFIO_DMA_CC_IOMMU), 1);
 	EXPECT_EQ(check(c, VFIO_TYPE1_IOMMU), 1);
+	EXPECT_EQ(check(c, VFIO_UPDATE_VADDR), 1);
 }
 
 TEST_F(Container, SetIommuWithoutGroupIsEinval)

@@ -8,7 +8,7 @@
 #include "base/log.h"
 #include "dmabuf/attachment.h"
 #include "dmabuf/fake_exporter.h"
-#include "kernel/guarded_access.h"
+#include "support/guarded_access.h"
 
 namespace softvfio::dmabuf::test {
 namespace {

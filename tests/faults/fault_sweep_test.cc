@@ -136,6 +136,34 @@ TEST_P(FaultSweep, PersistentFailureOfEachPoint)
 INSTANTIATE_TEST_SUITE_P(Scenarios, FaultSweep, ::testing::ValuesIn(scenarios()),
 			 [](const ::testing::TestParamInfo<Scenario> &p) { return std::string(p.param.name); });
 
+/* The sweep is only as good as the points it passes: between them, adding
+ * the devices and the scenarios hit every failure point the model has. */
+TEST(FaultSweepCoverage, ScenariosVisitEveryFailurePoint)
+{
+	std::vector<uint64_t> per_point(static_cast<size_t>(FaultPoint::Count));
+	uint64_t total = 0;
+	for (const Scenario &s : scenarios()) {
+		Kernel kernel;
+		ScenarioEnv env(kernel);
+		fi::Scope scope;
+		fi::count_only();
+		ASSERT_TRUE(add_scenario_devices(kernel, env));
+		ASSERT_EQ(s.run(env), 0) << s.name;
+		fi::disarm();
+		total += fi::hits();
+		for (size_t i = 0; i < per_point.size(); i++)
+			per_point[i] += fi::hits(static_cast<FaultPoint>(i));
+	}
+	std::string summary;
+	for (size_t i = 0; i < per_point.size(); i++) {
+		const char *name = fault_point_info(static_cast<FaultPoint>(i)).name;
+		EXPECT_GT(per_point[i], 0u) << name << " is never reached by the scenarios";
+		summary += " " + std::string(name) + "=" + std::to_string(per_point[i]);
+	}
+	std::printf("[ coverage ] %zu points, %llu hits:%s\n", per_point.size(), static_cast<unsigned long long>(total),
+		    summary.c_str());
+}
+
 /* Adding a device makes its BAR memory: a failure there adds nothing. */
 TEST(FaultSweepAddDevice, FailureLeavesNoDevice)
 {

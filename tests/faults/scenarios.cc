@@ -13,7 +13,7 @@
 #include <softvfio/uapi/iommufd.h>
 #include <softvfio/uapi/vfio.h>
 
-#include "kernel/guarded_access.h"
+#include "support/guarded_access.h"
 
 namespace softvfio::test {
 
@@ -84,6 +84,28 @@ private:
 	size_t len_;
 };
 
+/* Real process memory for DMA mappings, unmapped at the end. */
+class Pages
+{
+public:
+	explicit Pages(size_t len)
+		: len_(len), addr_(::mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))
+	{
+	}
+	~Pages()
+	{
+		if (addr_ != MAP_FAILED)
+			::munmap(addr_, len_);
+	}
+	Pages(const Pages &) = delete;
+	Pages &operator=(const Pages &) = delete;
+	uintptr_t get() const { return reinterpret_cast<uintptr_t>(addr_); }
+
+private:
+	size_t len_;
+	void *addr_;
+};
+
 /* Importer that unmaps everything when told to, as a good driver does. */
 struct DrainingImporter : Importer {
 	void invalidate(Attachment &a) override
@@ -112,10 +134,11 @@ long feature(Kernel &k, int fd, uint32_t flags, const void *payload, size_t size
 	return k.ioctl(fd, VFIO_DEVICE_FEATURE, buf.data());
 }
 
-long export_ranges(Kernel &k, int fd, unsigned bar, std::vector<vfio_region_dma_range> ranges)
+long export_ranges(Kernel &k, int fd, unsigned bar, std::vector<vfio_region_dma_range> ranges, int mode = O_RDWR)
 {
 	std::vector<uint8_t> p(sizeof(vfio_device_feature_dma_buf) + ranges.size() * sizeof(vfio_region_dma_range));
-	vfio_device_feature_dma_buf req{bar, O_RDWR | O_CLOEXEC, 0, static_cast<uint32_t>(ranges.size())};
+	vfio_device_feature_dma_buf req{bar, static_cast<uint32_t>(mode | O_CLOEXEC), 0,
+					static_cast<uint32_t>(ranges.size())};
 	std::memcpy(p.data(), &req, sizeof(req));
 	std::memcpy(p.data() + sizeof(req), ranges.data(), ranges.size() * sizeof(ranges[0]));
 	return feature(k, fd, VFIO_DEVICE_FEATURE_DMA_BUF | VFIO_DEVICE_FEATURE_GET, p.data(), p.size());
@@ -228,6 +251,10 @@ long export_mmap_revoke(ScenarioEnv &env)
 	env.expect(!accessible(m.get()), "revoked mapping faults");
 	env.expect(k.mmap(nullptr, kPage, kRW, MAP_SHARED, buf.get(), 0) == -ENODEV, "mmap of a revoked buffer");
 	env.expect(revoke(k, fd.get(), buf.get()) == -EBADFD, "second revoke");
+	/* A read-only export: its stand-in is a read-only view of a memfd. */
+	Fd ro(k, export_ranges(k, fd.get(), 2, {{0, kPage}}, O_RDONLY));
+	STEP(ro.get());
+	env.expect(k.mmap(nullptr, kPage, kRW, MAP_SHARED, ro.get(), 0) == -EACCES, "writable mmap of a read-only buffer");
 	return 0;
 }
 
@@ -355,6 +382,16 @@ long container_group(ScenarioEnv &env)
 	vfio_device_info info{};
 	info.argsz = sizeof(info);
 	STEP(k.ioctl(dev.get(), VFIO_DEVICE_GET_INFO, &info));
+	Pages mem(2 * kPage);
+	vfio_iommu_type1_dma_map map{sizeof(map), VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE, mem.get(),
+				     0x100000, 2 * kPage};
+	STEP(k.ioctl(container.get(), VFIO_IOMMU_MAP_DMA, &map));
+	vfio_iommu_type1_dma_unmap unmap{};
+	unmap.argsz = sizeof(unmap);
+	unmap.iova = 0x100000;
+	unmap.size = 2 * kPage;
+	STEP(k.ioctl(container.get(), VFIO_IOMMU_UNMAP_DMA, &unmap));
+	env.expect(unmap.size == 2 * kPage, "UNMAP_DMA unmaps what MAP_DMA mapped");
 	return 0;
 }
 
@@ -384,6 +421,17 @@ long iommufd_cdev(ScenarioEnv &env)
 	vfio_device_info info{};
 	info.argsz = sizeof(info);
 	STEP(k.ioctl(dev.get(), VFIO_DEVICE_GET_INFO, &info));
+	Pages mem(2 * kPage);
+	iommu_ioas_map map{};
+	map.size = sizeof(map);
+	map.flags = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;
+	map.ioas_id = alloc.out_ioas_id;
+	map.user_va = mem.get();
+	map.length = 2 * kPage;
+	STEP(k.ioctl(iommufd.get(), IOMMU_IOAS_MAP, &map));
+	iommu_ioas_unmap unmap{sizeof(unmap), alloc.out_ioas_id, map.iova, 2 * kPage};
+	STEP(k.ioctl(iommufd.get(), IOMMU_IOAS_UNMAP, &unmap));
+	env.expect(unmap.length == 2 * kPage, "IOAS_UNMAP unmaps what IOAS_MAP mapped");
 	return 0;
 }
 

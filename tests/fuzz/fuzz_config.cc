@@ -33,6 +33,10 @@ Baseline g_baseline;
 GuardedBuffer *g_buf;
 
 struct Device {
+	explicit Device(Kernel &kernel) : k(kernel) {}
+	Device(const Device &) = delete;
+	Device &operator=(const Device &) = delete;
+
 	Kernel &k;
 	std::string bdf;
 	DeviceDescription desc;
@@ -81,7 +85,7 @@ void run(const uint8_t *data, size_t size)
 	Input in(data, size);
 	{
 		Kernel kernel;
-		Device d{kernel};
+		Device d(kernel);
 		d.desc = *preset(kDevices[in.u8() % 3]);
 		auto bdf = kernel.add_device(d.desc);
 		check(bdf.ok(), "add_device");

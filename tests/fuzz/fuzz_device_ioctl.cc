@@ -154,7 +154,7 @@ void substitute_fds(Target &t, unsigned long cmd, std::vector<uint8_t> &p)
 	}
 }
 
-void check_info(Target &t, long r, const std::vector<uint8_t> &sent, const uint8_t *user, bool faulting)
+void check_info(long r, const std::vector<uint8_t> &sent, const uint8_t *user, bool faulting)
 {
 	if (faulting || sent.size() < 16) {
 		check_errno(r, {EFAULT, EINVAL}, "GET_INFO");
@@ -166,8 +166,15 @@ void check_info(Target &t, long r, const std::vector<uint8_t> &sent, const uint8
 		check(r == -EINVAL, "GET_INFO argsz < 16 must be EINVAL");
 		return;
 	}
+	/* vfio_pci_ioctl_get_info writes back min(argsz, sizeof(info)) bytes:
+	 * more than the caller's buffer holds is a fault. */
+	const size_t written = std::min<size_t>(in.argsz, sizeof(out));
+	if (sent.size() < written) {
+		check(r == -EFAULT, "GET_INFO writing past the caller's buffer must be EFAULT");
+		return;
+	}
 	check(r == 0, "GET_INFO with a readable struct must succeed");
-	std::memcpy(&out, user, std::min<size_t>(std::min<size_t>(in.argsz, sizeof(out)), sent.size()));
+	std::memcpy(&out, user, written);
 	check(out.num_regions == VFIO_PCI_NUM_REGIONS && out.num_irqs == VFIO_PCI_NUM_IRQS &&
 		      (out.flags & VFIO_DEVICE_FLAGS_PCI),
 	      "GET_INFO contents");
@@ -223,7 +230,7 @@ void run_record(Target &t, Input &in)
 
 	switch (cmd) {
 	case VFIO_DEVICE_GET_INFO:
-		check_info(t, r, p, user, faulting);
+		check_info(r, p, user, faulting);
 		break;
 	case VFIO_DEVICE_GET_REGION_INFO:
 		check_region_info(t, r, p, user, faulting);
@@ -232,7 +239,7 @@ void run_record(Target &t, Input &in)
 		check_errno(r, {EFAULT, EINVAL}, "GET_IRQ_INFO");
 		break;
 	case VFIO_DEVICE_SET_IRQS:
-		check_errno(r, {EFAULT, EINVAL, EBADF, ENOTTY, EBUSY, ENOMEM}, "SET_IRQS");
+		check_errno(r, {EFAULT, EINVAL, EBADF, ENOTTY, EBUSY, ENOMEM, ERANGE}, "SET_IRQS");
 		break;
 	case VFIO_DEVICE_RESET:
 		check_errno(r, {EINVAL, EBUSY, EIO, ENOTTY}, "RESET");

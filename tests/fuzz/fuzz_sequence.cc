@@ -10,8 +10,11 @@
  *  - touching a mapping faults exactly when the model says it is revoked;
  *  - a buffer that was PERM stays PERM, and none of its mappings, nor any
  *    mapping of a buffer that is not OK, is accessible;
- *  - a buffer still on its device is OK exactly while the device decodes
- *    memory and is not in low power (§4.5); a cleaned-up one never is;
+ *  - a buffer on its device is OK only while the device decodes memory,
+ *    and never TEMP while it decodes memory outside low power (§4.5); in
+ *    low power it may be either (ioctls and config accesses resume the
+ *    device), but none of its mappings is accessible; a cleaned-up buffer
+ *    is never OK;
  *  - every buffer the model lists is held by an fd, a mapping or an
  *    attachment of ours, and each of ours is listed; the device lists and
  *    open counts agree with the files and BAR mappings we hold;
@@ -174,12 +177,14 @@ void op_export(State &s, Input &in)
 	auto id = s.kernel.buffer_id(static_cast<int>(fd));
 	check(id.ok(), "exported fd is a dma-buf");
 	s.buf_fds.push_back({static_cast<int>(fd), *id, d.dev, !ro});
-	/* The ioctl itself resumes a runtime-suspended device: the state
-	 * after it is the one the buffer was linked under. */
+	/* The ioctl resumes a runtime-suspended device before it exports:
+	 * the buffer starts OK exactly when memory is enabled, low power or
+	 * not (the device is in D0 during the ioctl). */
 	const DeviceState st = s.state(d.dev);
 	const BufferInfo b = s.buffers()[*id];
-	const bool live = st.memory_enabled && !st.low_power;
-	check(b.status == (live ? BufferStatus::Ok : BufferStatus::TempRevoked), "initial status (§4.1 step 12)");
+	check(b.status == (st.memory_enabled ? BufferStatus::Ok : BufferStatus::TempRevoked),
+	      "initial status (§4.1 step 12)");
+
 }
 
 void op_map_bar(State &s, Input &in)
@@ -392,11 +397,17 @@ void check_invariants(State &s)
 		}
 		on_list[dev]++;
 		check(st[dev].open_count > 0, "a buffer stays on a closed device");
-		const bool live = st[dev].memory_enabled && !st[dev].low_power;
-		if (b.status != BufferStatus::PermRevoked)
-			check((b.status == BufferStatus::Ok) == live,
-			      std::string("buffer ") + to_string(b.status) + " on a device whose memory is " +
-				      (live ? "live" : "off"));
+		/* Low power revokes on entry, but a later ioctl or config
+		 * access resumes the device and may find memory enabled: in
+		 * low power a buffer may be OK or TEMP (its faults SIGBUS
+		 * either way, checked with the mappings below). */
+		const std::string what = std::string(b.hidden ? "hidden " : "") + "buffer " + to_string(b.status) +
+					 " (memory " + (st[dev].memory_enabled ? "on" : "off") + ", low power " +
+					 (st[dev].low_power ? "on" : "off") + ", " + st[dev].power_state + ")";
+		if (b.status == BufferStatus::Ok)
+			check(st[dev].memory_enabled, what + ": OK without memory");
+		if (st[dev].memory_enabled && !st[dev].low_power)
+			check(b.status != BufferStatus::TempRevoked, what + ": TEMP on a live device");
 	}
 	for (unsigned dev = 0; dev < 2; dev++)
 		check(st[dev].buffers == on_list[dev], "the device list and the open buffers agree");
@@ -426,6 +437,9 @@ void check_invariants(State &s)
 			descriptions[dev].insert(desc);
 		}
 		check(!m.accessible || b.status == BufferStatus::Ok, "a mapping of a revoked buffer is accessible");
+		if (b.attached)
+			check(!m.accessible || !st[b.device == s.bdf[0] ? 0 : 1].low_power,
+			      "a mapping is accessible while its device is in low power");
 		if (m.prot & PROT_READ)
 			check(probe_readable(reinterpret_cast<void *>(m.start)) == m.accessible,
 			      "touching a mapping disagrees with the model");

@@ -8,7 +8,7 @@
 
 #include <softvfio/uapi/vfio.h>
 
-#include "kernel/guarded_access.h"
+#include "support/guarded_access.h"
 
 /* The model and the probes install SIGSEGV/SIGBUS handlers of their own
  * (user copies answer EFAULT, revoked mappings are probed); AddressSanitizer
@@ -83,6 +83,8 @@ bool plausible_errno(int e)
 	case EPERM: case ENOENT: case EIO: case EBADF: case EAGAIN: case ENOMEM: case EACCES:
 	case EFAULT: case EBUSY: case EEXIST: case ENODEV: case EINVAL: case EMFILE: case ENOTTY:
 	case ENOSPC: case ENXIO: case EOVERFLOW: case EBADFD: case EOPNOTSUPP: case ENOTDIR:
+	case E2BIG /* iommufd's copy_struct_from_user */: case EADDRINUSE /* IOVA reserved */:
+	case ERANGE /* SET_IRQS vector range */: case ESPIPE /* lseek */: case EISDIR:
 	case 524 /* ENOTSUPP, series-v2 MEMATTR */:
 		return true;
 	default:
@@ -102,7 +104,13 @@ void check_errno(long r, std::initializer_list<int> allowed, const char *what)
 
 void Baseline::check_unchanged(const char *where) const
 {
+	if (!taken_)
+		return;
 	auto d = test::ProcessSnapshot::diff(snapshot_, test::ProcessSnapshot::take());
+	/* UBSan's vptr check probes memory through a pipe it opens and closes
+	 * at once, from whichever thread (the model's release thread too), so
+	 * a snapshot may catch one in flight. The model never makes pipes. */
+	std::erase_if(d, [](const std::string &line) { return line.find(" pipe:[") != std::string::npos; });
 	if (d.empty())
 		return;
 	std::string msg = std::string(where) + ": the process lost or gained:";

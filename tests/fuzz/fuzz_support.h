@@ -81,15 +81,21 @@ void check_errno(long r, std::initializer_list<int> allowed, const char *what);
 bool plausible_errno(int e);
 
 /* The process's fds and file mappings before an input; the input must
- * leave exactly these behind once its Kernel is gone. */
+ * leave exactly these behind once its Kernel is gone. Until the first
+ * take() (the warm-up input) there is nothing to compare with. */
 class Baseline
 {
 public:
-	void take() { snapshot_ = test::ProcessSnapshot::take(); }
+	void take()
+	{
+		snapshot_ = test::ProcessSnapshot::take();
+		taken_ = true;
+	}
 	void check_unchanged(const char *where) const;
 
 private:
 	test::ProcessSnapshot snapshot_;
+	bool taken_ = false;
 };
 
 /* Guarded 32-bit read of emulated memory: false if it faulted. */

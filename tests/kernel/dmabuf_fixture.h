@@ -20,7 +20,7 @@
 #include <softvfio/uapi/dma-buf.h>
 #include <softvfio/uapi/vfio.h>
 
-#include "kernel/guarded_access.h"
+#include "support/guarded_access.h"
 
 namespace softvfio::test {
 

@@ -195,6 +195,39 @@ TEST_F(TriggersTest, MemoryReenabledWhileLowPowerStaysInaccessibleUntilExit)
 	EXPECT_EQ(read32(exported_), 0x7e57da7au);
 }
 
+/* mmap() does not resume a device in low power (found by fuzz_sequence:
+ * the hidden buffer started OK on a runtime-suspended device). */
+TEST_F(TriggersTest, BarMmapWhileLowPowerStartsTempAndExitUnrevokes)
+{
+	ASSERT_EQ(feature(VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY | kSet), 0);
+	void *late = map_bar(region_offset(2) + 0x20000, kPage);
+	ASSERT_NE(late, MAP_FAILED);
+	auto m = mapping(late);
+	ASSERT_TRUE(m && m->buffer_id);
+	auto status = [&] {
+		for (const BufferInfo &b : hidden_buffers())
+			if (b.id == *m->buffer_id)
+				return b.status;
+		return BufferStatus::PermRevoked;
+	};
+	EXPECT_EQ(status(), BufferStatus::TempRevoked);
+	EXPECT_TRUE(sigbus(late));
+	ASSERT_EQ(feature(VFIO_DEVICE_FEATURE_LOW_POWER_EXIT | kSet), 0);
+	EXPECT_EQ(status(), BufferStatus::Ok);
+	EXPECT_FALSE(sigbus(late));
+}
+
+/* The export ioctl resumes the device first (§4.1 step 12 sees memory
+ * enabled); the buffer is OK, its CPU faults still SIGBUS while engaged. */
+TEST_F(TriggersTest, ExportWhileLowPowerStartsOk)
+{
+	ASSERT_EQ(feature(VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY | kSet), 0);
+	const int late = static_cast<int>(export_buf(2, 0x20000, kPage));
+	ASSERT_GE(late, 0);
+	EXPECT_EQ(buffer_of(late).status, BufferStatus::Ok);
+	EXPECT_EQ(kernel_.close(late), 0);
+}
+
 TEST_F(TriggersTest, DeviceCloseRevokesForGood)
 {
 	int second = open_again();

@@ -22,7 +22,7 @@
 #include <softvfio/kernel.h>
 #include <softvfio/uapi/vfio.h>
 
-#include "kernel/guarded_access.h"
+#include "support/guarded_access.h"
 
 namespace softvfio::test {
 

@@ -6,11 +6,22 @@
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
+#include <string_view>
 #include <unistd.h>
 
 namespace softvfio::test {
 
 namespace {
+
+/* A file replaced while mapped or open (a test binary rebuilt under a
+ * running fuzzer) gains " (deleted)": the same file all the same. Memfds
+ * keep their "/memfd:name" and stay visible. */
+void strip_deleted(std::string &path)
+{
+	constexpr std::string_view kDeleted = " (deleted)";
+	if (path.size() >= kDeleted.size() && path.compare(path.size() - kDeleted.size(), kDeleted.size(), kDeleted) == 0)
+		path.erase(path.size() - kDeleted.size());
+}
 
 void take_fds(ProcessSnapshot &s)
 {
@@ -29,7 +40,9 @@ void take_fds(ProcessSnapshot &s)
 		std::snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		ssize_t n = ::readlink(path, target, sizeof(target) - 1);
 		target[n < 0 ? 0 : n] = '\0';
-		s.fds.emplace(fd, target);
+		std::string what = target;
+		strip_deleted(what);
+		s.fds.emplace(fd, what);
 	}
 	::closedir(dir);
 }
@@ -55,6 +68,7 @@ void take_maps(ProcessSnapshot &s)
 			continue;
 		std::string text = line;
 		text.erase(text.find_last_not_of('\n') + 1);
+		strip_deleted(text);
 		s.maps.insert(text);
 	}
 	std::fclose(f);

@@ -1,25 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Guarded memory probes: one access to emulated memory that reports a
- * SIGBUS/SIGSEGV (signal, si_code, si_addr) instead of dying. Per thread;
- * the access itself is not instrumented, so sanitizers neither report the
- * intended faults nor the intended cross-thread sharing of device memory.
+ * Guarded memory probes for the mm tests: one access to emulated memory
+ * that reports a SIGBUS/SIGSEGV (signal, si_code, si_addr) instead of
+ * dying; support/guarded_access.h by address.
  */
 #pragma once
 
 #include <cstdint>
 
+#include "support/guarded_access.h"
+
 namespace softvfio::mm::test {
 
-struct Probe {
-	bool faulted = false;
-	int signo = 0;
-	int code = 0;
-	uintptr_t addr = 0;
-	uint32_t value = 0;
-};
+using Probe = softvfio::test::Access;
 
-Probe probe_read(uintptr_t addr);
-Probe probe_write(uintptr_t addr, uint32_t value);
+inline Probe probe_read(uintptr_t addr) { return softvfio::test::guarded_read(reinterpret_cast<const void *>(addr)); }
+
+inline Probe probe_write(uintptr_t addr, uint32_t value)
+{
+	return softvfio::test::guarded_write(reinterpret_cast<void *>(addr), value);
+}
 
 } /* namespace softvfio::mm::test */

@@ -123,7 +123,7 @@ TEST_F(Edu, OnlyFourByteAccessesBelow0x80)
 {
 	uint16_t half = 0;
 	ASSERT_TRUE(fn->bar_read(0, 0x00, &half, 2).ok());
-	EXPECT_EQ(half, 0xffffu);
+	EXPECT_EQ(half, 0u); /* refused by QEMU's memory core: reads 0 */
 	EXPECT_EQ(bar_read64(*fn, 0, 0x00), ~uint64_t(0));
 	uint16_t v = 0x1234;
 	ASSERT_TRUE(fn->bar_write(0, 0x04, &v, 2).ok());

@@ -45,6 +45,23 @@ TEST(FdCache, NumbersBeyondTheTableAreNeverCached)
 	EXPECT_EQ(cache->get(-1).kind, FdKind::Unknown);
 }
 
+/* close_range stops at the highest number that ever stood for anything. */
+TEST(FdCache, HighWaterFollowsSetAndClassification)
+{
+	auto cache = std::make_unique<FdCache>();
+	EXPECT_EQ(cache->high_water(), 0u);
+	cache->set(9, FdKind::Foreign);
+	EXPECT_EQ(cache->high_water(), 9u);
+	cache->set(4, FdKind::Ours);
+	EXPECT_EQ(cache->high_water(), 9u);
+	EXPECT_TRUE(cache->set_if(40, cache->get(40), FdKind::Ours));
+	EXPECT_EQ(cache->high_water(), 40u);
+	cache->forget(40);
+	EXPECT_EQ(cache->high_water(), 40u);
+	cache->set(FdCache::kSlots + 1, FdKind::Ours);
+	EXPECT_EQ(cache->high_water(), 40u);
+}
+
 TEST(FdCache, ForgetRangeAndForEach)
 {
 	auto cache = std::make_unique<FdCache>();

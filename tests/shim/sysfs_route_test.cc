@@ -51,8 +51,9 @@ TEST_F(SysfsRouteTest, DirectoriesInBothAreMerged)
 	/* /sys/bus/pci/devices exists on any Linux machine with PCI; /sys
 	 * itself always. */
 	EXPECT_EQ(route_sys(root_, "", true), SysRoute::Merged);
-	if (fs::is_directory("/sys/bus/pci/devices"))
+	if (fs::is_directory("/sys/bus/pci/devices")) {
 		EXPECT_EQ(route_sys(root_, "/bus/pci/devices", true), SysRoute::Merged);
+	}
 }
 
 TEST_F(SysfsRouteTest, EverythingElseIsTheMachines)

@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * SigbusProbe: touch memory and report whether the access raised SIGBUS,
- * with its si_code and si_addr, the way VFIO clients test revocation
- * (sigaction SA_SIGINFO + sigsetjmp/siglongjmp). Per thread; the handler is
- * installed while a probe object lives.
+ * with its si_code and si_addr, the way VFIO clients test revocation. A
+ * thin face over guarded_access.h for the device tests.
  */
 #pragma once
 
-#include <csetjmp>
-#include <csignal>
 #include <cstdint>
+
+#include "support/guarded_access.h"
 
 namespace softvfio::test {
 
@@ -23,16 +22,17 @@ struct SigbusResult {
 class SigbusProbe
 {
 public:
-	SigbusProbe();
-	~SigbusProbe();
-	SigbusProbe(const SigbusProbe &) = delete;
-	SigbusProbe &operator=(const SigbusProbe &) = delete;
-
-	SigbusResult read32(const volatile void *addr);
-	SigbusResult write32(volatile void *addr, uint32_t value);
+	SigbusResult read32(const volatile void *addr) { return result(guarded_read(const_cast<const void *>(addr))); }
+	SigbusResult write32(volatile void *addr, uint32_t value)
+	{
+		return result(guarded_write(const_cast<void *>(addr), value));
+	}
 
 private:
-	struct sigaction previous_{};
+	static SigbusResult result(const Access &a)
+	{
+		return {a.faulted, a.code, reinterpret_cast<void *>(a.addr), a.value};
+	}
 };
 
 } /* namespace softvfio::test */

@@ -7,7 +7,7 @@
  * by the device (QEMU's edu) through the mapping: RAM -> device -> RAM, and
  * nothing reaching memory once the IOVA is unmapped.
  *
- * usage: container <edu bdf>
+ * usage: container <edu bdf> [type1|type1v2]   (the IOMMU type set; default type1v2)
  */
 #include "svt.h"
 
@@ -41,11 +41,12 @@ static int edu_dma(int device, uint64_t bar0, uint64_t iova, uint64_t count, int
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s <edu bdf>\n", argv[0]);
+	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "type1") != 0 && strcmp(argv[2], "type1v2") != 0)) {
+		fprintf(stderr, "usage: %s <edu bdf> [type1|type1v2]\n", argv[0]);
 		return 2;
 	}
 	const char *bdf = argv[1];
+	unsigned long type = argc == 3 && strcmp(argv[2], "type1") == 0 ? VFIO_TYPE1_IOMMU : VFIO_TYPE1v2_IOMMU;
 	int group_number = svt_group_of(bdf);
 	SVT_REQUIRE(group_number >= 0, "%s is in IOMMU group %d", bdf, group_number);
 
@@ -57,8 +58,7 @@ int main(int argc, char **argv)
 			  ioctl(container, VFIO_CHECK_EXTENSION, VFIO_NOIOMMU_IOMMU) == 0,
 		  "extensions: TYPE1, TYPE1v2, no NOIOMMU");
 	errno = 0;
-	SVT_CHECK(ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) < 0 && errno == EINVAL,
-		  "SET_IOMMU without a group: EINVAL");
+	SVT_CHECK(ioctl(container, VFIO_SET_IOMMU, type) < 0 && errno == EINVAL, "SET_IOMMU without a group: EINVAL");
 
 	char path[64];
 	snprintf(path, sizeof(path), "/dev/vfio/%d", group_number);
@@ -76,7 +76,9 @@ int main(int argc, char **argv)
 		  "group status 0x%x: viable, container set", status.flags);
 	errno = 0;
 	SVT_CHECK(ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf) < 0, "GET_DEVICE_FD before SET_IOMMU fails (errno %d)", errno);
-	SVT_CHECK(ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) == 0, "SET_IOMMU TYPE1v2");
+	SVT_CHECK(ioctl(container, VFIO_SET_IOMMU, type) == 0, "SET_IOMMU %s", type == VFIO_TYPE1_IOMMU ? "TYPE1" : "TYPE1v2");
+	errno = 0;
+	SVT_CHECK(ioctl(container, VFIO_SET_IOMMU, type) < 0 && errno == EINVAL, "a second SET_IOMMU: EINVAL (errno %d)", errno);
 
 	struct vfio_iommu_type1_info small = {.argsz = sizeof(small)};
 	SVT_CHECK(ioctl(container, VFIO_IOMMU_GET_INFO, &small) == 0 &&

@@ -22,7 +22,8 @@ static int feature(int device, uint32_t flags, const void *payload, size_t size)
 	struct vfio_device_feature *f = calloc(1, argsz);
 	f->argsz = (uint32_t)argsz;
 	f->flags = flags;
-	memcpy(f->data, payload, size);
+	if (size)
+		memcpy(f->data, payload, size);
 	int r = ioctl(device, VFIO_DEVICE_FEATURE, f);
 	free(f);
 	return r;
@@ -61,12 +62,8 @@ static const char *fdinfo(int fd, const char *key, char *out, size_t size)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s <bdf>\n", argv[0]);
-		return 2;
-	}
 	struct svt_dev d;
-	SVT_REQUIRE(svt_open_group_path(argv[1], &d) == 0, "open %s", argv[1]);
+	SVT_OPEN_FROM_ARGS(argc, argv, &d);
 	struct vfio_region_info bar;
 	SVT_REQUIRE(svt_region(d.device, 2, &bar) == 0 && bar.size >= SIZE, "BAR2 of 0x%llx bytes",
 		    (unsigned long long)bar.size);

@@ -63,12 +63,8 @@ static int pass_fd(int fd)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s <bdf>\n", argv[0]);
-		return 2;
-	}
 	struct svt_dev d;
-	SVT_REQUIRE(svt_open_group_path(argv[1], &d) == 0, "open %s", argv[1]);
+	SVT_OPEN_FROM_ARGS(argc, argv, &d);
 	char link[256];
 
 	int a = dup(d.device);

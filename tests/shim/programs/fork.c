@@ -14,7 +14,7 @@
 
 static struct svt_dev d;
 static volatile uint32_t *map;
-static volatile int stop;
+static int stop; /* __atomic: the busy thread polls it */
 
 static int child_checks(void)
 {
@@ -35,7 +35,7 @@ static int child_checks(void)
 static void *busy(void *arg)
 {
 	(void)arg;
-	while (!stop) {
+	while (!__atomic_load_n(&stop, __ATOMIC_ACQUIRE)) {
 		struct vfio_device_info info = {.argsz = sizeof(info)};
 		ioctl(d.device, VFIO_DEVICE_GET_INFO, &info);
 		uint32_t v;
@@ -46,11 +46,7 @@ static void *busy(void *arg)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s <bdf>\n", argv[0]);
-		return 2;
-	}
-	SVT_REQUIRE(svt_open_group_path(argv[1], &d) == 0, "open %s", argv[1]);
+	SVT_OPEN_FROM_ARGS(argc, argv, &d);
 	struct vfio_region_info bar;
 	SVT_REQUIRE(svt_region(d.device, 0, &bar) == 0 && (bar.flags & VFIO_REGION_INFO_FLAG_MMAP), "BAR0 mappable");
 	map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, d.device, (off_t)bar.offset);
@@ -96,7 +92,7 @@ int main(int argc, char **argv)
 		if (pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0)
 			good++;
 	}
-	stop = 1;
+	__atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
 	SVT_CHECK(good == 20, "%d of 20 children forked during VFIO calls in another thread worked", good);
 

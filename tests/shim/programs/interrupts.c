@@ -46,12 +46,8 @@ static unsigned ready(const int *fds, int n)
 
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s <bdf>\n", argv[0]);
-		return 2;
-	}
 	struct svt_dev d;
-	SVT_REQUIRE(svt_open_group_path(argv[1], &d) == 0, "open %s", argv[1]);
+	SVT_OPEN_FROM_ARGS(argc, argv, &d);
 
 	uint32_t index = VFIO_PCI_MSIX_IRQ_INDEX;
 	struct vfio_irq_info irq = {.argsz = sizeof(irq), .index = index};

@@ -111,6 +111,18 @@ static inline int svt_open_group_path(const char *bdf, struct svt_dev *d)
 	return d->device < 0 ? -1 : 0;
 }
 
+/* The start of a program that takes one <bdf> and works on that device
+ * through the container and group: the usage line, then the open (a
+ * failure stops the program). */
+#define SVT_OPEN_FROM_ARGS(argc, argv, d)                                      \
+	do {                                                                   \
+		if ((argc) != 2) {                                             \
+			fprintf(stderr, "usage: %s <bdf>\n", (argv)[0]);       \
+			return 2;                                              \
+		}                                                              \
+		SVT_REQUIRE(svt_open_group_path((argv)[1], (d)) == 0, "open %s", (argv)[1]); \
+	} while (0)
+
 static inline void svt_close_dev(struct svt_dev *d)
 {
 	if (d->device >= 0)

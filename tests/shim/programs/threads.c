@@ -16,7 +16,17 @@ struct job {
 	const char *bdf;
 	int failures;
 	int shared_fd;
+	const char *first; /* the first failing step, and its errno */
+	int first_errno;
 };
+
+static void failed(struct job *job, const char *step)
+{
+	if (!job->failures++) {
+		job->first = step;
+		job->first_errno = errno;
+	}
+}
 
 static void *own_device(void *arg)
 {
@@ -24,7 +34,10 @@ static void *own_device(void *arg)
 	for (int round = 0; round < ROUNDS; round++) {
 		struct svt_dev d;
 		if (svt_open_group_path(job->bdf, &d) != 0) {
-			job->failures++;
+			failed(job, d.container < 0	? "open the container"
+				    : d.group < 0	? "open the group"
+				    : d.device < 0	? "get the device fd"
+							: "set up the container");
 			svt_close_dev(&d);
 			continue;
 		}
@@ -33,17 +46,17 @@ static void *own_device(void *arg)
 		if (svt_region(d.device, 0, &bar) == 0 && (bar.flags & VFIO_REGION_INFO_FLAG_MMAP))
 			map = mmap(NULL, 4096, PROT_READ, MAP_SHARED, d.device, (off_t)bar.offset);
 		if (map == MAP_FAILED) {
-			job->failures++;
+			failed(job, "map BAR0");
 		} else {
 			/* BAR0 may hold registers: compare a read through the
 			 * mapping with one through the region, nothing more. */
 			uint32_t back = 0;
 			if (pread(d.device, &back, 4, (off_t)bar.offset) != 4 || back != map[0])
-				job->failures++;
+				failed(job, "compare BAR0 word 0");
 			munmap((void *)map, 4096);
 		}
 		if (svt_config_read(d.device, 0, 2) == 0xffff)
-			job->failures++;
+			failed(job, "read config space");
 		svt_close_dev(&d);
 	}
 	return NULL;
@@ -56,7 +69,7 @@ static void *shared_device(void *arg)
 		struct vfio_device_info info = {.argsz = sizeof(info)};
 		struct vfio_region_info r;
 		if (ioctl(job->shared_fd, VFIO_DEVICE_GET_INFO, &info) != 0 || svt_region(job->shared_fd, 7, &r) != 0)
-			job->failures++;
+			failed(job, "device info");
 	}
 	return NULL;
 }
@@ -72,20 +85,20 @@ int main(int argc, char **argv)
 	struct job jobs[16];
 	SVT_REQUIRE(n <= 8, "%d devices", n);
 	for (int i = 0; i < n; i++) {
-		jobs[i] = (struct job){argv[i + 1], 0, -1};
+		jobs[i] = (struct job){argv[i + 1], 0, -1, "", 0};
 		pthread_create(&t[i], NULL, own_device, &jobs[i]);
 	}
 	for (int i = 0; i < n; i++)
 		pthread_join(t[i], NULL);
 	for (int i = 0; i < n; i++)
-		SVT_CHECK(jobs[i].failures == 0, "thread on %s: %d failures in %d rounds", jobs[i].bdf, jobs[i].failures,
-			  ROUNDS);
+		SVT_CHECK(jobs[i].failures == 0, "thread on %s: %d failures in %d rounds (first: %s, errno %d)", jobs[i].bdf,
+			  jobs[i].failures, ROUNDS, jobs[i].first, jobs[i].first_errno);
 
 	/* One device, many threads. */
 	struct svt_dev d;
 	SVT_REQUIRE(svt_open_group_path(argv[1], &d) == 0, "open %s", argv[1]);
 	for (int i = 0; i < 4; i++) {
-		jobs[i] = (struct job){argv[1], 0, d.device};
+		jobs[i] = (struct job){argv[1], 0, d.device, "", 0};
 		pthread_create(&t[i], NULL, shared_device, &jobs[i]);
 	}
 	for (int i = 0; i < 4; i++)
@@ -93,7 +106,8 @@ int main(int argc, char **argv)
 	int failures = 0;
 	for (int i = 0; i < 4; i++)
 		failures += jobs[i].failures;
-	SVT_CHECK(failures == 0, "4 threads on one device fd: %d failures", failures);
+	SVT_CHECK(failures == 0, "4 threads on one device fd: %d failures (first: %s, errno %d)", failures, jobs[0].first,
+		  jobs[0].first_errno);
 	svt_close_dev(&d);
 	return svt_finish();
 }

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every benchmark once and writes the figures: one Google Benchmark
+# JSON file per program, then results.json and results.txt (bench_report).
+# usage: run.sh BENCH_DIR SOFTVFIO PEER_DATA_DIR OUT_DIR
+# BENCH_MIN_TIME (seconds per repetition, default 0.2) and BENCH_REPETITIONS
+# (default 5; the report takes the best) trade time for steadiness.
+set -euo pipefail
+bench=$1 softvfio=$2 peer=$3 out=$4
+min_time=${BENCH_MIN_TIME:-0.2}
+repetitions=${BENCH_REPETITIONS:-5}
+mkdir -p "$out"
+rm -f "$out"/*.json "$out"/results.txt
+
+gb() { # NAME COMMAND...: a Google Benchmark program, its JSON to NAME.json
+  local name=$1; shift
+  echo "== $name" >&2
+  "$@" --benchmark_min_time="$min_time" --benchmark_repetitions="$repetitions" \
+    --benchmark_enable_random_interleaving=true \
+    --benchmark_out="$out/$name.json" --benchmark_out_format=json \
+    --benchmark_format=console >&2
+}
+
+gb model "$bench/bench_model"
+gb memory "$bench/bench_memory"
+gb shim "$softvfio" run -- "$bench/bench_shim"
+# Separate processes: alternated, twice, so a slow minute hits both sides.
+for round in "" .2; do
+  gb tax_plain$round "$bench/bench_tax"
+  gb tax_shim$round "$softvfio" run -- "$bench/bench_tax"
+  SOFTVFIO_BENCH_TOUCH=1 gb tax_shim_model$round "$softvfio" run -- "$bench/bench_tax"
+  SOFTVFIO_BENCH_TOUCH=1 gb tax_shim_maps$round "$softvfio" run --maps -- "$bench/bench_tax"
+done
+gb startup "$bench/bench_startup"
+
+echo "== peer" >&2
+"$softvfio" run -- "$bench/bench_peer_loop" vfio 5f00:00:01.0 Peer/Softvfio >"$out/peer_softvfio.json"
+if command -v umockdev-run >/dev/null; then
+  umockdev-run --device "$peer/evdev.umockdev" --ioctl "/dev/input/event90=$peer/evdev.ioctl" -- \
+    "$bench/bench_peer_loop" evdev /dev/input/event90 Peer/Umockdev >"$out/peer_umockdev.json"
+else
+  echo "umockdev-run is missing (scripts/bootstrap.sh --with bench): no peer figure" >&2
+fi
+
+"$bench/bench_report" "$out" | tee "$out/results.txt"

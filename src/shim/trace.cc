@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+#include "shim/trace.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <mutex>
+#include <pthread.h>
+#include <string>
+#include <unistd.h>
+
+#include "base/reentry.h"
+#include "shim/proc_self.h"
+#include "shim/real.h"
+#include "shim/state.h"
+#include "shim/trace_decode.h"
+
+namespace softvfio::shim {
+
+bool g_tracing = false;
+
+namespace {
+
+bool g_json = false;
+pid_t g_first_pid = 0;
+int g_sink = -1;
+std::mutex g_lock;      /* one line at a time; never held across a model call */
+
+__attribute__((constructor)) void trace_init()
+{
+	const char *where = std::getenv(kEnvTrace);
+	if (!where || !*where)
+		return;
+	const char *format = std::getenv(kEnvTraceFormat);
+	g_json = format && std::strcmp(format, "json") == 0;
+	g_first_pid = ::getpid();
+	g_tracing = true;
+	/* A fork while another thread writes a line must not leave the
+	 * child's lock held. */
+	pthread_atfork([] { g_lock.lock(); }, [] { g_lock.unlock(); }, [] { g_lock.unlock(); });
+}
+
+/* The sink of this process, opened on first use (and again in a forked
+ * child, which shares the parent's until then: fine for a file opened
+ * O_APPEND, and stderr is stderr). */
+int sink()
+{
+	if (g_sink >= 0)
+		return g_sink;
+	const char *where = std::getenv(kEnvTrace);
+	int fd;
+	{
+		ModelScope pass;
+		if (!where || std::strcmp(where, "stderr") == 0)
+			fd = REAL(fcntl)(2, F_DUPFD_CLOEXEC, 0);
+		else
+			fd = REAL(open)(where, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	}
+	if (fd < 0)
+		return -1;
+	g_sink = relocate_internal(fd);
+	return g_sink;
+}
+
+/* Whatever stands behind an fd the program holds: the shim's note, or
+ * the /proc/self/fd link it would show (a dma-buf's "/dmabuf:name"). */
+std::string fd_text(int fd, bool open = true)
+{
+	if (auto note = note_get(fd))
+		return *note;
+	if (open)
+		if (auto link = proc_fd_link(fd))
+			return *link;
+	return {};
+}
+
+void emit(const TraceEvent &event) noexcept
+{
+	try {
+		std::string line;
+		pid_t pid = ::getpid();
+		if (g_json) {
+			auto j = format_json(event);
+			j["pid"] = pid;
+			line = j.dump();
+		} else {
+			line = (pid == g_first_pid ? std::string() : "[pid " + std::to_string(pid) + "] ") + format_text(event);
+		}
+		line += '\n';
+		std::lock_guard lock(g_lock);
+		int fd = sink();
+		if (fd < 0)
+			return;
+		ModelScope pass;
+		size_t at = 0;
+		while (at < line.size()) {
+			ssize_t n = REAL(write)(fd, line.data() + at, line.size() - at);
+			if (n <= 0)
+				break;
+			at += static_cast<size_t>(n);
+		}
+	} catch (...) {
+		/* A line lost to an allocation failure. */
+	}
+}
+
+/* Decoding reads the program's memory through the model's fault guard. */
+template<typename F>
+void emit_with(F &&build) noexcept
+{
+	int saved = errno;
+	try {
+		TraceEvent event;
+		{
+			ModelScope pass;
+			event = build();
+		}
+		emit(event);
+	} catch (...) {
+	}
+	errno = saved;
+}
+
+} /* namespace */
+
+void trace_open(const char *path, int flags, long result) noexcept
+{
+	emit_with([&] {
+		return TraceEvent{"openat",
+				  {{"dirfd", "AT_FDCWD", "AT_FDCWD"}, text_arg("path", path ? path : ""),
+				   open_flags_arg("flags", flags)},
+				  result};
+	});
+}
+
+void trace_close(int fd, long result) noexcept
+{
+	std::string what = fd_text(fd, false);   /* closed already */
+	emit_with([&] { return TraceEvent{"close", {fd_arg("fd", fd, what)}, result}; });
+}
+
+void trace_ioctl(int fd, unsigned long request, uintptr_t arg, long result) noexcept
+{
+	std::string what = fd_text(fd);
+	emit_with([&] {
+		std::string name = ioctl_name(request);
+		return TraceEvent{"ioctl",
+				  {fd_arg("fd", fd, what), {"request", name, name}, decode_ioctl_arg(request, arg, result)},
+				  result};
+	});
+}
+
+void trace_mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset, long result) noexcept
+{
+	std::string what = fd_text(fd);
+	emit_with([&] {
+		bool device = what.rfind("/dev/vfio/", 0) == 0 || what == "anon_inode:[vfio-device]";
+		return TraceEvent{"mmap",
+				  {address_arg("addr", reinterpret_cast<uintptr_t>(addr)), number_arg("length", static_cast<long long>(length)),
+				   mmap_prot_arg("prot", prot), mmap_flags_arg("flags", flags), fd_arg("fd", fd, what),
+				   device ? region_offset_arg("offset", static_cast<unsigned long long>(offset))
+					  : hex_arg("offset", static_cast<unsigned long long>(offset))},
+				  result, true};
+	});
+}
+
+void trace_munmap(void *addr, size_t length, long result) noexcept
+{
+	emit_with([&] {
+		return TraceEvent{"munmap",
+				  {address_arg("addr", reinterpret_cast<uintptr_t>(addr)),
+				   number_arg("length", static_cast<long long>(length))},
+				  result};
+	});
+}
+
+void trace_rw(const char *call, int fd, const void *buf, size_t count, off_t offset, long result) noexcept
+{
+	std::string what = fd_text(fd);
+	emit_with([&] {
+		TraceEvent e{call, {fd_arg("fd", fd, what), address_arg("buf", reinterpret_cast<uintptr_t>(buf))}, result};
+		/* Small accesses are register accesses: show the value. */
+		bool moved = std::strstr(call, "read") ? result > 0 : result >= 0;
+		size_t n = std::strstr(call, "read") ? static_cast<size_t>(result > 0 ? result : 0) : count;
+		if (moved && n > 0 && n <= 8) {
+			uint64_t v = 0;
+			std::memcpy(&v, buf, n);
+			char text[24];
+			std::snprintf(text, sizeof(text), "[%#llx]", static_cast<unsigned long long>(v));
+			e.args.back() = {"buf", text, nlohmann::json{{"value", v}}};
+		}
+		e.args.push_back(number_arg("count", static_cast<long long>(count)));
+		if (offset >= 0)
+			e.args.push_back(region_offset_arg("offset", static_cast<unsigned long long>(offset)));
+		return e;
+	});
+}
+
+} /* namespace softvfio::shim */

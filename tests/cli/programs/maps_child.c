@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A program for `softvfio maps` to look at: BAR2 mapped at an address that
+ * is 4 KiB off a 2 MiB boundary (so huge pages are lost, and maps should
+ * say so), BAR0 mapped, and a dma-buf of BAR2 [2 MiB, 4 MiB) mapped where
+ * the kernel would give it PMDs. Touches every mapping, prints "READY",
+ * and waits for its stdin to close. With "exec", the line "exec" makes it
+ * become cat, so the test can check that nothing of the shim's server
+ * survived the exec.
+ *
+ * usage: maps_child BDF [exec]
+ */
+#include "svt.h"
+
+#define MIB (1ul << 20)
+
+static int export_bar2(int device, uint64_t offset, uint64_t length)
+{
+	size_t argsz = sizeof(struct vfio_device_feature) + sizeof(struct vfio_device_feature_dma_buf) +
+		       sizeof(struct vfio_region_dma_range);
+	struct vfio_device_feature *f = calloc(1, argsz);
+	f->argsz = (uint32_t)argsz;
+	f->flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF;
+	struct vfio_device_feature_dma_buf *d = (void *)f->data;
+	d->region_index = 2;
+	d->open_flags = O_RDWR | O_CLOEXEC;
+	d->nr_ranges = 1;
+	struct vfio_region_dma_range *r = (void *)(d + 1);
+	r->offset = offset;
+	r->length = length;
+	int fd = ioctl(device, VFIO_DEVICE_FEATURE, f);
+	free(f);
+	return fd;
+}
+
+/* An address 4 KiB past a 2 MiB boundary with `length` free bytes. */
+static void *misaligned(size_t length)
+{
+	char *area = mmap(NULL, length + 4 * MIB, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (area == MAP_FAILED)
+		return NULL;
+	uintptr_t at = ((uintptr_t)area + 2 * MIB - 1) & ~(2 * MIB - 1);
+	munmap(area, length + 4 * MIB);
+	return (void *)(at + 4096);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return 2;
+	struct svt_dev d;
+	if (svt_open_group_path(argv[1], &d) < 0) {
+		perror("open device");
+		return 1;
+	}
+	struct vfio_region_info bar0, bar2;
+	if (svt_region(d.device, 0, &bar0) < 0 || svt_region(d.device, 2, &bar2) < 0)
+		return 1;
+	volatile char *a = mmap(misaligned(4 * MIB), 4 * MIB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, d.device,
+				(off_t)bar2.offset);
+	volatile char *b = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, d.device, (off_t)bar0.offset);
+	int buf = export_bar2(d.device, 2 * MIB, 2 * MIB);
+	volatile char *c = buf >= 0 ? mmap(NULL, 2 * MIB, PROT_READ, MAP_SHARED, buf, 0) : MAP_FAILED;
+	if (a == MAP_FAILED || b == MAP_FAILED || c == MAP_FAILED) {
+		perror("mmap");
+		return 1;
+	}
+	for (size_t i = 0; i < 4 * MIB; i += 4096)
+		a[i] = 1;
+	b[0] = 1;
+	(void)c[0];
+	printf("READY\n");
+	fflush(stdout);
+	/* stdin is read unbuffered: after "exec", cat must see what follows. */
+	char ch, line[64];
+	size_t n = 0;
+	while (read(0, &ch, 1) == 1) {
+		if (ch != '\n') {
+			if (n < sizeof(line) - 1)
+				line[n++] = ch;
+			continue;
+		}
+		line[n] = '\0';
+		n = 0;
+		if (argc > 2 && strcmp(argv[2], "exec") == 0 && strcmp(line, "exec") == 0) {
+			execl("/bin/cat", "cat", (char *)NULL);
+			return 1;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The calls `softvfio trace` must show decoded: the group way in, region
+ * info (one good, one refused with EINVAL), a config read, a DMABUF
+ * export, an mmap of it, munmap and close.
+ *
+ * usage: trace_prog BDF
+ */
+#include "svt.h"
+
+int main(int argc, char **argv)
+{
+	if (argc != 2)
+		return 2;
+	struct svt_dev d;
+	if (svt_open_group_path(argv[1], &d) < 0)
+		return 1;
+	struct vfio_region_info info;
+	if (svt_region(d.device, 2, &info) < 0)
+		return 1;
+	if (svt_region(d.device, 99, &info) == 0 || errno != EINVAL)
+		return 1;
+	uint16_t vendor = 0;
+	struct vfio_region_info cfg;
+	svt_region(d.device, VFIO_PCI_CONFIG_REGION_INDEX, &cfg);
+	if (pread(d.device, &vendor, 2, (off_t)cfg.offset) != 2)
+		return 1;
+	size_t argsz = sizeof(struct vfio_device_feature) + sizeof(struct vfio_device_feature_dma_buf) +
+		       sizeof(struct vfio_region_dma_range);
+	struct vfio_device_feature *f = calloc(1, argsz);
+	f->argsz = (uint32_t)argsz;
+	f->flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF;
+	struct vfio_device_feature_dma_buf *p = (void *)f->data;
+	p->region_index = 2;
+	p->open_flags = O_RDWR | O_CLOEXEC;
+	p->nr_ranges = 1;
+	((struct vfio_region_dma_range *)(p + 1))->length = 1ul << 21;
+	int buf = ioctl(d.device, VFIO_DEVICE_FEATURE, f);
+	free(f);
+	if (buf < 0)
+		return 1;
+	void *map = mmap(NULL, 1ul << 21, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0);
+	if (map == MAP_FAILED)
+		return 1;
+	munmap(map, 1ul << 21);
+	close(buf);
+	svt_close_dev(&d);
+	return 0;
+}
