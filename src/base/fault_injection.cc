@@ -27,6 +27,9 @@ constexpr std::array<FaultPointInfo, kPoints> kInfo = {{
 	{"dmabuf.map_alloc", ENOMEM},
 	{"iommufd.object_alloc", ENOMEM},
 	{"iommu.map_alloc", ENOMEM},
+	{"vfio.irq_ctx_alloc", ENOMEM},
+	{"vfio.hot_reset_alloc", ENOMEM},
+	{"vfio.ioeventfd_alloc", ENOMEM},
 }};
 
 enum class Mode : uint32_t { Off, Count, Nth, Point };

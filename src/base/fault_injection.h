@@ -44,6 +44,9 @@ enum class FaultPoint : uint8_t {
 	MapAlloc,         /* dmabuf: an importer mapping's sg table */
 	IommufdObjAlloc,  /* iommufd: a new object (IOAS, HWPT, bound device) */
 	IoMapAlloc,       /* type1 / iommufd: a new DMA mapping (vfio_dma, area) */
+	IrqCtxAlloc,      /* vfio: MSI/MSI-X vector contexts at enable */
+	HotResetAlloc,    /* vfio: hot reset's device report or group array */
+	IoeventfdAlloc,   /* vfio: a new ioeventfd record */
 	Count
 };
 

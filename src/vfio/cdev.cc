@@ -8,7 +8,6 @@
 #include <softvfio/uapi/vfio.h>
 
 #include "base/user_copy.h"
-#include "vfio/struct_copy.h"
 #include "vfio/capability.h"
 #include "vfio/core.h"
 #include "vfio/device.h"
@@ -16,6 +15,7 @@
 #include "vfio/group.h"
 #include "vfio/group_access.h"
 #include "vfio/iommufd.h"
+#include "vfio/struct_copy.h"
 #include "vfs/fd_table.h"
 
 namespace softvfio::vfio {

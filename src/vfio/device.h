@@ -208,6 +208,7 @@ private:
 	std::mutex ioeventfds_lock_;
 	std::vector<IoEventfd> ioeventfds_;
 	void clear_ioeventfds();
+	void drop_idle_watcher_locked();
 	/* Declared after everything its callbacks touch, so it stops first. */
 	std::unique_ptr<EventWatcher> watcher_;
 

@@ -12,10 +12,10 @@
 
 #include "base/fault_injection.h"
 #include "base/user_copy.h"
-#include "vfio/struct_copy.h"
 #include "vfio/device.h"
 #include "vfio/dmabuf_ops.h"
 #include "vfio/info_caps.h"
+#include "vfio/struct_copy.h"
 
 namespace softvfio::vfio {
 

@@ -9,10 +9,10 @@
 #include <softvfio/uapi/vfio.h>
 
 #include "base/user_copy.h"
-#include "vfio/struct_copy.h"
 #include "vfio/device.h"
 #include "vfio/dmabuf_ops.h"
 #include "vfio/feature_check.h"
+#include "vfio/struct_copy.h"
 
 namespace softvfio::vfio {
 

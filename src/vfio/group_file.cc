@@ -9,7 +9,6 @@
 
 #include "base/memfd.h"
 #include "base/user_copy.h"
-#include "vfio/struct_copy.h"
 #include "vfio/container.h"
 #include "vfio/core.h"
 #include "vfio/device.h"
@@ -17,6 +16,7 @@
 #include "vfio/group.h"
 #include "vfio/group_access.h"
 #include "vfio/iommufd.h"
+#include "vfio/struct_copy.h"
 #include "vfs/fd_table.h"
 
 namespace softvfio::vfio {

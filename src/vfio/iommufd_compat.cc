@@ -18,9 +18,9 @@
 #include <softvfio/uapi/vfio.h>
 
 #include "base/user_copy.h"
-#include "vfio/struct_copy.h"
 #include "vfio/iommufd_commands.h"
 #include "vfio/platform.h"
+#include "vfio/struct_copy.h"
 
 namespace softvfio::vfio {
 

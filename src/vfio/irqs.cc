@@ -7,6 +7,7 @@
 
 #include <softvfio/uapi/vfio.h>
 
+#include "base/fault_injection.h"
 #include "pci/regs.h"
 
 namespace softvfio::vfio {
@@ -274,6 +275,9 @@ long Irqs::msi_enable(unsigned index, unsigned nvec)
 	/* pci_alloc_irq_vectors(1, 0) refuses the empty range. */
 	if (nvec == 0)
 		return -ERANGE;
+	/* The vectors' contexts (kcalloc in vfio_msi_enable). */
+	if (int e = fault_check(FaultPoint::IrqCtxAlloc))
+		return -e;
 	irq_type_ = static_cast<int>(index);
 	unsigned slots = index == kIrqMsix && shape_.dyn_msix ? shape_.msix_max : nvec;
 	vectors_.assign(slots, nullptr);

@@ -9,13 +9,14 @@
 
 #include <softvfio/uapi/vfio.h>
 
+#include "base/fault_injection.h"
 #include "base/user_copy.h"
-#include "vfio/struct_copy.h"
 #include "vfio/device.h"
 #include "vfio/device_access.h"
 #include "vfio/group.h"
 #include "vfio/group_file.h"
 #include "vfio/iommufd.h"
+#include "vfio/struct_copy.h"
 #include "vfs/fd_table.h"
 
 namespace softvfio::vfio {
@@ -59,6 +60,9 @@ long VfioPciDevice::hot_reset_info_ioctl(CallContext &ctx, uintptr_t arg)
 		ictx = ctx.access->iommufd();
 	}
 	auto members = setup_.dev_set->members();
+	/* The report (kcalloc of count entries). */
+	if (int e = fault_check(FaultPoint::HotResetAlloc))
+		return -e;
 	std::vector<vfio_pci_dependent_device> devices;
 	for (auto &dev : members) {
 		BdfParts b = parse_bdf(dev->bdf());
@@ -94,6 +98,9 @@ namespace {
  * EINVAL for one that is not a group. */
 Result<std::vector<unsigned>> reset_groups(CallContext &ctx, uintptr_t arg, size_t minsz, uint32_t count)
 {
+	/* The fd and file arrays (kcalloc). */
+	if (int e = fault_check(FaultPoint::HotResetAlloc))
+		return err(e);
 	std::vector<int32_t> fds(count);
 	if (!copy_from_user(fds.data(), static_cast<uint8_t *>(user_ptr(arg)) + minsz, fds.size() * sizeof(int32_t)))
 		return err(EFAULT);
@@ -183,12 +190,16 @@ long VfioPciDevice::ioeventfd_ioctl(uintptr_t arg)
 			return -EEXIST;
 		watcher_->remove(it->watch);
 		ioeventfds_.erase(it);
+		drop_idle_watcher_locked();
 		return 0;
 	}
 	if (req.fd < 0)
 		return -ENODEV;
 	if (ioeventfds_.size() >= kIoeventfdMax)
 		return -ENOSPC;
+	/* The record (kzalloc), before the eventfd is taken. */
+	if (int e = fault_check(FaultPoint::IoeventfdAlloc))
+		return -e;
 	auto ref = EventfdRef::get(req.fd);
 	if (!ref)
 		return -ref.error();
@@ -207,8 +218,10 @@ long VfioPciDevice::ioeventfd_ioctl(uintptr_t arg)
 	if (!watcher_)
 		watcher_ = std::make_unique<EventWatcher>();
 	auto watch = watcher_->add((*ref)->fd(), fire);
-	if (!watch)
+	if (!watch) {
+		drop_idle_watcher_locked();
 		return -watch.error();
+	}
 	ioeventfds_.push_back(IoEventfd{bar, pos, data, count, *watch});
 	return 0;
 }
@@ -219,6 +232,16 @@ void VfioPciDevice::clear_ioeventfds()
 	for (auto &ioe : ioeventfds_)
 		watcher_->remove(ioe.watch);
 	ioeventfds_.clear();
+	drop_idle_watcher_locked();
+}
+
+/* The watcher's thread, epoll instance and wakeup eventfd live only while
+ * some ioeventfd does, as the kernel's virqfd work does. Its callbacks
+ * never take ioeventfds_lock_, so joining it here cannot deadlock. */
+void VfioPciDevice::drop_idle_watcher_locked()
+{
+	if (ioeventfds_.empty())
+		watcher_.reset();
 }
 
 } /* namespace softvfio::vfio */

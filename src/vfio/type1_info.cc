@@ -12,9 +12,9 @@
 #include <softvfio/uapi/vfio.h>
 
 #include "base/user_copy.h"
-#include "vfio/struct_copy.h"
 #include "vfio/info_caps.h"
 #include "vfio/platform.h"
+#include "vfio/struct_copy.h"
 #include "vfio/type1.h"
 
 namespace softvfio::vfio {

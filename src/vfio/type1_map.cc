@@ -10,8 +10,8 @@
 
 #include "base/fault_injection.h"
 #include "base/user_copy.h"
-#include "vfio/struct_copy.h"
 #include "vfio/platform.h"
+#include "vfio/struct_copy.h"
 #include "vfio/type1.h"
 #include "vfio/user_pin.h"
 

@@ -227,6 +227,16 @@ long set_irqs(ScenarioEnv &env)
 	STEP(k.ioctl(fd.get(), VFIO_DEVICE_SET_IRQS, buf));
 	auto st = k.device_state(env.nic);
 	env.expect(st && st->irq_vectors == 2, "two MSI-X vectors enabled");
+	/* An ioeventfd on BAR0's first register, then its removal. */
+	vfio_device_ioeventfd iev{};
+	iev.argsz = sizeof(iev);
+	iev.flags = 4;
+	iev.offset = region(0);
+	iev.data = 1;
+	iev.fd = e0.get();
+	STEP(k.ioctl(fd.get(), VFIO_DEVICE_IOEVENTFD, &iev));
+	iev.fd = -1;
+	STEP(k.ioctl(fd.get(), VFIO_DEVICE_IOEVENTFD, &iev));
 	vfio_irq_set off{sizeof(vfio_irq_set), VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
 			 VFIO_PCI_MSIX_IRQ_INDEX, 0, 0};
 	STEP(k.ioctl(fd.get(), VFIO_DEVICE_SET_IRQS, &off));
@@ -360,6 +370,25 @@ long sync_file(ScenarioEnv &env)
 
 /* The legacy way in: container, group, GET_DEVICE_FD. Nothing to do when
  * the configuration has no group nodes. */
+/* Who a bus reset would touch, then the reset itself with the group's fd
+ * (both allocate in the kernel: the report, the fd array). */
+long hot_reset(Kernel &k, int dev, int group)
+{
+	uint8_t report[sizeof(vfio_pci_hot_reset_info) + 8 * sizeof(vfio_pci_dependent_device)] = {};
+	vfio_pci_hot_reset_info info{};
+	info.argsz = sizeof(report);
+	std::memcpy(report, &info, sizeof(info));
+	STEP(k.ioctl(dev, VFIO_DEVICE_GET_PCI_HOT_RESET_INFO, report));
+	uint8_t buf[sizeof(vfio_pci_hot_reset) + sizeof(int32_t)];
+	vfio_pci_hot_reset reset{};
+	reset.argsz = sizeof(buf);
+	reset.count = 1;
+	int32_t fds[1] = {group};
+	std::memcpy(buf, &reset, sizeof(reset));
+	std::memcpy(buf + sizeof(reset), fds, sizeof(fds));
+	return k.ioctl(dev, VFIO_DEVICE_PCI_HOT_RESET, buf);
+}
+
 long container_group(ScenarioEnv &env)
 {
 	Kernel &k = env.kernel;
@@ -382,6 +411,7 @@ long container_group(ScenarioEnv &env)
 	vfio_device_info info{};
 	info.argsz = sizeof(info);
 	STEP(k.ioctl(dev.get(), VFIO_DEVICE_GET_INFO, &info));
+	STEP(hot_reset(k, dev.get(), group.get()));
 	Pages mem(2 * kPage);
 	vfio_iommu_type1_dma_map map{sizeof(map), VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE, mem.get(),
 				     0x100000, 2 * kPage};
