@@ -29,7 +29,8 @@ protected:
 		hdr.argsz = static_cast<uint32_t>(buf.size());
 		hdr.count = static_cast<uint32_t>(groups.size());
 		std::memcpy(buf.data(), &hdr, sizeof(hdr));
-		std::memcpy(buf.data() + sizeof(hdr), groups.data(), groups.size() * sizeof(int32_t));
+		if (!groups.empty())   /* memcpy from an empty vector's null data() is UB */
+			std::memcpy(buf.data() + sizeof(hdr), groups.data(), groups.size() * sizeof(int32_t));
 		return ioctl(dev, VFIO_DEVICE_PCI_HOT_RESET, buf.data());
 	}
 	struct Info {
@@ -48,7 +49,9 @@ protected:
 		std::memcpy(&hdr, buf.data(), sizeof(hdr));
 		out.flags = hdr.flags;
 		out.devices.resize(hdr.count);
-		std::memcpy(out.devices.data(), buf.data() + sizeof(hdr), hdr.count * sizeof(vfio_pci_dependent_device));
+		if (hdr.count)
+			std::memcpy(out.devices.data(), buf.data() + sizeof(hdr),
+				    hdr.count * sizeof(vfio_pci_dependent_device));
 		return out;
 	}
 	int cdev(const char *node, int iommufd)

@@ -70,8 +70,9 @@ protected:
 		req.nr_ranges = static_cast<uint32_t>(ranges.size());
 		std::memcpy(buf.data(), &hdr, sizeof(hdr));
 		std::memcpy(buf.data() + sizeof(hdr), &req, sizeof(req));
-		std::memcpy(buf.data() + sizeof(hdr) + sizeof(req), ranges.data(),
-			    ranges.size() * sizeof(vfio_region_dma_range));
+		if (!ranges.empty())
+			std::memcpy(buf.data() + sizeof(hdr) + sizeof(req), ranges.data(),
+				    ranges.size() * sizeof(vfio_region_dma_range));
 		long fd = ioctl(dev, VFIO_DEVICE_FEATURE, buf.data());
 		if (fd >= 0)
 			fds_.push_back(static_cast<int>(fd));
