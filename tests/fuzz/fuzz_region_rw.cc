@@ -59,6 +59,15 @@ bool touches_msix_table(const DeviceDescription &desc, unsigned region, uint64_t
 	return offset < end && start < offset + count;
 }
 
+/* The pending-bit array is read-only to software: writes to it are dropped. */
+bool touches_msix_pba(const DeviceDescription &desc, unsigned region, uint64_t offset, uint64_t count)
+{
+	if (!desc.msix || region != desc.msix->pba_bar)
+		return false;
+	const uint64_t start = desc.msix->pba_offset, end = start + (uint64_t(desc.msix->vectors) + 63) / 64 * 8;
+	return offset < end && start < offset + count;
+}
+
 void toggle_memory(Kernel &k, int fd)
 {
 	const off_t at = static_cast<off_t>((uint64_t(VFIO_PCI_CONFIG_REGION_INDEX) << 40) + 4);
@@ -117,6 +126,7 @@ void run(const uint8_t *data, size_t size)
 			/* RAM reads back what was just written, while decoding. */
 			if (write && !(op & 18) && r > 0 && region < 6 &&
 			    !touches_msix_table(desc, region, offset, static_cast<uint64_t>(r)) &&
+			    !touches_msix_pba(desc, region, offset, static_cast<uint64_t>(r)) &&
 			    desc.bars[region].contents == BarContents::Ram && memory_enabled(kernel, *bdf)) {
 				std::vector<uint8_t> back(static_cast<size_t>(r));
 				check(kernel.pread(fd, back.data(), back.size(), at) == r, "read back");
