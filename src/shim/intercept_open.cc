@@ -28,62 +28,54 @@ int open_in_model(int dirfd, const char *path, int flags, mode_t mode)
 	return t_keep_low ? fd : relocate_internal(fd);
 }
 
+/* What every open(2)-like does once it has its mode. */
+int open_any(int dirfd, const char *path, int flags, mode_t mode)
+{
+	if (in_model())
+		return open_in_model(dirfd, path, flags, mode);
+	return no_throw(-1, [&] { return open_path(dirfd, path, flags, mode); });
+}
+
 } /* namespace */
+
+/* The variadic mode argument, read only when the flags say one was passed;
+ * va_start needs the interceptor's own frame, hence a macro. */
+#define SHIM_OPEN_MODE(flags, mode)                    \
+	do {                                           \
+		if (has_mode(flags)) {                 \
+			va_list ap;                    \
+			va_start(ap, flags);           \
+			(mode) = va_arg(ap, mode_t);   \
+			va_end(ap);                    \
+		}                                      \
+	} while (0)
 
 SHIM_EXPORT int open(const char *path, int flags, ...)
 {
 	mode_t mode = 0;
-	if (has_mode(flags)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
-	if (in_model())
-		return open_in_model(AT_FDCWD, path, flags, mode);
-	return no_throw(-1, [&] { return open_path(AT_FDCWD, path, flags, mode); });
+	SHIM_OPEN_MODE(flags, mode);
+	return open_any(AT_FDCWD, path, flags, mode);
 }
 
 SHIM_EXPORT int open64(const char *path, int flags, ...)
 {
 	mode_t mode = 0;
-	if (has_mode(flags)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
-	if (in_model())
-		return open_in_model(AT_FDCWD, path, flags, mode);
-	return no_throw(-1, [&] { return open_path(AT_FDCWD, path, flags, mode); });
+	SHIM_OPEN_MODE(flags, mode);
+	return open_any(AT_FDCWD, path, flags, mode);
 }
 
 SHIM_EXPORT int openat(int dirfd, const char *path, int flags, ...)
 {
 	mode_t mode = 0;
-	if (has_mode(flags)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
-	if (in_model())
-		return open_in_model(dirfd, path, flags, mode);
-	return no_throw(-1, [&] { return open_path(dirfd, path, flags, mode); });
+	SHIM_OPEN_MODE(flags, mode);
+	return open_any(dirfd, path, flags, mode);
 }
 
 SHIM_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 {
 	mode_t mode = 0;
-	if (has_mode(flags)) {
-		va_list ap;
-		va_start(ap, flags);
-		mode = va_arg(ap, mode_t);
-		va_end(ap);
-	}
-	if (in_model())
-		return open_in_model(dirfd, path, flags, mode);
-	return no_throw(-1, [&] { return open_path(dirfd, path, flags, mode); });
+	SHIM_OPEN_MODE(flags, mode);
+	return open_any(dirfd, path, flags, mode);
 }
 
 /* _FORTIFY_SOURCE variants: they reject O_CREAT without a mode (by
