@@ -154,6 +154,11 @@ public:
 
 	/* Does `fd` stand in for an emulated object? */
 	bool owns_fd(int fd);
+	/* The program closed `fd`, or put another file at its number, without
+	 * going through the model (fclose, dup2 of a real fd over it): drop what
+	 * the number stood for, releasing the object if it was the last. Without
+	 * verify_fd_identity the model learns of such changes only this way. */
+	void forget_fd(int fd);
 	/* Does [addr, addr + length) touch an emulated mapping? */
 	bool owns_address(const void *addr, size_t length = 1);
 

@@ -25,6 +25,7 @@ std::vector<const ForkChildHook *> g_hooks;
 
 std::atomic<uint64_t> g_generation{0};
 std::once_flag g_register_once;
+std::atomic<bool> g_registered{false};
 
 void gate_lock_shared() noexcept
 {
@@ -47,7 +48,10 @@ void gate_lock_shared() noexcept
 
 void gate_unlock_shared() noexcept
 {
-	if (g_readers.fetch_sub(1) == 1)
+	/* Only a fork in prepare() waits for the readers to drain, and it
+	 * closes the gate first: both sides are sequentially consistent, so
+	 * either this sees the gate closed or prepare() sees the count drop. */
+	if (g_readers.fetch_sub(1) == 1 && g_closed.load())
 		g_readers.notify_all();
 }
 
@@ -84,7 +88,13 @@ void child()
 
 void fork_guard_register()
 {
-	std::call_once(g_register_once, [] { pthread_atfork(prepare, parent, child); });
+	/* Every model call comes here: a plain load once registered. */
+	if (g_registered.load(std::memory_order_acquire))
+		return;
+	std::call_once(g_register_once, [] {
+		pthread_atfork(prepare, parent, child);
+		g_registered.store(true, std::memory_order_release);
+	});
 }
 
 ForkGateShared::ForkGateShared() noexcept

@@ -20,7 +20,10 @@ struct Guard {
 	sigjmp_buf jump;
 };
 
-thread_local Guard *t_guard = nullptr;
+/* Initial-exec TLS: one fs-relative load on every guarded copy (the
+ * default model calls __tls_get_addr from a shared library), and safe to
+ * read from the fault handler, where lazily allocated TLS is not. */
+__thread Guard *t_guard __attribute__((tls_model("initial-exec"))) = nullptr;
 
 /* The actions faults are handed to, per signal. Double-buffered: the fault
  * handler reads the current slot while a sigaction() from another thread
@@ -143,7 +146,10 @@ Result<void> guarded_copy(void *dst, const void *src, size_t n)
 {
 	if (n == 0)
 		return {};
-	std::call_once(g_install_once, install_handlers);
+	/* Installed once; afterwards a plain load (call_once itself costs a
+	 * TLS lookup through __tls_get_addr on every copy). */
+	if (!g_installed.load(std::memory_order_acquire))
+		std::call_once(g_install_once, install_handlers);
 	Guard guard;
 	if (sigsetjmp(guard.jump, 0)) {
 		std::atomic_signal_fence(std::memory_order_seq_cst);

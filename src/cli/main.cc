@@ -44,18 +44,28 @@ int main(int argc, char **argv)
 	run_cmd->add_option("--profile,-p", run.profile, "uAPI profile: linux-6.12, linux-6.19, series-v2, series-v4");
 	run_cmd->add_option("--access", run.access, "Ways in that exist: a list of group, noiommu, cdev, iommufd");
 	bool serve_maps = false;
-	run_cmd->add_flag("--maps", serve_maps, "Let `softvfio maps PID` ask the program for its mappings");
+	run_cmd->add_flag("--maps", serve_maps,
+			  "Let `softvfio maps PID` be answered at any time (a server thread; without it the program answers "
+			  "at its next ioctl or mmap call)");
+	bool verify_fds = false;
+	run_cmd->add_flag("--verify-fds", verify_fds,
+			  "Check each emulated fd's identity on every call (for programs that close fds by raw syscall)");
 	run_cmd->footer("Everything from the program name on is the program's (put -- before it if it starts with '-').");
 
 	MapsOptions maps;
 	auto *maps_cmd = app.add_subcommand(
 		"maps", "Show a running program's software mappings as the kernel would see them (no PID: list programs)");
 	maps_cmd->add_option("pid", maps.pid, "The process (one running under softvfio run)");
+	maps_cmd->add_option("--wait", maps.wait,
+			     "Seconds to wait for a program started without --maps to answer (at its next ioctl or mmap "
+			     "call; default 5)")
+		->check(CLI::NonNegativeNumber);
 	maps_cmd->add_flag("--json", maps.json, "Machine-readable output");
 	maps_cmd->add_flag("!--no-colour", maps.colour, "Never colour the output");
-	maps_cmd->footer("The program must run under `softvfio run --maps`. Exit status: 0 shown, 1 no such process or "
-			 "no answer, 2 bad usage, 4 the process does not answer (not started with --maps, or no device opened "
-			 "yet).");
+	maps_cmd->footer("A program under `softvfio run --maps` answers at once; any other program under softvfio run "
+			 "answers at its next ioctl or mmap call. Exit status: 0 shown, 1 no such process or a bad answer, "
+			 "2 bad usage, 4 the process does not answer (no software device touched yet, or no ioctl or mmap "
+			 "call within --wait).");
 
 	TraceOptions trace;
 	auto *trace_cmd = app.add_subcommand(
@@ -66,6 +76,7 @@ int main(int argc, char **argv)
 	trace_cmd->add_option("--profile,-p", trace.run.profile, "As for run");
 	trace_cmd->add_option("--access", trace.run.access, "As for run");
 	trace_cmd->add_flag("--maps", serve_maps, "As for run");
+	trace_cmd->add_flag("--verify-fds", verify_fds, "As for run");
 	trace_cmd->footer("Everything from the program name on is the program's; the exit status is the program's.");
 
 	/* The program's arguments never reach the option parser. */
@@ -88,6 +99,8 @@ int main(int argc, char **argv)
 		return run_demo(demo);
 	if (serve_maps)
 		::setenv(softvfio::shim::kEnvIntrospect, "on", 1);
+	if (verify_fds)
+		::setenv(softvfio::shim::kEnvVerifyFds, "1", 1);
 	if (*run_cmd) {
 		return run_program(run);
 	}

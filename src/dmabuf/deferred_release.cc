@@ -15,7 +15,9 @@ namespace softvfio::dmabuf {
 
 namespace {
 
-thread_local unsigned t_defer_depth = 0;
+/* Initial-exec TLS: a plain fs-relative access, as every device ioctl
+ * opens a scope. */
+__thread unsigned t_defer_depth __attribute__((tls_model("initial-exec"))) = 0;
 
 /* One thread that runs queued releases, started on first use. */
 class Releaser

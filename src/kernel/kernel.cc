@@ -291,6 +291,12 @@ bool Kernel::owns_fd(int fd)
 	return file && *file;
 }
 
+void Kernel::forget_fd(int fd)
+{
+	impl_->fds.forget(fd);
+	dmabuf::sync_file_prune();
+}
+
 bool Kernel::owns_address(const void *addr, size_t length)
 {
 	return impl_->mm.contains(reinterpret_cast<uintptr_t>(addr), length);

@@ -12,6 +12,10 @@
  *                     (unset: the model's default, group,cdev,iommufd)
  *   SOFTVFIO_DOMAIN   the PCI domain of devices without a BDF, in hex
  *                     (unset: 5f00, which no machine uses)
+ *   SOFTVFIO_VERIFY_FDS  "1": check an emulated fd's identity on every call
+ *                     (one fstat), for programs that close fds with raw
+ *                     system calls the shim cannot see (unset: trust the
+ *                     shim's bookkeeping of close, dup and fclose)
  *
  * SOFTVFIO_LOG (warn, debug) is read by the model's diagnostics as usual.
  */
@@ -32,6 +36,7 @@ inline constexpr const char *kEnvDevices = "SOFTVFIO_DEVICES";
 inline constexpr const char *kEnvProfile = "SOFTVFIO_PROFILE";
 inline constexpr const char *kEnvAccess = "SOFTVFIO_ACCESS";
 inline constexpr const char *kEnvDomain = "SOFTVFIO_DOMAIN";
+inline constexpr const char *kEnvVerifyFds = "SOFTVFIO_VERIFY_FDS";
 
 /* One --device argument: a preset name or description file, and an
  * optional BDF ("dddd:bb:dd.f", lowercase hex after parsing). */

@@ -32,17 +32,20 @@ int created(int fd)
 	if (in_model())
 		return t_keep_low ? fd : relocate_internal(fd);
 	if (kernel_if_created())
-		fd_cache().set(fd, FdKind::Foreign);
+		fd_claim(fd, FdKind::Foreign);
 	return fd;
 }
 
 /* The new number `to` now means what `from` means. */
 void copy_kind(int from, FdKind kind, int to)
 {
-	fd_forget(to);
-	if (kind == FdKind::Unknown)
-		return;
-	fd_cache().set(to, kind == FdKind::Internal ? FdKind::Foreign : kind);
+	if (kind == FdKind::Ours) {
+		/* The model made the copy and knows what `to` is. */
+		fd_forget(to);
+		fd_cache().set(to, kind);
+	} else {
+		fd_claim(to, kind == FdKind::Internal ? FdKind::Foreign : kind);
+	}
 	if (kind == FdKind::Ours || kind == FdKind::Dir || kind == FdKind::SysFile)
 		note_copy(from, to);
 }
@@ -198,7 +201,9 @@ static int dup3_impl(int oldfd, int newfd, int flags, bool is_dup2)
 		return -1;
 	}
 	FdKind kind = classify(oldfd);
-	FdKind replaced = oldfd == newfd ? kind : classify(newfd);
+	/* So that copy_kind sees an emulated fd the real dup replaces. */
+	if (oldfd != newfd)
+		classify(newfd);
 	long r;
 	if (kind == FdKind::Ours && same_process()) {
 		r = model_call(
@@ -211,10 +216,6 @@ static int dup3_impl(int oldfd, int newfd, int flags, bool is_dup2)
 		r = is_dup2 ? REAL(dup2)(oldfd, newfd) : REAL(dup3)(oldfd, newfd, flags);
 		if (r < 0)
 			r = -errno;
-		else if (replaced == FdKind::Ours && oldfd != newfd && same_process())
-			/* The model drops what the number stood for when it sees
-			 * the new file there. */
-			model_call([&] { return k->owns_fd(newfd); }, false);
 	}
 	if (r >= 0 && oldfd != newfd)
 		copy_kind(oldfd, kind, newfd);
@@ -307,7 +308,7 @@ SHIM_EXPORT int fclose(FILE *stream)
 		/* The stream closed the number inside the C library: let the
 		 * model drop what it stood for. */
 		if (kind == FdKind::Ours && same_process()) {
-			model_call([&] { return k->owns_fd(fd); }, false);
+			model_call([&] { k->forget_fd(fd); return 0; }, 0);
 			sysfs_changed();
 		}
 		fd_forget(fd);
@@ -330,7 +331,7 @@ SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 		size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		const int *fds = reinterpret_cast<const int *>(CMSG_DATA(c));
 		for (size_t i = 0; i < n; i++)
-			fd_forget(fds[i]);
+			fd_claim(fds[i], FdKind::Unknown);
 	}
 	return r;
 }

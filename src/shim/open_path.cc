@@ -22,7 +22,7 @@ int open_real(const Resolved &r, int dirfd, const char *path, int flags, mode_t 
 	int fd = r.path.empty() ? REAL(openat)(dirfd, path, flags, mode)
 				: REAL(openat)(AT_FDCWD, r.path.c_str(), flags, mode);
 	if (fd >= 0 && kernel_if_created())
-		fd_forget(fd), fd_cache().set(fd, FdKind::Foreign);
+		fd_claim(fd, FdKind::Foreign);
 	return fd;
 }
 
@@ -106,8 +106,7 @@ int open_served_dir(const Resolved &r, int dirfd, const char *path, int flags, m
 	int fd = REAL(openat)(AT_FDCWD, "/dev", (flags & (O_CLOEXEC | O_PATH)) | O_RDONLY | O_DIRECTORY);
 	if (fd < 0)
 		return fd;
-	fd_forget(fd);
-	fd_cache().set(fd, FdKind::Dir);
+	fd_claim(fd, FdKind::Dir);
 	note_set(fd, r.logical);
 	return fd;
 }
@@ -147,21 +146,17 @@ int open_path(int dirfd, const char *path, int flags, mode_t mode)
 		int fd = REAL(openat)(AT_FDCWD, r.path.c_str(), flags & ~(O_CREAT | O_TRUNC | O_EXCL), mode);
 		if (fd < 0)
 			return fd;
-		fd_forget(fd);
-		if ((flags & O_ACCMODE) != O_RDONLY) {
-			fd_cache().set(fd, FdKind::SysFile);
+		bool writable = (flags & O_ACCMODE) != O_RDONLY;
+		fd_claim(fd, writable ? FdKind::SysFile : FdKind::Foreign);
+		if (writable)
 			note_set(fd, r.logical);
-		} else {
-			fd_cache().set(fd, FdKind::Foreign);
-		}
 		return fd;
 	}
 	case Route::SysMerged: {
 		int fd = REAL(openat)(AT_FDCWD, r.logical.c_str(), flags, mode);
 		if (fd < 0)
 			return fd;
-		fd_forget(fd);
-		fd_cache().set(fd, FdKind::Dir);
+		fd_claim(fd, FdKind::Dir);
 		note_set(fd, r.logical);
 		return fd;
 	}
@@ -189,7 +184,7 @@ FILE *fopen_path(const char *path, const char *mode)
 	if (r.route == Route::Real || r.route == Route::ProcFd || r.route == Route::SysMerged) {
 		FILE *f = REAL(fopen)(r.route == Route::SysMerged ? r.logical.c_str() : path, mode);
 		if (f && kernel_if_created())
-			fd_forget(fileno(f)), fd_cache().set(fileno(f), FdKind::Foreign);
+			fd_claim(fileno(f), FdKind::Foreign);
 		return f;
 	}
 	if (r.route == Route::SysView)

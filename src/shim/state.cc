@@ -57,9 +57,9 @@ std::atomic<uintptr_t> g_lo{UINTPTR_MAX};
 std::atomic<uintptr_t> g_hi{0};
 
 std::atomic<const SysfsRoot *> g_sysfs{nullptr};
-/* Bumped by sysfs_changed(); the view was last rendered at g_sysfs_synced. */
-std::atomic<uint64_t> g_sysfs_changes{1};
-std::atomic<uint64_t> g_sysfs_synced{0};
+/* Set by sysfs_changed() (a plain store: it follows every model ioctl),
+ * cleared when the view is rendered again. */
+std::atomic<bool> g_sysfs_stale{true};
 
 Kernel *create_kernel()
 {
@@ -71,9 +71,12 @@ Kernel *create_kernel()
 	}
 	const ShimConfig &config = std::get<ShimConfig>(parsed);
 	KernelOptions options;
-	/* A number closed behind the shim's back (inside the C library) and
-	 * reused must never reach the object it used to stand for. */
-	options.verify_fd_identity = true;
+	/* Every close, dup and fclose of an emulated fd is seen by the shim
+	 * and told to the model, so the model can trust its fd numbers (one
+	 * fstat less per call). A program closing fds with raw system calls
+	 * asks for the check. */
+	const char *verify = std::getenv(kEnvVerifyFds);
+	options.verify_fd_identity = verify && std::strcmp(verify, "1") == 0;
 	if (config.domain)
 		options.domain = *config.domain;
 	if (config.access)
@@ -260,6 +263,24 @@ void fd_forget(int fd) noexcept
 	note_erase(fd);
 }
 
+void fd_claim(int fd, FdKind kind) noexcept
+{
+	if (g_cache.get(fd).kind == FdKind::Ours && same_process()) {
+		if (Kernel *k = kernel_if_created()) {
+			model_call(
+				[&] {
+					k->forget_fd(fd);
+					return 0;
+				},
+				0);
+			sysfs_changed();
+		}
+	}
+	fd_forget(fd);
+	if (kind != FdKind::Unknown)
+		g_cache.set(fd, kind);
+}
+
 int internal_fd_base() noexcept { return g_internal_base; }
 
 int relocate_internal(int fd) noexcept
@@ -325,14 +346,14 @@ bool envelope_overlaps(const void *addr, size_t length) noexcept
 SysfsRoot sysfs_root(bool fresh) noexcept
 {
 	const SysfsRoot *known = g_sysfs.load(std::memory_order_acquire);
-	uint64_t changes = g_sysfs_changes.load();
-	if (known && (!fresh || g_sysfs_synced.load() == changes))
+	if (known && (!fresh || !g_sysfs_stale.load()))
 		return *known;
 	Kernel *k = kernel();
 	if (!k)
 		return {};
+	/* Cleared before rendering: a change made meanwhile marks it again. */
+	g_sysfs_stale.store(false);
 	std::string path = model_call([&] { return k->sysfs_root(); }, std::string());
-	g_sysfs_synced.store(changes);
 	if (known)
 		return *known;
 	if (path.empty())
@@ -351,7 +372,7 @@ SysfsRoot sysfs_root(bool fresh) noexcept
 	}
 }
 
-void sysfs_changed() noexcept { g_sysfs_changes.fetch_add(1, std::memory_order_relaxed); }
+void sysfs_changed() noexcept { g_sysfs_stale.store(true, std::memory_order_relaxed); }
 
 /* The view lives as long as its Kernel, which the shim never destroys (other
  * threads may still be inside it at exit): remove the directory when the

@@ -89,6 +89,11 @@ R no_throw(R on_error, F &&f) noexcept
 
 /* The number and its note now mean something new (or nothing). */
 void fd_forget(int fd) noexcept;
+/* A file the shim saw created took number `fd`: it is `kind` now (Unknown:
+ * classify on first use). If the cache still named an emulated fd there,
+ * that one was closed behind the shim's back (a raw system call) and the
+ * model is told to drop it, so the number never reaches the old object. */
+void fd_claim(int fd, FdKind kind) noexcept;
 
 /* Descriptors the model creates for itself are moved to numbers at or above
  * this, out of the program's way (a real kernel would not have them). */

@@ -18,20 +18,6 @@ static int device_ok(int fd)
 	return ioctl(fd, VFIO_DEVICE_GET_INFO, &info) == 0 && (info.flags & VFIO_DEVICE_FLAGS_PCI);
 }
 
-/* The device's sysfs "enable" count: 1 while userspace has it open. */
-static int enabled(const char *bdf)
-{
-	char path[128], text[16] = "";
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/enable", bdf);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (!fgets(text, sizeof(text), f))
-		text[0] = '\0';
-	fclose(f);
-	return atoi(text);
-}
-
 static int pass_fd(int fd)
 {
 	int sv[2];
@@ -100,11 +86,11 @@ int main(int argc, char **argv)
 			  device_ok(a),
 		  "close_range(CLOSE_RANGE_CLOEXEC) marks the fd and keeps it");
 	SVT_CHECK(close(got) == 0, "close the received copy");
-	SVT_CHECK(enabled(argv[1]) == 1, "sysfs enable is 1 while copies are open");
+	SVT_CHECK(svt_enabled(argv[1]) == 1, "sysfs enable is 1 while copies are open");
 	SVT_CHECK(close_range((unsigned)lo, (unsigned)hi, 0) == 0, "close_range(%d, %d) over every device fd", lo, hi);
 	errno = 0;
 	SVT_CHECK(!device_ok(a) && errno == EBADF && !device_ok(b), "the numbers are closed (EBADF)");
-	SVT_CHECK(enabled(argv[1]) == 0, "sysfs enable is 0: the device was closed");
+	SVT_CHECK(svt_enabled(argv[1]) == 0, "sysfs enable is 0: the device was closed");
 	close(d.group);
 	close(d.container);
 	return svt_finish();

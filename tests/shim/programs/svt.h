@@ -257,4 +257,18 @@ static inline const char *svt_fd_link(int fd, char *buf, size_t size)
 	return buf;
 }
 
+/* The device's sysfs "enable" count: 1 while userspace has it open. */
+static inline int svt_enabled(const char *bdf)
+{
+	char path[128], text[16] = "";
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/enable", bdf);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	if (!fgets(text, sizeof(text), f))
+		text[0] = '\0';
+	fclose(f);
+	return atoi(text);
+}
+
 #endif /* SVT_H */
