@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * `softvfio maps [PID]`: ask the shim of a running program for its
- * software mappings (shim/introspect_wire.h) and draw them; without a PID,
- * list the processes that can be asked.
+ * software mappings and draw them; without a PID, list the processes that
+ * can be asked. A program started with --maps answers on its socket
+ * (shim/introspect_wire.h) at once; any other answers through its mailbox
+ * (shim/mailbox_wire.h) at its next ioctl or mmap call.
  */
 #include <algorithm>
+#include <chrono>
+#include <climits>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -22,6 +26,7 @@
 
 #include "cli/cmd_maps_render.h"
 #include "cli/commands.h"
+#include "cli/maps_mailbox.h"
 #include "shim/introspect_wire.h"
 
 namespace softvfio::cli {
@@ -92,18 +97,34 @@ struct Fetched {
 	std::string message;
 };
 
-Fetched fetch(pid_t pid)
+/* The answer by socket (--maps), else by mailbox; or an errno. */
+std::variant<std::string, int> ask_any(pid_t pid, std::chrono::milliseconds wait)
 {
-	if (::kill(pid, 0) < 0 && errno == ESRCH)
-		return {std::nullopt, kExitFailure, fmt::format("no process {}", pid)};
 	int last = ENOENT;
 	for (const auto &dir : candidate_dirs(pid)) {
 		auto reply = ask(shim::introspect_socket_path(dir, pid));
-		if (auto *e = std::get_if<int>(&reply)) {
-			last = *e;
-			continue;
-		}
-		auto j = nlohmann::json::parse(std::get<std::string>(reply), nullptr, false);
+		if (std::holds_alternative<std::string>(reply))
+			return reply;
+		last = std::get<int>(reply);
+	}
+	auto reply = ask_mailbox(pid, wait);
+	if (auto *e = std::get_if<int>(&reply); e && *e == ENOENT && (last == EACCES || last == EPERM))
+		return last;
+	return reply;
+}
+
+std::chrono::milliseconds to_ms(double seconds)
+{
+	return std::chrono::milliseconds(seconds > 0 ? static_cast<long>(seconds * 1000) : 0);
+}
+
+Fetched fetch(pid_t pid, std::chrono::milliseconds wait)
+{
+	if (::kill(pid, 0) < 0 && errno == ESRCH)
+		return {std::nullopt, kExitFailure, fmt::format("no process {}", pid)};
+	auto reply = ask_any(pid, wait);
+	if (auto *text = std::get_if<std::string>(&reply)) {
+		auto j = nlohmann::json::parse(*text, nullptr, false);
 		try {
 			if (!j.is_discarded() && !j.contains("error"))
 				return {shim::snapshot_from_json(j), kExitOk, {}};
@@ -111,46 +132,82 @@ Fetched fetch(pid_t pid)
 		}
 		return {std::nullopt, kExitFailure, fmt::format("process {} sent an answer that does not parse", pid)};
 	}
-	if (last == EACCES || last == EPERM)
-		return {std::nullopt, kExitFailure, fmt::format("process {}: {}", pid, std::strerror(last))};
+	int e = std::get<int>(reply);
+	if (e == ESRCH)
+		return {std::nullopt, kExitFailure, fmt::format("no process {}", pid)};
+	if (e == EACCES || e == EPERM)
+		return {std::nullopt, kExitFailure, fmt::format("process {}: {}", pid, std::strerror(e))};
+	if (e == ETIMEDOUT)
+		return {std::nullopt, kExitNotServed,
+			fmt::format("process {} made no ioctl or mmap call in {} ms, which is when a program answers; "
+				    "start it with `softvfio run --maps` to be answered at any time",
+				    pid, wait.count())};
 	return {std::nullopt, kExitNotServed,
-		fmt::format("process {} does not answer: start it with `softvfio run --maps`, and it answers once it "
-			    "has opened a software device",
+		fmt::format("process {} does not answer: it is not a program on software devices, or has not "
+			    "touched one yet",
 			    pid)};
 }
 
-int list_processes(const MapsOptions &opts)
+/* Processes that can be asked: socket files, then mailboxes in /proc. */
+std::set<pid_t> askable_processes()
 {
-	nlohmann::json list = nlohmann::json::array();
-	std::set<pid_t> seen;
+	std::set<pid_t> pids;
 	for (const auto &dir : candidate_dirs(std::nullopt)) {
 		DIR *d = ::opendir(dir.c_str());
 		if (!d)
 			continue;
 		while (dirent *e = ::readdir(d)) {
 			std::string name = e->d_name;
-			if (name.size() < 6 || name.substr(name.size() - 5) != ".sock")
-				continue;
 			pid_t pid = static_cast<pid_t>(std::atoi(name.c_str()));
-			if (pid <= 0 || seen.count(pid) || ::kill(pid, 0) < 0)
-				continue;
-			Fetched f = fetch(pid);
-			if (!f.snapshot)
-				continue;
-			seen.insert(pid);
-			list.push_back({{"pid", pid}, {"program", f.snapshot->program}, {"mappings", f.snapshot->mappings.size()},
-					{"buffers", f.snapshot->buffers.size()}});
+			if (name.size() > 5 && name.substr(name.size() - 5) == ".sock" && pid > 0 && ::kill(pid, 0) == 0)
+				pids.insert(pid);
 		}
 		::closedir(d);
+	}
+	if (DIR *d = ::opendir("/proc")) {
+		while (dirent *e = ::readdir(d)) {
+			pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+			if (pid > 0 && pid != ::getpid() && has_mailbox(pid))
+				pids.insert(pid);
+		}
+		::closedir(d);
+	}
+	return pids;
+}
+
+std::string program_of(pid_t pid)
+{
+	char buf[PATH_MAX];
+	ssize_t n = ::readlink(fmt::format("/proc/{}/exe", pid).c_str(), buf, sizeof(buf) - 1);
+	return n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string("?");
+}
+
+int list_processes(const MapsOptions &opts)
+{
+	nlohmann::json list = nlohmann::json::array();
+	/* A short wait each: an idle program is listed without its figures. */
+	auto wait = std::min(to_ms(opts.wait), std::chrono::milliseconds(500));
+	for (pid_t pid : askable_processes()) {
+		Fetched f = fetch(pid, wait);
+		if (f.snapshot)
+			list.push_back({{"pid", pid}, {"program", f.snapshot->program}, {"answered", true},
+					{"mappings", f.snapshot->mappings.size()}, {"buffers", f.snapshot->buffers.size()}});
+		else if (f.exit_code == kExitNotServed)
+			list.push_back({{"pid", pid}, {"program", program_of(pid)}, {"answered", false},
+					{"mappings", nullptr}, {"buffers", nullptr}});
 	}
 	if (opts.json) {
 		fmt::print("{}\n", list.dump(2));
 	} else if (list.empty()) {
 		fmt::print("no process on software devices can be asked (start one with softvfio run)\n");
 	} else {
-		for (const auto &p : list)
-			fmt::print("{:>8}  {}  ({} mappings, {} buffers)\n", p["pid"].get<int>(), p["program"].get<std::string>(),
-				   p["mappings"].get<size_t>(), p["buffers"].get<size_t>());
+		for (const auto &p : list) {
+			std::string figures = p["answered"].get<bool>()
+						      ? fmt::format("({} mappings, {} buffers)", p["mappings"].get<size_t>(),
+								    p["buffers"].get<size_t>())
+						      : std::string("(no ioctl or mmap call yet to answer at)");
+			fmt::print("{:>8}  {}  {}\n", p["pid"].get<int>(), p["program"].get<std::string>(), figures);
+		}
 	}
 	return kExitOk;
 }
@@ -161,7 +218,7 @@ int run_maps(const MapsOptions &opts)
 {
 	if (!opts.pid)
 		return list_processes(opts);
-	Fetched f = fetch(*opts.pid);
+	Fetched f = fetch(*opts.pid, to_ms(opts.wait));
 	if (!f.snapshot) {
 		fmt::print(stderr, "softvfio maps: {}\n", f.message);
 		return f.exit_code;

@@ -47,6 +47,7 @@ int run_program(const RunOptions &opts);
 
 struct MapsOptions {
 	std::optional<int> pid;             /* none: list the processes that can be asked */
+	double wait = 5;                    /* seconds for a program without --maps to answer */
 	bool json = false;
 	bool colour = true;
 };

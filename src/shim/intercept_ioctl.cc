@@ -14,6 +14,7 @@
 #include <softvfio/uapi/iommufd.h>
 #include <softvfio/uapi/vfio.h>
 
+#include "shim/maps_mailbox.h"
 #include "shim/real.h"
 #include "shim/state.h"
 #include "shim/trace.h"
@@ -77,6 +78,7 @@ SHIM_EXPORT int ioctl(int fd, unsigned long req, ...)
 	Kernel *k = kernel_if_created();
 	if (!k)
 		return REAL(ioctl)(fd, req, arg);
+	mailbox_poll();
 	unsigned type = _IOC_TYPE(req);
 	FdKind kind = type == ';' || type == 'b' ? classify(fd) : fd_cache().get(fd).kind;
 	if (kind != FdKind::Ours || !same_process())

@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "shim/maps_mailbox.h"
 #include "shim/real.h"
 #include "shim/state.h"
 #include "shim/trace.h"
@@ -48,7 +49,10 @@ Kernel *model_for(const void *addr, size_t len)
 	if (in_model())
 		return nullptr;
 	Kernel *k = kernel_if_created();
-	if (!k || !envelope_overlaps(addr, len) || !same_process())
+	if (!k)
+		return nullptr;
+	mailbox_poll();
+	if (!envelope_overlaps(addr, len) || !same_process())
 		return nullptr;
 	return model_call([&] { return k->owns_address(addr, len); }, false) ? k : nullptr;
 }
@@ -60,6 +64,7 @@ void *mmap_impl(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	Kernel *k = kernel_if_created();
 	if (!k)
 		return real_mmap(addr, len, prot, flags, fd, off);
+	mailbox_poll();
 	bool ours_fd = !(flags & MAP_ANONYMOUS) && fd >= 0 && classify(fd) == FdKind::Ours;
 	bool over_ours = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && model_for(addr, len);
 	if ((!ours_fd && !over_ours) || !same_process())

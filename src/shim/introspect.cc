@@ -21,6 +21,7 @@
 #include "base/fork_guard.h"
 #include "base/reentry.h"
 #include "shim/introspect_wire.h"
+#include "shim/maps_mailbox.h"
 #include "shim/state.h"
 
 namespace softvfio::shim {
@@ -148,13 +149,8 @@ std::string snapshot_text()
 
 void answer(int conn)
 {
-	if (!peer_allowed(conn) || !read_request(conn))
-		return;
-	try {
-		send_all(conn, snapshot_text());
-	} catch (...) {
-		send_all(conn, "{\"error\": \"out of memory\"}\n");
-	}
+	if (peer_allowed(conn) && read_request(conn))
+		send_all(conn, introspect_snapshot_text());
 }
 
 void *serve(void *)
@@ -221,13 +217,24 @@ __attribute__((destructor)) void remove_socket()
 
 } /* namespace */
 
+std::string introspect_snapshot_text() noexcept
+{
+	try {
+		return snapshot_text();
+	} catch (...) {
+		return "{\"error\": \"out of memory\"}\n";
+	}
+}
+
 void introspect_start(Kernel *k) noexcept
 {
 	if (!k || g_started.exchange(true))
 		return;
-	/* Only when asked for (softvfio run --maps): the server thread makes
-	 * the process multi-threaded for good, which costs every cancellable
-	 * C library call (read, open, ...) two atomic operations
+	g_kernel = k;
+	mailbox_open();
+	/* The server only when asked for (softvfio run --maps): its thread
+	 * makes the process multi-threaded for good, which costs every
+	 * cancellable C library call (read, open, ...) two atomic operations
 	 * (docs/maps-and-trace.md, docs/performance.md). */
 	const char *opt = std::getenv(kEnvIntrospect);
 	if (!opt || std::strcmp(opt, "on") != 0)
@@ -237,7 +244,6 @@ void introspect_start(Kernel *k) noexcept
 		std::string dir = introspect_dir(std::getenv("XDG_RUNTIME_DIR"));
 		if (!private_dir(dir))
 			return;
-		g_kernel = k;
 		g_owner = ::getpid();
 		g_listen = listen_at(introspect_socket_path(dir, g_owner));
 		if (g_listen >= 0 && !start_thread()) {

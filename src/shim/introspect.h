@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The shim's introspection server: answers `softvfio maps PID` from
- * another process (protocol: introspect_wire.h).
+ * another process (protocol: introspect_wire.h) at any time. Without it,
+ * the mailbox answers at the program's next ioctl or mmap call
+ * (maps_mailbox.h).
  *
  * Started when SOFTVFIO_INTROSPECT=on (softvfio run --maps) and once the
  * process's Kernel exists: one listening socket and one thread that sleeps
@@ -14,11 +16,18 @@
  */
 #pragma once
 
+#include <string>
+
 #include <softvfio/kernel.h>
 
 namespace softvfio::shim {
 
-/* Idempotent; failures only cost the ability to be queried. */
+/* The mailbox (maps_mailbox.h) always, the server when asked for.
+ * Idempotent; failures only cost the ability to be queried. */
 void introspect_start(Kernel *k) noexcept;
+
+/* The snapshot document both ways in send (an "error" document when
+ * memory runs out). */
+std::string introspect_snapshot_text() noexcept;
 
 } /* namespace softvfio::shim */

@@ -3,13 +3,16 @@
  * The introspection protocol between a program running on the shim and
  * `softvfio maps` in another process (docs/performance.md, "maps").
  *
- * The shim of a process started with SOFTVFIO_INTROSPECT=on whose model
- * exists listens on a unix stream socket
+ * Two ways in: every process whose model exists has a mailbox
+ * (mailbox_wire.h), answered at the program's next ioctl or mmap-family
+ * call; a process started with SOFTVFIO_INTROSPECT=on (`softvfio run
+ * --maps`) also answers at any time on a unix stream socket
  * named by its pid in a private directory (mode 0700, owned by the user):
  * $XDG_RUNTIME_DIR/softvfio/<pid>.sock, or /tmp/softvfio-<uid>/<pid>.sock
  * without XDG_RUNTIME_DIR. A client connects, writes one request line
  * ("snapshot\n") and reads one JSON document until the server closes.
- * Only a peer of the same uid (or root) is answered.
+ * Only a peer of the same uid (or root) is answered. Both carry the same
+ * JSON document (to_json below).
  */
 #pragma once
 

@@ -6,11 +6,16 @@
  * the kernel would give it PMDs. Touches every mapping, prints "READY",
  * and waits for its stdin to close. With "exec", the line "exec" makes it
  * become cat, so the test can check that nothing of the shim's server
- * survived the exec.
+ * survived the exec. With "tick", it makes an ioctl every millisecond
+ * while it waits, as a driver's event loop would (a program without
+ * --maps answers `softvfio maps` at such a call). With "forktick", it
+ * forks after READY, prints "FORKED <child pid>", and both tick.
  *
- * usage: maps_child BDF [exec]
+ * usage: maps_child BDF [exec|tick|forktick]
  */
 #include "svt.h"
+
+#include <poll.h>
 
 #define MIB (1ul << 20)
 
@@ -71,10 +76,31 @@ int main(int argc, char **argv)
 	(void)c[0];
 	printf("READY\n");
 	fflush(stdout);
+	int forktick = argc > 2 && strcmp(argv[2], "forktick") == 0;
+	if (forktick) {
+		pid_t pid = fork();
+		if (pid < 0)
+			return 1;
+		if (pid > 0) {
+			printf("FORKED %d\n", (int)pid);
+			fflush(stdout);
+		}
+	}
 	/* stdin is read unbuffered: after "exec", cat must see what follows. */
 	char ch, line[64];
 	size_t n = 0;
-	while (read(0, &ch, 1) == 1) {
+	int tick = forktick || (argc > 2 && strcmp(argv[2], "tick") == 0);
+	for (;;) {
+		if (tick) {
+			struct pollfd in = {.fd = 0, .events = POLLIN};
+			struct vfio_device_info info = {.argsz = sizeof(info)};
+			if (ioctl(d.device, VFIO_DEVICE_GET_INFO, &info) < 0)
+				return 1;
+			if (poll(&in, 1, 1) == 0)
+				continue;
+		}
+		if (read(0, &ch, 1) != 1)
+			break;
 		if (ch != '\n') {
 			if (n < sizeof(line) - 1)
 				line[n++] = ch;
