@@ -49,12 +49,14 @@ Kernel *model_for(const void *addr, size_t len)
 	if (in_model())
 		return nullptr;
 	Kernel *k = kernel_if_created();
-	if (!k)
+	if (!k || !envelope_overlaps(addr, len) || !same_process())
 		return nullptr;
+	if (!model_call([&] { return k->owns_address(addr, len); }, false))
+		return nullptr;
+	/* Only calls on software mappings answer the mailbox: a memory
+	 * allocator's own mmap calls may hold the locks malloc needs. */
 	mailbox_poll();
-	if (!envelope_overlaps(addr, len) || !same_process())
-		return nullptr;
-	return model_call([&] { return k->owns_address(addr, len); }, false) ? k : nullptr;
+	return k;
 }
 
 void *mmap_impl(void *addr, size_t len, int prot, int flags, int fd, off_t off)
@@ -64,11 +66,12 @@ void *mmap_impl(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 	Kernel *k = kernel_if_created();
 	if (!k)
 		return real_mmap(addr, len, prot, flags, fd, off);
-	mailbox_poll();
 	bool ours_fd = !(flags & MAP_ANONYMOUS) && fd >= 0 && classify(fd) == FdKind::Ours;
 	bool over_ours = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && model_for(addr, len);
 	if ((!ours_fd && !over_ours) || !same_process())
 		return real_mmap(addr, len, prot, flags, fd, off);
+	if (ours_fd)
+		mailbox_poll();
 	long r = model_call([&] { return k->mmap(addr, len, prot, flags, fd, off); }, -ENOMEM);
 	if (tracing())
 		trace_mmap(addr, len, prot, flags, fd, off, r);

@@ -10,8 +10,8 @@
  * /proc/PID/fd/N, takes a ticket by incrementing `request`, and waits (a
  * shared futex on `served`) until `served` reaches the ticket; it then reads
  * `length` bytes, and reads again if `seq` was odd or changed meanwhile.
- * The process answers at its next ioctl or mmap-family call: one that makes
- * none does not answer.
+ * The process answers at its next ioctl, or mmap-family call on a software
+ * mapping: one that makes none does not answer.
  */
 #pragma once
 

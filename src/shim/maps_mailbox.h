@@ -3,11 +3,14 @@
  * The shim's side of the maps mailbox (mailbox_wire.h): how a process
  * started without --maps answers `softvfio maps`, with no thread.
  *
- * A request is answered by whichever program thread next makes an ioctl or
- * mmap-family call (mailbox_poll). Neither call is async-signal-safe, so the
- * thread is not in a signal handler that interrupted malloc or the model,
- * and building a snapshot (which allocates and takes model locks) is safe
- * there. The check itself is two loads from the mailbox page.
+ * A request is answered by whichever program thread next makes an ioctl
+ * (on any fd), or an mmap-family call on a software mapping (mailbox_poll).
+ * Building a snapshot allocates and takes model locks, so the calls are
+ * chosen where that is safe: none is async-signal-safe (the thread is not
+ * in a signal handler that interrupted malloc), and no memory allocator
+ * makes them while holding its locks (it does make plain mmap and munmap
+ * calls, which therefore do not answer). The check is two loads from the
+ * mailbox page.
  */
 #pragma once
 
