@@ -7,15 +7,15 @@
  */
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
 #include <dirent.h>
 #include <malloc.h>
-#include <sys/resource.h>
 #include <unistd.h>
+#include <vector>
 
-#include "bench_device.h"
+#include "bench_setup.h"
 
 using softvfio::bench::BenchDevice;
-using softvfio::bench::check;
 
 namespace {
 
@@ -80,8 +80,7 @@ void BM_Memory_Mapping(benchmark::State &state)
 	for (auto _ : state) {
 		Usage before = usage();
 		for (auto &m : maps)
-			m = reinterpret_cast<void *>(check(
-				"mmap dma-buf", dev.kernel.mmap(nullptr, kSize, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0)));
+			m = dev.map_buf(buf, kSize);
 		Usage after = usage();
 		report(state, before, after);
 		for (void *m : maps)
@@ -91,13 +90,9 @@ void BM_Memory_Mapping(benchmark::State &state)
 }
 BENCHMARK(BM_Memory_Mapping)->Name("Memory/Mapping")->Iterations(3)->Unit(benchmark::kMillisecond);
 
-__attribute__((constructor)) void raise_fd_limit()
+__attribute__((constructor)) void room_for_1000_buffers()
 {
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	softvfio::bench::raise_fd_limit();
 }
 
 } /* namespace */

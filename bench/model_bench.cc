@@ -11,17 +11,16 @@
  */
 #include <benchmark/benchmark.h>
 
+#include <cerrno>
 #include <cstring>
 #include <memory>
-#include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <vector>
 
-#include "bench_device.h"
+#include "bench_setup.h"
 
 using softvfio::bench::BenchDevice;
 using softvfio::bench::check;
@@ -74,25 +73,23 @@ void memcpy_sizes(benchmark::internal::Benchmark *b)
 BENCHMARK(BM_Memcpy_Shm)->Name("Memcpy/Shm")->Apply(memcpy_sizes);
 BENCHMARK(BM_Memcpy_Bar)->Name("Memcpy/Bar")->Apply(memcpy_sizes);
 
-void BM_Ioctl_EventfdFionread(benchmark::State &state)
-{
-	int fd = eventfd(0, EFD_CLOEXEC);
-	int n = 0;
-	for (auto _ : state)
-		benchmark::DoNotOptimize(ioctl(fd, FIONREAD, &n));
-	close(fd);
-}
-BENCHMARK(BM_Ioctl_EventfdFionread)->Name("Ioctl/EventfdFionread");
+BENCHMARK(softvfio::bench::eventfd_fionread)->Name("Ioctl/EventfdFionread");
 
-void BM_RegionInfo_Model(benchmark::State &state)
+/* GET_REGION_INFO of the big BAR on `options`' model, in a loop. */
+void region_info_loop(benchmark::State &state, softvfio::KernelOptions options)
 {
-	BenchDevice dev;
+	BenchDevice dev("nic", options);
 	vfio_region_info info{};
 	for (auto _ : state) {
 		info.argsz = sizeof(info);
 		info.index = kBigBar;
 		benchmark::DoNotOptimize(dev.kernel.ioctl(dev.fd, VFIO_DEVICE_GET_REGION_INFO, &info));
 	}
+}
+
+void BM_RegionInfo_Model(benchmark::State &state)
+{
+	region_info_loop(state, {});
 }
 BENCHMARK(BM_RegionInfo_Model)->Name("RegionInfo/Model");
 
@@ -103,13 +100,7 @@ void BM_RegionInfo_ModelVerified(benchmark::State &state)
 {
 	softvfio::KernelOptions options;
 	options.verify_fd_identity = true;
-	BenchDevice dev("nic", options);
-	vfio_region_info info{};
-	for (auto _ : state) {
-		info.argsz = sizeof(info);
-		info.index = kBigBar;
-		benchmark::DoNotOptimize(dev.kernel.ioctl(dev.fd, VFIO_DEVICE_GET_REGION_INFO, &info));
-	}
+	region_info_loop(state, options);
 }
 BENCHMARK(BM_RegionInfo_ModelVerified)->Name("RegionInfo/ModelVerified");
 
@@ -186,8 +177,7 @@ void BM_Revoke_Buffer(benchmark::State &state)
 	for (auto _ : state) {
 		int buf = dev.export_bar(kBigBar, 0, kMapSize);
 		for (auto &m : maps)
-			m = reinterpret_cast<void *>(check(
-				"mmap dma-buf", dev.kernel.mmap(nullptr, kMapSize, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0)));
+			m = dev.map_buf(buf, kMapSize);
 		double t0 = now();
 		dev.revoke(buf);
 		state.SetIterationTime(now() - t0);
@@ -209,8 +199,7 @@ void BM_TempRevoke_Device(benchmark::State &state)
 	std::vector<void *> maps(n);
 	for (size_t i = 0; i < n; i++) {
 		bufs[i] = dev.export_bar(kBigBar, i * kMapSize, kMapSize);
-		maps[i] = reinterpret_cast<void *>(check(
-			"mmap dma-buf", dev.kernel.mmap(nullptr, kMapSize, PROT_READ | PROT_WRITE, MAP_SHARED, bufs[i], 0)));
+		maps[i] = dev.map_buf(bufs[i], kMapSize);
 	}
 	for (auto _ : state) {
 		double t0 = now();
@@ -225,14 +214,9 @@ void BM_TempRevoke_Device(benchmark::State &state)
 }
 BENCHMARK(BM_TempRevoke_Device)->Name("TempRevoke/Device")->Arg(1000)->Unit(benchmark::kMicrosecond)->UseManualTime();
 
-/* Room for 1000 dma-bufs and the model's own descriptors. */
-__attribute__((constructor)) void raise_fd_limit()
+__attribute__((constructor)) void room_for_1000_buffers()
 {
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
+	softvfio::bench::raise_fd_limit();
 }
 
 } /* namespace */

@@ -12,11 +12,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
-#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <softvfio/uapi/vfio.h>
+
+#include "bench_setup.h"
 
 namespace {
 
@@ -51,15 +52,7 @@ int open_device()
 	return device;
 }
 
-void BM_Ioctl_EventfdFionread(benchmark::State &state)
-{
-	int fd = eventfd(0, EFD_CLOEXEC);
-	int n = 0;
-	for (auto _ : state)
-		benchmark::DoNotOptimize(ioctl(fd, FIONREAD, &n));
-	close(fd);
-}
-BENCHMARK(BM_Ioctl_EventfdFionread)->Name("Ioctl/EventfdFionread");
+BENCHMARK(softvfio::bench::eventfd_fionread)->Name("Ioctl/EventfdFionread");
 
 void BM_RegionInfo_Shim(benchmark::State &state)
 {

@@ -36,6 +36,17 @@ int open_any(int dirfd, const char *path, int flags, mode_t mode)
 	return no_throw(-1, [&] { return open_path(dirfd, path, flags, mode); });
 }
 
+/* What every _FORTIFY_SOURCE open does. They reject O_CREAT without a mode
+ * (by aborting), which the C library's own does best, so such calls (and
+ * the model's own opens) go to `real`, the C library's variant. */
+template<typename Real>
+int open_fortified(int dirfd, const char *path, int flags, Real real)
+{
+	if (has_mode(flags) || in_model())
+		return real();
+	return no_throw(-1, [&] { return open_path(dirfd, path, flags, 0); });
+}
+
 } /* namespace */
 
 /* The variadic mode argument, read only when the flags say one was passed;
@@ -78,34 +89,25 @@ SHIM_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
 	return open_any(dirfd, path, flags, mode);
 }
 
-/* _FORTIFY_SOURCE variants: they reject O_CREAT without a mode (by
- * aborting), which the C library's own does best. */
+/* The _FORTIFY_SOURCE variants (__open_2, __openat_2 and their 64 aliases). */
 SHIM_EXPORT int __open_2(const char *path, int flags)
 {
-	if (has_mode(flags) || in_model())
-		return REAL(__open_2)(path, flags);
-	return no_throw(-1, [&] { return open_path(AT_FDCWD, path, flags, 0); });
+	return open_fortified(AT_FDCWD, path, flags, [&] { return REAL(__open_2)(path, flags); });
 }
 
 SHIM_EXPORT int __open64_2(const char *path, int flags)
 {
-	if (has_mode(flags) || in_model())
-		return REAL(__open_2)(path, flags);
-	return no_throw(-1, [&] { return open_path(AT_FDCWD, path, flags, 0); });
+	return open_fortified(AT_FDCWD, path, flags, [&] { return REAL(__open_2)(path, flags); });
 }
 
 SHIM_EXPORT int __openat_2(int dirfd, const char *path, int flags)
 {
-	if (has_mode(flags) || in_model())
-		return REAL(__openat_2)(dirfd, path, flags);
-	return no_throw(-1, [&] { return open_path(dirfd, path, flags, 0); });
+	return open_fortified(dirfd, path, flags, [&] { return REAL(__openat_2)(dirfd, path, flags); });
 }
 
 SHIM_EXPORT int __openat64_2(int dirfd, const char *path, int flags)
 {
-	if (has_mode(flags) || in_model())
-		return REAL(__openat_2)(dirfd, path, flags);
-	return no_throw(-1, [&] { return open_path(dirfd, path, flags, 0); });
+	return open_fortified(dirfd, path, flags, [&] { return REAL(__openat_2)(dirfd, path, flags); });
 }
 
 SHIM_EXPORT int creat(const char *path, mode_t mode)

@@ -54,9 +54,6 @@ bool by_value(unsigned long cmd)
 	return cmd == VFIO_CHECK_EXTENSION || cmd == VFIO_SET_IOMMU;
 }
 
-Baseline g_baseline;
-GuardedBuffer *g_buf;
-
 bool mapped_here(uint64_t v)
 {
 	if (v < 4096 || v >= (1ull << 47))
@@ -104,7 +101,7 @@ void run_record(Session &s, Input &in, const std::string &bdf)
 		if (mapped_here(v)) {
 			/* Our scratch page (DMA may be mapped from it, bitmaps
 			 * written to it) or the guard page. */
-			uint8_t *to = (v & 0x1000) ? g_buf->scratch() : g_buf->guard();
+			uint8_t *to = (v & 0x1000) ? user_buffer().scratch() : user_buffer().guard();
 			v = reinterpret_cast<uintptr_t>(to) + (v & 0xff8);
 			std::memcpy(p.data() + at, &v, 8);
 		}
@@ -124,7 +121,7 @@ void run_record(Session &s, Input &in, const std::string &bdf)
 	if ((mode & 1) || by_value(cmd))
 		r = s.kernel.ioctl(fd, cmd, uintptr_t(value % 16));
 	else
-		r = s.kernel.ioctl(fd, cmd, (mode & 4) ? g_buf->guard() : g_buf->place(p.data(), p.size()));
+		r = s.kernel.ioctl(fd, cmd, (mode & 4) ? user_buffer().guard() : user_buffer().place(p.data(), p.size()));
 	check(r >= 0 || plausible_errno(static_cast<int>(-r)), "implausible errno " + std::to_string(-r));
 	if (r > 0 && cmd == VFIO_GROUP_GET_DEVICE_FD) {
 		check(s.kernel.owns_fd(static_cast<int>(r)), "GET_DEVICE_FD answers a model fd");
@@ -165,25 +162,13 @@ void run(const uint8_t *data, size_t size)
 			run_record(s, in, *bdf);
 		}
 	}
-	g_baseline.check_unchanged("access paths input");
+	check_baseline("access paths input");
 }
+
+const uint8_t kWarm[] = {0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
 
 } /* namespace */
 
+const Fuzzer kFuzzer{run, kWarm};
+
 } /* namespace softvfio::fuzz */
-
-extern "C" int LLVMFuzzerInitialize(int *, char ***)
-{
-	using namespace softvfio::fuzz;
-	g_buf = new GuardedBuffer();
-	const uint8_t warm[] = {0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-	run(warm, sizeof(warm));
-	g_baseline.take();
-	return 0;
-}
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	softvfio::fuzz::run(data, size);
-	return 0;
-}

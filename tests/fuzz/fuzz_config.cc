@@ -29,9 +29,6 @@ namespace {
 constexpr uint64_t kConfig = uint64_t(VFIO_PCI_CONFIG_REGION_INDEX) << 40;
 const char *const kDevices[] = {"nic", "ivshmem-plain", "edu"};
 
-Baseline g_baseline;
-GuardedBuffer *g_buf;
-
 struct Device {
 	explicit Device(Kernel &kernel) : k(kernel) {}
 	Device(const Device &) = delete;
@@ -110,7 +107,7 @@ void run(const uint8_t *data, size_t size)
 				count = in.u8();
 			std::vector<uint8_t> value = in.bytes(count);
 			value.resize(count);
-			uint8_t *user = (op & 2) ? g_buf->guard() : g_buf->place(value.data(), count);
+			uint8_t *user = (op & 2) ? user_buffer().guard() : user_buffer().place(value.data(), count);
 			const off_t at = static_cast<off_t>(kConfig + offset);
 			long r = (op & 1) ? kernel.pwrite(d.fd, user, count, at) : kernel.pread(d.fd, user, count, at);
 			check_errno(r, {EINVAL, EFAULT, EIO}, (op & 1) ? "config write" : "config read");
@@ -124,25 +121,13 @@ void run(const uint8_t *data, size_t size)
 			check_invariants(d);
 		}
 	}
-	g_baseline.check_unchanged("config input");
+	check_baseline("config input");
 }
+
+const uint8_t kWarm[] = {0, 0, 4, 0, 2};
 
 } /* namespace */
 
+const Fuzzer kFuzzer{run, kWarm};
+
 } /* namespace softvfio::fuzz */
-
-extern "C" int LLVMFuzzerInitialize(int *, char ***)
-{
-	using namespace softvfio::fuzz;
-	g_buf = new GuardedBuffer();
-	const uint8_t warm[] = {0, 0, 4, 0, 2};
-	run(warm, sizeof(warm));
-	g_baseline.take();
-	return 0;
-}
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	softvfio::fuzz::run(data, size);
-	return 0;
-}

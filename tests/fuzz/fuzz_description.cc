@@ -20,8 +20,6 @@ namespace softvfio::fuzz {
 
 namespace {
 
-Baseline g_baseline;
-
 void exercise(const DeviceDescription &desc)
 {
 	Kernel kernel;
@@ -62,23 +60,17 @@ void run(const uint8_t *data, size_t size)
 	const DeviceDescription &desc = std::get<DeviceDescription>(parsed);
 	check(!validate_device_description(desc, "fuzz.toml").has_value(), "parse and validate disagree");
 	exercise(desc);
-	g_baseline.check_unchanged("description input");
+	check_baseline("description input");
+}
+
+/* The warm-up: a preset through the same checks, no parsing. */
+void warm_up()
+{
+	exercise(*preset("nic"));
 }
 
 } /* namespace */
 
+const Fuzzer kFuzzer{run, {}, warm_up};
+
 } /* namespace softvfio::fuzz */
-
-extern "C" int LLVMFuzzerInitialize(int *, char ***)
-{
-	using namespace softvfio::fuzz;
-	exercise(*softvfio::preset("nic"));
-	g_baseline.take();
-	return 0;
-}
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	softvfio::fuzz::run(data, size);
-	return 0;
-}

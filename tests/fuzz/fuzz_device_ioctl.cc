@@ -286,16 +286,13 @@ void run_record(Target &t, Input &in)
 	}
 }
 
-Baseline g_baseline;
-GuardedBuffer *g_buf;
-
 void run(const uint8_t *data, size_t size)
 {
 	Input in(data, size);
 	const uint8_t head = in.u8();
 	{
 		Target t;
-		t.buf = g_buf;
+		t.buf = &user_buffer();
 		t.profile = kProfiles[head % 4];
 		t.desc = *preset(kDevices[(head >> 2) % 3]);
 		DeviceOptions o;
@@ -312,26 +309,13 @@ void run(const uint8_t *data, size_t size)
 			run_record(t, in);
 		check(t.kernel.device_state(t.bdf)->open_count == 1, "one device file");
 	}
-	g_baseline.check_unchanged("device ioctl input");
+	check_baseline("device ioctl input");
 }
+
+const uint8_t kWarm[] = {0, 8, 0, 16, 0, 16, 0, 0, 0, 1, 0, 0, 0};
 
 } /* namespace */
 
+const Fuzzer kFuzzer{run, kWarm};
+
 } /* namespace softvfio::fuzz */
-
-extern "C" int LLVMFuzzerInitialize(int *, char ***)
-{
-	using namespace softvfio::fuzz;
-	g_buf = new GuardedBuffer();
-	/* Warm up (signal guards, the release thread, libc's lazy files). */
-	const uint8_t warm[] = {0, 8, 0, 16, 0, 16, 0, 0, 0, 1, 0, 0, 0};
-	run(warm, sizeof(warm));
-	g_baseline.take();
-	return 0;
-}
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	softvfio::fuzz::run(data, size);
-	return 0;
-}

@@ -33,7 +33,6 @@ constexpr uint64_t kPage = 4096;
 constexpr size_t kArenaPages = 4096;   /* 16 MiB */
 const ProfileId kProfiles[] = {ProfileId::SeriesV4, ProfileId::SeriesV2, ProfileId::Linux619, ProfileId::Linux612};
 
-Baseline g_baseline;
 uint8_t *g_arena;
 
 bool in_arena(uintptr_t a, uint64_t len)
@@ -231,27 +230,21 @@ void run(const uint8_t *data, size_t size)
 			check_mappings(s.kernel);
 		}
 	}
-	g_baseline.check_unchanged("mmap input");
+	check_baseline("mmap input");
 }
 
-} /* namespace */
-
-} /* namespace softvfio::fuzz */
-
-extern "C" int LLVMFuzzerInitialize(int *, char ***)
+/* Reserve the arena that fixed addresses must stay inside. */
+void reserve_arena()
 {
-	using namespace softvfio::fuzz;
 	void *p = ::mmap(nullptr, kArenaPages * kPage, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	check(p != MAP_FAILED, "arena");
 	g_arena = static_cast<uint8_t *>(p);
-	const uint8_t warm[] = {0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-	run(warm, sizeof(warm));
-	g_baseline.take();
-	return 0;
 }
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	softvfio::fuzz::run(data, size);
-	return 0;
-}
+const uint8_t kWarm[] = {0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+
+} /* namespace */
+
+const Fuzzer kFuzzer{run, kWarm, reserve_arena};
+
+} /* namespace softvfio::fuzz */

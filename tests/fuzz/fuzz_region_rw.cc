@@ -31,9 +31,6 @@ namespace {
 const char *const kDevices[] = {"nic", "ivshmem-plain", "edu"};
 const ProfileId kProfiles[] = {ProfileId::SeriesV4, ProfileId::Linux612};
 
-Baseline g_baseline;
-GuardedBuffer *g_buf;
-
 bool memory_enabled(Kernel &k, const std::string &bdf)
 {
 	auto st = k.device_state(bdf);
@@ -106,7 +103,7 @@ void run(const uint8_t *data, size_t size)
 				toggle_memory(kernel, fd);
 			std::vector<uint8_t> bytes = in.bytes(count);
 			bytes.resize(count);
-			uint8_t *user = (op & 2) ? g_buf->guard() : g_buf->place(bytes.data(), count);
+			uint8_t *user = (op & 2) ? user_buffer().guard() : user_buffer().place(bytes.data(), count);
 			const off_t at = static_cast<off_t>((uint64_t(region) << 40) + offset);
 			const bool write = op & 1;
 			long r;
@@ -135,25 +132,13 @@ void run(const uint8_t *data, size_t size)
 		}
 		check(kernel.close(fd) == 0, "close");
 	}
-	g_baseline.check_unchanged("region rw input");
+	check_baseline("region rw input");
 }
+
+const uint8_t kWarm[] = {0, 0, 2, 0, 0, 0, 0, 4, 0};
 
 } /* namespace */
 
+const Fuzzer kFuzzer{run, kWarm};
+
 } /* namespace softvfio::fuzz */
-
-extern "C" int LLVMFuzzerInitialize(int *, char ***)
-{
-	using namespace softvfio::fuzz;
-	g_buf = new GuardedBuffer();
-	const uint8_t warm[] = {0, 0, 2, 0, 0, 0, 0, 4, 0};
-	run(warm, sizeof(warm));
-	g_baseline.take();
-	return 0;
-}
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	softvfio::fuzz::run(data, size);
-	return 0;
-}

@@ -40,8 +40,6 @@ namespace {
 constexpr uint64_t kPage = 4096;
 constexpr off_t kConfig = static_cast<off_t>(uint64_t(VFIO_PCI_CONFIG_REGION_INDEX) << 40);
 
-Baseline g_baseline;
-
 struct DrainingImporter : Importer {
 	void invalidate(Attachment &a) override
 	{
@@ -485,24 +483,13 @@ void run(const uint8_t *data, size_t size)
 			check_invariants(s);
 		}
 	}
-	g_baseline.check_unchanged("sequence input");
+	check_baseline("sequence input");
 }
+
+const uint8_t kWarm[] = {0, 0, 3, 0, 0, 0, 1, 5, 0, 0, 0, 0, 8, 0, 0};
 
 } /* namespace */
 
+const Fuzzer kFuzzer{run, kWarm};
+
 } /* namespace softvfio::fuzz */
-
-extern "C" int LLVMFuzzerInitialize(int *, char ***)
-{
-	using namespace softvfio::fuzz;
-	const uint8_t warm[] = {0, 0, 3, 0, 0, 0, 1, 5, 0, 0, 0, 0, 8, 0, 0};
-	run(warm, sizeof(warm));
-	g_baseline.take();
-	return 0;
-}
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	softvfio::fuzz::run(data, size);
-	return 0;
-}

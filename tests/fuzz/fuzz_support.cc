@@ -4,10 +4,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
+#include <optional>
 #include <sys/mman.h>
 
 #include <softvfio/uapi/vfio.h>
 
+#include "leaks/process_snapshot.h"
 #include "support/guarded_access.h"
 
 /* The model and the probes install SIGSEGV/SIGBUS handlers of their own
@@ -102,11 +104,19 @@ void check_errno(long r, std::initializer_list<int> allowed, const char *what)
 	fail(std::string(what) + ": unexpected errno " + std::to_string(-r));
 }
 
-void Baseline::check_unchanged(const char *where) const
+namespace {
+
+/* The process's fds and file mappings after the warm-up; empty (and not
+ * compared with) until then. */
+std::optional<test::ProcessSnapshot> g_baseline;
+
+} /* namespace */
+
+void check_baseline(const char *where)
 {
-	if (!taken_)
+	if (!g_baseline)
 		return;
-	auto d = test::ProcessSnapshot::diff(snapshot_, test::ProcessSnapshot::take());
+	auto d = test::ProcessSnapshot::diff(*g_baseline, test::ProcessSnapshot::take());
 	/* UBSan's vptr check probes memory through a pipe it opens and closes
 	 * at once, from whichever thread (the model's release thread too), so
 	 * a snapshot may catch one in flight. The model never makes pipes. */
@@ -117,6 +127,12 @@ void Baseline::check_unchanged(const char *where) const
 	for (const auto &line : d)
 		msg += "\n  " + line;
 	fail(msg);
+}
+
+GuardedBuffer &user_buffer()
+{
+	static GuardedBuffer *buf = new GuardedBuffer();   /* never unmapped */
+	return *buf;
 }
 
 bool probe_readable(const void *addr)
@@ -145,3 +161,20 @@ long export_range(Kernel &k, int fd, unsigned bar, uint64_t offset, uint64_t len
 }
 
 } /* namespace softvfio::fuzz */
+
+extern "C" int LLVMFuzzerInitialize(int *, char ***)
+{
+	using softvfio::fuzz::kFuzzer;
+	if (kFuzzer.set_up)
+		kFuzzer.set_up();
+	if (!kFuzzer.warm_input.empty())
+		kFuzzer.run(kFuzzer.warm_input.data(), kFuzzer.warm_input.size());
+	softvfio::fuzz::g_baseline = softvfio::test::ProcessSnapshot::take();
+	return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	softvfio::fuzz::kFuzzer.run(data, size);
+	return 0;
+}

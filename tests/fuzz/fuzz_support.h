@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What every fuzz target shares: reading the input, user buffers that end
+ * What every fuzz target shares: libFuzzer's entry points (a target only
+ * describes itself in kFuzzer), reading the input, user buffers that end
  * at an unmapped page (so "argsz claims more than the payload holds" is a
  * real fault, answered EFAULT, never an out-of-bounds read), errno checks
  * against the spec's tables, and the per-input leak check.
@@ -15,12 +16,11 @@
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <vector>
 
 #include <softvfio/kernel.h>
-
-#include "leaks/process_snapshot.h"
 
 namespace softvfio::fuzz {
 
@@ -80,23 +80,27 @@ void check_errno(long r, std::initializer_list<int> allowed, const char *what);
  * tables): a wild value such as -1000 or EOVERFLOW on a read is a defect. */
 bool plausible_errno(int e);
 
-/* The process's fds and file mappings before an input; the input must
- * leave exactly these behind once its Kernel is gone. Until the first
- * take() (the warm-up input) there is nothing to compare with. */
-class Baseline
-{
-public:
-	void take()
-	{
-		snapshot_ = test::ProcessSnapshot::take();
-		taken_ = true;
-	}
-	void check_unchanged(const char *where) const;
-
-private:
-	test::ProcessSnapshot snapshot_;
-	bool taken_ = false;
+/* A fuzz target, as each one defines it (kFuzzer below); fuzz_support.cc
+ * implements LLVMFuzzerInitialize and LLVMFuzzerTestOneInput with it. */
+struct Fuzzer {
+	/* One input, from construction to teardown; ends with check_baseline(). */
+	void (*run)(const uint8_t *data, size_t size);
+	/* Run once before the baseline is taken, so that what the model sets
+	 * up on first use (signal guards, the release thread, libc's lazy
+	 * files) is not counted against the first real input. */
+	std::span<const uint8_t> warm_input;
+	/* Optional: one-time set-up before the warm-up (e.g. an arena), or a
+	 * warm-up of its own when warm_input is empty. */
+	void (*set_up)() = nullptr;
 };
+extern const Fuzzer kFuzzer;
+
+/* The input must leave exactly the fds and file mappings that were there
+ * after the warm-up once its Kernel is gone; a no-op during the warm-up. */
+void check_baseline(const char *where);
+
+/* The user buffer the targets pass to the model, made on first use. */
+GuardedBuffer &user_buffer();
 
 /* Guarded 32-bit read of emulated memory: false if it faulted. */
 bool probe_readable(const void *addr);

@@ -5,8 +5,7 @@ namespace softvfio::test {
 
 void DmabufTest::TearDown()
 {
-	for (auto [addr, len] : maps_)
-		kernel_.munmap(addr, len);
+	maps_.unmap_all();
 	for (int fd : fds_)
 		kernel_.close(fd);
 	kernel_.flush_deferred_releases();
@@ -100,46 +99,22 @@ long DmabufTest::memattr(int dmabuf_fd, uint32_t value, uint32_t op, uint32_t *o
 
 void *DmabufTest::map_bar(uint64_t offset, size_t length, int prot, int flags, void *addr)
 {
-	long r = kernel_.mmap(addr, length, prot, flags, fd_, static_cast<off_t>(offset));
-	if (r < 0) {
-		errno = static_cast<int>(-r);
-		return MAP_FAILED;
-	}
-	void *p = reinterpret_cast<void *>(r);
-	maps_.emplace_back(p, length);
-	return p;
+	return maps_.map(addr, length, prot, flags, fd_, offset);
 }
 
 void *DmabufTest::map_buf(int fd, size_t length, uint64_t offset, int prot, int flags)
 {
-	long r = kernel_.mmap(nullptr, length, prot, flags, fd, static_cast<off_t>(offset));
-	if (r < 0) {
-		errno = static_cast<int>(-r);
-		return MAP_FAILED;
-	}
-	void *p = reinterpret_cast<void *>(r);
-	maps_.emplace_back(p, length);
-	return p;
+	return maps_.map(nullptr, length, prot, flags, fd, offset);
 }
 
 long DmabufTest::map_errno(int fd, uint64_t offset, size_t length, int prot, int flags)
 {
-	long r = kernel_.mmap(nullptr, length, prot, flags, fd, static_cast<off_t>(offset));
-	if (r >= 0) {
-		kernel_.munmap(reinterpret_cast<void *>(r), length);
-		return 0;
-	}
-	return r;
+	return maps_.map_errno(fd, offset, length, prot, flags);
 }
 
 long DmabufTest::unmap(void *addr, size_t length)
 {
-	for (auto it = maps_.begin(); it != maps_.end(); ++it)
-		if (it->first == addr && it->second == length) {
-			maps_.erase(it);
-			break;
-		}
-	return kernel_.munmap(addr, length);
+	return maps_.unmap(addr, length);
 }
 
 uint16_t DmabufTest::config16(uint32_t off)

@@ -21,6 +21,7 @@
 #include <softvfio/uapi/vfio.h>
 
 #include "support/guarded_access.h"
+#include "support/tracked_mappings.h"
 
 namespace softvfio::test {
 
@@ -120,7 +121,7 @@ protected:
 	std::string bdf_;
 	int fd_ = -1;
 	std::vector<int> fds_;    /* closed at teardown if still open */
-	std::vector<std::pair<void *, size_t>> maps_;
+	TrackedMappings maps_{kernel_};
 };
 
 } /* namespace softvfio::test */

@@ -16,24 +16,56 @@
 namespace softvfio::test {
 namespace {
 
-class ImporterTest : public DmabufTest
+/* The set-up every importer test shares: nic opened under a profile with
+ * one exported BAR2 buffer (buf_), attachments to it, and a revoke on
+ * another thread that the test can hold up. */
+class ImporterFixture : public DmabufTest
 {
 protected:
-	void SetUp() override
+	void open_with_buffer(ProfileId profile, const RangeList &ranges)
 	{
-		open("nic");
-		buf_ = static_cast<int>(export_buf(2, RangeList{{0x3000, kPage}, {0x1000, 2 * kPage}}));
+		open("nic", profile);
+		buf_ = static_cast<int>(export_buf(2, ranges));
 		ASSERT_GE(buf_, 0);
 	}
 
-	std::unique_ptr<Attachment> attach(TestImporter &importer)
+	/* Attach `importer` to `buf` (default buf_); null if that failed. */
+	std::unique_ptr<Attachment> attach(TestImporter &importer, int buf = -1)
 	{
-		auto att = kernel_.attach_dma_buf(buf_, importer);
+		auto att = kernel_.attach_dma_buf(buf < 0 ? buf_ : buf, importer);
 		EXPECT_TRUE(att) << att.error();
 		return att ? std::move(*att) : nullptr;
 	}
 
+	/* Revoke buf_ on another thread; returns once `importer` has been
+	 * notified (a handshake, no sleep). revoked_ says when it is done. */
+	std::jthread revoke_until_notified(TestImporter &importer)
+	{
+		importer.hook = [this](Attachment &) { notified_ = true; };
+		std::jthread revoker([this] {
+			EXPECT_EQ(revoke(buf_), 0);
+			revoked_ = true;
+		});
+		wait_for(notified_);
+		return revoker;
+	}
+
+	/* A new, unsignalled fence of `usage` on `att`. */
+	static std::shared_ptr<Fence> add_fence(Attachment &att, FenceUsage usage)
+	{
+		auto fence = std::make_shared<Fence>();
+		att.add_fence(fence, usage);
+		return fence;
+	}
+
 	int buf_ = -1;
+	std::atomic<bool> notified_{false}, revoked_{false};
+};
+
+class ImporterTest : public ImporterFixture
+{
+protected:
+	void SetUp() override { open_with_buffer(ProfileId::SeriesV4, {{0x3000, kPage}, {0x1000, 2 * kPage}}); }
 };
 
 /* --- attach --- */
@@ -195,22 +227,16 @@ TEST_F(ImporterTest, RevokeBlocksUntilEveryMappingIsUnmapped)
 {
 	TestImporter importer;
 	importer.unmap_on_invalidate = false;
-	std::atomic<bool> notified{false}, revoked{false};
-	importer.hook = [&](Attachment &) { notified = true; };
 	auto att = attach(importer);
 	ASSERT_TRUE(att->map());
 	ASSERT_TRUE(att->map());
-	std::thread revoker([&] {
-		EXPECT_EQ(revoke(buf_), 0);
-		revoked = true;
-	});
-	wait_for(notified);
-	EXPECT_FALSE(revoked.load());
+	auto revoker = revoke_until_notified(importer);
+	EXPECT_FALSE(revoked_.load());
 	ASSERT_TRUE(att->unmap());
-	EXPECT_FALSE(revoked.load());   /* one mapping still held */
+	EXPECT_FALSE(revoked_.load());   /* one mapping still held */
 	ASSERT_TRUE(att->unmap());
 	revoker.join();
-	EXPECT_TRUE(revoked.load());
+	EXPECT_TRUE(revoked_.load());
 	EXPECT_EQ(buffer_of(buf_).status, BufferStatus::PermRevoked);
 }
 
@@ -218,12 +244,9 @@ TEST_F(ImporterTest, DetachUnmapsWhatIsLeftAndReleasesTheRevoke)
 {
 	TestImporter importer;
 	importer.unmap_on_invalidate = false;
-	std::atomic<bool> notified{false};
-	importer.hook = [&](Attachment &) { notified = true; };
 	auto att = attach(importer);
 	ASSERT_TRUE(att->map());
-	std::thread revoker([&] { EXPECT_EQ(revoke(buf_), 0); });
-	wait_for(notified);
+	auto revoker = revoke_until_notified(importer);
 	att.reset();
 	revoker.join();
 	EXPECT_EQ(buffer_of(buf_).attachments, 0u);
@@ -235,13 +258,10 @@ TEST_F(ImporterTest, CpuMappingsAreZappedOnlyAfterTheDrain)
 	 * holds its mapping, the CPU mapping is still live. */
 	TestImporter importer;
 	importer.unmap_on_invalidate = false;
-	std::atomic<bool> notified{false};
-	importer.hook = [&](Attachment &) { notified = true; };
 	auto att = attach(importer);
 	ASSERT_TRUE(att->map());
 	void *p = map_buf(buf_, kPage);
-	std::thread revoker([&] { EXPECT_EQ(revoke(buf_), 0); });
-	wait_for(notified);
+	auto revoker = revoke_until_notified(importer);
 	EXPECT_TRUE(readable(p));
 	ASSERT_TRUE(att->unmap());
 	revoker.join();
@@ -251,20 +271,13 @@ TEST_F(ImporterTest, CpuMappingsAreZappedOnlyAfterTheDrain)
 TEST_F(ImporterTest, RevokeWaitsForFences)
 {
 	TestImporter importer;
-	std::atomic<bool> notified{false}, revoked{false};
-	importer.hook = [&](Attachment &) { notified = true; };
 	auto att = attach(importer);
-	auto fence = std::make_shared<Fence>();
-	att->add_fence(fence, FenceUsage::Bookkeep);
-	std::thread revoker([&] {
-		EXPECT_EQ(revoke(buf_), 0);
-		revoked = true;
-	});
-	wait_for(notified);
-	EXPECT_FALSE(revoked.load());
+	auto fence = add_fence(*att, FenceUsage::Bookkeep);
+	auto revoker = revoke_until_notified(importer);
+	EXPECT_FALSE(revoked_.load());
 	fence->signal();
 	revoker.join();
-	EXPECT_TRUE(revoked.load());
+	EXPECT_TRUE(revoked_.load());
 }
 
 TEST_F(ImporterTest, SignalledFencesDoNotBlock)
@@ -295,8 +308,7 @@ TEST_F(ImporterTest, SyncStartWaitsForTheFencesOfItsDirection)
 {
 	TestImporter importer;
 	auto att = attach(importer);
-	auto reader = std::make_shared<Fence>();
-	att->add_fence(reader, FenceUsage::Read);
+	auto reader = add_fence(*att, FenceUsage::Read);
 	/* A CPU read waits only for writers: done at once. */
 	dma_buf_sync s{DMA_BUF_SYNC_READ | DMA_BUF_SYNC_START};
 	EXPECT_EQ(kernel_.ioctl(buf_, DMA_BUF_IOCTL_SYNC, &s), 0);
@@ -319,8 +331,7 @@ TEST_F(ImporterTest, ExportSyncFileReportsTheFences)
 {
 	TestImporter importer;
 	auto att = attach(importer);
-	auto writer = std::make_shared<Fence>();
-	att->add_fence(writer, FenceUsage::Write);
+	auto writer = add_fence(*att, FenceUsage::Write);
 	dma_buf_export_sync_file req{DMA_BUF_SYNC_READ, -1};
 	ASSERT_EQ(kernel_.ioctl(buf_, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &req), 0);
 	ASSERT_GE(req.fd, 0);
@@ -366,52 +377,47 @@ TEST_F(ImporterTest, ImportedSyncFileFenceBlocksRevoke)
 	/* A fence exported from one buffer and imported into another. */
 	int other = static_cast<int>(export_buf(2, 0, kPage));
 	TestImporter importer;
-	auto att = kernel_.attach_dma_buf(other, importer);
+	auto att = attach(importer, other);
 	ASSERT_TRUE(att);
-	auto fence = std::make_shared<Fence>();
-	(*att)->add_fence(fence, FenceUsage::Write);
+	auto fence = add_fence(*att, FenceUsage::Write);
 	dma_buf_export_sync_file e{DMA_BUF_SYNC_READ, -1};
 	ASSERT_EQ(kernel_.ioctl(other, DMA_BUF_IOCTL_EXPORT_SYNC_FILE, &e), 0);
 	dma_buf_import_sync_file i{DMA_BUF_SYNC_WRITE, e.fd};
 	ASSERT_EQ(kernel_.ioctl(buf_, DMA_BUF_IOCTL_IMPORT_SYNC_FILE, &i), 0);
 	::close(e.fd);
 	TestImporter watcher;
-	std::atomic<bool> notified{false}, revoked{false};
-	watcher.hook = [&](Attachment &) { notified = true; };
 	auto w = attach(watcher);
-	std::thread revoker([&] {
-		EXPECT_EQ(revoke(buf_), 0);
-		revoked = true;
-	});
-	wait_for(notified);
-	EXPECT_FALSE(revoked.load());
+	auto revoker = revoke_until_notified(watcher);
+	EXPECT_FALSE(revoked_.load());
 	fence->signal();
 	revoker.join();
 }
 
 /* --- profile differences --- */
 
-class Importer619Test : public DmabufTest
+/* One page of BAR2 exported on a device opened under `Profile`. */
+template<ProfileId Profile>
+class ImporterOnProfile : public ImporterFixture
 {
 protected:
-	void SetUp() override { open("nic", ProfileId::Linux619); }
+	void SetUp() override { open_with_buffer(Profile, {{0, kPage}}); }
 };
+using Importer619Test = ImporterOnProfile<ProfileId::Linux619>;
+using ImporterV2Test = ImporterOnProfile<ProfileId::SeriesV2>;
 
 TEST_F(Importer619Test, PinIsEopnotsupp)
 {
-	int buf = static_cast<int>(export_buf(2, 0, kPage));
 	TestImporter importer;
-	auto att = kernel_.attach_dma_buf(buf, importer);
+	auto att = attach(importer);
 	ASSERT_TRUE(att);
-	EXPECT_EQ((*att)->pin().error(), EOPNOTSUPP);
+	EXPECT_EQ(att->pin().error(), EOPNOTSUPP);
 }
 
 TEST_F(Importer619Test, NotifiedOnRevokeAndOnUnrevoke)
 {
-	int buf = static_cast<int>(export_buf(2, 0, kPage));
 	TestImporter importer;
 	bool revoked_when_told = false;
-	auto att = kernel_.attach_dma_buf(buf, importer);
+	auto att = attach(importer);
 	ASSERT_TRUE(att);
 	set_memory(false);
 	EXPECT_EQ(importer.invalidations, 1);
@@ -420,36 +426,27 @@ TEST_F(Importer619Test, NotifiedOnRevokeAndOnUnrevoke)
 	EXPECT_EQ(importer.invalidations, 2);
 	/* Told while the buffer still reads as revoked. */
 	EXPECT_TRUE(revoked_when_told);
-	EXPECT_TRUE((*att)->map());
+	EXPECT_TRUE(att->map());
 }
-
-class ImporterV2Test : public DmabufTest
-{
-protected:
-	void SetUp() override { open("nic", ProfileId::SeriesV2); }
-};
 
 TEST_F(ImporterV2Test, NotifiedOnRevokeAndOnUnrevoke)
 {
-	int buf = static_cast<int>(export_buf(2, 0, kPage));
 	TestImporter importer;
-	auto att = kernel_.attach_dma_buf(buf, importer);
+	auto att = attach(importer);
 	ASSERT_TRUE(att);
 	set_memory(false);
 	set_memory(true);
 	EXPECT_EQ(importer.invalidations, 2);
-	EXPECT_TRUE((*att)->pin());
+	EXPECT_TRUE(att->pin());
 }
 
 TEST_F(ImporterV2Test, UnrevokeWaitsForFences)
 {
-	int buf = static_cast<int>(export_buf(2, 0, kPage));
 	TestImporter importer;
-	auto att = kernel_.attach_dma_buf(buf, importer);
+	auto att = attach(importer);
 	ASSERT_TRUE(att);
 	set_memory(false);
-	auto fence = std::make_shared<Fence>();
-	(*att)->add_fence(fence, FenceUsage::Bookkeep);
+	auto fence = add_fence(*att, FenceUsage::Bookkeep);
 	std::atomic<bool> notified{false}, done{false};
 	importer.hook = [&](Attachment &) { notified = true; };
 	std::thread enabler([&] {
@@ -460,7 +457,7 @@ TEST_F(ImporterV2Test, UnrevokeWaitsForFences)
 	EXPECT_FALSE(done.load());
 	fence->signal();
 	enabler.join();
-	EXPECT_EQ(buffer_of(buf).status, BufferStatus::Ok);
+	EXPECT_EQ(buffer_of(buf_).status, BufferStatus::Ok);
 }
 
 } /* namespace */

@@ -17,6 +17,8 @@
 #include <softvfio/kernel.h>
 #include <softvfio/uapi/vfio.h>
 
+#include "support/tracked_mappings.h"
+
 namespace softvfio::test {
 
 constexpr uint64_t region_offset(unsigned index) { return uint64_t(index) << 40; }
@@ -40,8 +42,7 @@ protected:
 
 	void TearDown() override
 	{
-		for (auto [addr, len] : maps_)
-			kernel_.munmap(addr, len);
+		maps_.unmap_all();
 		if (fd_ >= 0)
 			kernel_.close(fd_);
 	}
@@ -82,29 +83,17 @@ protected:
 	/* mmap through the device fd; unmapped at teardown. */
 	void *map(uint64_t offset, size_t length, int prot = PROT_READ | PROT_WRITE, int flags = MAP_SHARED)
 	{
-		long r = kernel_.mmap(nullptr, length, prot, flags, fd_, static_cast<off_t>(offset));
-		if (r < 0) {
-			errno = static_cast<int>(-r);
-			return MAP_FAILED;
-		}
-		void *p = reinterpret_cast<void *>(r);
-		maps_.emplace_back(p, length);
-		return p;
+		return maps_.map(nullptr, length, prot, flags, fd_, offset);
 	}
 	long map_errno(uint64_t offset, size_t length, int flags = MAP_SHARED)
 	{
-		long r = kernel_.mmap(nullptr, length, PROT_READ | PROT_WRITE, flags, fd_, static_cast<off_t>(offset));
-		if (r >= 0) {
-			kernel_.munmap(reinterpret_cast<void *>(r), length);
-			return 0;
-		}
-		return r;
+		return maps_.map_errno(fd_, offset, length, PROT_READ | PROT_WRITE, flags);
 	}
 
 	Kernel kernel_;
 	std::string bdf_;
 	int fd_ = -1;
-	std::vector<std::pair<void *, size_t>> maps_;
+	TrackedMappings maps_{kernel_};
 };
 
 } /* namespace softvfio::test */
