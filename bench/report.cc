@@ -55,8 +55,9 @@ public:
 	std::vector<const Json *> runs(const std::string &file, const std::string &name)
 	{
 		std::vector<const Json *> out;
-		/* FILE.json, and FILE.2.json when run.sh ran it twice. */
-		for (const std::string &f : {file, file + ".2"}) {
+		/* FILE.json, and FILE.2.json ... FILE.4.json when run.sh ran it
+		 * in rounds. */
+		for (const std::string &f : {file, file + ".2", file + ".3", file + ".4"}) {
 			auto &doc = load(f);
 			if (!doc.contains("benchmarks"))
 				continue;

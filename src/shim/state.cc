@@ -52,6 +52,37 @@ FdCache g_cache;
 std::mutex g_notes_lock;
 std::unordered_map<int, std::string> *g_notes = nullptr;  /* never freed: used until exit */
 std::atomic<size_t> g_note_count{0};
+/* Which numbers below FdCache::kSlots may have a note: ordinary fds never
+ * do, and their open and close then skip the lock. Set under the lock
+ * before the note exists, cleared under it after it is gone. */
+std::atomic<uint64_t> g_noted[FdCache::kSlots / 64];
+
+std::atomic<uint64_t> *noted_word(int fd, uint64_t &bit)
+{
+	if (fd < 0 || fd >= FdCache::kSlots)
+		return nullptr;
+	bit = uint64_t{1} << (fd % 64);
+	return &g_noted[fd / 64];
+}
+
+/* False only when `fd` certainly has no note. */
+bool may_have_note(int fd)
+{
+	uint64_t bit;
+	std::atomic<uint64_t> *w = noted_word(fd, bit);
+	return !w || (w->load(std::memory_order_acquire) & bit);
+}
+
+void mark_noted(int fd, bool noted)
+{
+	uint64_t bit;
+	if (std::atomic<uint64_t> *w = noted_word(fd, bit)) {
+		if (noted)
+			w->fetch_or(bit, std::memory_order_release);
+		else
+			w->fetch_and(~bit, std::memory_order_release);
+	}
+}
 
 std::atomic<uintptr_t> g_lo{UINTPTR_MAX};
 std::atomic<uintptr_t> g_hi{0};
@@ -199,6 +230,7 @@ FdKind classify(int fd) noexcept
 void note_set(int fd, std::string text) noexcept
 {
 	std::lock_guard lock(g_notes_lock);
+	mark_noted(fd, true);
 	try {
 		auto [it, added] = g_notes->insert_or_assign(fd, std::move(text));
 		(void)it;
@@ -211,7 +243,7 @@ void note_set(int fd, std::string text) noexcept
 
 std::optional<std::string> note_get(int fd) noexcept
 {
-	if (!g_note_count.load())
+	if (!g_note_count.load() || !may_have_note(fd))
 		return std::nullopt;
 	std::lock_guard lock(g_notes_lock);
 	auto it = g_notes->find(fd);
@@ -234,11 +266,12 @@ void note_copy(int from, int to) noexcept
 
 void note_erase(int fd) noexcept
 {
-	if (!g_note_count.load())
+	if (!g_note_count.load() || !may_have_note(fd))
 		return;
 	std::lock_guard lock(g_notes_lock);
 	if (g_notes->erase(fd))
 		g_note_count.fetch_sub(1);
+	mark_noted(fd, false);
 }
 
 void note_erase_range(unsigned first, unsigned last) noexcept
@@ -249,6 +282,7 @@ void note_erase_range(unsigned first, unsigned last) noexcept
 	for (auto it = g_notes->begin(); it != g_notes->end();) {
 		unsigned fd = static_cast<unsigned>(it->first);
 		if (fd >= first && fd <= last) {
+			mark_noted(it->first, false);
 			it = g_notes->erase(it);
 			g_note_count.fetch_sub(1);
 		} else {
