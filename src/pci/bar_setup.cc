@@ -146,9 +146,11 @@ std::vector<uint8_t> build_rom_image(const DeviceDescription &desc)
 	put16(kPcir + 0x10, blocks);                      /* image length, 512-byte units */
 	rom[kPcir + 0x14] = 0x03;                         /* code type: EFI */
 	rom[kPcir + 0x15] = 0x80;                         /* last image */
+	/* The image sums to zero. Only the header is non-zero (the rest
+	 * adds nothing), so only it is summed: ROMs reach megabytes. */
 	uint8_t sum = 0;
-	for (uint8_t b : rom)
-		sum = static_cast<uint8_t>(sum + b);
+	for (size_t i = 0; i < kPcir + 0x18; i++)
+		sum = static_cast<uint8_t>(sum + rom[i]);
 	rom.back() = static_cast<uint8_t>(-sum);
 	return rom;
 }
