@@ -114,8 +114,9 @@ std::variant<std::string, int> read_snapshot(int fd, MailboxHeader *box, std::ch
 			ssize_t got = ::pread(fd, text.data(), n, static_cast<off_t>(shim::kMailboxDataOffset));
 			if (got < 0)
 				return errno;
-			std::atomic_thread_fence(std::memory_order_acquire);
-			if (seq.load(std::memory_order_relaxed) == before)
+			/* The data came by a system call, which the compiler
+			 * and the CPU complete before this load. */
+			if (seq.load(std::memory_order_seq_cst) == before)
 				return static_cast<uint64_t>(got) == n ? std::variant<std::string, int>(text) : EPROTO;
 		}
 		if (std::chrono::steady_clock::now() >= deadline)
