@@ -13,6 +13,7 @@
 #include <softvfio/uapi/iommufd.h>
 #include <softvfio/uapi/vfio.h>
 
+#include "support/device_feature.h"
 #include "support/guarded_access.h"
 
 namespace softvfio::test {
@@ -126,12 +127,7 @@ bool accessible(const void *addr) { return !guarded_read(addr).faulted; }
 
 long feature(Kernel &k, int fd, uint32_t flags, const void *payload, size_t size)
 {
-	std::vector<uint8_t> buf(sizeof(vfio_device_feature) + size);
-	vfio_device_feature hdr{static_cast<uint32_t>(buf.size()), flags};
-	std::memcpy(buf.data(), &hdr, sizeof(hdr));
-	if (size)
-		std::memcpy(buf.data() + sizeof(hdr), payload, size);
-	return k.ioctl(fd, VFIO_DEVICE_FEATURE, buf.data());
+	return test::device_feature(k, fd, flags, payload, size);
 }
 
 long export_ranges(Kernel &k, int fd, unsigned bar, std::vector<vfio_region_dma_range> ranges, int mode = O_RDWR)

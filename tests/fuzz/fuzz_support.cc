@@ -10,6 +10,7 @@
 #include <softvfio/uapi/vfio.h>
 
 #include "leaks/process_snapshot.h"
+#include "support/device_feature.h"
 #include "support/guarded_access.h"
 
 /* The model and the probes install SIGSEGV/SIGBUS handlers of their own
@@ -142,12 +143,7 @@ bool probe_readable(const void *addr)
 
 long feature(Kernel &k, int fd, uint32_t flags, const void *payload, size_t size)
 {
-	std::vector<uint8_t> buf(sizeof(vfio_device_feature) + size);
-	vfio_device_feature hdr{static_cast<uint32_t>(buf.size()), flags};
-	std::memcpy(buf.data(), &hdr, sizeof(hdr));
-	if (size)
-		std::memcpy(buf.data() + sizeof(hdr), payload, size);
-	return k.ioctl(fd, VFIO_DEVICE_FEATURE, buf.data());
+	return test::device_feature(k, fd, flags, payload, size);
 }
 
 long export_range(Kernel &k, int fd, unsigned bar, uint64_t offset, uint64_t length)

@@ -22,6 +22,7 @@
 #include <softvfio/kernel.h>
 #include <softvfio/uapi/vfio.h>
 
+#include "support/device_feature.h"
 #include "support/guarded_access.h"
 
 namespace softvfio::test {
@@ -65,11 +66,7 @@ protected:
 
 	long feature(int fd, uint32_t flags, const void *payload, size_t size)
 	{
-		std::vector<uint8_t> buf(sizeof(vfio_device_feature) + size);
-		vfio_device_feature hdr{static_cast<uint32_t>(buf.size()), flags};
-		std::memcpy(buf.data(), &hdr, sizeof(hdr));
-		std::memcpy(buf.data() + sizeof(hdr), payload, size);
-		return kernel_->ioctl(fd, VFIO_DEVICE_FEATURE, buf.data());
+		return test::device_feature(*kernel_, fd, flags, payload, size);
 	}
 
 	int export_page(int fd)

@@ -7,7 +7,11 @@
 
 namespace softvfio::test {
 
-std::optional<MapsLine> maps_line(const void *addr)
+namespace {
+
+/* The first line for which `wanted(start, end)` holds. */
+template<typename Wanted>
+std::optional<MapsLine> find_line(Wanted wanted)
 {
 	FILE *f = std::fopen("/proc/self/maps", "r");
 	if (!f)
@@ -21,7 +25,7 @@ std::optional<MapsLine> maps_line(const void *addr)
 		if (std::sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %7s %" SCNx64 " %*s %*s %n", &m.start, &m.end, perms,
 				&m.offset, &path_at) < 4)
 			continue;
-		if (m.start != reinterpret_cast<uintptr_t>(addr))
+		if (!wanted(m.start, m.end))
 			continue;
 		m.perms = perms;
 		m.text = line;
@@ -33,6 +37,19 @@ std::optional<MapsLine> maps_line(const void *addr)
 	}
 	std::fclose(f);
 	return found;
+}
+
+} /* namespace */
+
+std::optional<MapsLine> maps_line(const void *addr)
+{
+	auto a = reinterpret_cast<uintptr_t>(addr);
+	return find_line([a](uintptr_t start, uintptr_t) { return start == a; });
+}
+
+std::optional<MapsLine> maps_line_containing(uintptr_t addr)
+{
+	return find_line([addr](uintptr_t start, uintptr_t end) { return addr >= start && addr < end; });
 }
 
 } /* namespace softvfio::test */

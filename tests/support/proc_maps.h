@@ -19,5 +19,7 @@ struct MapsLine {
 
 /* The line whose range starts at `addr`. */
 std::optional<MapsLine> maps_line(const void *addr);
+/* The line whose range contains `addr`. */
+std::optional<MapsLine> maps_line_containing(uintptr_t addr);
 
 } /* namespace softvfio::test */
