@@ -54,6 +54,10 @@ void take_maps(ProcessSnapshot &s)
 		return;
 	char line[1024];
 	while (std::fgets(line, sizeof(line), f)) {
+		/* Most lines are anonymous memory (all the more under a
+		 * sanitizer): a file's line names a path, which has a '/'. */
+		if (!std::strchr(line, '/'))
+			continue;
 		uintptr_t start, end;
 		char perms[8] = {};
 		uint64_t offset, inode;
