@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <sys/mman.h>
+#include <utility>
 
 #include "client/device_handle.h"
 
@@ -26,30 +27,17 @@ bool buffer_mappable(Backend &backend, int fd)
 
 } /* namespace */
 
-Mapping::Mapping(Parts parts)
-	: backend_(std::move(parts.backend)), addr_(parts.addr), size_(parts.size), offset_(parts.offset),
-	  bar_(parts.bar), kind_(parts.kind), memattr_(parts.memattr), device_(std::move(parts.device)),
-	  owner_(std::move(parts.owner)), buffer_(std::move(parts.buffer))
-{
-}
+Mapping::Mapping(Parts parts) : p_(std::move(parts)) {}
 
 Mapping::Mapping(Mapping &&other) noexcept { *this = std::move(other); }
 
+/* The moved-from Mapping is left unmapped: Parts{} has no address. */
 Mapping &Mapping::operator=(Mapping &&other) noexcept
 {
 	if (this == &other)
 		return *this;
 	reset();
-	backend_ = std::move(other.backend_);
-	addr_ = std::exchange(other.addr_, nullptr);
-	size_ = std::exchange(other.size_, 0);
-	offset_ = other.offset_;
-	bar_ = other.bar_;
-	kind_ = other.kind_;
-	memattr_ = other.memattr_;
-	device_ = std::move(other.device_);
-	owner_ = std::move(other.owner_);
-	buffer_ = std::move(other.buffer_);
+	p_ = std::exchange(other.p_, Parts{});
 	return *this;
 }
 
@@ -59,14 +47,14 @@ void Mapping::reset() { (void)unmap(); }
 
 Result<void> Mapping::unmap()
 {
-	if (!addr_)
+	if (!p_.addr)
 		return {};
-	long r = backend_->munmap(std::exchange(addr_, nullptr), std::exchange(size_, 0));
+	long r = p_.backend->munmap(std::exchange(p_.addr, nullptr), std::exchange(p_.size, 0));
 	/* The device and buffer references go after the munmap, as the
 	 * kernel's VMA drops its file last. */
-	device_.reset();
-	buffer_.reset();
-	owner_.reset();
+	p_.device.reset();
+	p_.buffer.reset();
+	p_.owner.reset();
 	if (r < 0)
 		return fail(static_cast<int>(-r), "munmap");
 	return {};
@@ -74,29 +62,29 @@ Result<void> Mapping::unmap()
 
 bool Mapping::accessible() const
 {
-	if (!addr_)
+	if (!p_.addr)
 		return false;
-	if (kind_ == MappingKind::DmaBuf) {
-		if (!buffer_ || !buffer_mappable(*backend_, buffer_->fd))
+	if (p_.kind == MappingKind::DmaBuf) {
+		if (!p_.buffer || !buffer_mappable(*p_.backend, p_.buffer->fd))
 			return false;
-		auto owner = owner_.lock();
+		auto owner = p_.owner.lock();
 		return !owner || owner->memory_accessible();
 	}
-	return device_ && device_->memory_accessible();
+	return p_.device && p_.device->memory_accessible();
 }
 
 Result<void> Mapping::read(size_t offset, void *dst, size_t n, Fault *fault) const
 {
-	if (!addr_ || offset > size_ || n > size_ - offset)
+	if (!p_.addr || offset > p_.size || n > p_.size - offset)
 		return fail(EINVAL, "Mapping::read beyond the window");
-	return safe_copy(dst, static_cast<const uint8_t *>(addr_) + offset, n, fault);
+	return safe_copy(dst, static_cast<const uint8_t *>(p_.addr) + offset, n, fault);
 }
 
 Result<void> Mapping::write(size_t offset, const void *src, size_t n, Fault *fault)
 {
-	if (!addr_ || offset > size_ || n > size_ - offset)
+	if (!p_.addr || offset > p_.size || n > p_.size - offset)
 		return fail(EINVAL, "Mapping::write beyond the window");
-	return safe_copy(static_cast<uint8_t *>(addr_) + offset, src, n, fault);
+	return safe_copy(static_cast<uint8_t *>(p_.addr) + offset, src, n, fault);
 }
 
 } /* namespace softvfio::client */

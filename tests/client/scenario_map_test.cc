@@ -191,5 +191,29 @@ TEST_F(ClientScenario, UnmapIsExplicitOrOnDestruction)
 	EXPECT_EQ(map->read<uint32_t>(0).code(), EINVAL);
 }
 
+/* Moving hands the window over whole; the source is left empty, and the
+ * window is unmapped once, by its new owner. */
+TEST_F(ClientScenario, MovingAMappingHandsTheWindowOver)
+{
+	Device *dev = open();
+	ASSERT_NE(dev, nullptr);
+	auto map = dev->map_bar(2, k2M, kPage);
+	ASSERT_TRUE(map);
+	void *addr = map->data();
+	uint64_t offset = map->offset();
+	Mapping moved = std::move(*map);
+	EXPECT_FALSE(map->valid());
+	EXPECT_EQ(map->size(), 0u);
+	EXPECT_TRUE(map->unmap()) << "nothing left to unmap";
+	EXPECT_EQ(moved.data(), addr);
+	EXPECT_EQ(moved.size(), kPage);
+	EXPECT_EQ(moved.offset(), offset);
+	EXPECT_EQ(moved.bar(), 2);
+	EXPECT_EQ(moved.kind(), MappingKind::DeviceFd);
+	EXPECT_TRUE(moved.write<uint32_t>(0, 9));
+	EXPECT_TRUE(moved.unmap());
+	EXPECT_FALSE(moved.valid());
+}
+
 } /* namespace */
 } /* namespace softvfio::test */

@@ -41,16 +41,16 @@ public:
 	Mapping &operator=(const Mapping &) = delete;
 	~Mapping();
 
-	bool valid() const { return addr_ != nullptr; }
-	void *data() const { return addr_; }
-	size_t size() const { return size_; }
+	bool valid() const { return p_.addr != nullptr; }
+	void *data() const { return p_.addr; }
+	size_t size() const { return p_.size; }
 	/* The mmap offset: region offset + offset in the BAR for DeviceFd,
 	 * offset into the buffer for DmaBuf. */
-	uint64_t offset() const { return offset_; }
+	uint64_t offset() const { return p_.offset; }
 	/* The BAR this window shows (-1 if unknown, e.g. a received DMABUF). */
-	int bar() const { return bar_; }
-	MappingKind kind() const { return kind_; }
-	MemAttr memattr() const { return memattr_; }
+	int bar() const { return p_.bar; }
+	MappingKind kind() const { return p_.kind; }
+	MemAttr memattr() const { return p_.memattr; }
 
 	/*
 	 * Would an access succeed now? Decided without touching the window:
@@ -111,16 +111,7 @@ public:
 private:
 	void reset();
 
-	std::shared_ptr<Backend> backend_;
-	void *addr_ = nullptr;
-	size_t size_ = 0;
-	uint64_t offset_ = 0;
-	int bar_ = -1;
-	MappingKind kind_ = MappingKind::DeviceFd;
-	MemAttr memattr_ = MemAttr::NC;
-	std::shared_ptr<detail::DeviceHandle> device_;
-	std::weak_ptr<detail::DeviceHandle> owner_;
-	std::shared_ptr<detail::FdBox> buffer_;
+	Parts p_;
 };
 
 } /* namespace softvfio::client */
