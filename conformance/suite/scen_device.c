@@ -98,6 +98,16 @@ void scenario_device_info(struct conf_dev *d)
 	RET(k(d, "pread.bar1"), pread(d->fd, &b, 1, (off_t)((uint64_t)1 << 40)));
 }
 
+/* pread(2) of `len` bytes at `off`: its result, and how many bytes came. */
+static void pread_rec(struct conf_dev *d, const char *what, size_t len, uint64_t off)
+{
+	uint8_t buf[8];
+	ssize_t n = pread(d->fd, buf, len, (off_t)off);
+	rec_ret(k(d, "pread.%s", what), n, errno);
+	if (n >= 0)
+		rec(k(d, "pread.%s.bytes", what), "%zd", n);
+}
+
 /* Standard header dwords, the capability list, and BAR sizing. */
 void scenario_config(struct conf_dev *d)
 {
@@ -139,24 +149,12 @@ void scenario_config(struct conf_dev *d)
 	rec(k(d, "write.vendor_id"), "%d", cfg_write(d, 0, 2, 0x1234));
 	rec_check(k(d, "vendor_id.unchanged"), cfg_read(d, 0, 4) == id);
 	/* Ends and odd sizes of the config region. */
-	uint8_t buf[8];
-	ssize_t n = pread(d->fd, buf, 4, (off_t)(d->cfg_off + 0x100));
-	rec_ret(k(d, "pread.at_end"), n, errno);
-	if (n >= 0)
-		rec(k(d, "pread.at_end.bytes"), "%zd", n);
-	n = pread(d->fd, buf, 4, (off_t)(d->cfg_off + 0xfe));
-	rec_ret(k(d, "pread.across_end"), n, errno);
-	if (n >= 0)
-		rec(k(d, "pread.across_end.bytes"), "%zd", n);
-	n = pread(d->fd, buf, 8, (off_t)d->cfg_off);
-	rec_ret(k(d, "pread.8bytes"), n, errno);
-	if (n >= 0)
-		rec(k(d, "pread.8bytes.bytes"), "%zd", n);
-	n = pread(d->fd, buf, 3, (off_t)(d->cfg_off + 1));
-	rec_ret(k(d, "pread.3bytes_at1"), n, errno);
-	if (n >= 0)
-		rec(k(d, "pread.3bytes_at1.bytes"), "%zd", n);
-	n = pread(d->fd, buf, 4, (off_t)((uint64_t)9 << 40));
+	pread_rec(d, "at_end", 4, d->cfg_off + 0x100);
+	pread_rec(d, "across_end", 4, d->cfg_off + 0xfe);
+	pread_rec(d, "8bytes", 8, d->cfg_off);
+	pread_rec(d, "3bytes_at1", 3, d->cfg_off + 1);
+	uint8_t buf[4];
+	ssize_t n = pread(d->fd, buf, 4, (off_t)((uint64_t)9 << 40));
 	rec_ret(k(d, "pread.region9"), n, errno);
 }
 
