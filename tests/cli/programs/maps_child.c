@@ -19,25 +19,6 @@
 
 #define MIB (1ul << 20)
 
-static int export_bar2(int device, uint64_t offset, uint64_t length)
-{
-	size_t argsz = sizeof(struct vfio_device_feature) + sizeof(struct vfio_device_feature_dma_buf) +
-		       sizeof(struct vfio_region_dma_range);
-	struct vfio_device_feature *f = calloc(1, argsz);
-	f->argsz = (uint32_t)argsz;
-	f->flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF;
-	struct vfio_device_feature_dma_buf *d = (void *)f->data;
-	d->region_index = 2;
-	d->open_flags = O_RDWR | O_CLOEXEC;
-	d->nr_ranges = 1;
-	struct vfio_region_dma_range *r = (void *)(d + 1);
-	r->offset = offset;
-	r->length = length;
-	int fd = ioctl(device, VFIO_DEVICE_FEATURE, f);
-	free(f);
-	return fd;
-}
-
 /* An address 4 KiB past a 2 MiB boundary with `length` free bytes. */
 static void *misaligned(size_t length)
 {
@@ -64,7 +45,7 @@ int main(int argc, char **argv)
 	volatile char *a = mmap(misaligned(4 * MIB), 4 * MIB, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, d.device,
 				(off_t)bar2.offset);
 	volatile char *b = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, d.device, (off_t)bar0.offset);
-	int buf = export_bar2(d.device, 2 * MIB, 2 * MIB);
+	int buf = svt_export_bar(d.device, 2, 2 * MIB, 2 * MIB);
 	volatile char *c = buf >= 0 ? mmap(NULL, 2 * MIB, PROT_READ, MAP_SHARED, buf, 0) : MAP_FAILED;
 	if (a == MAP_FAILED || b == MAP_FAILED || c == MAP_FAILED) {
 		perror("mmap");

@@ -25,18 +25,7 @@ int main(int argc, char **argv)
 	svt_region(d.device, VFIO_PCI_CONFIG_REGION_INDEX, &cfg);
 	if (pread(d.device, &vendor, 2, (off_t)cfg.offset) != 2)
 		return 1;
-	size_t argsz = sizeof(struct vfio_device_feature) + sizeof(struct vfio_device_feature_dma_buf) +
-		       sizeof(struct vfio_region_dma_range);
-	struct vfio_device_feature *f = calloc(1, argsz);
-	f->argsz = (uint32_t)argsz;
-	f->flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF;
-	struct vfio_device_feature_dma_buf *p = (void *)f->data;
-	p->region_index = 2;
-	p->open_flags = O_RDWR | O_CLOEXEC;
-	p->nr_ranges = 1;
-	((struct vfio_region_dma_range *)(p + 1))->length = 1ul << 21;
-	int buf = ioctl(d.device, VFIO_DEVICE_FEATURE, f);
-	free(f);
+	int buf = svt_export_bar(d.device, 2, 0, 1ul << 21);
 	if (buf < 0)
 		return 1;
 	void *map = mmap(NULL, 1ul << 21, PROT_READ | PROT_WRITE, MAP_SHARED, buf, 0);

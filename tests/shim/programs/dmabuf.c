@@ -15,29 +15,6 @@
 
 #define SIZE (2ul << 20)
 
-/* VFIO_DEVICE_FEATURE with a payload. */
-static int feature(int device, uint32_t flags, const void *payload, size_t size)
-{
-	size_t argsz = sizeof(struct vfio_device_feature) + size;
-	struct vfio_device_feature *f = calloc(1, argsz);
-	f->argsz = (uint32_t)argsz;
-	f->flags = flags;
-	if (size)
-		memcpy(f->data, payload, size);
-	int r = ioctl(device, VFIO_DEVICE_FEATURE, f);
-	free(f);
-	return r;
-}
-
-static int export_bar(int device, unsigned bar, uint64_t offset, uint64_t length)
-{
-	struct {
-		struct vfio_device_feature_dma_buf req;
-		struct vfio_region_dma_range range;
-	} p = {{.region_index = bar, .open_flags = O_RDWR | O_CLOEXEC, .nr_ranges = 1}, {offset, length}};
-	return feature(device, VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF, &p, sizeof(p));
-}
-
 /* The value of "key:" in the fd's fdinfo, or "" */
 static const char *fdinfo(int fd, const char *key, char *out, size_t size)
 {
@@ -68,10 +45,10 @@ int main(int argc, char **argv)
 	SVT_REQUIRE(svt_region(d.device, 2, &bar) == 0 && bar.size >= SIZE, "BAR2 of 0x%llx bytes",
 		    (unsigned long long)bar.size);
 
-	SVT_CHECK(feature(d.device, VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF,
+	SVT_CHECK(svt_feature(d.device, VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF,
 			  NULL, 0) == 0,
 		  "DMA_BUF feature probe");
-	int buf = export_bar(d.device, 2, 0, SIZE);
+	int buf = svt_export_bar(d.device, 2, 0, SIZE);
 	SVT_REQUIRE(buf >= 0, "export BAR2 [0, 2 MiB) as a dma-buf: fd %d (errno %d)", buf, buf < 0 ? errno : 0);
 	char text[256];
 	SVT_CHECK(strcmp(svt_fd_link(buf, text, sizeof(text)), "/dmabuf:") == 0, "the fd links to '%s'", text);
@@ -102,11 +79,11 @@ int main(int argc, char **argv)
 	SVT_CHECK(strcmp(fdinfo(buf, "name", text, sizeof(text)), "svt-buffer") == 0, "fdinfo name: %s", text);
 
 	struct vfio_device_feature_dma_buf_memattr attr = {.dmabuf_fd = buf, .memattr = VFIO_DEVICE_FEATURE_DMA_BUF_MEMATTR_WC};
-	SVT_CHECK(feature(d.device, VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_BUF_MEMATTR, &attr, sizeof(attr)) == 0,
+	SVT_CHECK(svt_feature(d.device, VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_BUF_MEMATTR, &attr, sizeof(attr)) == 0,
 		  "MEMATTR write-combining");
 	attr.memattr = 7;
 	errno = 0;
-	SVT_CHECK(feature(d.device, VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_BUF_MEMATTR, &attr, sizeof(attr)) < 0 &&
+	SVT_CHECK(svt_feature(d.device, VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_BUF_MEMATTR, &attr, sizeof(attr)) < 0 &&
 			  errno == ENOENT,
 		  "MEMATTR of an unknown value: ENOENT");
 
@@ -120,7 +97,7 @@ int main(int argc, char **argv)
 	SVT_CHECK(!svt_touch(map + 10, 0, 0, &v) && v == 0xdeadbeef, "memory on: the data is back (0x%x)", v);
 
 	struct vfio_device_feature_dma_buf_revoke revoke = {.dmabuf_fd = buf};
-	SVT_CHECK(feature(d.device, VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_BUF_REVOKE, &revoke,
+	SVT_CHECK(svt_feature(d.device, VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_BUF_REVOKE, &revoke,
 			  sizeof(revoke)) == 0,
 		  "REVOKE");
 	volatile uint32_t *probe = map + 1000;
@@ -132,7 +109,7 @@ int main(int argc, char **argv)
 	SVT_CHECK(mmap(NULL, 4096, PROT_READ, MAP_SHARED, buf, 0) == MAP_FAILED && errno == ENODEV,
 		  "revoked: a new mmap fails with ENODEV");
 	errno = 0;
-	SVT_CHECK(feature(d.device, VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_BUF_REVOKE, &revoke,
+	SVT_CHECK(svt_feature(d.device, VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_DMA_BUF_REVOKE, &revoke,
 			  sizeof(revoke)) < 0 &&
 			  errno == EBADFD,
 		  "a second REVOKE: EBADFD");

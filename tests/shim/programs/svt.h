@@ -257,6 +257,32 @@ static inline const char *svt_fd_link(int fd, char *buf, size_t size)
 	return buf;
 }
 
+/* VFIO_DEVICE_FEATURE with a payload: the ioctl's result. */
+static inline int svt_feature(int device, uint32_t flags, const void *payload, size_t size)
+{
+	size_t argsz = sizeof(struct vfio_device_feature) + size;
+	struct vfio_device_feature *f = calloc(1, argsz);
+	if (!f)
+		return -1;
+	f->argsz = (uint32_t)argsz;
+	f->flags = flags;
+	if (size)
+		memcpy(f->data, payload, size);
+	int r = ioctl(device, VFIO_DEVICE_FEATURE, f);
+	free(f);
+	return r;
+}
+
+/* A read-write DMABUF of [offset, offset + length) of `bar`: its fd. */
+static inline int svt_export_bar(int device, unsigned bar, uint64_t offset, uint64_t length)
+{
+	struct {
+		struct vfio_device_feature_dma_buf req;
+		struct vfio_region_dma_range range;
+	} p = {{.region_index = bar, .open_flags = O_RDWR | O_CLOEXEC, .nr_ranges = 1}, {offset, length}};
+	return svt_feature(device, VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF, &p, sizeof(p));
+}
+
 /* The device's sysfs "enable" count: 1 while userspace has it open. */
 static inline int svt_enabled(const char *bdf)
 {
