@@ -295,6 +295,12 @@ TEST(MapsExit, ProcessWithoutModelIs4)
 	EXPECT_NE(o.err.find("does not answer"), std::string::npos) << o.err;
 }
 
+TEST(MapsExit, NegativeWaitIsUsage)
+{
+	auto o = run({SOFTVFIO_BINARY, "maps", "--wait", "-1", std::to_string(getpid())});
+	EXPECT_EQ(o.status, 2) << o.err;
+}
+
 TEST(MapsExit, BadPidIsUsage)
 {
 	auto o = run({SOFTVFIO_BINARY, "maps", "not-a-pid"});

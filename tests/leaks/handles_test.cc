@@ -307,6 +307,23 @@ TEST_F(Handles, DefaultModeTrustsItsNumberCache)
 	(void)fa;
 }
 
+/* Kernel::forget_fd: told that a number now holds another file (the
+ * shim's fclose and real dup2 over an emulated fd), the model drops what
+ * it stood for, releasing the device, and leaves the new file alone. */
+TEST_F(Handles, ForgetFdReleasesWhatTheNumberStoodFor)
+{
+	const int fa = open(a_);
+	const int dev = open(a_);
+	ASSERT_EQ(kernel_->device_state(a_)->open_count, 2u);
+	reuse_number(dev, false);
+	kernel_->forget_fd(dev);
+	EXPECT_FALSE(kernel_->owns_fd(dev));
+	EXPECT_EQ(kernel_->device_state(a_)->open_count, 1u);
+	uint64_t value = 3;
+	EXPECT_EQ(kernel_->write(dev, &value, sizeof(value)), 8) << "the eventfd now at the number";
+	(void)fa;
+}
+
 /* A mapping's address reused by an unrelated real mapping is real memory
  * to the model: munmap, mprotect and mmap over it pass through. */
 TEST_F(Handles, AddressReusedAfterMunmapIsNotEmulated)
