@@ -17,8 +17,8 @@
 #include "kernel/sysfs_tree.h"
 #include "mm/mm.h"
 #include "vfio/core.h"
-#include "vfio/device.h"
 #include "vfio/device_set.h"
+#include "vfio/pci/device.h"
 #include "vfs/fd_table.h"
 
 namespace softvfio {

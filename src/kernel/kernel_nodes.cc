@@ -22,13 +22,13 @@
 
 #include "base/lexical_path.h"
 #include "base/memfd.h"
+#include "iommu/iommufd/iommufd.h"
 #include "kernel/kernel_impl.h"
 #include "vfio/cdev.h"
 #include "vfio/container.h"
 #include "vfio/device_file.h"
 #include "vfio/group.h"
 #include "vfio/group_file.h"
-#include "vfio/iommufd.h"
 #include "vfio/platform.h"
 
 namespace softvfio {

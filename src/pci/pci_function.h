@@ -7,8 +7,8 @@
  * command register, PM_CTRL power states, MSI/MSI-X capability registers,
  * PCIe DEVCTL with FLR), its BAR memory, register models for register BARs,
  * and what the Linux PCI core does around it (save/restore state, power
- * transitions, function and bus resets). vfio/ builds its virtualised view on
- * top, exactly as vfio-pci does on a real pci_dev.
+ * transitions, function and bus resets). vfio/pci/ builds its virtualised view
+ * on top, exactly as vfio-pci does on a real pci_dev.
  *
  * BAR memory is real: one sparse memfd per function holds BAR i at file
  * offset i << 40, so mapping that memfd at a VFIO region offset makes the

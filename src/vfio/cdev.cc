@@ -8,13 +8,13 @@
 #include <softvfio/uapi/vfio.h>
 
 #include "base/user_copy.h"
-#include "vfio/capability.h"
+#include "iommu/iommufd/iommufd.h"
 #include "vfio/core.h"
-#include "vfio/device.h"
 #include "vfio/device_file.h"
 #include "vfio/group.h"
 #include "vfio/group_access.h"
-#include "vfio/iommufd.h"
+#include "vfio/pci/capability.h"
+#include "vfio/pci/device.h"
 #include "vfio/struct_copy.h"
 #include "vfs/fd_table.h"
 

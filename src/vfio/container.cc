@@ -8,10 +8,10 @@
 
 #include <softvfio/uapi/vfio.h>
 
-#include "vfio/capability.h"
 #include "vfio/core.h"
-#include "vfio/device.h"
 #include "vfio/group.h"
+#include "vfio/pci/capability.h"
+#include "vfio/pci/device.h"
 
 namespace softvfio::vfio {
 

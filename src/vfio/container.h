@@ -21,7 +21,7 @@
 
 #include <softvfio/base/result.h>
 
-#include "vfio/type1.h"
+#include "iommu/type1/type1.h"
 #include "vfs/file.h"
 
 namespace softvfio::vfio {

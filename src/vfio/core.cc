@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "vfio/core.h"
 
-#include "vfio/device.h"
 #include "vfio/group.h"
+#include "vfio/pci/device.h"
 
 namespace softvfio::vfio {
 

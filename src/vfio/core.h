@@ -23,9 +23,9 @@
 
 #include <softvfio/profile.h>
 
+#include "iommu/type1/type1.h"
 #include "vfio/call_context.h"
 #include "vfio/platform.h"
-#include "vfio/type1.h"
 
 namespace softvfio::vfio {
 

@@ -6,8 +6,8 @@
 #include <shared_mutex>
 
 #include "mm/fault_model.h"
-#include "vfio/device.h"
 #include "vfio/device_access.h"
+#include "vfio/pci/device.h"
 
 namespace softvfio::vfio {
 

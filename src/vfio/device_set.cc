@@ -4,7 +4,7 @@
 #include <cerrno>
 #include <shared_mutex>
 
-#include "vfio/device.h"
+#include "vfio/pci/device.h"
 
 namespace softvfio::vfio {
 

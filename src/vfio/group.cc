@@ -7,10 +7,10 @@
 
 #include <softvfio/uapi/vfio.h>
 
-#include "vfio/capability.h"
+#include "iommu/iommufd/iommufd.h"
 #include "vfio/container.h"
-#include "vfio/device.h"
-#include "vfio/iommufd.h"
+#include "vfio/pci/capability.h"
+#include "vfio/pci/device.h"
 
 namespace softvfio::vfio {
 

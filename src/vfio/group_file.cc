@@ -9,13 +9,13 @@
 
 #include "base/memfd.h"
 #include "base/user_copy.h"
+#include "iommu/iommufd/iommufd.h"
 #include "vfio/container.h"
 #include "vfio/core.h"
-#include "vfio/device.h"
 #include "vfio/device_file.h"
 #include "vfio/group.h"
 #include "vfio/group_access.h"
-#include "vfio/iommufd.h"
+#include "vfio/pci/device.h"
 #include "vfio/struct_copy.h"
 #include "vfs/fd_table.h"
 

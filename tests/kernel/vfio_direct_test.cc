@@ -19,8 +19,8 @@
 #include "kernel/test_importer.h"
 #include "mm/mm.h"
 #include "pci/pci_function.h"
-#include "vfio/device.h"
 #include "vfio/device_file.h"
+#include "vfio/pci/device.h"
 #include "vfs/fd_table.h"
 
 namespace softvfio::test {

@@ -16,8 +16,8 @@
 #include <gtest/gtest.h>
 
 #include "pci/regs.h"
-#include "vfio/config/config_device.h"
-#include "vfio/config/virtual_config.h"
+#include "vfio/pci/config/config_device.h"
+#include "vfio/pci/config/virtual_config.h"
 
 namespace softvfio::vfio::test {
 

@@ -15,7 +15,7 @@
 #include <mutex>
 #include <vector>
 
-#include "vfio/config/config_backend.h"
+#include "vfio/pci/config/config_backend.h"
 
 namespace softvfio::vfio::test {
 

@@ -11,7 +11,7 @@
 
 #include "vfio/config/fake_device.h"
 #include "vfio/config/fake_hw.h"
-#include "vfio/config/virtual_config.h"
+#include "vfio/pci/config/virtual_config.h"
 
 namespace softvfio::vfio::test {
 

@@ -4,7 +4,7 @@
 #include <cerrno>
 
 #include "vfio/config/fake_device.h"
-#include "vfio/config/virtual_config.h"
+#include "vfio/pci/config/virtual_config.h"
 
 namespace softvfio::vfio::test {
 namespace {

@@ -5,8 +5,8 @@
 
 #include "pci/pci_function.h"
 #include "support/sigbus_probe.h"
-#include "vfio/device.h"
 #include "vfio/device/fixture.h"
+#include "vfio/pci/device.h"
 
 namespace softvfio::test {
 namespace {

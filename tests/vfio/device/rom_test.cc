@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "vfio/rom.h"
+#include "vfio/pci/rom.h"
 
 namespace softvfio::vfio {
 namespace {
