@@ -9,11 +9,11 @@
 
 #include "base/user_copy.h"
 #include "iommu/iommufd/iommufd.h"
+#include "vfio/capability.h"
 #include "vfio/core.h"
 #include "vfio/device_file.h"
 #include "vfio/group.h"
 #include "vfio/group_access.h"
-#include "vfio/pci/capability.h"
 #include "vfio/pci/device.h"
 #include "vfio/struct_copy.h"
 #include "vfs/fd_table.h"

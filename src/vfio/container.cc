@@ -8,9 +8,9 @@
 
 #include <softvfio/uapi/vfio.h>
 
+#include "vfio/capability.h"
 #include "vfio/core.h"
 #include "vfio/group.h"
-#include "vfio/pci/capability.h"
 #include "vfio/pci/device.h"
 
 namespace softvfio::vfio {

@@ -8,8 +8,8 @@
 #include <softvfio/uapi/vfio.h>
 
 #include "iommu/iommufd/iommufd.h"
+#include "vfio/capability.h"
 #include "vfio/container.h"
-#include "vfio/pci/capability.h"
 #include "vfio/pci/device.h"
 
 namespace softvfio::vfio {

@@ -12,7 +12,7 @@
 #include "base/fault_injection.h"
 #include "base/user_copy.h"
 #include "iommu/iommufd/iommufd_commands.h"
-#include "vfio/pci/capability.h"
+#include "vfio/capability.h"
 
 namespace softvfio::vfio {
 

@@ -13,7 +13,7 @@
 
 #include "base/user_copy.h"
 #include "iommu/type1/type1.h"
-#include "vfio/pci/info_caps.h"
+#include "vfio/info_caps.h"
 #include "vfio/platform.h"
 #include "vfio/struct_copy.h"
 

@@ -12,9 +12,9 @@
 
 #include "base/fault_injection.h"
 #include "base/user_copy.h"
+#include "vfio/info_caps.h"
 #include "vfio/pci/device.h"
 #include "vfio/pci/dmabuf_ops.h"
-#include "vfio/pci/info_caps.h"
 #include "vfio/struct_copy.h"
 
 namespace softvfio::vfio {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "vfio/pci/capability.h"
+#include "vfio/capability.h"
 
 #include <linux/capability.h>
 #include <sys/syscall.h>

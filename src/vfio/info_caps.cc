@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-#include "vfio/pci/info_caps.h"
+#include "vfio/info_caps.h"
 
 #include <cstring>
 
