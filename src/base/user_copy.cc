@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "base/user_copy.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <csetjmp>
@@ -10,6 +11,7 @@
 #include <pthread.h>
 #include <ucontext.h>
 
+#include "base/host_process.h"
 #include "base/reentry.h"
 
 namespace softvfio {
@@ -180,19 +182,42 @@ int fault_guard_sigaction(int sig, const struct sigaction *act, struct sigaction
 	return 0;
 }
 
+/* The calling process is another one when the session kernel serves it:
+ * its memory is reached from outside (base/host_process.h). */
 Result<void> copy_from_user(void *dst, const void *user_src, size_t n)
 {
+	if (HostProcess *remote = current_remote_host())
+		return n ? remote->read_memory(dst, reinterpret_cast<uintptr_t>(user_src), n) : Result<void>{};
 	return guarded_copy(dst, user_src, n);
 }
 
 Result<void> copy_to_user(void *user_dst, const void *src, size_t n)
 {
+	if (HostProcess *remote = current_remote_host())
+		return n ? remote->write_memory(reinterpret_cast<uintptr_t>(user_dst), src, n) : Result<void>{};
 	return guarded_copy(user_dst, src, n);
 }
 
 Result<std::string> copy_string_from_user(const char *user_src, size_t max)
 {
 	std::string out;
+	if (HostProcess *remote = current_remote_host()) {
+		/* A page at a time: a string may end just before memory the
+		 * process cannot read. */
+		uintptr_t at = reinterpret_cast<uintptr_t>(user_src);
+		while (out.size() < max) {
+			size_t chunk = std::min<size_t>(4096 - (at & 4095), max - out.size());
+			char buf[4096];
+			SVFIO_TRY(remote->read_memory(buf, at, chunk));
+			for (size_t i = 0; i < chunk; i++) {
+				if (buf[i] == '\0')
+					return out;
+				out.push_back(buf[i]);
+			}
+			at += chunk;
+		}
+		return err(EINVAL);
+	}
 	for (size_t i = 0; i < max; i++) {
 		char c;
 		SVFIO_TRY(guarded_copy(&c, user_src + i, 1));

@@ -141,27 +141,22 @@ Result<std::shared_ptr<DmaBuf>> dma_buf_get(vfs::FdTable &fds, int fd)
 	return buf;
 }
 
-/* The stand-in: a memfd as big as the buffer (fstat, lseek behave), in the
- * buffer's access mode so a writable shared mmap of a read-only buffer fails
- * natively; O_NONBLOCK is kept as dma_buf_getfile keeps it. */
+/* The stand-in: in process a memfd as big as the buffer (fstat, lseek
+ * behave), in the buffer's access mode so a writable shared mmap of a
+ * read-only buffer fails natively; O_NONBLOCK is kept as dma_buf_getfile
+ * keeps it. */
 Result<int> dma_buf_fd(vfs::FdTable &fds, const std::shared_ptr<DmaBuf> &buf, uint32_t open_flags)
 {
-	auto memfd = create_memfd("dmabuf", buf->size());
-	if (!memfd)
-		return err(memfd.error());
-	UniqueFD standin = std::move(*memfd);
-	int mode = static_cast<int>(open_flags) & O_ACCMODE;
-	if (mode != O_RDWR) {
-		auto reopened = reopen_fd(standin.get(), (mode == O_WRONLY ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
-		if (!reopened)
-			return err(reopened.error());
-		standin = std::move(*reopened);
-	}
-	if ((open_flags & O_NONBLOCK) && ::fcntl(standin.get(), F_SETFL, O_NONBLOCK) < 0)
-		return err(errno);
-	if (!(open_flags & O_CLOEXEC) && ::fcntl(standin.get(), F_SETFD, 0) < 0)
-		return err(errno);
-	return fds.install(buf, std::move(standin));
+	vfs::StandinSpec spec;
+	spec.name = "dmabuf";
+	spec.size = buf->size();
+	const int mode = static_cast<int>(open_flags) & O_ACCMODE;
+	spec.access_mode = mode == O_RDWR ? O_RDWR : mode == O_WRONLY ? O_WRONLY : O_RDONLY;
+	spec.flags = static_cast<int>(open_flags) & (O_CLOEXEC | O_NONBLOCK);
+	auto standin = fds.reserve(spec);
+	if (!standin)
+		return err(standin.error());
+	return fds.install(buf, std::move(*standin));
 }
 
 } /* namespace softvfio::dmabuf */

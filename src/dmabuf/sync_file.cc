@@ -12,6 +12,7 @@
 
 #include "base/fault_injection.h"
 #include "base/memfd.h"
+#include "vfs/fd_table.h"
 
 namespace softvfio::dmabuf {
 
@@ -52,6 +53,13 @@ void prune_locked(Table &t)
 	}
 }
 
+/* The calling process's fds (vfs/fd_table.h). */
+vfs::FdSpace &caller_space()
+{
+	vfs::FdTable *fds = vfs::current_fd_table();
+	return fds ? fds->space() : *vfs::local_fd_space();
+}
+
 /* One fence standing for all of `fences` (dma_fence_unwrap merging). */
 std::shared_ptr<Fence> merge(const std::vector<std::shared_ptr<Fence>> &fences)
 {
@@ -75,12 +83,16 @@ Result<int> sync_file_create(const std::vector<std::shared_ptr<Fence>> &fences)
 {
 	if (int e = fault_check(FaultPoint::SyncFileCreate))
 		return err(e);
-	int sv[2];
-	if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-		return err(errno);
-	UniqueFD user(sv[0]);
-	auto signaller = std::make_shared<UniqueFD>(sv[1]);
-	auto id = file_identity(user.get());
+	vfs::FdSpace &space = caller_space();
+	vfs::StandinSpec spec;
+	spec.name = "sync_file";
+	spec.readiness = true;
+	auto standin = space.reserve(spec);
+	if (!standin)
+		return err(standin.error());
+	auto signaller = std::make_shared<UniqueFD>((*standin)->take_peer());
+	const int fd = (*standin)->number();
+	auto id = space.commit(**standin, nullptr);
 	if (!id)
 		return err(id.error());
 	auto fence = merge(fences);
@@ -94,7 +106,7 @@ Result<int> sync_file_create(const std::vector<std::shared_ptr<Fence>> &fences)
 		const char byte = 1;
 		(void)::send(signaller->get(), &byte, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 	});
-	return user.release();
+	return fd;
 }
 
 void sync_file_prune()
@@ -106,7 +118,7 @@ void sync_file_prune()
 
 std::shared_ptr<Fence> sync_file_get_fence(int fd)
 {
-	auto id = file_identity(fd);
+	auto id = caller_space().identity(fd);
 	if (!id)
 		return nullptr;
 	Table &t = table();

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <unistd.h>
 
+#include "base/host_process.h"
 #include "base/user_copy.h"
 
 namespace softvfio::vfio {
@@ -42,6 +43,9 @@ Result<void> copy_piece(const Piece &p, uint8_t *buf, bool write)
 	uint8_t *mine = buf + p.offset;
 	if (p.backing.kind == IoBacking::Kind::File)
 		return file_io(p.backing.fd->get(), mine, p.len, p.backing.file_offset, write);
+	if (HostProcess *owner = p.backing.owner.get())
+		return write ? owner->write_memory(p.backing.vaddr, mine, p.len)
+			     : owner->read_memory(mine, p.backing.vaddr, p.len);
 	void *user = reinterpret_cast<void *>(p.backing.vaddr);
 	return write ? copy_to_user(user, mine, p.len) : copy_from_user(mine, user, p.len);
 }

@@ -26,6 +26,10 @@
 #include <softvfio/base/result.h>
 #include <softvfio/base/unique_fd.h>
 
+namespace softvfio {
+class HostProcess;
+}
+
 namespace softvfio::vfio {
 
 /* The device's rights on a mapping (IOMMU_READ / IOMMU_WRITE). */
@@ -35,6 +39,9 @@ struct IoBacking {
 	enum class Kind : uint8_t { UserVa, File };
 	Kind kind = Kind::UserVa;
 	uint64_t vaddr = 0;                   /* UserVa: address of the first byte */
+	/* UserVa: whose address it is, when not this process's (a process
+	 * the session kernel serves; kept so DMA reaches it later). */
+	std::shared_ptr<HostProcess> owner;
 	std::shared_ptr<const UniqueFD> fd;   /* File: where the bytes live */
 	uint64_t file_offset = 0;             /* File: offset of the first byte */
 

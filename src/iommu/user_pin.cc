@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "base/host_process.h"
 #include "mm/mm.h"
 
 namespace softvfio::vfio {
@@ -23,13 +24,14 @@ struct Area {
 	bool write;
 };
 
-/* /proc/self/maps through raw system calls: an LD_PRELOAD layer above the
- * model rewrites what programs read from that file, and must not see (or
- * recurse into) the model's own look. */
+/* The calling process's maps file, through raw system calls: an LD_PRELOAD
+ * layer above the model rewrites what programs read from that file, and
+ * must not see (or recurse into) the model's own look. */
 std::string read_maps()
 {
 	std::string text;
-	int fd = static_cast<int>(::syscall(SYS_openat, AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC));
+	const std::string path = current_host().proc_file("maps");
+	int fd = static_cast<int>(::syscall(SYS_openat, AT_FDCWD, path.c_str(), O_RDONLY | O_CLOEXEC));
 	if (fd < 0)
 		return text;
 	char buf[8192];

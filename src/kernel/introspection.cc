@@ -96,20 +96,20 @@ Result<DeviceState> Kernel::device_state(std::string_view bdf)
 std::vector<MappingInfo> Kernel::mappings(bool sync_page_tables)
 {
 	std::vector<MappingInfo> out;
-	auto vmas = impl_->mm.snapshot(sync_page_tables);
+	auto vmas = impl_->current().mm.snapshot(sync_page_tables);
 	for (const auto &v : vmas)
 		out.push_back(to_info(v));
-	fill_buffer_ids(&impl_->mm, vmas, out);
+	fill_buffer_ids(impl_.get(), vmas, out);
 	return out;
 }
 
 Result<PageTableEntryInfo> Kernel::touch(const void *addr)
 {
 	uintptr_t a = reinterpret_cast<uintptr_t>(addr);
-	mm::FaultOutcome f = impl_->mm.touch(a);
+	mm::FaultOutcome f = impl_->current().mm.touch(a);
 	if (f.result != mm::FaultResult::Inserted)
 		return err(EFAULT);
-	auto vma = impl_->mm.find(a);
+	auto vma = impl_->current().mm.find(a);
 	uintptr_t base = a & ~((mm::kPageSize << f.order) - 1);
 	return PageTableEntryInfo{base, f.order, f.pfn, vma ? to_public(vma->attr) : MemoryAttribute::Uncached};
 }

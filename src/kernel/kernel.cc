@@ -51,12 +51,22 @@ bool is_generic_vfs_ioctl(unsigned long cmd)
 } /* namespace */
 
 Kernel::Impl::Impl(const KernelOptions &opts)
-	: options(opts), fds(vfs::FdTable::Options{.verify_identity = opts.verify_fd_identity}),
-	  mm(mm::HugeOrders{opts.pmd_order, opts.pud_order}),
+	: options(opts), open_files(std::make_shared<vfs::OpenFiles>()),
+	  main(self_process_ref(), vfs::local_fd_space(), open_files,
+	       vfs::FdTable::Options{.verify_identity = opts.verify_fd_identity},
+	       mm::HugeOrders{opts.pmd_order, opts.pud_order}, mm::make_local_host()),
 	  vfio(std::make_shared<vfio::VfioCore>(
 		  vfio::AccessConfig{opts.access.group, opts.access.noiommu, opts.access.cdev, opts.access.iommufd},
-		  vfio::CallContext{fds, mm}))
+		  main.context()))
 {
+}
+
+std::unique_ptr<Process> Kernel::Impl::make_process(std::shared_ptr<HostProcess> process,
+						    std::shared_ptr<vfs::FdSpace> space, std::unique_ptr<mm::Host> host)
+{
+	return std::make_unique<Process>(std::move(process), std::move(space), open_files,
+					 vfs::FdTable::Options{.verify_identity = options.verify_fd_identity},
+					 mm::HugeOrders{options.pmd_order, options.pud_order}, std::move(host));
 }
 
 std::shared_ptr<vfio::VfioPciDevice> Kernel::Impl::find_device(std::string_view bdf)
@@ -115,6 +125,7 @@ static Result<std::string> add_device_locked(Kernel::Impl &impl, const DeviceDes
 	setup.zap_bars_on_revoke = options.zap_bars_on_revoke;
 	setup.map_and_fault_on_temp = options.map_and_fault_on_temp;
 	setup.dev_set = set;
+	setup.domain = &impl;
 	auto device = vfio::VfioPciDevice::create(std::move(*function), std::move(setup));
 	if (!device)
 		return err(device.error());
@@ -151,18 +162,19 @@ long Kernel::open_device(std::string_view bdf)
 	auto device = impl_->find_device(bdf);
 	if (!device || !impl_->vfio->bound(*device))
 		return -ENODEV;
-	auto standin = create_memfd("vfio-device");
+	Process &caller = impl_->current();
+	auto standin = caller.fds.reserve(vfs::StandinSpec{.name = "vfio-device"});
 	if (!standin)
 		return -standin.error();
-	auto file = vfio::DeviceFile::open(device, impl_->context(), "anon_inode:[vfio-device]");
+	auto file = vfio::DeviceFile::open(device, caller.context(), "anon_inode:[vfio-device]");
 	if (!file)
 		return -file.error();
-	return to_syscall(impl_->fds.install(std::move(*file), std::move(*standin)));
+	return to_syscall(caller.fds.install(std::move(*file), std::move(*standin)));
 }
 
 long Kernel::close(int fd)
 {
-	long r = to_syscall(impl_->fds.close(fd));
+	long r = to_syscall(impl_->current().fds.close(fd));
 	/* It may have been a sync_file's last fd: release its other end. */
 	dmabuf::sync_file_prune();
 	return r;
@@ -186,12 +198,12 @@ long Kernel::dup3(int oldfd, int newfd, int flags)
 {
 	if (oldfd == newfd)
 		return -EINVAL;
-	return to_syscall(impl_->fds.dup3(oldfd, newfd, flags));
+	return to_syscall(impl_->current().fds.dup3(oldfd, newfd, flags));
 }
 
 long Kernel::fcntl_dupfd(int fd, int min_fd, bool cloexec)
 {
-	return to_syscall(impl_->fds.dup(fd, min_fd, cloexec));
+	return to_syscall(impl_->current().fds.dup(fd, min_fd, cloexec));
 }
 
 long Kernel::ioctl(int fd, unsigned long cmd, uintptr_t arg)
@@ -293,13 +305,13 @@ bool Kernel::owns_fd(int fd)
 
 void Kernel::forget_fd(int fd)
 {
-	impl_->fds.forget(fd);
+	impl_->current().fds.forget(fd);
 	dmabuf::sync_file_prune();
 }
 
 bool Kernel::owns_address(const void *addr, size_t length)
 {
-	return impl_->mm.contains(reinterpret_cast<uintptr_t>(addr), length);
+	return impl_->current().mm.contains(reinterpret_cast<uintptr_t>(addr), length);
 }
 
 Result<bool> Kernel::request_device(std::string_view bdf)

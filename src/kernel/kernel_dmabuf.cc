@@ -26,7 +26,7 @@ std::vector<BufferInfo> Kernel::buffers()
 {
 	std::vector<BufferInfo> out;
 	/* Our references are dropped at return, with no lock held. */
-	auto bufs = dmabuf::registry_list(&impl_->mm);
+	auto bufs = dmabuf::registry_list(impl_.get());
 	for (const auto &buf : bufs)
 		out.push_back(buf->info());
 	return out;
@@ -34,7 +34,7 @@ std::vector<BufferInfo> Kernel::buffers()
 
 Result<uint64_t> Kernel::buffer_id(int fd)
 {
-	auto buf = dmabuf::dma_buf_get(impl_->fds, fd);
+	auto buf = dmabuf::dma_buf_get(impl_->current().fds, fd);
 	if (!buf)
 		return err(buf.error());
 	return (*buf)->id();
@@ -42,7 +42,7 @@ Result<uint64_t> Kernel::buffer_id(int fd)
 
 Result<std::unique_ptr<Attachment>> Kernel::attach_dma_buf(int fd, Importer &importer)
 {
-	auto buf = dmabuf::dma_buf_get(impl_->fds, fd);
+	auto buf = dmabuf::dma_buf_get(impl_->current().fds, fd);
 	if (!buf)
 		return err(buf.error());
 	return dmabuf::attach(*buf, importer);

@@ -14,6 +14,7 @@
 
 #include <softvfio/kernel.h>
 
+#include "kernel/process.h"
 #include "kernel/sysfs_tree.h"
 #include "mm/mm.h"
 #include "vfio/core.h"
@@ -40,12 +41,20 @@ struct DynamicId {
 struct Kernel::Impl {
 	explicit Impl(const KernelOptions &opts);
 
-	vfio::CallContext context() { return vfio::CallContext{fds, mm}; }
+	/* The process the calling thread acts for: the session kernel's
+	 * caller (kernel/process.h), else this Kernel's own. */
+	Process &current() { Process *p = current_process(); return p ? *p : main; }
+	vfio::CallContext context() { return current().context(); }
 	std::shared_ptr<vfio::VfioPciDevice> find_device(std::string_view bdf);
 
 	/* Resolve an fd to an emulated File: EBADF if closed; null if it is
 	 * a real fd the model does not own. */
-	Result<std::shared_ptr<vfs::File>> file(int fd) { return fds.get(fd); }
+	Result<std::shared_ptr<vfs::File>> file(int fd) { return current().fds.get(fd); }
+
+	/* A new process for the session kernel: `space` is its real fd
+	 * table, `host` its address space. */
+	std::unique_ptr<Process> make_process(std::shared_ptr<HostProcess> process,
+					      std::shared_ptr<vfs::FdSpace> space, std::unique_ptr<mm::Host> host);
 
 	const KernelOptions options;
 
@@ -58,8 +67,10 @@ struct Kernel::Impl {
 	unsigned next_group = 1;
 	unsigned next_slot = 1;
 
-	vfs::FdTable fds;
-	mm::Mm mm;
+	/* Which stand-in is which File, for every process. */
+	std::shared_ptr<vfs::OpenFiles> open_files;
+	/* This Kernel's own process (the in-process model's). */
+	Process main;
 	/* The access paths: after the tables it refers to, so destroyed
 	 * first; files and groups keep what they use alive. */
 	std::shared_ptr<vfio::VfioCore> vfio;

@@ -49,8 +49,8 @@ long Kernel::mmap(void *addr, size_t length, int prot, int flags, int fd, off_t 
 	}
 	if (!file) {
 		/* A real mapping placed over emulated ones replaces them. */
-		if ((flags & MAP_FIXED) && impl_->mm.contains(where, length))
-			if (auto r = impl_->mm.unmap(where, length); !r)
+		if ((flags & MAP_FIXED) && impl_->current().mm.contains(where, length))
+			if (auto r = impl_->current().mm.unmap(where, length); !r)
 				return -r.error();
 		void *p = ::mmap(addr, length, prot, flags, fd, offset);
 		return p == MAP_FAILED ? -errno : reinterpret_cast<long>(p);
@@ -60,17 +60,17 @@ long Kernel::mmap(void *addr, size_t length, int prot, int flags, int fd, off_t 
 		return -EINVAL;
 	if (auto r = mm::generic_mmap_checks(*file, args); !r)
 		return -r.error();
-	return file->mmap(impl_->mm, args);
+	return file->mmap(impl_->current().mm, args);
 }
 
 long Kernel::munmap(void *addr, size_t length)
 {
 	uintptr_t start = reinterpret_cast<uintptr_t>(addr);
-	if (!impl_->mm.contains(start, length))
+	if (!impl_->current().mm.contains(start, length))
 		return sys_result(::munmap(addr, length));
 	uint64_t len = mm::page_align_up(length);
-	auto holes = gaps(impl_->mm.snapshot(false), start, start + len);
-	if (auto r = impl_->mm.unmap(start, length); !r)
+	auto holes = gaps(impl_->current().mm.snapshot(false), start, start + len);
+	if (auto r = impl_->current().mm.unmap(start, length); !r)
 		return -r.error();
 	for (auto [lo, hi] : holes)
 		::munmap(reinterpret_cast<void *>(lo), hi - lo);
@@ -80,22 +80,22 @@ long Kernel::munmap(void *addr, size_t length)
 long Kernel::mremap(void *old_addr, size_t old_length, size_t new_length, int flags, void *new_addr)
 {
 	uintptr_t old = reinterpret_cast<uintptr_t>(old_addr);
-	if (!impl_->mm.contains(old, old_length ? old_length : 1)) {
+	if (!impl_->current().mm.contains(old, old_length ? old_length : 1)) {
 		void *p = ::mremap(old_addr, old_length, new_length, flags, new_addr);
 		return p == MAP_FAILED ? -errno : reinterpret_cast<long>(p);
 	}
-	auto r = impl_->mm.remap(old, old_length, new_length, flags, reinterpret_cast<uintptr_t>(new_addr));
+	auto r = impl_->current().mm.remap(old, old_length, new_length, flags, reinterpret_cast<uintptr_t>(new_addr));
 	return r ? static_cast<long>(*r) : -r.error();
 }
 
 long Kernel::mprotect(void *addr, size_t length, int prot)
 {
 	uintptr_t start = reinterpret_cast<uintptr_t>(addr);
-	if (!impl_->mm.contains(start, length))
+	if (!impl_->current().mm.contains(start, length))
 		return sys_result(::mprotect(addr, length, prot));
 	uint64_t len = mm::page_align_up(length);
-	auto holes = gaps(impl_->mm.snapshot(false), start, start + len);
-	if (auto r = impl_->mm.protect(start, length, prot); !r)
+	auto holes = gaps(impl_->current().mm.snapshot(false), start, start + len);
+	if (auto r = impl_->current().mm.protect(start, length, prot); !r)
 		return -r.error();
 	for (auto [lo, hi] : holes)
 		if (::mprotect(reinterpret_cast<void *>(lo), hi - lo, prot) < 0)

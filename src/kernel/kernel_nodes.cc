@@ -160,25 +160,11 @@ bool permitted(mode_t mode, int flags)
 	return (!want_read || (mode & (S_IROTH << shift))) && (!want_write || (mode & (S_IWOTH << shift)));
 }
 
-/* A memfd with the open's access mode, close-on-exec and non-blocking
+/* A stand-in with the open's access mode, close-on-exec and non-blocking
  * flags, as the node's file would have them. */
-Result<UniqueFD> make_standin(const char *name, int flags)
+vfs::StandinSpec standin_spec(const char *name, int flags)
 {
-	auto fd = create_memfd(name);
-	if (!fd)
-		return err(fd.error());
-	int acc = flags & O_ACCMODE;
-	if (acc != O_RDWR) {
-		auto view = reopen_fd(fd->get(), acc | O_CLOEXEC);
-		if (!view)
-			return err(view.error());
-		*fd = std::move(*view);
-	}
-	if (!(flags & O_CLOEXEC) && ::fcntl(fd->get(), F_SETFD, 0) < 0)
-		return err(errno);
-	if ((flags & O_NONBLOCK) && ::fcntl(fd->get(), F_SETFL, O_NONBLOCK) < 0)
-		return err(errno);
-	return fd;
+	return vfs::StandinSpec{.name = name, .access_mode = flags & O_ACCMODE, .flags = flags & (O_CLOEXEC | O_NONBLOCK)};
 }
 
 Result<std::shared_ptr<vfs::File>> node_file(Kernel::Impl &impl, Node node, int acc)
@@ -252,13 +238,14 @@ long Kernel::open(const char *path, int flags)
 		return -EEXIST;
 	if (!permitted(info_of(*impl_->vfio, node).mode, flags))
 		return -EACCES;
-	auto standin = make_standin(standin_name(node.kind), flags);
+	vfs::FdTable &fds = impl_->current().fds;
+	auto standin = fds.reserve(standin_spec(standin_name(node.kind), flags));
 	if (!standin)
 		return -standin.error();
 	auto file = node_file(*impl_, node, flags & O_ACCMODE);
 	if (!file)
 		return -file.error();
-	return to_syscall(impl_->fds.install(std::move(*file), std::move(*standin)));
+	return to_syscall(fds.install(std::move(*file), std::move(*standin)));
 }
 
 std::optional<NodeInfo> Kernel::node_info(std::string_view path)

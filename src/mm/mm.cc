@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <fcntl.h>
 #include <sys/mman.h>
 
 #include "base/fault_injection.h"
@@ -18,36 +17,28 @@
 
 namespace softvfio::mm {
 
-namespace {
-
-/* The file every revoked run maps: empty and sealed against growth, so any
- * access beyond its (zero) size raises SIGBUS BUS_ADRERR. */
-UniqueFD create_empty_memfd(int *error)
+Mm::Mm(HugeOrders orders, std::unique_ptr<Host> host)
+	: orders_(orders), host_(host ? std::move(host) : make_local_host()), tables_(orders)
 {
-	UniqueFD fd(::memfd_create("softvfio-revoked", MFD_CLOEXEC | MFD_ALLOW_SEALING));
-	if (!fd) {
-		*error = errno;
-		return fd;
-	}
-	::fcntl(fd.get(), F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK | F_SEAL_SEAL);
-	return fd;
 }
 
-} /* namespace */
-
-Mm::Mm(HugeOrders orders) : orders_(orders), empty_fd_(create_empty_memfd(&empty_fd_error_)), tables_(orders) {}
-
 Mm::~Mm()
+{
+	clear();
+}
+
+void Mm::clear()
 {
 	Dropped dropped;
 	std::unique_lock lock(mmap_lock_);
 	for (auto &[start, v] : vmas_) {
 		std::lock_guard guard(v->as->i_mmap());
-		::munmap(reinterpret_cast<void *>(v->start), v->length());
+		host_->teardown(*v);
 		v->as->unlink_locked(v.get());
 		dropped.push_back(std::move(v->file));
 	}
 	vmas_.clear();
+	free_tables_locked(0, UINTPTR_MAX);
 	lock.unlock();
 }
 
@@ -78,13 +69,15 @@ bool Mm::overlaps_locked(uintptr_t start, uintptr_t end)
 Vma *Mm::isolate_locked(Vma *v, uintptr_t lo, uintptr_t hi)
 {
 	if (v->start < lo) {
-		auto tail = split_vma(*v, lo);
+		auto tail = split_vma(*v, lo, new_id());
+		host_->split(*v, *tail);
 		v->as->link_locked(tail.get());
 		v = tail.get();
 		vmas_.emplace(lo, std::move(tail));
 	}
 	if (v->end > hi) {
-		auto tail = split_vma(*v, hi);
+		auto tail = split_vma(*v, hi, new_id());
+		host_->split(*v, *tail);
 		v->as->link_locked(tail.get());
 		vmas_.emplace(hi, std::move(tail));
 	}
@@ -106,8 +99,8 @@ void Mm::free_tables_locked(uintptr_t start, uintptr_t end)
 }
 
 /* Take [start, end) away from every emulated VMA. The real memory there is
- * unmapped, or replaced by a PROT_NONE reservation of the empty memfd
- * (Carve::Reserve, for MAP_FIXED), under the VMA's AddressSpace lock. */
+ * unmapped, or replaced by a reservation (Carve::Reserve, for MAP_FIXED),
+ * under the VMA's AddressSpace lock. */
 Result<void> Mm::carve_locked(uintptr_t start, uintptr_t end, Carve how, Dropped &dropped)
 {
 	bool carved = false;
@@ -119,14 +112,9 @@ Result<void> Mm::carve_locked(uintptr_t start, uintptr_t end, Carve how, Dropped
 		const uintptr_t lo = std::max(cursor, v->start);
 		const uintptr_t hi = std::min(end, v->end);
 		std::lock_guard guard(v->as->i_mmap());
-		void *p = reinterpret_cast<void *>(lo);
-		if (how == Carve::Unmap) {
-			if (::munmap(p, hi - lo) < 0)
-				return err(errno);
-		} else if (::mmap(p, hi - lo, PROT_NONE, MAP_SHARED | MAP_FIXED, empty_fd_.get(), 0) == MAP_FAILED) {
-			return err(errno);
-		}
-		remove_locked(isolate_locked(v, lo, hi), dropped);
+		Vma *m = isolate_locked(v, lo, hi);
+		SVFIO_TRY(host_->remove(*m, how == Carve::Reserve));
+		remove_locked(m, dropped);
 		carved = true;
 		cursor = hi;
 	}
@@ -142,13 +130,12 @@ Result<void> Mm::carve_locked(uintptr_t start, uintptr_t end, Carve how, Dropped
 Result<void> Mm::install_new_locked(std::unique_ptr<Vma> v, Dropped &dropped)
 {
 	std::lock_guard guard(v->as->i_mmap());
-	const bool live = v->mappable->accessible();
-	if (auto r = install(*v, v->start, v->end, live); !r) {
-		::munmap(reinterpret_cast<void *>(v->start), v->length());
+	v->live = v->mappable->accessible();
+	if (auto r = host_->create(*v); !r) {
+		host_->unreserve(v->start, v->length());
 		dropped.push_back(std::move(v->file));
 		return r;
 	}
-	v->live = live;
 	v->as->link_locked(v.get());
 	vmas_.emplace(v->start, std::move(v));
 	return {};
@@ -157,8 +144,6 @@ Result<void> Mm::install_new_locked(std::unique_ptr<Vma> v, Dropped &dropped)
 Result<uintptr_t> Mm::map(std::shared_ptr<vfs::File> file, Mappable &mappable, const vfs::MmapArgs &args,
 			  uint64_t vm_pgoff, MemAttr attr, const MapOptions &opts)
 {
-	if (!empty_fd_)
-		return err(empty_fd_error_ ? empty_fd_error_ : ENOMEM);
 	if (args.length == 0)
 		return err(EINVAL);
 	const uint64_t len = page_align_up(args.length);
@@ -184,7 +169,7 @@ Result<uintptr_t> Mm::map(std::shared_ptr<vfs::File> file, Mappable &mappable, c
 		SVFIO_TRY(carve_locked(args.addr, args.addr + len, Carve::Reserve, dropped));
 	const PlacementRequest req{args.addr, len, args.flags, opts.align_offset.value_or(vm_pgoff << kPageShift),
 				   opts.align_for_huge};
-	auto addr = reserve_range(empty_fd_.get(), req, orders_);
+	auto addr = host_->reserve(req, orders_);
 	if (!addr)
 		return err(addr.error());
 
@@ -194,13 +179,14 @@ Result<uintptr_t> Mm::map(std::shared_ptr<vfs::File> file, Mappable &mappable, c
 	v->pgoff = vm_pgoff;
 	v->prot = args.prot;
 	v->attr = attr;
+	v->id = new_id();
 	v->file = std::move(file);
 	v->mappable = &mappable;
 	v->as = &mappable.address_space();
-	v->empty_fd = empty_fd_.get();
+	v->host = host_.get();
 	auto pieces = mappable.backing(v->geometry());
 	if (!pieces || !valid_pieces(*pieces, len)) {
-		::munmap(reinterpret_cast<void *>(*addr), len);
+		host_->unreserve(*addr, len);
 		dropped.push_back(std::move(v->file));
 		return err(pieces ? EINVAL : pieces.error());
 	}
@@ -248,12 +234,73 @@ Result<void> Mm::protect(uintptr_t addr, uint64_t length, int prot)
 		const uintptr_t lo = std::max(cursor, v->start);
 		const uintptr_t hi = std::min(end, v->end);
 		std::lock_guard guard(v->as->i_mmap());
-		if (::mprotect(reinterpret_cast<void *>(lo), hi - lo, prot) < 0)
-			return err(errno);
-		isolate_locked(v, lo, hi)->prot = prot;
+		Vma *m = isolate_locked(v, lo, hi);
+		const int old = m->prot;
+		m->prot = prot;
+		if (auto r = host_->protect(*m); !r) {
+			m->prot = old;
+			return r;
+		}
 		cursor = hi;
 	}
 	return {};
+}
+
+Result<void> Mm::advise(uintptr_t addr, uint64_t length, int advice)
+{
+	if (length == 0)
+		return {};
+	const uint64_t len = page_align_up(length);
+	if (len == 0 || addr + len <= addr)
+		return err(ENOMEM);
+	const uintptr_t end = addr + len;
+	std::unique_lock lock(mmap_lock_);
+	for (uintptr_t cursor = addr; cursor < end;) {
+		auto it = first_overlap(cursor, end);
+		if (it == vmas_.end())
+			break;
+		Vma *v = it->second.get();
+		const uintptr_t lo = std::max(cursor, v->start);
+		const uintptr_t hi = std::min(end, v->end);
+		std::lock_guard guard(v->as->i_mmap());
+		Vma *m = v;
+		if (advice == MADV_DONTFORK || advice == MADV_DOFORK) {
+			/* A flag of the VMA: it splits at the range's edges. */
+			m = isolate_locked(v, lo, hi);
+			m->dontfork = advice == MADV_DONTFORK;
+		}
+		SVFIO_TRY(host_->advise(*m, lo, hi, advice));
+		cursor = hi;
+	}
+	return {};
+}
+
+void Mm::fork_from(Mm &parent)
+{
+	std::shared_lock plock(parent.mmap_lock_);
+	std::unique_lock lock(mmap_lock_);
+	next_id_ = parent.next_id_;
+	for (auto &[start, v] : parent.vmas_) {
+		if (v->dontfork)
+			continue;
+		std::lock_guard guard(v->as->i_mmap());
+		auto copy = copy_vma(*v, host_.get());
+		copy->leaves.clear();
+		v->as->link_locked(copy.get());
+		vmas_.emplace(copy->start, std::move(copy));
+	}
+}
+
+std::vector<Mm::VmaState> Mm::states()
+{
+	std::vector<VmaState> out;
+	std::shared_lock lock(mmap_lock_);
+	out.reserve(vmas_.size());
+	for (auto &[start, v] : vmas_) {
+		std::lock_guard guard(v->as->i_mmap());
+		out.push_back({v->id, v->live, v->state_seq});
+	}
+	return out;
 }
 
 bool Mm::contains(uintptr_t addr, uint64_t len)

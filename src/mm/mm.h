@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Mm: the process's emulated mappings (the kernel's mm_struct), over real
+ * Mm: a process's emulated mappings (the kernel's mm_struct), over real
  * memory.
  *
- * Every emulated VMA is a real MAP_SHARED mapping of its Mappable's host
- * memory (or, while revoked, of an empty memfd at the same file offsets; see
- * vma.h), linked into its object's AddressSpace so a zap reaches it.
+ * Every emulated VMA is real MAP_SHARED memory of its Mappable's host
+ * memory while live, and raises SIGBUS on every access while revoked; it
+ * is linked into its object's AddressSpace so a zap reaches it. The Host
+ * (host.h) makes the real mappings: this process's, or those of a process
+ * the session kernel serves.
  *
  * Locks, outermost first: mmap_lock (here) → the object's memory_lock →
  * resv → the AddressSpace lock (i_mmap) → the page-table directory lock.
@@ -32,6 +34,7 @@
 #include <softvfio/base/unique_fd.h>
 
 #include "mm/address_space.h"
+#include "mm/host.h"
 #include "mm/mappable.h"
 #include "mm/page_table.h"
 #include "mm/types.h"
@@ -44,7 +47,8 @@ struct Vma;
 class Mm
 {
 public:
-	explicit Mm(HugeOrders orders = {});
+	/* `host`: the real address space (this process's when null). */
+	explicit Mm(HugeOrders orders = {}, std::unique_ptr<Host> host = nullptr);
 	~Mm();
 	Mm(const Mm &) = delete;
 	Mm &operator=(const Mm &) = delete;
@@ -77,8 +81,32 @@ public:
 	 * EACCES for PROT_WRITE on a file not open for writing. */
 	Result<void> protect(uintptr_t addr, uint64_t len, int prot);
 
+	/* madvise(2) on the emulated part of the range (the hints the kernel
+	 * accepts for a VM_IO | VM_PFNMAP mapping, checked by the caller):
+	 * MADV_DONTFORK / MADV_DOFORK mark the VMAs; the Host applies the
+	 * hints that matter to the real memory. */
+	Result<void> advise(uintptr_t addr, uint64_t len, int advice);
+
 	/* Does [addr, addr + len) touch an emulated VMA? */
 	bool contains(uintptr_t addr, uint64_t len = 1);
+
+	/* fork(): this Mm (a new process's) gets a copy of every VMA of
+	 * `parent` not marked MADV_DONTFORK, same ids, same state, linked to
+	 * the same objects. The real memory is the child's own already. */
+	void fork_from(Mm &parent);
+	/* exec() or exit of a process the session kernel serves: every VMA
+	 * goes, the real address space being gone already. */
+	void clear();
+
+	/* A VMA's state as a process that applies mapping changes itself
+	 * needs it to catch up. */
+	struct VmaState {
+		uint64_t id;
+		bool live;
+		uint64_t state_seq;
+	};
+	std::vector<VmaState> states();
+	Host &host() { return *host_; }
 
 	/* Simulate a CPU access fault at `addr` on the modelled page tables:
 	 * SigBus unless the VMA is live; an address already mapped answers
@@ -106,6 +134,7 @@ private:
 	enum class Carve { Unmap, Reserve };
 
 	Vma *find_locked(uintptr_t addr);
+	uint64_t new_id() { return next_id_++; }
 	VmaMap::iterator first_overlap(uintptr_t start, uintptr_t end);
 	bool overlaps_locked(uintptr_t start, uintptr_t end);
 	Result<void> carve_locked(uintptr_t start, uintptr_t end, Carve how, Dropped &dropped);
@@ -125,8 +154,8 @@ private:
 	VmaSnapshot snapshot_of(Vma &v);
 
 	const HugeOrders orders_;
-	UniqueFD empty_fd_;
-	int empty_fd_error_ = 0;
+	const std::unique_ptr<Host> host_;
+	uint64_t next_id_ = 1;   /* under mmap_lock (write) */
 	TableDirectory tables_;
 	std::shared_mutex mmap_lock_;
 	VmaMap vmas_;

@@ -15,7 +15,6 @@
 
 #include "mm/fault_model.h"
 #include "mm/mm.h"
-#include "mm/pagemap.h"
 #include "mm/vma.h"
 
 namespace softvfio::mm {
@@ -115,7 +114,7 @@ void Mm::sync_vma_locked(Vma &v)
 			return;
 		known = v.leaves.list();
 	}
-	auto present = present_pages(v.start, v.end);
+	auto present = host_->present_pages(v.start, v.end);
 	if (!present)
 		return;
 	auto next_known = known.begin();

@@ -69,34 +69,27 @@ Result<void> Mm::remap_checks_locked(const Vma &v, uintptr_t old_addr, uint64_t 
 }
 
 /* Move [lo, lo + len) of `v` to `to` (already free of emulated VMAs): the
- * real runs move with mremap (page tables and all), the VMA keeps its
- * vm_pgoff, state and leaves. Under the VMA's AddressSpace lock. */
+ * Host moves the real runs, the VMA keeps its vm_pgoff, state and leaves.
+ * Under the VMA's AddressSpace lock. */
 Result<void> Mm::move_locked(Vma *v, uintptr_t lo, uint64_t len, uintptr_t to)
 {
 	std::vector<PageTableEntry> moved;
 	{
 		std::lock_guard guard(v->as->i_mmap());
 		Vma *m = isolate_locked(v, lo, lo + len);
-		bool ok = true;
-		for (const Backing &b : m->pieces) {
-			void *from = reinterpret_cast<void *>(m->start + b.vma_offset);
-			void *dest = reinterpret_cast<void *>(to + b.vma_offset);
-			ok = ok && ::mremap(from, b.length, b.length, MREMAP_MAYMOVE | MREMAP_FIXED, dest) == dest;
-		}
 		auto node = vmas_.extract(m->start);
+		const uintptr_t from = m->start;
 		const int64_t delta = static_cast<int64_t>(to - m->start);
 		m->start = to;
 		m->end = to + len;
 		node.key() = to;
 		vmas_.insert(std::move(node));
-		if (!ok) {
-			/* A run the program split behind our back: map the new
-			 * range afresh (the data lives in the memfd) and drop the
-			 * old one. Page tables start empty there. */
+		auto tables_moved = host_->move(*m, from);
+		if (!tables_moved)
+			return err(tables_moved.error());
+		/* Memory mapped afresh starts with empty page tables. */
+		if (!*tables_moved)
 			m->leaves.clear();
-			::munmap(reinterpret_cast<void *>(lo), len);
-			SVFIO_TRY(install(*m, m->start, m->end, m->live));
-		}
 		m->leaves.shift(delta);
 		moved = m->leaves.list();
 	}

@@ -19,9 +19,9 @@ constexpr size_t kChunk = 4096;   /* entries per read */
 
 } /* namespace */
 
-Result<std::vector<bool>> present_pages(uintptr_t start, uintptr_t end)
+Result<std::vector<bool>> present_pages(const std::string &pagemap, uintptr_t start, uintptr_t end)
 {
-	UniqueFD fd(::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC));
+	UniqueFD fd(::open(pagemap.c_str(), O_RDONLY | O_CLOEXEC));
 	if (!fd)
 		return err(errno);
 	const uint64_t pages = (end - start) / kPageSize;

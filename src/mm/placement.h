@@ -2,10 +2,10 @@
 /*
  * Placement: choosing and reserving the address range of a new VMA.
  *
- * The range is reserved with a PROT_NONE shared mapping of the Mm's empty
- * memfd, so the kernel places it as it places a shared file mapping without
- * a get_unmapped_area hook (vfio-pci's case in every profile), honouring
- * the hint, MAP_FIXED and MAP_FIXED_NOREPLACE. The VMA's runs are then laid
+ * The range is reserved with a PROT_NONE shared mapping of an empty memfd,
+ * so the kernel places it as it places a shared file mapping without a
+ * get_unmapped_area hook (vfio-pci's case in every profile), honouring the
+ * hint, MAP_FIXED and MAP_FIXED_NOREPLACE. The VMA's runs are then laid
  * over the reservation with MAP_FIXED.
  *
  * Optional huge alignment follows Peter Xu's proposal (not merged in any
@@ -39,7 +39,20 @@ uint64_t huge_alignment(uint64_t length, uint64_t align_offset, const HugeOrders
 /* Where an aligned VMA starts inside a reservation padded by `size`. */
 uintptr_t aligned_start(uintptr_t reservation, uint64_t align_offset, uint64_t size);
 
-/* Reserve the range (PROT_NONE, the empty memfd) and return its start. */
-Result<uintptr_t> reserve_range(int empty_fd, const PlacementRequest &req, const HugeOrders &orders);
+/* How a reservation is made: a PROT_NONE shared file mapping at `addr`
+ * (0: where the kernel likes), with MAP_FIXED or MAP_FIXED_NOREPLACE in
+ * `extra_flags` as asked. In process, a mapping of the empty memfd; in a
+ * process the session kernel serves, the same made without an fd
+ * (session/client). */
+class Reserver
+{
+public:
+	virtual ~Reserver() = default;
+	virtual Result<uintptr_t> map(uintptr_t addr, uint64_t length, int extra_flags) = 0;
+	virtual void unmap(uintptr_t addr, uint64_t length) = 0;
+};
+
+/* Reserve the range and return its start. */
+Result<uintptr_t> reserve_range(Reserver &reserver, const PlacementRequest &req, const HugeOrders &orders);
 
 } /* namespace softvfio::mm */

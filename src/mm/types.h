@@ -41,12 +41,18 @@ struct VmaGeometry {
 
 /* One run of host memory behind part of a VMA: `length` bytes at
  * `vma_offset` from the VMA start are `fd` at `file_offset`. The fd must
- * stay open while the VMA exists (the VMA's File keeps its owner alive). */
+ * stay open while the VMA exists (the VMA's File keeps its owner alive).
+ * The run lies within [extent_offset, extent_offset + extent_length) of
+ * the file (a BAR's range of its device's memfd): a process the session
+ * kernel serves maps the extent once and the runs it needs from it
+ * (0 length: the run itself is the extent). */
 struct Backing {
 	uint64_t vma_offset;
 	uint64_t length;
 	int fd;
 	uint64_t file_offset;
+	uint64_t extent_offset = 0;
+	uint64_t extent_length = 0;
 	bool operator==(const Backing &) const = default;
 };
 

@@ -3,22 +3,12 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cinttypes>
-#include <cstdio>
-#include <sys/mman.h>
 
-#include "base/log.h"
+#include "mm/host.h"
 
 namespace softvfio::mm {
 
 namespace {
-
-void warn_errno(const char *what, uintptr_t addr, int error)
-{
-	char text[128];
-	std::snprintf(text, sizeof(text), "mm: %s at 0x%" PRIxPTR " failed: errno %d", what, addr, error);
-	log::message(log::Level::Warning, text);
-}
 
 /* Split the runs at `at` bytes from the VMA start. */
 std::vector<Backing> take_tail(std::vector<Backing> &pieces, uint64_t at)
@@ -30,11 +20,18 @@ std::vector<Backing> take_tail(std::vector<Backing> &pieces, uint64_t at)
 		if (b_end <= at) {
 			head.push_back(b);
 		} else if (b.vma_offset >= at) {
-			tail.push_back({b.vma_offset - at, b.length, b.fd, b.file_offset});
+			Backing t = b;
+			t.vma_offset = b.vma_offset - at;
+			tail.push_back(t);
 		} else {
 			const uint64_t cut = at - b.vma_offset;
-			head.push_back({b.vma_offset, cut, b.fd, b.file_offset});
-			tail.push_back({0, b.length - cut, b.fd, b.file_offset + cut});
+			Backing h = b, t = b;
+			h.length = cut;
+			t.vma_offset = 0;
+			t.length = b.length - cut;
+			t.file_offset = b.file_offset + cut;
+			head.push_back(h);
+			tail.push_back(t);
 		}
 	}
 	pieces = std::move(head);
@@ -43,22 +40,6 @@ std::vector<Backing> take_tail(std::vector<Backing> &pieces, uint64_t at)
 
 } /* namespace */
 
-Result<void> install(const Vma &v, uintptr_t lo, uintptr_t hi, bool live)
-{
-	for (const Backing &b : v.pieces) {
-		const uintptr_t p_lo = std::max<uintptr_t>(lo, v.start + b.vma_offset);
-		const uintptr_t p_hi = std::min<uintptr_t>(hi, v.start + b.vma_offset + b.length);
-		if (p_lo >= p_hi)
-			continue;
-		const uint64_t off = b.file_offset + (p_lo - (v.start + b.vma_offset));
-		void *p = ::mmap(reinterpret_cast<void *>(p_lo), p_hi - p_lo, v.prot, MAP_SHARED | MAP_FIXED,
-				 live ? b.fd : v.empty_fd, static_cast<off_t>(off));
-		if (p == MAP_FAILED)
-			return err(errno);
-	}
-	return {};
-}
-
 void zap_vma(Vma &v)
 {
 	v.generation++;
@@ -66,30 +47,25 @@ void zap_vma(Vma &v)
 	if (!v.live)
 		return;
 	v.live = false;
-	if (auto r = install(v, v.start, v.end, false); !r) {
-		/* Cannot really happen (replacing never adds a mapping); keep
-		 * the guarantee anyway, at the price of SIGSEGV for SIGBUS. */
-		warn_errno("zap", v.start, r.error());
-		::mprotect(reinterpret_cast<void *>(v.start), v.length(), PROT_NONE);
-	}
+	v.state_seq++;
+	(void)v.host->set_state(v);
 }
 
 bool restore_vma(Vma &v)
 {
 	if (v.live)
 		return true;
-	if (auto r = install(v, v.start, v.end, true); !r) {
-		warn_errno("restore", v.start, r.error());
-		/* Leave it revoked: put the empty memfd back over any run
-		 * already restored. */
-		(void)install(v, v.start, v.end, false);
+	v.live = true;
+	v.state_seq++;
+	if (auto r = v.host->set_state(v); !r) {
+		v.live = false;
+		v.state_seq++;
 		return false;
 	}
-	v.live = true;
 	return true;
 }
 
-std::unique_ptr<Vma> split_vma(Vma &v, uintptr_t at)
+std::unique_ptr<Vma> split_vma(Vma &v, uintptr_t at, uint64_t tail_id)
 {
 	auto tail = std::make_unique<Vma>();
 	const uint64_t delta = at - v.start;
@@ -99,11 +75,14 @@ std::unique_ptr<Vma> split_vma(Vma &v, uintptr_t at)
 	tail->prot = v.prot;
 	tail->attr = v.attr;
 	tail->pieces = take_tail(v.pieces, delta);
+	tail->id = tail_id;
 	tail->file = v.file;
 	tail->mappable = v.mappable;
 	tail->as = v.as;
-	tail->empty_fd = v.empty_fd;
+	tail->host = v.host;
+	tail->dontfork = v.dontfork;
 	tail->live = v.live;
+	tail->state_seq = v.state_seq;
 	tail->generation = v.generation;
 	/* Huge leaves across the split point are split, i.e. cleared. */
 	tail->leaves = v.leaves.take(at, v.end);
@@ -112,6 +91,25 @@ std::unique_ptr<Vma> split_vma(Vma &v, uintptr_t at)
 	return tail;
 }
 
+std::unique_ptr<Vma> copy_vma(const Vma &v, Host *host)
+{
+	auto copy = std::make_unique<Vma>();
+	copy->start = v.start;
+	copy->end = v.end;
+	copy->pgoff = v.pgoff;
+	copy->prot = v.prot;
+	copy->attr = v.attr;
+	copy->pieces = v.pieces;
+	copy->id = v.id;
+	copy->file = v.file;
+	copy->mappable = v.mappable;
+	copy->as = v.as;
+	copy->host = host;
+	copy->live = v.live;
+	copy->state_seq = v.state_seq;
+	copy->generation = v.generation;
+	return copy;
+}
 bool valid_pieces(const std::vector<Backing> &pieces, uint64_t length)
 {
 	uint64_t expect = 0;

@@ -2,16 +2,14 @@
 /*
  * Vma: one emulated mapping (vm_area_struct) and its real memory.
  *
- * A live VMA is one MAP_SHARED mapping per Backing run, laid contiguously.
- * A zapped VMA maps, over each run, the Mm's empty memfd at the SAME file
- * offset: every access raises SIGBUS (BUS_ADRERR, si_addr exact) and
- * /proc/self/maps keeps the offset column. Both forms are installed with
- * MAP_FIXED replacement, which other threads see atomically.
+ * A live VMA is real memory of its Backing runs, laid contiguously; a
+ * zapped one raises SIGBUS on every access. The Mm's Host (host.h) makes
+ * the real mappings so.
  *
  * Locking: geometry (start, end, pgoff, prot, pieces) is written only with
  * Mm's mmap_lock (write) and the AddressSpace lock both held, so it may be
- * read under either. live, generation, leaves and the list links belong to
- * the AddressSpace lock.
+ * read under either. live, state_seq, generation, leaves and the list
+ * links belong to the AddressSpace lock.
  */
 #pragma once
 
@@ -29,6 +27,7 @@
 namespace softvfio::mm {
 
 class AddressSpace;
+class Host;
 
 struct Vma {
 	/* Geometry. */
@@ -40,13 +39,17 @@ struct Vma {
 	std::vector<Backing> pieces;      /* vma_offset relative to start */
 
 	/* Identity, fixed for the VMA's life. */
+	uint64_t id = 0;                  /* unique in its Mm; a split tail gets a new one */
 	std::shared_ptr<vfs::File> file;
 	Mappable *mappable = nullptr;
 	AddressSpace *as = nullptr;
-	int empty_fd = -1;                /* the Mm's empty memfd */
+	Host *host = nullptr;             /* the Mm's real address space */
+	/* MADV_DONTFORK: a forked child does not get it. */
+	bool dontfork = false;
 
 	/* Under the AddressSpace lock. */
 	bool live = false;
+	uint64_t state_seq = 0;           /* bumped by every change of `live` */
 	uint64_t generation = 0;          /* bumped by every zap */
 	LeafMap leaves;
 	Vma *prev = nullptr;
@@ -56,10 +59,6 @@ struct Vma {
 	VmaGeometry geometry() const { return {start, end, pgoff}; }
 };
 
-/* Map the runs of `v` intersecting [lo, hi) over that range with MAP_FIXED:
- * the Backing fds when `live`, else the empty memfd at the same offsets. */
-Result<void> install(const Vma &v, uintptr_t lo, uintptr_t hi, bool live);
-
 /* Revoke / give back access (AddressSpace lock held). zap also bumps the
  * generation and clears the leaves; both are no-ops in the target state. */
 void zap_vma(Vma &v);
@@ -67,8 +66,12 @@ bool restore_vma(Vma &v);
 
 /* Split `v` at `at` (start < at < end): `v` keeps [start, at) and the
  * returned tail gets [at, end), vm_pgoff + delta, its runs and leaves, and
- * v's state. The caller links the tail. */
-std::unique_ptr<Vma> split_vma(Vma &v, uintptr_t at);
+ * v's state; its id is `tail_id`. The caller links the tail. */
+std::unique_ptr<Vma> split_vma(Vma &v, uintptr_t at, uint64_t tail_id);
+
+/* A forked child's copy of `v`: same geometry, file and state, no leaves
+ * (the child has not touched anything yet); the caller links it. */
+std::unique_ptr<Vma> copy_vma(const Vma &v, Host *host);
 
 /* Check a Mappable's runs: page-aligned, in order, covering `length`. */
 bool valid_pieces(const std::vector<Backing> &pieces, uint64_t length);

@@ -57,7 +57,8 @@ public:
 
 	const AccessConfig &config() const { return config_; }
 	ModuleParams &params() { return params_; }
-	CallContext context() const { return ctx_; }
+	/* The calling process's tables. */
+	CallContext context() const { return caller_context(ctx_); }
 
 	/* The kernel the system-wide paths (type1) behave like: the first
 	 * device's profile, series-v4 before any device exists. */

@@ -59,7 +59,7 @@ bool DeviceFile::granted() const
 
 long DeviceFile::ioctl(unsigned int cmd, uintptr_t arg)
 {
-	CallContext ctx = ctx_;
+	CallContext ctx = caller_context(ctx_);
 	if (access_) {
 		if (auto handled = access_->ioctl(*this, cmd, arg))
 			return *handled;
@@ -88,11 +88,12 @@ long DeviceFile::write(const void *buf, size_t count, uint64_t offset)
 	return device_->rw(const_cast<void *>(buf), count, offset, true);
 }
 
-long DeviceFile::mmap(mm::Mm &, const vfs::MmapArgs &args)
+long DeviceFile::mmap(mm::Mm &mm, const vfs::MmapArgs &args)
 {
 	if (!granted())
 		return -EINVAL;
-	return device_->mmap(ctx_, shared_from_this(), args);
+	CallContext ctx{caller_context(ctx_).fds, mm};
+	return device_->mmap(ctx, shared_from_this(), args);
 }
 
 mm::AddressSpace &DeviceFile::address_space()

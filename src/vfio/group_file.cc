@@ -130,16 +130,17 @@ long GroupFile::get_device_fd(uintptr_t arg)
 	}
 	if (!dev)
 		return -ENODEV;
-	auto standin = create_memfd("vfio-device");
+	CallContext ctx = core_->context();
+	auto standin = ctx.fds.reserve(vfs::StandinSpec{.name = "vfio-device"});
 	if (!standin)
 		return -standin.error();
 	if (auto r = group_->device_open(dev); !r)
 		return -r.error();
 	auto access = std::make_unique<GroupDeviceAccess>(group_, shared_from_this(), dev);
-	auto file = DeviceFile::open(dev, core_->context(), "anon_inode:[vfio-device]", std::move(access));
+	auto file = DeviceFile::open(dev, ctx, "anon_inode:[vfio-device]", std::move(access));
 	if (!file)
 		return -file.error();
-	return to_syscall(core_->context().fds.install(std::move(*file), std::move(*standin)));
+	return to_syscall(ctx.fds.install(std::move(*file), std::move(*standin)));
 }
 
 long GroupFile::ioctl(unsigned int cmd, uintptr_t arg)

@@ -10,22 +10,65 @@
 
 namespace softvfio::vfs {
 
+namespace {
+
+__thread FdTable *t_current = nullptr;
+
+} /* namespace */
+
+FdTable *current_fd_table() noexcept
+{
+	return t_current;
+}
+
+FdTableScope::FdTableScope(FdTable &table) noexcept : saved_(t_current)
+{
+	t_current = &table;
+}
+
+FdTableScope::~FdTableScope()
+{
+	t_current = saved_;
+}
+
 FdTable::FdTable() : FdTable(Options{}) {}
 
-FdTable::FdTable(Options options) : options_(options) {}
+FdTable::FdTable(Options options) : FdTable(local_fd_space(), std::make_shared<OpenFiles>(), options) {}
 
-/* A table going away is its process exiting: every number still standing
- * in for a File is closed, unless it was closed and reused behind the
- * table's back (the identity no longer matches). */
+FdTable::FdTable(std::shared_ptr<FdSpace> space, std::shared_ptr<OpenFiles> files)
+	: FdTable(std::move(space), std::move(files), Options{})
+{
+}
+
+FdTable::FdTable(std::shared_ptr<FdSpace> space, std::shared_ptr<OpenFiles> files, Options options)
+	: options_(options), space_(std::move(space)), files_(std::move(files)), hold_(space_->entries_hold_files())
+{
+}
+
+/* A table going away is its process exiting. In process, every number
+ * still standing in for a File is closed, unless it was closed and reused
+ * behind the table's back (the identity no longer matches). */
 FdTable::~FdTable()
 {
+	if (!hold_)
+		return;
 	for (size_t fd = 0; fd < by_fd_.size(); fd++) {
-		if (!by_fd_[fd])
+		auto file = by_fd_[fd].lock();
+		if (!file)
 			continue;
-		auto id = file_identity(static_cast<int>(fd));
-		if (id && *id == by_fd_[fd]->identity())
-			::close(static_cast<int>(fd));
+		auto id = space_->identity(static_cast<int>(fd));
+		if (id && *id == file->identity())
+			(void)space_->close(static_cast<int>(fd));
 	}
+}
+
+FdTable::Entry FdTable::entry(std::shared_ptr<File> file) const
+{
+	Entry e;
+	e.weak = file;
+	if (hold_)
+		e.strong = std::move(file);
+	return e;
 }
 
 std::shared_ptr<File> FdTable::set_locked(int fd, std::shared_ptr<File> file)
@@ -35,32 +78,38 @@ std::shared_ptr<File> FdTable::set_locked(int fd, std::shared_ptr<File> file)
 			return nullptr;
 		by_fd_.resize(static_cast<size_t>(fd) + 1);
 	}
-	return std::exchange(by_fd_[static_cast<size_t>(fd)], std::move(file));
+	Entry &slot = by_fd_[static_cast<size_t>(fd)];
+	std::shared_ptr<File> previous = slot.lock();
+	slot = entry(std::move(file));
+	return previous;
 }
 
-Result<int> FdTable::install(std::shared_ptr<File> file, UniqueFD standin)
+Result<std::unique_ptr<Standin>> FdTable::reserve(const StandinSpec &spec)
+{
+	return space_->reserve(spec);
+}
+
+Result<int> FdTable::install(std::shared_ptr<File> file, std::unique_ptr<Standin> standin)
 {
 	if (int e = fault_check(FaultPoint::FdInstall))
 		return err(e);
-	auto id = file_identity(standin.get());
+	const int fd = standin->number();
+	auto id = space_->commit(*standin, file);
 	if (!id)
 		return err(id.error());
 	file->set_identity(*id);
-	int fd = standin.release();
+	files_->add(*id, file);
 	std::shared_ptr<File> previous;
 	{
 		std::unique_lock guard(lock_);
-		by_identity_[*id] = file;
 		previous = set_locked(fd, std::move(file));
 	}
 	return fd;
 }
 
-std::shared_ptr<File> FdTable::lookup_identity(const FileIdentity &id)
+Result<int> FdTable::install(std::shared_ptr<File> file, UniqueFD standin)
 {
-	std::shared_lock guard(lock_);
-	auto it = by_identity_.find(id);
-	return it == by_identity_.end() ? nullptr : it->second.lock();
+	return install(std::move(file), local_standin(std::move(standin)));
 }
 
 Result<std::shared_ptr<File>> FdTable::get(int fd)
@@ -71,12 +120,12 @@ Result<std::shared_ptr<File>> FdTable::get(int fd)
 	{
 		std::shared_lock guard(lock_);
 		if (static_cast<size_t>(fd) < by_fd_.size())
-			cached = by_fd_[static_cast<size_t>(fd)];
+			cached = by_fd_[static_cast<size_t>(fd)].lock();
 	}
 	if (cached && !options_.verify_identity)
 		return cached;
 
-	auto id = file_identity(fd);
+	auto id = space_->identity(fd);
 	if (!id) {
 		if (cached)
 			forget(fd);
@@ -86,7 +135,7 @@ Result<std::shared_ptr<File>> FdTable::get(int fd)
 		return cached;
 
 	/* Unknown number, or one reused behind our back: resolve by identity. */
-	std::shared_ptr<File> file = lookup_identity(*id);
+	std::shared_ptr<File> file = files_->find(*id);
 	std::shared_ptr<File> previous;
 	{
 		std::unique_lock guard(lock_);
@@ -104,9 +153,7 @@ Result<void> FdTable::close(int fd)
 		std::unique_lock guard(lock_);
 		previous = set_locked(fd, nullptr);
 	}
-	if (::close(fd) < 0)
-		return err(errno);
-	return {};
+	return space_->close(fd);
 }
 
 Result<int> FdTable::dup(int fd, int min_fd, bool cloexec)
@@ -114,17 +161,15 @@ Result<int> FdTable::dup(int fd, int min_fd, bool cloexec)
 	auto file = get(fd);
 	if (!file)
 		return err(file.error());
-	if (int e = fault_check(FaultPoint::FdDup))
-		return err(e);
-	int newfd = ::fcntl(fd, cloexec ? F_DUPFD_CLOEXEC : F_DUPFD, min_fd);
-	if (newfd < 0)
-		return err(errno);
+	auto newfd = space_->dup(fd, min_fd, cloexec);
+	if (!newfd)
+		return err(newfd.error());
 	std::shared_ptr<File> previous;
 	{
 		std::unique_lock guard(lock_);
-		previous = set_locked(newfd, *file);
+		previous = set_locked(*newfd, *file);
 	}
-	return newfd;
+	return *newfd;
 }
 
 Result<int> FdTable::dup3(int oldfd, int newfd, int flags)
@@ -136,10 +181,7 @@ Result<int> FdTable::dup3(int oldfd, int newfd, int flags)
 		return err(file.error());
 	if (oldfd == newfd)
 		return newfd;
-	if (int e = fault_check(FaultPoint::FdDup))
-		return err(e);
-	if (::dup3(oldfd, newfd, flags) < 0)
-		return err(errno);
+	SVFIO_TRY(space_->dup3(oldfd, newfd, flags));
 	std::shared_ptr<File> previous;
 	{
 		std::unique_lock guard(lock_);
@@ -148,24 +190,41 @@ Result<int> FdTable::dup3(int oldfd, int newfd, int flags)
 	return newfd;
 }
 
-void FdTable::forget(int fd)
+std::shared_ptr<File> FdTable::forget(int fd)
 {
 	if (fd < 0)
-		return;
-	std::shared_ptr<File> previous;
+		return nullptr;
 	std::unique_lock guard(lock_);
-	previous = set_locked(fd, nullptr);
+	return set_locked(fd, nullptr);
+}
+
+void FdTable::forget_all()
+{
+	std::vector<Entry> old;
+	std::unique_lock guard(lock_);
+	old.swap(by_fd_);
+	guard.unlock();
+}
+
+void FdTable::copy_from(FdTable &parent)
+{
+	std::vector<Entry> copy;
+	{
+		std::shared_lock guard(parent.lock_);
+		copy.reserve(parent.by_fd_.size());
+		for (const Entry &e : parent.by_fd_)
+			copy.push_back(entry(e.lock()));
+	}
+	std::vector<Entry> old;
+	std::unique_lock guard(lock_);
+	old.swap(by_fd_);
+	by_fd_ = std::move(copy);
 	guard.unlock();
 }
 
 std::vector<std::shared_ptr<File>> FdTable::files()
 {
-	std::vector<std::shared_ptr<File>> out;
-	std::shared_lock guard(lock_);
-	for (auto &[id, weak] : by_identity_)
-		if (auto file = weak.lock())
-			out.push_back(std::move(file));
-	return out;
+	return files_->files();
 }
 
 size_t FdTable::size()
@@ -173,7 +232,7 @@ size_t FdTable::size()
 	std::shared_lock guard(lock_);
 	size_t n = 0;
 	for (auto &f : by_fd_)
-		n += f != nullptr;
+		n += static_cast<bool>(f);
 	return n;
 }
 

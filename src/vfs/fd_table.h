@@ -1,24 +1,32 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * FdTable: which real fds stand in for which emulated Files.
+ * FdTable: one process's emulated fds, by number (the kernel's
+ * files_struct, for the files the model serves).
  *
- * Objects are recognised by the kernel identity of their stand-in
- * (st_dev, st_ino), not by fd number: an fd the table has not seen (a dup made
- * behind its back, an inherited or received fd) resolves to the same File on
- * first use. Fd numbers are only a cache, kept right by routing close and dup
- * through the table.
+ * Numbers are a cache in front of identity: an fd the table has not seen
+ * (a dup made behind its back, an inherited or received fd) resolves
+ * through its stand-in's kernel identity (vfs/open_files.h) on first use.
+ * The numbers of this process are kept right by routing close and dup
+ * through the table; for a process the session kernel serves, by the
+ * client telling it.
+ *
+ * Whether an entry keeps its File open is the FdSpace's call
+ * (fd_space.h): in process every close goes through the table, so an
+ * entry is a reference; for a served process the last close anywhere is
+ * seen on the stand-in, and an entry only remembers.
  */
 #pragma once
 
 #include <memory>
 #include <shared_mutex>
-#include <unordered_map>
 #include <vector>
 
 #include <softvfio/base/result.h>
 #include <softvfio/base/unique_fd.h>
 
+#include "vfs/fd_space.h"
 #include "vfs/file.h"
+#include "vfs/open_files.h"
 
 namespace softvfio::vfs {
 
@@ -32,11 +40,18 @@ public:
 		bool verify_identity = false;
 	};
 
+	/* This process's fds, with an identity registry of its own. */
 	FdTable();
 	explicit FdTable(Options options);
+	FdTable(std::shared_ptr<FdSpace> space, std::shared_ptr<OpenFiles> files);
+	FdTable(std::shared_ptr<FdSpace> space, std::shared_ptr<OpenFiles> files, Options options);
 	~FdTable();
 
-	/* Give `file` the stand-in `standin` and return its fd number. */
+	/* get_unused_fd_flags(): a number and its stand-in, or EMFILE. */
+	Result<std::unique_ptr<Standin>> reserve(const StandinSpec &spec);
+	/* fd_install(): `standin` stands for `file` from now on. */
+	Result<int> install(std::shared_ptr<File> file, std::unique_ptr<Standin> standin);
+	/* In process: give `file` the stand-in the caller made. */
 	Result<int> install(std::shared_ptr<File> file, UniqueFD standin);
 
 	/* The File behind `fd`. EBADF if `fd` is not open; a null pointer if
@@ -52,27 +67,58 @@ public:
 	Result<int> dup3(int oldfd, int newfd, int flags);
 
 	/* Drop a number from the cache without closing it (the program closed
-	 * it some other way). */
-	void forget(int fd);
+	 * it some other way). Returns what it stood for, if anything. */
+	std::shared_ptr<File> forget(int fd);
+	/* Drop every number (a new program image: its fds are found again
+	 * by identity). */
+	void forget_all();
+	/* A forked child's table: the same numbers for the same Files. */
+	void copy_from(FdTable &parent);
 
 	/* Every live File, e.g. for introspection. */
 	std::vector<std::shared_ptr<File>> files();
 	/* How many fd numbers refer to emulated Files. */
 	size_t size();
 
+	FdSpace &space() { return *space_; }
+	OpenFiles &open_files() { return *files_; }
+
 private:
-	std::shared_ptr<File> lookup_identity(const FileIdentity &id);
+	struct Entry {
+		std::shared_ptr<File> strong;   /* when entries hold files */
+		std::weak_ptr<File> weak;
+		std::shared_ptr<File> lock() const { return strong ? strong : weak.lock(); }
+		explicit operator bool() const { return strong || !weak.expired(); }
+	};
+
+	Entry entry(std::shared_ptr<File> file) const;
 	/* Caller holds lock_ for writing; returns the File previously at fd. */
 	std::shared_ptr<File> set_locked(int fd, std::shared_ptr<File> file);
 
 	const Options options_;
+	const std::shared_ptr<FdSpace> space_;
+	const std::shared_ptr<OpenFiles> files_;
+	const bool hold_;
 	std::shared_mutex lock_;
-	std::vector<std::shared_ptr<File>> by_fd_;
+	std::vector<Entry> by_fd_;
+};
 
-	struct IdentityHash {
-		size_t operator()(const FileIdentity &id) const { return id.dev * 31 + id.ino; }
-	};
-	std::unordered_map<FileIdentity, std::weak_ptr<File>, IdentityHash> by_identity_;
+/* The calling process's fd table while a kernel entry point runs for it
+ * (kernel/process.h), null outside: then this process's own fds are meant
+ * (the in-process model). */
+FdTable *current_fd_table() noexcept;
+
+/* RAII: calls made while it lives act on `table`. */
+class FdTableScope
+{
+public:
+	explicit FdTableScope(FdTable &table) noexcept;
+	~FdTableScope();
+	FdTableScope(const FdTableScope &) = delete;
+	FdTableScope &operator=(const FdTableScope &) = delete;
+
+private:
+	FdTable *saved_;
 };
 
 } /* namespace softvfio::vfs */

@@ -10,6 +10,7 @@
 #include "base/fault_injection.h"
 #include "iommu/iommufd/dmabuf_import.h"
 #include "iommu/user_pin.h"
+#include "vfio/call_context.h"
 #include "vfio/platform.h"
 
 namespace softvfio::vfio {
@@ -184,7 +185,7 @@ Result<void> Ioas::pin_locked(const AreaSource &src) const
 	if (src.import)
 		return {};
 	if (src.backing.kind == IoBacking::Kind::UserVa)
-		return pin_user_range(mm_, src.backing.vaddr, src.length, src.prot & kIoWrite, PinMode::PagesOnly);
+		return pin_user_range(caller_mm(mm_), src.backing.vaddr, src.length, src.prot & kIoWrite, PinMode::PagesOnly);
 	/* memfd_pin_folios(): shmem and hugetlbfs pages only. */
 	int fd = src.backing.fd->get();
 	struct statfs fs {};

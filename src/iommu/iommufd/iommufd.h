@@ -92,7 +92,8 @@ public:
 	/* VFIO_GROUP_SET_CONTAINER with this iommufd: make sure one exists. */
 	Result<void> compat_ioas_create();
 
-	CallContext context() const { return ctx_; }
+	/* The calling process's tables. */
+	CallContext context() const { return caller_context(ctx_); }
 
 private:
 	friend struct IommufdCommands;

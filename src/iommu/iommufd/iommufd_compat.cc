@@ -17,6 +17,7 @@
 
 #include <softvfio/uapi/vfio.h>
 
+#include "base/host_process.h"
 #include "base/user_copy.h"
 #include "iommu/iommufd/iommufd_commands.h"
 #include "vfio/platform.h"
@@ -146,6 +147,7 @@ long map_dma(IommufdCtx &ictx, uintptr_t arg)
 	if (map.size == 0 || map.size > UINT64_MAX - platform::kPageSize)
 		return -EINVAL;
 	src.backing.vaddr = map.vaddr;
+	src.backing.owner = current_remote_host_ref();
 	src.length = map.size;
 	src.writable = src.prot & kIoWrite;
 	src.align_hint = map.vaddr;

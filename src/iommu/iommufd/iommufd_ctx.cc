@@ -301,7 +301,7 @@ Result<void> IommufdCtx::compat_ioas_create()
 		return {};
 	if (int e = fault_check(FaultPoint::IommufdObjAlloc))
 		return err(e);
-	auto ioas = std::make_shared<IoasObject>(ctx_.mm);
+	auto ioas = std::make_shared<IoasObject>(context().mm);
 	insert_locked(ioas);
 	compat_ioas_ = ioas->id;
 	return {};

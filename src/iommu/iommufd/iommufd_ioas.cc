@@ -26,7 +26,7 @@ long IommufdCommands::ioas_alloc(Ucmd &u)
 	IommufdCtx &c = u.ictx;
 	std::shared_ptr<IommufdObject> doomed;
 	std::lock_guard guard(c.lock_);
-	auto ioas = std::make_shared<IoasObject>(c.ctx_.mm);
+	auto ioas = std::make_shared<IoasObject>(c.context().mm);
 	c.insert_locked(ioas);
 	cmd.out_ioas_id = ioas->id;
 	if (long r = respond(u, sizeof(cmd)); r) {

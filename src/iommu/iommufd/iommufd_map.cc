@@ -10,6 +10,7 @@
 
 #include <softvfio/uapi/iommufd.h>
 
+#include "base/host_process.h"
 #include "base/memfd.h"
 #include "base/user_copy.h"
 #include "dmabuf/dma_buf.h"
@@ -61,13 +62,13 @@ long length_checks(uint64_t start, uint64_t length)
  * reopened so (DMA writes go through it whatever mode the caller has). */
 Result<std::shared_ptr<const UniqueFD>> hold_file(int fd)
 {
-	auto rw = reopen_fd(fd, O_RDWR | O_CLOEXEC);
+	auto copy = current_host().take_fd(fd);
+	if (!copy)
+		return err(copy.error());
+	auto rw = reopen_fd(copy->get(), O_RDWR | O_CLOEXEC);
 	if (rw)
 		return std::make_shared<const UniqueFD>(std::move(*rw));
-	int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (copy < 0)
-		return err(errno);
-	return std::make_shared<const UniqueFD>(copy);
+	return std::make_shared<const UniqueFD>(std::move(*copy));
 }
 
 /* The source of a MAP_FILE: a vfio DMABUF through the private
@@ -122,6 +123,7 @@ long IommufdCommands::map(Ucmd &u)
 		return r;
 	AreaSource src;
 	src.backing.vaddr = cmd.user_va;
+	src.backing.owner = current_remote_host_ref();
 	src.length = cmd.length;
 	src.prot = prot_of(cmd.flags);
 	src.writable = src.prot & kIoWrite;

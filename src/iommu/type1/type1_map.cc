@@ -9,9 +9,11 @@
 #include <softvfio/uapi/vfio.h>
 
 #include "base/fault_injection.h"
+#include "base/host_process.h"
 #include "base/user_copy.h"
 #include "iommu/type1/type1.h"
 #include "iommu/user_pin.h"
+#include "vfio/call_context.h"
 #include "vfio/platform.h"
 #include "vfio/struct_copy.h"
 
@@ -74,6 +76,7 @@ Result<void> Type1Iommu::set_vaddr_locked(const vfio_iommu_type1_dma_map &map)
 	if (!m.vaddr_invalid || m.iova != map.iova || m.length != map.size)
 		return err(EINVAL);
 	m.backing.vaddr = map.vaddr;
+	m.backing.owner = current_remote_host_ref();
 	m.vaddr_invalid = false;
 	table_->update(m);
 	return {};
@@ -98,12 +101,13 @@ Result<void> Type1Iommu::map_locked(const vfio_iommu_type1_dma_map &map, unsigne
 		return err(EINVAL);
 	if (int e = fault_check(FaultPoint::IoMapAlloc))
 		return err(e);
-	SVFIO_TRY(pin_user_range(mm_, map.vaddr, map.size, prot & kIoWrite, PinMode::FollowPfnmap));
+	SVFIO_TRY(pin_user_range(caller_mm(mm_), map.vaddr, map.size, prot & kIoWrite, PinMode::FollowPfnmap));
 	IoMapping m;
 	m.iova = map.iova;
 	m.length = map.size;
 	m.prot = prot;
 	m.backing.vaddr = map.vaddr;
+	m.backing.owner = current_remote_host_ref();
 	table_->insert(std::move(m));
 	dma_avail_--;
 	return {};

@@ -65,7 +65,7 @@ long bar_mmap_dmabuf(VfioPciDevice &dev, CallContext &ctx, const std::shared_ptr
 	spec.mmap_op = dev.profile().dmabuf_mmap && dev.setup().dmabuf_config;
 	spec.attach_op = dev.setup().dmabuf_config;
 	spec.map_and_fault_on_temp = dev.setup().map_and_fault_on_temp;
-	spec.domain = &ctx.mm;
+	spec.domain = dev.setup().domain;
 	auto buf = dmabuf::DmaBuf::create(std::move(spec));
 	{
 		/* mmap() does not runtime-resume the device: one in low power

@@ -60,6 +60,8 @@ struct DeviceSetup {
 	bool map_and_fault_on_temp = false;  /* §7 item 2 experiment, never default */
 	/* The devices a bus reset of this one affects (itself included). */
 	std::shared_ptr<DeviceSet> dev_set;
+	/* The kernel the device belongs to: its buffers are listed there. */
+	const void *domain = nullptr;
 };
 
 class VfioPciDevice final : public ConfigDevice, public pci::InterruptSink, public dmabuf::Exporter

@@ -133,7 +133,7 @@ long dma_buf_export_feature(VfioPciDevice &dev, CallContext &ctx, uint32_t flags
 	spec.access_mode = static_cast<int>(req.open_flags) & O_ACCMODE;
 	spec.mmap_op = dev.profile().dmabuf_mmap;
 	spec.map_and_fault_on_temp = setup.map_and_fault_on_temp;
-	spec.domain = &ctx.mm;
+	spec.domain = setup.domain;
 	auto buf = dmabuf::DmaBuf::create(std::move(spec));
 	{
 		std::unique_lock guard(dev.memory_lock());

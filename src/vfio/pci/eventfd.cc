@@ -8,36 +8,28 @@
 #include <unistd.h>
 
 #include "base/fault_injection.h"
+#include "base/host_process.h"
 
 namespace softvfio::vfio {
 
-namespace {
-
-bool is_eventfd(int fd)
-{
-	char path[64], target[64];
-	std::snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	ssize_t n = ::readlink(path, target, sizeof(target) - 1);
-	if (n < 0)
-		return false;
-	target[n] = '\0';
-	return std::strcmp(target, "anon_inode:[eventfd]") == 0;
-}
-
-} /* namespace */
-
+/* The fd is the calling process's: another process's when the session
+ * kernel serves it (base/host_process.h). */
 Result<std::shared_ptr<EventfdRef>> EventfdRef::get(int fd)
 {
-	if (fd < 0 || ::fcntl(fd, F_GETFD) < 0)
+	if (fd < 0)
 		return err(EBADF);
-	if (!is_eventfd(fd))
+	HostProcess &caller = current_host();
+	auto link = caller.fd_link(fd);
+	if (!link)
+		return err(link.error());
+	if (*link != "anon_inode:[eventfd]")
 		return err(EINVAL);
 	if (int e = fault_check(FaultPoint::EventfdRef))
 		return err(e);
-	UniqueFD copy(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+	auto copy = caller.take_fd(fd);
 	if (!copy)
-		return err(errno);
-	return std::shared_ptr<EventfdRef>(new EventfdRef(std::move(copy)));
+		return err(copy.error());
+	return std::shared_ptr<EventfdRef>(new EventfdRef(std::move(*copy)));
 }
 
 void EventfdRef::signal() const
