@@ -76,6 +76,10 @@ struct KernelOptions {
 	uint16_t domain = 0x5f00;
 	/* Check a stand-in's identity on every fd lookup (one fstat each). */
 	bool verify_fd_identity = false;
+	/* Where the sysfs view is rendered; empty: a new directory under
+	 * $XDG_RUNTIME_DIR or /tmp (the session kernel puts it in the
+	 * session's directory). */
+	std::string sysfs_dir;
 	/* The ways in that exist, as kernel configuration decides them
 	 * (kernel-semantics.md §1.1: not part of a profile). A way in that
 	 * does not exist has no device nodes (ENOENT). */
@@ -120,12 +124,20 @@ public:
 	long munmap(void *addr, size_t length);
 	long mremap(void *old_addr, size_t old_length, size_t new_length, int flags, void *new_addr = nullptr);
 	long mprotect(void *addr, size_t length, int prot);
+	/* madvise(2) of a range touching emulated mappings: what the kernel
+	 * answers for a VM_IO | VM_PFNMAP mapping. */
+	long madvise(void *addr, size_t length, int advice);
 
 	/* --- device nodes and sysfs (the LD_PRELOAD shim's way in) --- */
 
 	/* Returned by open() for a path the model does not serve: the caller
 	 * opens it for real. Never a valid fd or -errno. */
 	static constexpr long kNotOurs = -100000;
+	/* Returned for an fd that is not an emulated one, or an address range
+	 * no emulated mapping covers, when the caller is another process (the
+	 * session kernel's): that process makes the real call itself. In
+	 * process the model makes it. Never a valid result or -errno. */
+	static constexpr long kForeign = -100001;
 
 	/* open(2) of /dev/vfio/vfio, /dev/vfio/<group>, /dev/vfio/noiommu-<n>,
 	 * /dev/vfio/devices/vfio<n>, /dev/iommu: the new fd, -errno as the
@@ -192,6 +204,8 @@ public:
 	void flush_deferred_releases();
 
 	struct Impl;
+	/* The internals, for the session kernel that hosts this Kernel. */
+	Impl &impl() { return *impl_; }
 
 private:
 	std::unique_ptr<Impl> impl_;

@@ -118,6 +118,7 @@ public:
 	bool accessible() override;
 	mm::FaultOutcome fault(const mm::VmaGeometry &g, uintptr_t address, unsigned order) override;
 	std::string maps_name() const override;
+	std::string link_name() const override { return maps_name(); }
 
 	/* --- importers (attachment.cc) --- */
 	bool has_attach_op() const { return attach_op_; }

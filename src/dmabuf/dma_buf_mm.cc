@@ -53,7 +53,8 @@ Result<std::vector<mm::Backing>> DmaBuf::backing(const mm::VmaGeometry &g)
 			return err(EINVAL);
 		const uint64_t in = off - range_start;
 		const uint64_t n = std::min({hit->len - in, length - at, kOffsetMask + 1 - off});
-		runs.push_back({at, n, hit->host.fd, hit->host.file_offset + in});
+		runs.push_back({at, n, hit->host.fd, hit->host.file_offset + in, hit->host.extent_offset,
+				hit->host.extent_length});
 		at += n;
 	}
 	return runs;

@@ -22,6 +22,9 @@ namespace softvfio::dmabuf {
 struct HostLocation {
 	int fd;
 	uint64_t file_offset;
+	/* The BAR's whole range of the memfd, which holds the location. */
+	uint64_t extent_offset = 0;
+	uint64_t extent_length = 0;
 };
 
 class Exporter

@@ -212,6 +212,8 @@ long Kernel::ioctl(int fd, unsigned long cmd, uintptr_t arg)
 	if (!file)
 		return -file.error();
 	if (!*file || is_generic_vfs_ioctl(cmd)) {
+		if (!impl_->in_process())
+			return kForeign;
 		long r = ::ioctl(fd, cmd, arg);
 		return r < 0 ? -errno : r;
 	}
@@ -225,6 +227,8 @@ long Kernel::pread(int fd, void *buf, size_t count, off_t offset)
 	if (!file)
 		return -file.error();
 	if (!*file) {
+		if (!impl_->in_process())
+			return kForeign;
 		ssize_t r = ::pread(fd, buf, count, offset);
 		return r < 0 ? -errno : r;
 	}
@@ -241,6 +245,8 @@ long Kernel::pwrite(int fd, const void *buf, size_t count, off_t offset)
 	if (!file)
 		return -file.error();
 	if (!*file) {
+		if (!impl_->in_process())
+			return kForeign;
 		ssize_t r = ::pwrite(fd, buf, count, offset);
 		return r < 0 ? -errno : r;
 	}
@@ -257,6 +263,8 @@ long Kernel::read(int fd, void *buf, size_t count)
 	if (!file)
 		return -file.error();
 	if (!*file) {
+		if (!impl_->in_process())
+			return kForeign;
 		ssize_t r = ::read(fd, buf, count);
 		return r < 0 ? -errno : r;
 	}
@@ -274,6 +282,8 @@ long Kernel::write(int fd, const void *buf, size_t count)
 	if (!file)
 		return -file.error();
 	if (!*file) {
+		if (!impl_->in_process())
+			return kForeign;
 		ssize_t r = ::write(fd, buf, count);
 		return r < 0 ? -errno : r;
 	}
@@ -291,6 +301,8 @@ long Kernel::lseek(int fd, off_t offset, int whence)
 	if (!file)
 		return -file.error();
 	if (!*file) {
+		if (!impl_->in_process())
+			return kForeign;
 		off_t r = ::lseek(fd, offset, whence);
 		return r < 0 ? -errno : r;
 	}

@@ -45,6 +45,8 @@ struct Kernel::Impl {
 	 * caller (kernel/process.h), else this Kernel's own. */
 	Process &current() { Process *p = current_process(); return p ? *p : main; }
 	vfio::CallContext context() { return current().context(); }
+	/* Is the caller this very process (real calls may be made for it)? */
+	bool in_process() { return current().host().is_self(); }
 	std::shared_ptr<vfio::VfioPciDevice> find_device(std::string_view bdf);
 
 	/* Resolve an fd to an emulated File: EBADF if closed; null if it is

@@ -245,6 +245,7 @@ long Kernel::open(const char *path, int flags)
 	auto file = node_file(*impl_, node, flags & O_ACCMODE);
 	if (!file)
 		return -file.error();
+	(*file)->set_link_name(*norm);
 	return to_syscall(fds.install(std::move(*file), std::move(*standin)));
 }
 

@@ -100,7 +100,7 @@ void Kernel::Impl::refresh_sysfs()
 Result<SysfsTree *> Kernel::Impl::sysfs_locked()
 {
 	if (!sysfs) {
-		auto tree = SysfsTree::create();
+		auto tree = SysfsTree::create(options.sysfs_dir);
 		if (!tree)
 			return err(tree.error());
 		sysfs = std::move(*tree);

@@ -45,8 +45,13 @@ std::string dev_uevent(unsigned major, unsigned minor, const std::string &devnam
 
 } /* namespace */
 
-Result<std::unique_ptr<SysfsTree>> SysfsTree::create()
+Result<std::unique_ptr<SysfsTree>> SysfsTree::create(const std::string &dir)
 {
+	if (!dir.empty()) {
+		if (::mkdir(dir.c_str(), 0700) < 0 && errno != EEXIST)
+			return err(errno);
+		return std::unique_ptr<SysfsTree>(new SysfsTree(dir));
+	}
 	std::string templ = base_dir() + "/softvfio-sysfs-XXXXXX";
 	if (!::mkdtemp(templ.data()))
 		return err(errno);

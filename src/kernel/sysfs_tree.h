@@ -69,7 +69,9 @@ class SysfsTree
 {
 public:
 	/* Make the root directory: EACCES/ENOSPC... from the system. */
-	static Result<std::unique_ptr<SysfsTree>> create();
+	/* At `dir` (made if missing), or in a new directory under
+	 * $XDG_RUNTIME_DIR or /tmp when empty. */
+	static Result<std::unique_ptr<SysfsTree>> create(const std::string &dir = {});
 	~SysfsTree();
 	SysfsTree(const SysfsTree &) = delete;
 	SysfsTree &operator=(const SysfsTree &) = delete;

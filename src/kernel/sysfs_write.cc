@@ -11,6 +11,7 @@
  * Other attributes: EACCES when read-only (the open would fail), EINVAL for
  * writable ones the model does not act on.
  */
+#include <algorithm>
 #include <softvfio/kernel.h>
 
 #include <cerrno>
@@ -295,6 +296,8 @@ long store(Kernel::Impl &impl, const std::string &rel, const std::string &buf, s
 
 long Kernel::sysfs_write(std::string_view path, const void *buf, size_t count)
 {
+	/* kernfs hands a store at most a page (kernfs_fop_write_iter). */
+	count = std::min<size_t>(count, 4096);
 	std::string text(count, '\0');
 	if (count && !copy_from_user(text.data(), buf, count))
 		return -EFAULT;

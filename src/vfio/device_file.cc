@@ -105,8 +105,10 @@ mm::AddressSpace &DeviceFile::address_space()
  * index bits included, so /proc/self/maps shows the VFIO offset. */
 Result<std::vector<mm::Backing>> DeviceFile::backing(const mm::VmaGeometry &g)
 {
-	return std::vector<mm::Backing>{
-		{0, g.end - g.start, device_->function().memory_fd(), g.pgoff << mm::kPageShift}};
+	const unsigned index = static_cast<unsigned>(g.pgoff >> (mm::kVfioOffsetShift - mm::kPageShift));
+	const uint64_t bar_size = index < 6 ? device_->function().bar(index).size : 0;
+	return std::vector<mm::Backing>{{0, g.end - g.start, device_->function().memory_fd(), g.pgoff << mm::kPageShift,
+					 pci::region_offset(index), bar_size}};
 }
 
 bool DeviceFile::accessible()

@@ -57,6 +57,7 @@ public:
 	bool accessible() override;
 	mm::FaultOutcome fault(const mm::VmaGeometry &g, uintptr_t address, unsigned order) override;
 	std::string maps_name() const override { return maps_name_; }
+	std::string link_name() const override { return maps_name_; }
 
 private:
 	DeviceFile(std::shared_ptr<VfioPciDevice> device, CallContext ctx, std::string maps_name, int access_mode,

@@ -198,6 +198,16 @@ std::shared_ptr<File> FdTable::forget(int fd)
 	return set_locked(fd, nullptr);
 }
 
+std::vector<std::shared_ptr<File>> FdTable::forget_range(unsigned first, unsigned last)
+{
+	std::vector<std::shared_ptr<File>> out;
+	std::unique_lock guard(lock_);
+	for (size_t fd = first; fd < by_fd_.size() && fd <= last; fd++)
+		if (auto file = set_locked(static_cast<int>(fd), nullptr))
+			out.push_back(std::move(file));
+	return out;
+}
+
 void FdTable::forget_all()
 {
 	std::vector<Entry> old;
@@ -220,6 +230,15 @@ void FdTable::copy_from(FdTable &parent)
 	old.swap(by_fd_);
 	by_fd_ = std::move(copy);
 	guard.unlock();
+}
+
+size_t FdTable::references(const File *file)
+{
+	std::shared_lock guard(lock_);
+	size_t n = 0;
+	for (auto &e : by_fd_)
+		n += file && e.lock().get() == file;
+	return n;
 }
 
 std::vector<std::shared_ptr<File>> FdTable::files()

@@ -69,12 +69,16 @@ public:
 	/* Drop a number from the cache without closing it (the program closed
 	 * it some other way). Returns what it stood for, if anything. */
 	std::shared_ptr<File> forget(int fd);
+	/* Drop every number in [first, last]; returns what they stood for. */
+	std::vector<std::shared_ptr<File>> forget_range(unsigned first, unsigned last);
 	/* Drop every number (a new program image: its fds are found again
 	 * by identity). */
 	void forget_all();
 	/* A forked child's table: the same numbers for the same Files. */
 	void copy_from(FdTable &parent);
 
+	/* How many numbers stand for `file`. */
+	size_t references(const File *file);
 	/* Every live File, e.g. for introspection. */
 	std::vector<std::shared_ptr<File>> files();
 	/* How many fd numbers refer to emulated Files. */

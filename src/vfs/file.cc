@@ -36,4 +36,6 @@ long File::llseek(int64_t, int) { return -ESPIPE; }
 
 long File::mmap(mm::Mm &, const MmapArgs &) { return -ENODEV; }
 
+std::string File::link_name() const { return link_name_; }
+
 } /* namespace softvfio::vfs */

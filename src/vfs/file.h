@@ -18,6 +18,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "base/memfd.h"
@@ -75,6 +76,11 @@ public:
 	/* Returns the mapping's address or -errno. */
 	virtual long mmap(mm::Mm &mm, const MmapArgs &args);
 
+	/* What readlink("/proc/<pid>/fd/<n>") shows for it: the node's path,
+	 * "anon_inode:[vfio-device]", "/dmabuf:<name>". */
+	virtual std::string link_name() const;
+	void set_link_name(std::string name) { link_name_ = std::move(name); }
+
 	/* f_pos, shared by every dup of the description. */
 	std::atomic<uint64_t> pos{0};
 
@@ -82,6 +88,7 @@ private:
 	const FileKind kind_;
 	const int access_mode_;
 	FileIdentity identity_;
+	std::string link_name_;
 };
 
 } /* namespace softvfio::vfs */

@@ -352,7 +352,8 @@ Result<dmabuf::HostLocation> VfioPciDevice::host_location(uint64_t paddr, uint64
 		if (paddr >= bar.address && paddr - bar.address <= bar.size &&
 		    len <= bar.size - (paddr - bar.address))
 			return dmabuf::HostLocation{function_->memory_fd(),
-						    pci::region_offset(i) + (paddr - bar.address)};
+						    pci::region_offset(i) + (paddr - bar.address), pci::region_offset(i),
+						    bar.size};
 	}
 	return err(EINVAL);
 }

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Call: one request of a process, on the kernel thread serving its slot.
+ *
+ * While the kernel works on it, a call can ask the calling thread for what
+ * only that thread can do (ask(): reserve address space, create a stand-in,
+ * apply mapping changes) and collects the changes it makes to the caller's
+ * own mappings (add_op()), which go back with the reply.
+ *
+ * WorkScope: changes to OTHER processes' mappings are queued while the
+ * kernel holds its locks and delivered when the unit of work that made them
+ * ends, every lock released, waiting for each process's acknowledgement:
+ * the call returns only once no access through those mappings can succeed
+ * any more, and the kernel never waits for another process with a lock
+ * held (that process may be waiting for the very lock).
+ */
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include <softvfio/base/result.h>
+
+#include "session/wire/protocol.h"
+
+namespace softvfio::session {
+
+class ClientProcess;
+
+class Call
+{
+public:
+	/* `consumed`: the slot's to_kernel count this worker has read. */
+	Call(ClientProcess &process, wire::Slot &slot, uint32_t seq, uint32_t &consumed);
+	Call(const Call &) = delete;
+	Call &operator=(const Call &) = delete;
+
+	ClientProcess &process() const { return process_; }
+
+	/* A sub-request; the answer, or EIO when the process went away or
+	 * broke the protocol meanwhile. */
+	Result<wire::Reply> ask(wire::SubOp op, std::initializer_list<int64_t> args);
+
+	/* A change to the caller's mappings, for the reply. */
+	void add_op(const wire::MmOp &op) { ops_.push_back(op); }
+	/* Reply::extra[i]. */
+	void set_extra(unsigned i, int64_t v) { extra_[i & 1] = v; }
+
+	/* Send the reply: ops that do not fit first go as ApplyOps
+	 * sub-requests. False if the process went away. */
+	bool reply(long result);
+
+private:
+	Result<wire::Reply> wait_answer();
+	void post(wire::MsgKind kind, uint32_t op, const void *body, size_t len);
+
+	ClientProcess &process_;
+	wire::Slot &slot_;
+	const uint32_t seq_;
+	uint32_t &consumed_;
+	std::vector<wire::MmOp> ops_;
+	int64_t extra_[2] = {0, 0};
+};
+
+/* The call the calling thread serves, or null. */
+Call *current_call() noexcept;
+
+class CallScope
+{
+public:
+	explicit CallScope(Call &call) noexcept;
+	~CallScope();
+	CallScope(const CallScope &) = delete;
+	CallScope &operator=(const CallScope &) = delete;
+
+private:
+	Call *saved_;
+};
+
+class WorkScope
+{
+public:
+	WorkScope() noexcept;
+	/* Delivers what is left. */
+	~WorkScope();
+	WorkScope(const WorkScope &) = delete;
+	WorkScope &operator=(const WorkScope &) = delete;
+
+	/* Deliver what was queued so far and wait for it; no lock held. */
+	void flush();
+
+	/* Work entry `upto` (and those before it) was queued for `process`
+	 * by this thread. Without a scope on the thread, it is handed to the
+	 * session's delivery thread. */
+	static void queued(const std::shared_ptr<ClientProcess> &process, uint64_t upto);
+
+private:
+	std::vector<std::pair<std::shared_ptr<ClientProcess>, uint64_t>> pending_;
+	WorkScope *saved_;
+};
+
+} /* namespace softvfio::session */

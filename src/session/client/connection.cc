@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: MIT */
+#include "session/client/connection.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "session/client/sys.h"
+#include "session/wire/futex.h"
+
+namespace softvfio::session {
+
+namespace {
+
+/* How long a call waits before it checks that its kernel is alive. */
+constexpr uint64_t kReplyPollNs = 100'000'000;
+
+/* The error applying a reply's mm ops gave, for the mmap wrapper. */
+__thread int t_apply_error = 0;
+
+long raw(long r) { return r < 0 ? -errno : r; }
+
+/* The start time of a process (field 22 of /proc/<pid>/stat), to tell it
+ * from a later process with the same pid. */
+uint64_t start_time(pid_t pid)
+{
+	char path[64], buf[1024];
+	std::snprintf(path, sizeof(path), "/proc/%d/stat", static_cast<int>(pid));
+	int fd = static_cast<int>(::syscall(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC));
+	if (fd < 0)
+		return 0;
+	long n = ::syscall(SYS_read, fd, buf, sizeof(buf) - 1);
+	sys::close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	const char *p = std::strrchr(buf, ')');
+	for (int field = 2; p && field < 22; field++)
+		p = std::strchr(p + 1, ' ');
+	return p ? std::strtoull(p + 1, nullptr, 10) : 0;
+}
+
+uint64_t g_server_start = 0;
+
+} /* namespace */
+
+int Connection::handshake(const char *dir, const wire::JoinRequest &req, wire::JoinReply &reply, int *fd) noexcept
+{
+	struct sockaddr_un addr;
+	std::memset(&addr, 0, sizeof(addr));
+	addr.sun_family = AF_UNIX;
+	int len = std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/sock", dir);
+	if (len < 0 || static_cast<size_t>(len) >= sizeof(addr.sun_path))
+		return -ENAMETOOLONG;
+	int s = static_cast<int>(raw(::syscall(SYS_socket, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)));
+	if (s < 0)
+		return s;
+	int r = static_cast<int>(raw(::syscall(SYS_connect, s, &addr, sizeof(addr))));
+	if (r == 0)
+		r = static_cast<int>(raw(::syscall(SYS_sendto, s, &req, sizeof(req), MSG_NOSIGNAL, nullptr, 0)));
+	if (r >= 0) {
+		struct iovec iov{&reply, sizeof(reply)};
+		alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+		struct msghdr msg;
+		std::memset(&msg, 0, sizeof(msg));
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = control;
+		msg.msg_controllen = sizeof(control);
+		long n;
+		do
+			n = raw(::syscall(SYS_recvmsg, s, &msg, MSG_CMSG_CLOEXEC | MSG_WAITALL));
+		while (n == -EINTR);
+		r = n == static_cast<long>(sizeof(reply)) ? 0 : (n < 0 ? static_cast<int>(n) : -EPROTO);
+		if (fd)
+			*fd = -1;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+			if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+				continue;
+			int got;
+			std::memcpy(&got, CMSG_DATA(c), sizeof(got));
+			if (fd && *fd < 0)
+				*fd = got;
+			else
+				sys::close(got);
+		}
+	}
+	sys::close(s);
+	if (r == 0 && (reply.magic != wire::kMagic || reply.error))
+		r = reply.error ? -reply.error : -EPROTO;
+	if (r < 0 && fd && *fd >= 0) {
+		sys::close(*fd);
+		*fd = -1;
+	}
+	return r;
+}
+
+int Connection::join(const char *dir) noexcept
+{
+	if (!dir || !*dir)
+		return -ENOENT;
+	try {
+		dir_ = dir;
+	} catch (...) {
+		return -ENOMEM;
+	}
+	wire::JoinRequest req{wire::kMagic, wire::kVersion, static_cast<uint32_t>(wire::JoinKind::Image), 0, 0, 0};
+	wire::JoinReply reply;
+	int mbfd = -1;
+	if (int r = handshake(dir, req, reply, &mbfd))
+		return r;
+	if (mbfd < 0)
+		return -EPROTO;
+	long p = sys::mmap(0, wire::kMailboxSize, PROT_READ | PROT_WRITE, MAP_SHARED, mbfd, 0);
+	sys::close(mbfd);
+	if (p < 0)
+		return static_cast<int>(p);
+	auto *mb = reinterpret_cast<wire::Mailbox *>(p);
+	if (mb->header.magic != wire::kMagic || mb->header.version != wire::kVersion) {
+		sys::munmap(static_cast<uintptr_t>(p), wire::kMailboxSize);
+		return -EPROTO;
+	}
+	server_ = static_cast<pid_t>(reply.server_pid);
+	signal_ = static_cast<int>(reply.signal);
+	g_server_start = start_time(server_);
+	try {
+		session_.assign(reply.session, strnlen(reply.session, sizeof(reply.session)));
+	} catch (...) {
+	}
+	if (int r = mm_.init(server_, reply.empty_fd, signal_); r < 0) {
+		sys::munmap(static_cast<uintptr_t>(p), wire::kMailboxSize);
+		return r;
+	}
+	/* Where Yama keeps ptrace to descendants, let the kernel reach our
+	 * memory and fds (process_vm_readv, pidfd_getfd). */
+	::prctl(PR_SET_PTRACER, static_cast<unsigned long>(server_), 0, 0, 0);
+	install_work_handler(*this, signal_);
+	mailbox_.store(mb, std::memory_order_release);
+	return 0;
+}
+
+bool Connection::alive() noexcept
+{
+	wire::Mailbox *mb = mailbox_.load(std::memory_order_acquire);
+	if (!mb || mb->header.state.load(std::memory_order_acquire) != static_cast<uint32_t>(wire::MailboxState::Alive))
+		return false;
+	if (::syscall(SYS_kill, server_, 0) < 0 && errno == ESRCH)
+		return false;
+	return start_time(server_) == g_server_start;
+}
+
+/* The session is gone: every mapping faults from now on, calls fail. */
+void Connection::dead() noexcept
+{
+	wire::Mailbox *mb = mailbox_.load(std::memory_order_acquire);
+	if (!mb)
+		return;
+	mb->header.state.store(static_cast<uint32_t>(wire::MailboxState::Dead), std::memory_order_release);
+	MmTable::Guard guard(mm_);
+	mm_.revoke_all();
+}
+
+unsigned Connection::claim() noexcept
+{
+	wire::Mailbox *mb = mailbox_.load(std::memory_order_acquire);
+	const auto tid = static_cast<uint32_t>(::syscall(SYS_gettid));
+	for (;;) {
+		for (unsigned i = 0; i < wire::kSlots; i++) {
+			unsigned k = (tid + i) % wire::kSlots;
+			uint32_t free = 0;
+			if (mb->slots[k].c.owner.compare_exchange_strong(free, tid, std::memory_order_acquire))
+				return k;
+		}
+		sched_yield();
+	}
+}
+
+/* Answer a sub-request in `slot`; returns the answer's result. */
+long Connection::answer(wire::Slot &slot, const wire::MsgHeader &h, bool mm_held, int &taken) noexcept
+{
+	wire::Reply out{};
+	switch (static_cast<wire::SubOp>(h.op)) {
+	case wire::SubOp::Reserve: {
+		wire::Request q;
+		std::memcpy(&q, slot.payload, sizeof(q));
+		mm::PlacementRequest req{static_cast<uintptr_t>(q.a[0]), static_cast<uint64_t>(q.a[1]),
+					 static_cast<int>(q.a[2]), static_cast<uint64_t>(q.a[3]), q.a[4] != 0};
+		mm::HugeOrders orders{static_cast<unsigned>(q.a[5] & 0xff), static_cast<unsigned>((q.a[5] >> 8) & 0xff)};
+		auto reserve = [&] {
+			auto r = mm::reserve_range(mm_.reserver(), req, orders);
+			return r ? static_cast<long>(*r) : -static_cast<long>(r.error());
+		};
+		if (mm_held) {
+			out.result = reserve();
+		} else {
+			MmTable::Guard guard(mm_);
+			out.result = reserve();
+		}
+		break;
+	}
+	case wire::SubOp::NewStandin: {
+		wire::Request q;
+		std::memcpy(&q, slot.payload, sizeof(q));
+		int sv[2];
+		int r = sys::socketpair_momentary(SOCK_STREAM | (q.a[0] ? SOCK_CLOEXEC : 0), sv);
+		if (r < 0) {
+			out.result = r;
+			break;
+		}
+		/* The kernel takes the other end; until then it must not leak
+		 * into an exec. */
+		::syscall(SYS_fcntl, sv[1], F_SETFD, FD_CLOEXEC);
+		out.extra[0] = sv[0];
+		out.extra[1] = sv[1];
+		taken = sv[1];
+		break;
+	}
+	case wire::SubOp::ApplyOps: {
+		wire::Reply batch;
+		std::memcpy(&batch, slot.payload, sizeof(batch));
+		size_t n = std::min<size_t>(batch.nops, wire::kMaxReplyOps);
+		auto *ops = reinterpret_cast<const wire::MmOp *>(slot.payload + sizeof(wire::Reply));
+		if (mm_held) {
+			out.result = mm_.apply(ops, n);
+		} else {
+			MmTable::Guard guard(mm_);
+			out.result = mm_.apply(ops, n);
+		}
+		break;
+	}
+	default:
+		out.result = -ENOSYS;
+		break;
+	}
+	out.h = wire::MsgHeader{static_cast<uint32_t>(wire::MsgKind::SubReply), h.op, h.seq, 0};
+	std::memcpy(slot.payload, &out, sizeof(out));
+	slot.c.to_kernel.fetch_add(1, std::memory_order_release);
+	wire::futex_wake(slot.c.to_kernel);
+	return out.result;
+}
+
+long Connection::call(wire::Op op, std::initializer_list<int64_t> args, int64_t *extra, bool mm_held) noexcept
+{
+	wire::Mailbox *mb = mailbox_.load(std::memory_order_acquire);
+	if (!mb)
+		return -ENODEV;
+	wire::Header &header = mb->header;
+	if (header.state.load(std::memory_order_acquire) != static_cast<uint32_t>(wire::MailboxState::Alive))
+		return -ENODEV;
+	t_apply_error = 0;
+	const unsigned k = claim();
+	wire::Slot &slot = mb->slots[k];
+	if (!slot.c.served.load(std::memory_order_acquire) && !slot.c.wanted.exchange(1, std::memory_order_acq_rel)) {
+		header.doorbell.fetch_add(1, std::memory_order_release);
+		wire::futex_wake(header.doorbell);
+	}
+	const uint32_t seq = seq_.fetch_add(1) + 1;
+	wire::Request req{};
+	req.h = wire::MsgHeader{static_cast<uint32_t>(wire::MsgKind::Request), static_cast<uint32_t>(op), seq, 0};
+	size_t i = 0;
+	for (int64_t a : args)
+		if (i < 6)
+			req.a[i++] = a;
+	uint32_t seen = slot.c.to_client.load(std::memory_order_acquire);
+	std::memcpy(slot.payload, &req, sizeof(req));
+	slot.c.to_kernel.fetch_add(1, std::memory_order_release);
+	wire::futex_wake(slot.c.to_kernel);
+
+	int taken = -1;
+	long result;
+	for (;;) {
+		uint32_t now = slot.c.to_client.load(std::memory_order_acquire);
+		if (now == seen) {
+			if (wire::futex_wait(slot.c.to_client, seen, kReplyPollNs) == -ETIMEDOUT && !alive()) {
+				/* The slot stays taken: nobody serves it any more. */
+				dead();
+				return -ENODEV;
+			}
+			continue;
+		}
+		seen = now;
+		if (taken >= 0) {
+			sys::close(taken);
+			taken = -1;
+		}
+		wire::MsgHeader h;
+		std::memcpy(&h, slot.payload, sizeof(h));
+		if (h.seq != seq) {
+			result = -EIO;
+			break;
+		}
+		if (h.kind == static_cast<uint32_t>(wire::MsgKind::SubRequest)) {
+			answer(slot, h, mm_held, taken);
+			continue;
+		}
+		wire::Reply r;
+		std::memcpy(&r, slot.payload, sizeof(r));
+		result = r.result;
+		if (extra) {
+			extra[0] = r.extra[0];
+			extra[1] = r.extra[1];
+		}
+		if (r.nops) {
+			size_t n = std::min<size_t>(r.nops, wire::kMaxReplyOps);
+			auto *ops = reinterpret_cast<const wire::MmOp *>(slot.payload + sizeof(wire::Reply));
+			if (mm_held) {
+				t_apply_error = mm_.apply(ops, n);
+			} else {
+				MmTable::Guard guard(mm_);
+				t_apply_error = mm_.apply(ops, n);
+			}
+		}
+		break;
+	}
+	slot.c.owner.store(0, std::memory_order_release);
+	return result;
+}
+
+int last_apply_error() noexcept
+{
+	return t_apply_error;
+}
+
+void Connection::on_signal() noexcept
+{
+	wire::Mailbox *mb = mailbox_.load(std::memory_order_acquire);
+	if (mb)
+		mm_.apply_work(mb->header);
+}
+
+/* --- fork and exec --- */
+
+void Connection::fork_prepare() noexcept
+{
+	child_mailbox_ = nullptr;
+	child_record_ = 0;
+	if (!joined())
+		return;
+	sigset_t block;
+	sigemptyset(&block);
+	sigaddset(&block, signal_);
+	sys::sigprocmask(SIG_BLOCK, &block, &fork_mask_);
+	mm_.lock();
+	int64_t extra[2] = {-1, -1};
+	long record = call(wire::Op::ForkPrepare, {}, extra, true);
+	if (record <= 0)
+		return;
+	char path[64];
+	std::snprintf(path, sizeof(path), "/proc/%d/fd/%d", static_cast<int>(server_), static_cast<int>(extra[0]));
+	int fd = sys::open_momentary(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		call(wire::Op::ForkDone, {record, -1}, nullptr, true);
+		return;
+	}
+	long p = sys::mmap(0, wire::kMailboxSize, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	sys::close(fd);
+	if (p < 0) {
+		call(wire::Op::ForkDone, {record, -1}, nullptr, true);
+		return;
+	}
+	child_mailbox_ = reinterpret_cast<wire::Mailbox *>(p);
+	child_record_ = static_cast<uint64_t>(record);
+}
+
+void Connection::fork_parent(pid_t pid) noexcept
+{
+	if (!joined())
+		return;
+	if (child_mailbox_)
+		sys::munmap(reinterpret_cast<uintptr_t>(child_mailbox_), wire::kMailboxSize);
+	if (pid < 0 && child_record_)
+		call(wire::Op::ForkDone, {static_cast<int64_t>(child_record_), -1}, nullptr, true);
+	child_mailbox_ = nullptr;
+	child_record_ = 0;
+	mm_.unlock();
+	sys::sigprocmask(SIG_SETMASK, &fork_mask_, nullptr);
+}
+
+void Connection::fork_child() noexcept
+{
+	if (!joined())
+		return;
+	mm_.unlock();
+	wire::Mailbox *mine = child_mailbox_;
+	child_mailbox_ = nullptr;
+	if (!mine || attach(child_record_, mine->header.token) < 0) {
+		/* Not in the session: the inherited fds and mappings stay what
+		 * they are, every call fails. */
+		if (mine)
+			sys::munmap(reinterpret_cast<uintptr_t>(mine), wire::kMailboxSize);
+		mailbox_.store(nullptr, std::memory_order_release);
+		MmTable::Guard guard(mm_);
+		mm_.revoke_all();
+	} else {
+		mailbox_.store(mine, std::memory_order_release);
+		call(wire::Op::Resync, {});
+	}
+	sys::sigprocmask(SIG_SETMASK, &fork_mask_, nullptr);
+}
+
+int Connection::attach(uint64_t record, uint64_t token) noexcept
+{
+	wire::JoinRequest req{wire::kMagic, wire::kVersion, static_cast<uint32_t>(wire::JoinKind::Attach), 0, record,
+			      token};
+	wire::JoinReply reply;
+	return handshake(dir_.c_str(), req, reply, nullptr);
+}
+
+void Connection::exec_prepare() noexcept
+{
+	if (joined())
+		call(wire::Op::ExecPrepare, {});
+}
+
+void Connection::exec_failed() noexcept
+{
+	if (joined())
+		call(wire::Op::ExecFailed, {});
+}
+
+} /* namespace softvfio::session */

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Connection: this process's link to its session kernel.
+ *
+ * Joining connects to the session's socket for the handshake only; what is
+ * left is a mailbox mapping and the mm table's templates, no fd (the
+ * program's fd table holds only what the kernel would give it). A call
+ * claims a slot, posts the request, answers the kernel's sub-requests
+ * (reserve address space, make a stand-in, apply mapping changes) and
+ * applies the reply's mm ops before it returns.
+ *
+ * fork: the parent asks the kernel for the child's record (a copy of its
+ * tables, with a mailbox of its own) and maps that mailbox across the
+ * fork; the child takes the record over (proving it with the mailbox's
+ * token) and brings its mappings up to date before the program runs
+ * again. exec: the kernel is told before, and after a failure; the new
+ * image joins afresh.
+ *
+ * If the session's kernel dies or cuts the process off, calls fail with
+ * ENODEV; the mappings fault (session/client/mm_table.h, MailboxState).
+ */
+#pragma once
+
+#include <atomic>
+#include <csignal>
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+
+#include "session/client/mm_table.h"
+#include "session/wire/protocol.h"
+
+namespace softvfio::session {
+
+class Connection
+{
+public:
+	/* Join the session in directory `dir` (its socket is `dir`/sock) as
+	 * a new program image. 0 or -errno. */
+	int join(const char *dir) noexcept;
+	bool joined() const noexcept { return mailbox_.load(std::memory_order_acquire) != nullptr; }
+	/* Still served: joined, and the kernel alive and not cutting us off. */
+	bool alive() noexcept;
+
+	/* A call of the session. The result or -errno (ENODEV: the session is
+	 * gone). `extra`: Reply::extra. `mm_held`: the caller holds the mm
+	 * table's Guard (mapping calls), else it is taken to apply ops. */
+	long call(wire::Op op, std::initializer_list<int64_t> args, int64_t *extra = nullptr,
+		  bool mm_held = false) noexcept;
+
+	MmTable &mm() noexcept { return mm_; }
+	pid_t server() const noexcept { return server_; }
+	const std::string &session_name() const noexcept { return session_; }
+	int signal() const noexcept { return signal_; }
+
+	/* --- fork and exec (the shim's pthread_atfork handlers and exec
+	 * wrappers) --- */
+	void fork_prepare() noexcept;
+	/* In the parent: `pid` is fork's result if known (-1: failed), or 0. */
+	void fork_parent(pid_t pid) noexcept;
+	void fork_child() noexcept;
+	void exec_prepare() noexcept;
+	void exec_failed() noexcept;
+
+	/* The session signal reached the process (the handler). */
+	void on_signal() noexcept;
+
+private:
+	int attach(uint64_t record, uint64_t token) noexcept;
+	int handshake(const char *dir, const wire::JoinRequest &req, wire::JoinReply &reply, int *fd) noexcept;
+	unsigned claim() noexcept;
+	long answer(wire::Slot &slot, const wire::MsgHeader &h, bool mm_held, int &taken) noexcept;
+	void dead() noexcept;
+
+	std::atomic<wire::Mailbox *> mailbox_{nullptr};
+	MmTable mm_;
+	pid_t server_ = 0;
+	int signal_ = 0;
+	std::string session_;
+	std::string dir_;
+	std::atomic<uint32_t> seq_{0};
+
+	/* fork in progress (the forking thread only) */
+	wire::Mailbox *child_mailbox_ = nullptr;
+	uint64_t child_record_ = 0;
+	sigset_t fork_mask_;
+};
+
+/* On this thread, the error applying the last call's mm ops (a mapping
+ * that could not be laid), 0 if none. */
+int last_apply_error() noexcept;
+
+/* The handler of the session signal, installed at join. `chain` is where
+ * a signal that is not the kernel's goes (the program's own action). */
+void install_work_handler(Connection &connection, int sig) noexcept;
+/* The program's sigaction() for the session signal (the shim hides ours):
+ * as sigaction(2) behaves for it. */
+int work_signal_sigaction(const struct sigaction *act, struct sigaction *old) noexcept;
+/* The session signal once the handler is installed, else 0. */
+int work_signal() noexcept;
+
+} /* namespace softvfio::session */

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: MIT */
+#include "session/dispatch.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <fcntl.h>
+#include <string>
+
+#include <softvfio/kernel.h>
+
+#include "base/user_copy.h"
+#include "dmabuf/dma_buf.h"
+#include "dmabuf/sync_file.h"
+#include "kernel/kernel_impl.h"
+#include "kernel/process.h"
+#include "session/call.h"
+#include "session/client_process.h"
+#include "session/session_kernel.h"
+
+namespace softvfio::session {
+
+namespace {
+
+void *ptr(int64_t v) { return reinterpret_cast<void *>(static_cast<uintptr_t>(v)); }
+
+/* A path argument, as getname() takes it: EFAULT, ENAMETOOLONG. */
+Result<std::string> path_arg(int64_t p)
+{
+	if (!p)
+		return err(EFAULT);
+	auto s = copy_string_from_user(static_cast<const char *>(ptr(p)), PATH_MAX);
+	if (!s)
+		return err(s.error() == EINVAL ? ENAMETOOLONG : s.error());
+	return s;
+}
+
+/* Copy `text` (or as much as fits) to the caller's buffer; the full
+ * length either way, as readlink-style calls let the caller retry. */
+long copy_out(const std::string &text, int64_t buf, int64_t size)
+{
+	if (size < 0)
+		return -EINVAL;
+	size_t n = std::min(text.size(), static_cast<size_t>(size));
+	if (n && !copy_to_user(ptr(buf), text.data(), n))
+		return -EFAULT;
+	return static_cast<long>(text.size());
+}
+
+/* The file behind one of the caller's fds: EBADF, or EINVAL when it is
+ * not one of the session's. */
+Result<std::shared_ptr<vfs::File>> emulated(Process &p, int fd)
+{
+	auto file = p.fds.get(fd);
+	if (!file)
+		return err(file.error());
+	if (!*file)
+		return err(EINVAL);
+	return *file;
+}
+
+/* The caller closed `fd` (or replaced it): forget the number and see
+ * whether that was the file's last stand-in anywhere. */
+void closed(ClientProcess &cp, std::shared_ptr<vfs::File> file)
+{
+	if (!file)
+		return;
+	auto last = cp.session().standins().closed(file.get());
+	file.reset();
+	/* Released here, with no lock held, inside the call's WorkScope. */
+	last.reset();
+	dmabuf::sync_file_prune();
+}
+
+/* Bring every emulated mapping of the caller up to date. */
+void resync(ClientProcess &cp, Call &call)
+{
+	for (const auto &s : cp.process().mm.states()) {
+		wire::MmOp op{};
+		op.kind = static_cast<uint32_t>(wire::MmOpKind::State);
+		op.vma = s.id;
+		op.flags = s.live ? wire::kLive : 0;
+		op.f[0] = s.state_seq;
+		call.add_op(op);
+	}
+}
+
+long mappings(ClientProcess &cp, Kernel &k, int64_t buf, int64_t size)
+{
+	auto all = k.mappings(false);
+	std::vector<wire::MappingData> out;
+	for (const MappingInfo &m : all) {
+		wire::MappingData d{};
+		d.start = m.start;
+		d.end = m.end;
+		d.offset = m.offset;
+		d.buffer_id = m.buffer_id.value_or(0);
+		d.prot = static_cast<uint32_t>(m.prot);
+		d.live = m.accessible;
+		std::snprintf(d.path, sizeof(d.path), "%s", m.path.c_str());
+		out.push_back(d);
+	}
+	(void)cp;
+	if (size < 0)
+		return -EINVAL;
+	size_t fit = std::min(out.size(), static_cast<size_t>(size) / sizeof(wire::MappingData));
+	if (fit && !copy_to_user(ptr(buf), out.data(), fit * sizeof(wire::MappingData)))
+		return -EFAULT;
+	return static_cast<long>(out.size());
+}
+
+std::shared_ptr<vfs::File> p_file(ClientProcess &cp, int fd)
+{
+	auto file = cp.process().fds.get(fd);
+	return file ? *file : nullptr;
+}
+
+long buffer_of(ClientProcess &cp, Kernel &k, int fd, int64_t out)
+{
+	auto id = k.buffer_id(fd);
+	if (!id)
+		return -id.error();
+	for (const BufferInfo &b : k.buffers()) {
+		if (b.id != *id)
+			continue;
+		wire::BufferData d{};
+		d.id = b.id;
+		d.size = b.size;
+		/* The file's references as fdinfo counts them: every fd of the
+		 * session's processes the kernel knows of, every mapping. */
+		uint64_t refs = b.mappings;
+		auto file = p_file(cp, fd);
+		for (auto &other : cp.session().processes())
+			refs += other->process().fds.references(file.get());
+		d.references = refs;
+		std::snprintf(d.name, sizeof(d.name), "%s", b.name.c_str());
+		if (!copy_to_user(ptr(out), &d, sizeof(d)))
+			return -EFAULT;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+long fork_prepare(ClientProcess &cp, Call &call)
+{
+	auto child = cp.session().prepare_fork(cp);
+	if (!child)
+		return -child.error();
+	call.set_extra(0, (*child)->mailbox_fd());
+	return static_cast<long>((*child)->id());
+}
+
+} /* namespace */
+
+long dispatch(ClientProcess &cp, Call &call, const wire::Request &req)
+{
+	using wire::Op;
+	Kernel &k = cp.session().kernel();
+	const int64_t *a = req.a;
+	CurrentProcess current(cp.process());
+	Process &p = cp.process();
+	const int fd = static_cast<int>(a[0]);
+
+	switch (static_cast<Op>(req.h.op)) {
+	case Op::Open: {
+		auto path = path_arg(a[0]);
+		if (!path)
+			return -path.error();
+		return k.open(path->c_str(), static_cast<int>(a[1]));
+	}
+	case Op::NodeInfo: {
+		auto path = path_arg(a[0]);
+		if (!path)
+			return -path.error();
+		auto info = k.node_info(*path);
+		if (!info)
+			return 0;
+		wire::NodeInfoData d{info->directory, static_cast<uint32_t>(info->mode), info->major, info->minor,
+				     info->exists, 0};
+		if (!copy_to_user(ptr(a[1]), &d, sizeof(d)))
+			return -EFAULT;
+		return 1;
+	}
+	case Op::ListNodes: {
+		auto path = path_arg(a[0]);
+		if (!path)
+			return -path.error();
+		std::string names;
+		for (const std::string &n : k.list_nodes(*path)) {
+			names += n;
+			names += '\0';
+		}
+		return copy_out(names, a[1], a[2]);
+	}
+	case Op::SysfsRoot:
+		return copy_out(k.sysfs_root(), a[0], a[1]);
+	case Op::SysfsWrite: {
+		auto path = path_arg(a[0]);
+		if (!path)
+			return -path.error();
+		return k.sysfs_write(*path, ptr(a[1]), static_cast<size_t>(a[2]));
+	}
+	case Op::Ioctl:
+		return k.ioctl(fd, static_cast<unsigned long>(a[1]), static_cast<uintptr_t>(a[2]));
+	case Op::Read:
+		return k.read(fd, ptr(a[1]), static_cast<size_t>(a[2]));
+	case Op::Write:
+		return k.write(fd, ptr(a[1]), static_cast<size_t>(a[2]));
+	case Op::Pread:
+		return k.pread(fd, ptr(a[1]), static_cast<size_t>(a[2]), static_cast<off_t>(a[3]));
+	case Op::Pwrite:
+		return k.pwrite(fd, ptr(a[1]), static_cast<size_t>(a[2]), static_cast<off_t>(a[3]));
+	case Op::Lseek:
+		return k.lseek(fd, static_cast<off_t>(a[1]), static_cast<int>(a[2]));
+	case Op::Mmap:
+		return k.mmap(ptr(a[0]), static_cast<size_t>(a[1]), static_cast<int>(a[2]), static_cast<int>(a[3]),
+			      static_cast<int>(a[4]), static_cast<off_t>(a[5]));
+	case Op::Munmap:
+		return k.munmap(ptr(a[0]), static_cast<size_t>(a[1]));
+	case Op::Mremap:
+		return k.mremap(ptr(a[0]), static_cast<size_t>(a[1]), static_cast<size_t>(a[2]), static_cast<int>(a[3]),
+				ptr(a[4]));
+	case Op::Mprotect:
+		return k.mprotect(ptr(a[0]), static_cast<size_t>(a[1]), static_cast<int>(a[2]));
+	case Op::Madvise:
+		return k.madvise(ptr(a[0]), static_cast<size_t>(a[1]), static_cast<int>(a[2]));
+	case Op::Closed:
+		closed(cp, p.fds.forget(fd));
+		return 0;
+	case Op::ClosedRange: {
+		if (a[0] < 0 || a[1] < a[0])
+			return -EINVAL;
+		auto files = p.fds.forget_range(static_cast<unsigned>(a[0]), static_cast<unsigned>(std::min<int64_t>(a[1], INT_MAX)));
+		for (auto &f : files)
+			closed(cp, std::move(f));
+		return 0;
+	}
+	case Op::Identify: {
+		auto file = p.fds.get(fd);
+		if (!file)
+			return -file.error();
+		return *file ? 1 : 0;
+	}
+	case Op::Fcntl: {
+		auto file = emulated(p, fd);
+		if (!file)
+			return -file.error();
+		return a[1] == F_GETFL ? (*file)->access_mode() : 0;
+	}
+	case Op::LinkName: {
+		auto file = emulated(p, fd);
+		if (!file)
+			return -file.error();
+		return copy_out((*file)->link_name(), a[1], a[2]);
+	}
+	case Op::ForkPrepare: {
+		long id = fork_prepare(cp, call);
+		return id;
+	}
+	case Op::ForkDone:
+		if (a[1] < 0)
+			cp.session().fork_failed(cp, static_cast<uint64_t>(a[0]));
+		return 0;
+	case Op::ExecPrepare:
+		cp.set_state(ClientProcess::State::Execing);
+		return 0;
+	case Op::ExecFailed:
+		cp.set_state(ClientProcess::State::Live);
+		resync(cp, call);
+		return 0;
+	case Op::Resync:
+		resync(cp, call);
+		return 0;
+	case Op::Mappings:
+		return mappings(cp, k, a[0], a[1]);
+	case Op::BufferOf:
+		return buffer_of(cp, k, fd, a[1]);
+	case Op::kCount:
+		break;
+	}
+	return -ENOSYS;
+}
+
+} /* namespace softvfio::session */

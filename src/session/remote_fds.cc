@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+#include "session/remote_fds.h"
+
+#include <cerrno>
+#include <sys/socket.h>
+
+#include "session/call.h"
+#include "session/client_process.h"
+#include "session/session_kernel.h"
+
+namespace softvfio::session {
+
+namespace {
+
+class RemoteStandin final : public vfs::Standin
+{
+public:
+	RemoteStandin(ClientProcess &owner, int number, UniqueFD peer)
+		: owner_(owner), number_(number), peer_(std::move(peer))
+	{
+	}
+
+	/* Not installed: the program must not keep the fd. */
+	~RemoteStandin() override
+	{
+		if (committed_)
+			return;
+		Call *call = current_call();
+		if (call && &call->process() == &owner_) {
+			wire::MmOp op{};
+			op.kind = static_cast<uint32_t>(wire::MmOpKind::CloseFd);
+			op.flags = static_cast<uint32_t>(number_);
+			call->add_op(op);
+		}
+	}
+
+	int number() const override { return number_; }
+	int peer() const override { return peer_.get(); }
+	UniqueFD take_peer() override { return std::move(peer_); }
+	void commit() { committed_ = true; }
+
+private:
+	ClientProcess &owner_;
+	const int number_;
+	UniqueFD peer_;
+	bool committed_ = false;
+};
+
+/* What the process says is the other end of a pair it made: a connected
+ * unix stream socket, not named yet. */
+bool plausible_pair_end(int fd)
+{
+	int domain = 0, type = 0;
+	socklen_t len = sizeof(int);
+	if (::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 || domain != AF_UNIX)
+		return false;
+	len = sizeof(int);
+	if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_STREAM)
+		return false;
+	struct sockaddr_storage addr;
+	socklen_t alen = sizeof(addr);
+	return ::getsockname(fd, reinterpret_cast<struct sockaddr *>(&addr), &alen) == 0 &&
+	       alen <= sizeof(sa_family_t);
+}
+
+} /* namespace */
+
+Result<std::unique_ptr<vfs::Standin>> RemoteFdSpace::reserve(const vfs::StandinSpec &spec)
+{
+	/* Only the calling process makes fds for itself. */
+	Call *call = current_call();
+	if (!call || &call->process() != &owner_)
+		return err(EMFILE);
+	auto answer = call->ask(wire::SubOp::NewStandin, {(spec.flags & O_CLOEXEC) ? 1 : 0});
+	if (!answer)
+		return err(EIO);
+	if (answer->result < 0)
+		return err(static_cast<int>(-answer->result));
+	const int mine = static_cast<int>(answer->extra[0]);
+	const int theirs = static_cast<int>(answer->extra[1]);
+	auto peer = owner_.host().take_fd(theirs);
+	if (!peer || !plausible_pair_end(peer->get())) {
+		owner_.cut_off("a stand-in that is not one");
+		return err(EIO);
+	}
+	return std::unique_ptr<vfs::Standin>(std::make_unique<RemoteStandin>(owner_, mine, std::move(*peer)));
+}
+
+Result<FileIdentity> RemoteFdSpace::commit(vfs::Standin &standin, const std::shared_ptr<vfs::File> &file)
+{
+	auto &remote = static_cast<RemoteStandin &>(standin);
+	auto id = owner_.host().fd_identity(remote.number());
+	if (!id)
+		return err(id.error());
+	if (file) {
+		SVFIO_TRY(owner_.session().standins().add(remote.take_peer(), file));
+	} else if (remote.peer() >= 0) {
+		SVFIO_TRY(owner_.session().standins().name(remote.peer()));
+	}
+	remote.commit();
+	return id;
+}
+
+Result<FileIdentity> RemoteFdSpace::identity(int fd)
+{
+	return owner_.host().fd_identity(fd);
+}
+
+Result<void> RemoteFdSpace::close(int)
+{
+	return err(ENOSYS);
+}
+
+Result<int> RemoteFdSpace::dup(int, int, bool)
+{
+	return err(ENOSYS);
+}
+
+Result<int> RemoteFdSpace::dup3(int, int, int)
+{
+	return err(ENOSYS);
+}
+
+} /* namespace softvfio::session */

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * RemoteFdSpace: the real fd table of a process of the session
+ * (vfs/fd_space.h), which the kernel changes by asking the process.
+ *
+ * A new fd is made by the calling thread at the kernel's request: a unix
+ * socket pair, one end kept by the program (the stand-in, at the lowest
+ * free number, as the kernel would allocate it), the other taken by the
+ * kernel (pidfd_getfd) into its StandinTable. Numbers the process has not
+ * shown the kernel yet are found by the identity of what they refer to
+ * (/proc/<pid>/fd/<n>), so inherited and received stand-ins resolve too.
+ * The process closes and dups its own fds and tells the kernel; the
+ * table's entries hold nothing: the stand-in's last close anywhere
+ * releases the file.
+ */
+#pragma once
+
+#include "vfs/fd_space.h"
+
+namespace softvfio::session {
+
+class ClientProcess;
+
+class RemoteFdSpace final : public vfs::FdSpace
+{
+public:
+	explicit RemoteFdSpace(ClientProcess &owner) : owner_(owner) {}
+
+	Result<std::unique_ptr<vfs::Standin>> reserve(const vfs::StandinSpec &spec) override;
+	Result<FileIdentity> commit(vfs::Standin &standin, const std::shared_ptr<vfs::File> &file) override;
+	Result<FileIdentity> identity(int fd) override;
+	bool entries_hold_files() const override { return false; }
+	Result<void> close(int fd) override;
+	Result<int> dup(int fd, int min_fd, bool cloexec) override;
+	Result<int> dup3(int oldfd, int newfd, int flags) override;
+
+private:
+	ClientProcess &owner_;
+};
+
+} /* namespace softvfio::session */

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: MIT */
+#include "session/remote_process.h"
+
+#include <cerrno>
+#include <poll.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+namespace softvfio::session {
+
+namespace {
+
+/* process_vm_readv/writev in full, one page-bounded piece at a time only
+ * when a piece fails part way (a hole in the middle of the range). */
+Result<void> vm_io(pid_t pid, void *local, uintptr_t remote, size_t n, bool write)
+{
+	auto *mine = static_cast<unsigned char *>(local);
+	while (n) {
+		struct iovec l{mine, n}, r{reinterpret_cast<void *>(remote), n};
+		long done = write ? ::syscall(SYS_process_vm_writev, pid, &l, 1, &r, 1, 0)
+				  : ::syscall(SYS_process_vm_readv, pid, &l, 1, &r, 1, 0);
+		if (done <= 0)
+			return err(EFAULT);
+		mine += done;
+		remote += static_cast<uintptr_t>(done);
+		n -= static_cast<size_t>(done);
+	}
+	return {};
+}
+
+} /* namespace */
+
+RemoteProcess::RemoteProcess(pid_t pid, UniqueFD pidfd) : pid_(pid), pidfd_(std::move(pidfd)) {}
+
+void RemoteProcess::bind(pid_t pid, UniqueFD pidfd)
+{
+	pidfd_ = std::move(pidfd);
+	pid_.store(pid, std::memory_order_release);
+}
+
+bool RemoteProcess::exited() const
+{
+	if (!pidfd_)
+		return false;
+	struct pollfd p{pidfd_.get(), POLLIN, 0};
+	return ::poll(&p, 1, 0) == 1;
+}
+
+Result<void> RemoteProcess::read_memory(void *dst, uintptr_t src, size_t n)
+{
+	return vm_io(pid(), dst, src, n, false);
+}
+
+Result<void> RemoteProcess::write_memory(uintptr_t dst, const void *src, size_t n)
+{
+	return vm_io(pid(), const_cast<void *>(src), dst, n, true);
+}
+
+Result<UniqueFD> RemoteProcess::take_fd(int fd)
+{
+	if (fd < 0)
+		return err(EBADF);
+	UniqueFD copy(static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd_.get(), fd, 0)));
+	if (!copy)
+		return err(errno == ESRCH ? EBADF : errno);
+	return copy;
+}
+
+std::string RemoteProcess::fd_path(int fd) const
+{
+	return "/proc/" + std::to_string(pid()) + "/fd/" + std::to_string(fd);
+}
+
+Result<FileIdentity> RemoteProcess::fd_identity(int fd)
+{
+	if (fd < 0)
+		return err(EBADF);
+	struct stat st;
+	if (::stat(fd_path(fd).c_str(), &st) < 0)
+		return err(errno == ENOENT ? EBADF : errno);
+	return FileIdentity{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
+}
+
+Result<std::string> RemoteProcess::fd_link(int fd)
+{
+	if (fd < 0)
+		return err(EBADF);
+	char target[256];
+	ssize_t n = ::readlink(fd_path(fd).c_str(), target, sizeof(target));
+	if (n < 0)
+		return err(errno == ENOENT ? EBADF : errno);
+	return std::string(target, static_cast<size_t>(n));
+}
+
+std::string RemoteProcess::proc_file(std::string_view name) const
+{
+	return "/proc/" + std::to_string(pid()) + "/" + std::string(name);
+}
+
+} /* namespace softvfio::session */

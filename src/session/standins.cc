@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+#include "session/standins.h"
+
+#include <cerrno>
+#include <cstring>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "vfs/file.h"
+
+namespace softvfio::session {
+
+StandinTable::StandinTable(int epoll, std::string session) : epoll_(epoll), session_(std::move(session)) {}
+
+Result<void> StandinTable::name(int peer)
+{
+	uint64_t n;
+	{
+		std::lock_guard guard(lock_);
+		n = next_++;
+	}
+	struct sockaddr_un addr;
+	std::memset(&addr, 0, sizeof(addr));
+	addr.sun_family = AF_UNIX;
+	int len = std::snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, "softvfio/%s/%llu", session_.c_str(),
+				static_cast<unsigned long long>(n));
+	if (len < 0)
+		return err(EINVAL);
+	socklen_t size = static_cast<socklen_t>(offsetof(struct sockaddr_un, sun_path) + 1 + static_cast<size_t>(len));
+	if (::bind(peer, reinterpret_cast<struct sockaddr *>(&addr), size) < 0)
+		return err(errno);
+	::shutdown(peer, SHUT_WR);
+	return {};
+}
+
+Result<void> StandinTable::add(UniqueFD peer, std::shared_ptr<vfs::File> file)
+{
+	SVFIO_TRY(name(peer.get()));
+	struct epoll_event ev;
+	std::memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.fd = peer.get();
+	std::lock_guard guard(lock_);
+	if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, peer.get(), &ev) < 0)
+		return err(errno);
+	const int fd = peer.get();
+	by_file_[file.get()] = fd;
+	by_peer_[fd] = Entry{std::move(peer), std::move(file)};
+	return {};
+}
+
+std::shared_ptr<vfs::File> StandinTable::remove_locked(int peer)
+{
+	auto it = by_peer_.find(peer);
+	if (it == by_peer_.end())
+		return nullptr;
+	::epoll_ctl(epoll_, EPOLL_CTL_DEL, peer, nullptr);
+	std::shared_ptr<vfs::File> file = std::move(it->second.file);
+	by_file_.erase(file.get());
+	by_peer_.erase(it);
+	return file;
+}
+
+std::shared_ptr<vfs::File> StandinTable::closed(const vfs::File *file)
+{
+	std::lock_guard guard(lock_);
+	auto it = by_file_.find(file);
+	if (it == by_file_.end())
+		return nullptr;
+	/* The process closed its end before telling us: if it was the last
+	 * one, the hang-up is there already. */
+	struct pollfd p{it->second, POLLRDHUP, 0};
+	if (::poll(&p, 1, 0) != 1 || !(p.revents & POLLHUP))
+		return nullptr;
+	return remove_locked(it->second);
+}
+
+std::shared_ptr<vfs::File> StandinTable::event(int peer, uint32_t events)
+{
+	if (events & EPOLLIN) {
+		char sink[512];
+		ssize_t n;
+		while ((n = ::recv(peer, sink, sizeof(sink), MSG_DONTWAIT)) > 0) {
+		}
+		if (n == 0) {
+			/* Its writer shut down (not a close): from now on only the
+			 * hang-up matters. */
+			struct epoll_event ev;
+			std::memset(&ev, 0, sizeof(ev));
+			ev.data.fd = peer;
+			::epoll_ctl(epoll_, EPOLL_CTL_MOD, peer, &ev);
+		}
+	}
+	if (!(events & (EPOLLHUP | EPOLLERR)))
+		return nullptr;
+	std::lock_guard guard(lock_);
+	return remove_locked(peer);
+}
+
+void StandinTable::clear()
+{
+	std::map<int, Entry> all;
+	{
+		std::lock_guard guard(lock_);
+		all.swap(by_peer_);
+		by_file_.clear();
+	}
+}
+
+size_t StandinTable::size()
+{
+	std::lock_guard guard(lock_);
+	return by_peer_.size();
+}
+
+} /* namespace softvfio::session */

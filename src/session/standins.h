@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * StandinTable: the kernel's ends of the session's stand-ins, and the
+ * reference each holds on its file.
+ *
+ * Every emulated fd of a process of the session is one end of a unix
+ * socket pair whose other end the kernel keeps here. The real kernel counts
+ * every copy of the process's end, in every process, kept across exec or
+ * in flight in an SCM_RIGHTS message; when the last one is closed, the
+ * kernel's end hangs up. That is the file's last close anywhere, and the
+ * moment its release runs (unless a mapping still holds it), exactly as on
+ * Linux, whoever closed it and however.
+ *
+ * The kernel's end is named (an abstract address, "\0softvfio/<session>/
+ * <n>"), so a process can tell a stand-in (getpeername on its end) and
+ * which session it belongs to; it is shut down for writing, so the
+ * process's end always polls readable (at end of file) and writable, as an
+ * fd whose file has no poll operation does.
+ */
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <softvfio/base/result.h>
+#include <softvfio/base/unique_fd.h>
+
+namespace softvfio::vfs {
+class File;
+}
+
+namespace softvfio::session {
+
+class StandinTable
+{
+public:
+	/* `epoll`: where hang-ups are watched (the session's event loop). */
+	StandinTable(int epoll, std::string session);
+
+	/* `peer` stands for `file` from now on (its first install). */
+	Result<void> add(UniqueFD peer, std::shared_ptr<vfs::File> file);
+	/* Name and shut down a readiness stand-in's end the model keeps
+	 * itself (a sync file): no file reference here. */
+	Result<void> name(int peer);
+
+	/* A process closed a stand-in of `file`, or replaced it: if that was
+	 * the last copy anywhere, the file's reference here is dropped (to
+	 * the caller, who lets it go with no lock held). */
+	std::shared_ptr<vfs::File> closed(const vfs::File *file);
+	/* The event loop saw `peer` hang up, or receive bytes (a process
+	 * without the shim wrote to its stand-in: drained). */
+	std::shared_ptr<vfs::File> event(int peer, uint32_t events);
+
+	/* Every reference, at the session's end. */
+	void clear();
+	size_t size();
+
+private:
+	struct Entry {
+		UniqueFD peer;
+		std::shared_ptr<vfs::File> file;
+	};
+	std::shared_ptr<vfs::File> remove_locked(int peer);
+
+	const int epoll_;
+	const std::string session_;
+	std::mutex lock_;
+	uint64_t next_ = 1;
+	std::map<int, Entry> by_peer_;
+	std::map<const vfs::File *, int> by_file_;
+};
+
+} /* namespace softvfio::session */
