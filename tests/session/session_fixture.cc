@@ -1,11 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 #include "session/session_fixture.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <poll.h>
+#include <set>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -36,8 +42,62 @@ void SessionTest::SetUp()
 	thread_ = std::thread([this] { session_->run(); });
 }
 
+namespace {
+
+/* How long a test waits for another process before it calls it hung. */
+constexpr int kDeadlineMs = 30'000;
+
+/* Wait until `fd` is readable, at most the deadline; the session signal
+ * interrupts poll (it is never restarted), so wait on after it. */
+bool readable(int fd)
+{
+	const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(kDeadlineMs);
+	for (;;) {
+		auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+		if (left.count() < 0)
+			return false;
+		struct pollfd p{fd, POLLIN, 0};
+		int r = ::poll(&p, 1, static_cast<int>(left.count()));
+		if (r == 1)
+			return true;
+		if (r == 0 || errno != EINTR)
+			return false;
+	}
+}
+
+pid_t fork_joined(const std::string &dir, const std::function<int(session::Connection &)> &body)
+{
+	::fflush(nullptr);
+	pid_t pid = ::fork();
+	if (pid == 0) {
+		child::note_inherited_mailboxes();
+		session::Connection c;
+		int r = c.join(dir.c_str());
+		if (r < 0) {
+			std::fprintf(stderr, "join: %s\n", std::strerror(-r));
+			::_exit(100);
+		}
+		::_exit(body(c));
+	}
+	return pid;
+}
+
+int exit_status(int status)
+{
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+} /* namespace */
+
 void SessionTest::TearDown()
 {
+	for (pid_t pid : children_) {
+		::kill(pid, SIGKILL);
+		::waitpid(pid, nullptr, 0);
+	}
+	children_.clear();
 	if (session_)
 		session_->stop();
 	if (thread_.joinable())
@@ -50,22 +110,77 @@ void SessionTest::TearDown()
 
 int SessionTest::in_child(const std::function<int(session::Connection &)> &body)
 {
-	::fflush(nullptr);
-	pid_t pid = ::fork();
-	if (pid == 0) {
-		session::Connection c;
-		int r = c.join(dir_.c_str());
-		if (r < 0) {
-			std::fprintf(stderr, "join: %s\n", std::strerror(-r));
-			::_exit(100);
+	return reap(spawn(body));
+}
+
+pid_t SessionTest::spawn(const std::function<int(session::Connection &)> &body)
+{
+	pid_t pid = fork_joined(dir_, body);
+	if (pid > 0)
+		children_.push_back(pid);
+	return pid;
+}
+
+int SessionTest::reap(pid_t pid)
+{
+	if (pid <= 0)
+		return -1;
+	auto it = std::find(children_.begin(), children_.end(), pid);
+	if (it != children_.end())
+		children_.erase(it);
+	/* A pidfd bounds the wait: a hung child fails the test, not the
+	 * whole run. */
+	int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+	if (pidfd >= 0) {
+		bool ended = readable(pidfd);
+		::close(pidfd);
+		if (!ended) {
+			std::fprintf(stderr, "child %d did not end in time: killed\n", static_cast<int>(pid));
+			::kill(pid, SIGKILL);
+			::waitpid(pid, nullptr, 0);
+			return -1;
 		}
-		::_exit(body(c));
 	}
 	int status = 0;
-	::waitpid(pid, &status, 0);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return WEXITSTATUS(status);
+	if (::waitpid(pid, &status, 0) < 0)
+		return -1;
+	return exit_status(status);
+}
+
+unsigned SessionTest::open_count()
+{
+	auto st = kernel_->device_state(bdf_);
+	return st ? st->open_count : ~0u;
+}
+
+bool SessionTest::buffer_alive(uint64_t id)
+{
+	for (const BufferInfo &b : kernel_->buffers())
+		if (b.id == id)
+			return true;
+	return false;
+}
+
+std::vector<uint64_t> SessionTest::exported_buffers()
+{
+	std::vector<uint64_t> ids;
+	for (const BufferInfo &b : kernel_->buffers())
+		if (!b.hidden)
+			ids.push_back(b.id);
+	return ids;
+}
+
+bool SessionTest::eventually(const std::function<bool()> &cond, std::chrono::milliseconds budget)
+{
+	const auto end = std::chrono::steady_clock::now() + budget;
+	for (;;) {
+		if (cond())
+			return true;
+		if (std::chrono::steady_clock::now() >= end)
+			return false;
+		/* Releases run on the session's threads: let them. */
+		std::this_thread::sleep_for(std::chrono::microseconds(100));
+	}
 }
 
 namespace child {
@@ -170,6 +285,120 @@ bool set_memory(session::Connection &c, int device, bool on)
 	return c.call(Op::Pwrite, {device, reinterpret_cast<int64_t>(&cmd), 2, at}) == 2;
 }
 
+long export_dmabuf(session::Connection &c, int device, unsigned bar, uint64_t offset, uint64_t length)
+{
+	uint8_t arg[sizeof(vfio_device_feature) + sizeof(vfio_device_feature_dma_buf) + sizeof(vfio_region_dma_range)] =
+		{};
+	vfio_device_feature hdr{sizeof(arg), VFIO_DEVICE_FEATURE_DMA_BUF | VFIO_DEVICE_FEATURE_GET};
+	vfio_device_feature_dma_buf req{bar, O_RDWR | O_CLOEXEC, 0, 1};
+	vfio_region_dma_range range{offset, length};
+	std::memcpy(arg, &hdr, sizeof(hdr));
+	std::memcpy(arg + sizeof(hdr), &req, sizeof(req));
+	std::memcpy(arg + sizeof(hdr) + sizeof(req), &range, sizeof(range));
+	return ioctl(c, device, VFIO_DEVICE_FEATURE, arg);
+}
+
+long revoke_dmabuf(session::Connection &c, int device, int dmabuf)
+{
+	uint8_t arg[sizeof(vfio_device_feature) + sizeof(vfio_device_feature_dma_buf_revoke)] = {};
+	vfio_device_feature hdr{sizeof(arg), VFIO_DEVICE_FEATURE_DMA_BUF_REVOKE | VFIO_DEVICE_FEATURE_SET};
+	vfio_device_feature_dma_buf_revoke req{dmabuf};
+	std::memcpy(arg, &hdr, sizeof(hdr));
+	std::memcpy(arg + sizeof(hdr), &req, sizeof(req));
+	return ioctl(c, device, VFIO_DEVICE_FEATURE, arg);
+}
+
+uint64_t buffer_id(session::Connection &c, int dmabuf)
+{
+	session::wire::BufferData d{};
+	if (c.call(Op::BufferOf, {dmabuf, reinterpret_cast<int64_t>(&d)}) != 0)
+		return 0;
+	return d.id;
+}
+
+bool send_fd(int sock, int fd)
+{
+	char byte = 'F';
+	struct iovec iov{&byte, 1};
+	alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+	struct msghdr msg{};
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = control;
+	msg.msg_controllen = sizeof(control);
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	std::memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return ::sendmsg(sock, &msg, MSG_NOSIGNAL) == 1;
+}
+
+int recv_fd(int sock)
+{
+	char byte;
+	struct iovec iov{&byte, 1};
+	alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+	struct msghdr msg{};
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = control;
+	msg.msg_controllen = sizeof(control);
+	if (!readable(sock))
+		return -ETIMEDOUT;
+	ssize_t n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	if (n != 1)
+		return n < 0 ? -errno : -EPROTO;
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -EPROTO;
+	int fd;
+	std::memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+namespace {
+
+std::set<uint64_t> g_inherited_mailboxes;
+
+/* The inode and start of every mailbox mapping of this process. */
+std::vector<std::pair<uint64_t, uintptr_t>> mailbox_mappings()
+{
+	std::vector<std::pair<uint64_t, uintptr_t>> out;
+	FILE *f = std::fopen("/proc/self/maps", "re");
+	if (!f)
+		return out;
+	char line[512];
+	while (std::fgets(line, sizeof(line), f)) {
+		if (!std::strstr(line, "softvfio-mailbox"))
+			continue;
+		unsigned long start, end, offset, ino;
+		char perms[8], dev[16];
+		if (std::sscanf(line, "%lx-%lx %7s %lx %15s %lu", &start, &end, perms, &offset, dev, &ino) == 6 &&
+		    offset == 0)
+			out.emplace_back(ino, start);
+	}
+	std::fclose(f);
+	return out;
+}
+
+} /* namespace */
+
+void note_inherited_mailboxes()
+{
+	g_inherited_mailboxes.clear();
+	for (auto &[ino, start] : mailbox_mappings())
+		g_inherited_mailboxes.insert(ino);
+}
+
+session::wire::Mailbox *own_mailbox()
+{
+	for (auto &[ino, start] : mailbox_mappings())
+		if (!g_inherited_mailboxes.count(ino))
+			return reinterpret_cast<session::wire::Mailbox *>(start);
+	return nullptr;
+}
+
 Pipe::Pipe()
 {
 	if (::pipe2(fds, O_CLOEXEC) < 0)
@@ -185,6 +414,8 @@ void Pipe::post()
 
 bool Pipe::take()
 {
+	if (!readable(fds[0]))
+		return false;
 	char b;
 	return ::read(fds[0], &b, 1) == 1;
 }

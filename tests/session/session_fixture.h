@@ -6,13 +6,16 @@
  */
 #pragma once
 
+#include <chrono>
 #include <cstdio>
 #include <fcntl.h>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <sys/mman.h>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -33,8 +36,29 @@ protected:
 	 * child's exit status (0: passed; the child says why otherwise). */
 	int in_child(const std::function<int(session::Connection &)> &body);
 
+	/* Start `body` in a child that joined the session, without waiting:
+	 * its pid. Children still running when the test ends are killed. */
+	pid_t spawn(const std::function<int(session::Connection &)> &body);
+	/* Wait for a spawned child: its exit status as in_child gives it
+	 * (128 + signal if killed; -1 if it did not end within the test's
+	 * deadline, then it is killed). */
+	int reap(pid_t pid);
+
 	/* How many processes the session knows. */
 	size_t processes() { return session_->processes().size(); }
+
+	/* --- the kernel's view, from the test process (it hosts the kernel) --- */
+	/* The device's open count (open files of it, in every process). */
+	unsigned open_count();
+	/* Is the buffer with this id still alive? */
+	bool buffer_alive(uint64_t id);
+	/* The ids of every live exported (not hidden) buffer. */
+	std::vector<uint64_t> exported_buffers();
+	/* Wait until `cond` holds, checking it again whenever the session may
+	 * have moved on, for at most `budget` (a deadline, not a delay: it
+	 * returns as soon as `cond` holds). False if it never did. */
+	static bool eventually(const std::function<bool()> &cond,
+			       std::chrono::milliseconds budget = std::chrono::seconds(20));
 
 	KernelOptions kernel_options_;
 	std::unique_ptr<Kernel> kernel_;
@@ -42,6 +66,7 @@ protected:
 	std::string dir_;
 	std::string bdf_;
 	std::thread thread_;
+	std::vector<pid_t> children_;
 };
 
 /* Child-side helpers: the raw calls a program under the shim makes. Each
@@ -78,13 +103,36 @@ int wait(pid_t pid);
 /* PCI_COMMAND's memory enable, through the config region. */
 bool set_memory(session::Connection &c, int device, bool on);
 
+/* VFIO_DEVICE_FEATURE_DMA_BUF: export [offset, offset + length) of BAR
+ * `bar` as a dma-buf; its fd or -errno. */
+long export_dmabuf(session::Connection &c, int device, unsigned bar, uint64_t offset, uint64_t length);
+/* The default profile's REVOKE (series-v4: feature 13, SET). */
+long revoke_dmabuf(session::Connection &c, int device, int dmabuf);
+/* Op::BufferOf: the id of the buffer behind a dma-buf fd, 0 if none. */
+uint64_t buffer_id(session::Connection &c, int dmabuf);
+
+/* SCM_RIGHTS: send `fd` over the unix socket `sock` (one byte of data
+ * with it); receive one (the new fd, or -errno). */
+bool send_fd(int sock, int fd);
+int recv_fd(int sock);
+
 /* One byte over a pipe, to step two processes through a scenario. */
 struct Pipe {
 	int fds[2] = {-1, -1};
 	Pipe();
 	void post();
+	/* False if nothing came within the test's deadline (the other side
+	 * died or hangs) or the pipe hit end of file. */
 	bool take();
 };
+
+/* This process's own mailbox (the one its Connection mapped when it
+ * joined), found in /proc/self/maps: a child forked from the test process
+ * inherits the kernel's mappings of the mailboxes that existed then. */
+session::wire::Mailbox *own_mailbox();
+/* Remember the mailboxes this process maps before it joins (the
+ * fixture's children do it right after fork). */
+void note_inherited_mailboxes();
 
 #define CHILD_CHECK(cond)                                                                      \
 	do {                                                                                    \
