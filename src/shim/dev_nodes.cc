@@ -83,7 +83,7 @@ void fill_node_stat(const std::string &path, const NodeInfo &info, size_t entrie
 
 std::optional<NodeInfo> served_node(const std::string &path)
 {
-	Kernel *k = kernel();
+	KernelCalls *k = kernel();
 	if (!k)
 		return std::nullopt;
 	return model_call([&] { return k->node_info(path); }, std::optional<NodeInfo>());
@@ -98,7 +98,7 @@ int node_stat(const std::string &path, struct stat &st)
 		return -ENOENT;
 	size_t entries = 0;
 	if (info->directory) {
-		Kernel *k = kernel_if_created();
+		KernelCalls *k = kernel_if_created();
 		entries = model_call([&] { return k->list_nodes(path).size(); }, size_t{0});
 	}
 	fill_node_stat(path, *info, entries, st);

@@ -31,6 +31,11 @@ int node_stat(const std::string &path, struct stat &st);
  * 0 or -errno (ENOENT for an absent one). */
 int node_access(const NodeInfo &info, int mode, bool effective);
 
+/* The dma-buf pseudo file system has no device a program could compare
+ * with; buffers get inode numbers of their own from it. */
+inline constexpr unsigned kDmabufFsMinor = 0x0c;
+inline constexpr uint64_t kDmabufInoBase = 0x5f0000;
+
 /* The shared inode behind every anon_inode file ("anon_inode:[...]"),
  * as fstat of an eventfd shows it. */
 void anon_inode_identity(unsigned &major, unsigned &minor, uint64_t &ino);

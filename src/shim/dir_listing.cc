@@ -26,7 +26,7 @@ bool served_listing(const std::string &logical, std::vector<DirEntryInfo> &out)
 {
 	PathClass c = classify_path(logical.c_str(), [] { return ::getpid(); });
 	if (c.kind == PathKind::DevNode) {
-		Kernel *k = kernel();
+		KernelCalls *k = kernel();
 		if (!k)
 			return false;
 		auto info = model_call([&] { return k->node_info(c.norm); }, std::optional<NodeInfo>());

@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The calls that change what an fd number means: close, close_range,
- * closefrom, dup, dup2, dup3, fcntl(F_DUPFD*), fclose, recvmsg; and the
- * fd-creating calls the model itself makes, whose results are moved out of
- * the program's way (state.h: relocate_internal).
+ * closefrom, dup, dup2, dup3, fcntl(F_DUPFD*), fclose, recvmsg, and the
+ * calls that make new fds.
+ *
+ * Emulated fds are real fds (stand-ins: session/standins.h), so each of
+ * these is the real system call; the session kernel is told afterwards of
+ * every number that stood for one of its files and was closed or replaced,
+ * so its last-close check (and the release) happens before the call
+ * returns, as in the kernel. dup needs nothing: the copy is the same open
+ * file, found by identity on first use.
  */
 #include <cstdarg>
 #include <cstdio>
@@ -24,29 +30,23 @@ using namespace softvfio::shim;
 
 namespace {
 
-/* A model-created fd, or the program's new fd (ordinary). */
+/* The program's new fd: whatever the number meant before is gone. */
 int created(int fd)
 {
-	if (fd < 0)
-		return fd;
-	if (in_model())
-		return t_keep_low ? fd : relocate_internal(fd);
-	if (kernel_if_created())
-		fd_claim(fd, FdKind::Foreign);
+	if (fd >= 0 && !in_model() && kernel_if_created())
+		fd_claim(fd, FdKind::Unknown);
 	return fd;
 }
 
 /* The new number `to` now means what `from` means. */
 void copy_kind(int from, FdKind kind, int to)
 {
-	if (kind == FdKind::Ours) {
-		/* The model made the copy and knows what `to` is. */
-		fd_forget(to);
+	fd_forget(to);
+	if (kind == FdKind::Internal)
+		kind = FdKind::Foreign;
+	if (kind != FdKind::Unknown)
 		fd_cache().set(to, kind);
-	} else {
-		fd_claim(to, kind == FdKind::Internal ? FdKind::Foreign : kind);
-	}
-	if (kind == FdKind::Ours || kind == FdKind::Dir || kind == FdKind::SysFile)
+	if (kind == FdKind::Dir || kind == FdKind::SysFile)
 		note_copy(from, to);
 }
 
@@ -56,39 +56,39 @@ int bad_fd()
 	return -1;
 }
 
-/* The model's fds are not the program's: a real kernel would not have them
- * open, and closing them would break the model. */
+/* The shim's own fd (a trace sink): a real kernel would not have it open. */
 bool is_internal(int fd) { return fd_cache().get(fd).kind == FdKind::Internal; }
+
+/* The kernel learns that `fd`, which stood for one of its files, was
+ * closed or replaced. */
+void tell_closed(KernelCalls *k, int fd)
+{
+	if (same_process())
+		model_call([&] { return k->closed(fd); }, 0L);
+}
 
 int close_range_impl(unsigned first, unsigned last, int flags)
 {
-	Kernel *k = kernel_if_created();
+	KernelCalls *k = kernel_if_created();
 	if (!k || (flags & CLOSE_RANGE_CLOEXEC))
 		return REAL(close_range)(first, last, flags);
 	if (first > last) {
 		errno = EINVAL;
 		return -1;
 	}
-	/* Emulated fds first, through the model; then the rest for real,
-	 * around the model's own. (CLOSE_RANGE_UNSHARE: the model has one fd
-	 * table per process, so it acts as if the table were shared.) */
+	/* The emulated numbers in the range (those the cache knows, and open
+	 * numbers it lost track of), and the shim's own, which stay. */
+	bool emulated = false;
 	std::vector<unsigned> internal;
-	if (same_process()) {
-		unsigned end = last < FdCache::kSlots ? last + 1 : FdCache::kSlots;
-		if (end > fd_cache().high_water() + 1)
-			end = fd_cache().high_water() + 1;
-		for (unsigned fd = first; fd < end; fd++) {
-			FdKind kind = fd_cache().get(static_cast<int>(fd)).kind;
-			/* An open number the cache lost track of (as in close()). */
-			if (kind == FdKind::Unknown && REAL(fcntl)(static_cast<int>(fd), F_GETFD) >= 0)
-				kind = classify(static_cast<int>(fd));
-			if (kind == FdKind::Ours) {
-				model_call([&] { return k->close(static_cast<int>(fd)); }, 0L);
-				sysfs_changed();
-			}
-			else if (kind == FdKind::Internal)
-				internal.push_back(fd);
-		}
+	unsigned end = last < FdCache::kSlots ? last + 1 : FdCache::kSlots;
+	end = std::min(end, fd_cache().high_water() + 1);
+	for (unsigned fd = first; fd < end; fd++) {
+		FdKind kind = fd_cache().get(static_cast<int>(fd)).kind;
+		if (kind == FdKind::Unknown && REAL(fcntl)(static_cast<int>(fd), F_GETFD) >= 0)
+			kind = classify(static_cast<int>(fd));
+		emulated |= kind == FdKind::Ours;
+		if (kind == FdKind::Internal)
+			internal.push_back(fd);
 	}
 	int r = 0;
 	unsigned from = first;
@@ -100,12 +100,70 @@ int close_range_impl(unsigned first, unsigned last, int flags)
 	if (from <= last && REAL(close_range)(from, last, flags) < 0)
 		r = -1;
 	int e = errno;
-	for (unsigned fd = first, end = last < FdCache::kSlots ? last + 1 : FdCache::kSlots; fd < end; fd++)
+	if (emulated && same_process())
+		model_call([&] { return k->closed_range(first, last); }, 0L);
+	for (unsigned fd = first; fd < end; fd++)
 		if (fd_cache().get(static_cast<int>(fd)).kind != FdKind::Internal)
 			fd_cache().forget(static_cast<int>(fd));
 	note_erase_range(first, last);
 	errno = e;
 	return r;
+}
+
+int dup3_impl(int oldfd, int newfd, int flags, bool is_dup2)
+{
+	KernelCalls *k = kernel_if_created();
+	if (!k)
+		return is_dup2 ? REAL(dup2)(oldfd, newfd) : REAL(dup3)(oldfd, newfd, flags);
+	if (is_internal(oldfd))
+		return bad_fd();
+	FdKind kind = classify(oldfd);
+	FdKind replaced = oldfd != newfd ? classify(newfd) : FdKind::Unknown;
+	int r = is_dup2 ? REAL(dup2)(oldfd, newfd) : REAL(dup3)(oldfd, newfd, flags);
+	if (r < 0)
+		return r;
+	int e = errno;
+	if (replaced == FdKind::Internal) {
+		/* The program's number now, as on Linux: the trace opens a new
+		 * sink for its next line. */
+		fd_cache().forget(newfd);
+		trace_sink_lost(newfd);
+	}
+	if (replaced == FdKind::Ours)
+		tell_closed(k, newfd);
+	if (oldfd != newfd)
+		copy_kind(oldfd, kind, newfd);
+	errno = e;
+	return r;
+}
+
+int fcntl_impl(int fd, int cmd, void *arg)
+{
+	const bool dupfd = cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC;
+	KernelCalls *k = in_model() ? nullptr : kernel_if_created();
+	if (!k)
+		return REAL(fcntl)(fd, cmd, arg);
+	if (dupfd) {
+		if (is_internal(fd))
+			return bad_fd();
+		FdKind kind = classify(fd);
+		int r = REAL(fcntl)(fd, cmd, arg);
+		if (r >= 0)
+			copy_kind(fd, kind, r);
+		return r;
+	}
+	if (cmd == F_GETFL && classify(fd) == FdKind::Ours && same_process()) {
+		/* The stand-in is a socket, always read-write: the file's own
+		 * access mode replaces its bits. */
+		int flags = REAL(fcntl)(fd, cmd, arg);
+		if (flags < 0)
+			return flags;
+		long mode = model_call([&] { return k->access_mode(fd); }, -ENOMEM);
+		if (mode < 0)
+			return syscall_result<int>(mode);
+		return (flags & ~O_ACCMODE) | static_cast<int>(mode);
+	}
+	return REAL(fcntl)(fd, cmd, arg);
 }
 
 } /* namespace */
@@ -116,27 +174,19 @@ SHIM_EXPORT int close(int fd)
 		fd_cache().forget(fd);
 		return REAL(close)(fd);
 	}
-	Kernel *k = kernel_if_created();
+	KernelCalls *k = kernel_if_created();
 	if (!k)
 		return REAL(close)(fd);
-	/* classify(), not the cache alone: another thread's close of the
-	 * number's previous file may have reset it to Unknown after this file
-	 * took the number, and closing an emulated fd for real would leave
-	 * the model holding its object (a group would stay busy). */
 	FdKind kind = classify(fd);
 	if (kind == FdKind::Internal)
 		return bad_fd();
-	int r;
-	if (kind == FdKind::Ours && same_process()) {
-		long raw = model_call([&] { return k->close(fd); }, -ENOMEM);
-		if (tracing())
-			trace_close(fd, raw);
-		r = syscall_result<int>(raw);
-		sysfs_changed();
-	}
-	else
-		r = REAL(close)(fd);
+	int r = REAL(close)(fd);
 	int e = errno;
+	if (r == 0 && kind == FdKind::Ours) {
+		tell_closed(k, fd);
+		if (tracing())
+			trace_close(fd, 0);
+	}
 	fd_forget(fd);
 	errno = e;
 	return r;
@@ -163,63 +213,15 @@ SHIM_EXPORT void closefrom(int lowfd)
 
 SHIM_EXPORT int dup(int fd)
 {
-	if (in_model())
-		return created(REAL(dup)(fd));
-	Kernel *k = kernel_if_created();
-	if (!k)
+	if (in_model() || !kernel_if_created())
 		return REAL(dup)(fd);
-	FdKind kind = classify(fd);
-	if (kind == FdKind::Internal)
+	if (is_internal(fd))
 		return bad_fd();
-	if (kind == FdKind::Ours && same_process()) {
-		long r = model_call(
-			[&] {
-				KeepLow keep;
-				return k->dup(fd);
-			},
-			-ENOMEM);
-		if (r >= 0)
-			copy_kind(fd, kind, static_cast<int>(r));
-		return syscall_result<int>(r);
-	}
+	FdKind kind = classify(fd);
 	int r = REAL(dup)(fd);
 	if (r >= 0)
 		copy_kind(fd, kind, r);
 	return r;
-}
-
-static int dup3_impl(int oldfd, int newfd, int flags, bool is_dup2)
-{
-	Kernel *k = kernel_if_created();
-	if (!k)
-		return is_dup2 ? REAL(dup2)(oldfd, newfd) : REAL(dup3)(oldfd, newfd, flags);
-	if (is_internal(oldfd))
-		return bad_fd();
-	if (is_internal(newfd) && oldfd != newfd) {
-		/* A real kernel would have the number free; the model needs it. */
-		errno = EBUSY;
-		return -1;
-	}
-	FdKind kind = classify(oldfd);
-	/* So that copy_kind sees an emulated fd the real dup replaces. */
-	if (oldfd != newfd)
-		classify(newfd);
-	long r;
-	if (kind == FdKind::Ours && same_process()) {
-		r = model_call(
-			[&] {
-				KeepLow keep;
-				return is_dup2 ? k->dup2(oldfd, newfd) : k->dup3(oldfd, newfd, flags);
-			},
-			-ENOMEM);
-	} else {
-		r = is_dup2 ? REAL(dup2)(oldfd, newfd) : REAL(dup3)(oldfd, newfd, flags);
-		if (r < 0)
-			r = -errno;
-	}
-	if (r >= 0 && oldfd != newfd)
-		copy_kind(oldfd, kind, newfd);
-	return syscall_result<int>(r);
 }
 
 SHIM_EXPORT int dup2(int oldfd, int newfd)
@@ -234,47 +236,6 @@ SHIM_EXPORT int dup3(int oldfd, int newfd, int flags)
 	if (in_model())
 		return REAL(dup3)(oldfd, newfd, flags);
 	return dup3_impl(oldfd, newfd, flags, false);
-}
-
-static int fcntl_impl(int fd, int cmd, void *arg)
-{
-	bool dupfd = cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC;
-	if (in_model()) {
-		if (!dupfd || t_keep_low)
-			return REAL(fcntl)(fd, cmd, arg);
-		long min = reinterpret_cast<long>(arg);
-		if (min < internal_fd_base())
-			min = internal_fd_base();
-		int r = REAL(fcntl)(fd, cmd, reinterpret_cast<void *>(min));
-		if (r < 0)
-			r = REAL(fcntl)(fd, cmd, arg);
-		return relocate_internal(r);
-	}
-	Kernel *k = kernel_if_created();
-	if (!dupfd || !k)
-		return REAL(fcntl)(fd, cmd, arg);
-	FdKind kind = classify(fd);
-	if (kind == FdKind::Internal)
-		return bad_fd();
-	long r;
-	if (kind == FdKind::Ours && same_process()) {
-		long min = reinterpret_cast<long>(arg);
-		if (min < 0 || min > INT32_MAX)
-			return syscall_result<int>(-EINVAL);
-		r = model_call(
-			[&] {
-				KeepLow keep;
-				return k->fcntl_dupfd(fd, static_cast<int>(min), cmd == F_DUPFD_CLOEXEC);
-			},
-			-ENOMEM);
-	} else {
-		r = REAL(fcntl)(fd, cmd, arg);
-		if (r < 0)
-			r = -errno;
-	}
-	if (r >= 0)
-		copy_kind(fd, kind, static_cast<int>(r));
-	return syscall_result<int>(r);
 }
 
 SHIM_EXPORT int fcntl(int fd, int cmd, ...)
@@ -299,18 +260,15 @@ SHIM_EXPORT int fclose(FILE *stream)
 {
 	if (in_model())
 		return REAL(fclose)(stream);
-	Kernel *k = kernel_if_created();
+	KernelCalls *k = kernel_if_created();
 	int fd = k && stream ? fileno(stream) : -1;
 	FdKind kind = fd >= 0 ? classify(fd) : FdKind::Unknown;
 	int r = REAL(fclose)(stream);
 	if (fd >= 0) {
 		int e = errno;
-		/* The stream closed the number inside the C library: let the
-		 * model drop what it stood for. */
-		if (kind == FdKind::Ours && same_process()) {
-			model_call([&] { k->forget_fd(fd); return 0; }, 0);
-			sysfs_changed();
-		}
+		/* The stream closed the number inside the C library. */
+		if (kind == FdKind::Ours)
+			tell_closed(k, fd);
 		fd_forget(fd);
 		errno = e;
 	}
@@ -322,9 +280,8 @@ SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	ssize_t r = REAL(recvmsg)(fd, msg, flags);
 	if (r < 0 || in_model() || !kernel_if_created() || !msg || !msg->msg_controllen)
 		return r;
-	/* Received fds take numbers the shim has not seen closed; they are
-	 * classified on first use (SCM_RIGHTS needs nothing else: the
-	 * stand-ins are real fds, recognised by identity). */
+	/* Received fds take numbers the shim may have seen closed behind its
+	 * back; they are classified on first use. */
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
@@ -360,8 +317,8 @@ SHIM_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 {
 	int r = REAL(socketpair)(domain, type, protocol, sv);
 	if (r == 0) {
-		sv[0] = created(sv[0]);
-		sv[1] = created(sv[1]);
+		created(sv[0]);
+		created(sv[1]);
 	}
 	return r;
 }

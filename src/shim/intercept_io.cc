@@ -21,10 +21,10 @@ extern "C" void __chk_fail(void) __attribute__((noreturn));
 
 namespace {
 
-/* The Kernel if `fd` is an emulated fd this process may use now. */
-Kernel *emulated(int fd, FdKind &kind)
+/* The session kernel if `fd` is an emulated fd this process may use now. */
+KernelCalls *emulated(int fd, FdKind &kind)
 {
-	Kernel *k = kernel_if_created();
+	KernelCalls *k = kernel_if_created();
 	if (!k)
 		return nullptr;
 	kind = classify(fd);
@@ -33,7 +33,7 @@ Kernel *emulated(int fd, FdKind &kind)
 	return same_process() ? k : nullptr;
 }
 
-long sysfs_store(Kernel *k, int fd, const void *buf, size_t n)
+long sysfs_store(KernelCalls *k, int fd, const void *buf, size_t n)
 {
 	auto path = note_get(fd);
 	if (!path)
@@ -45,10 +45,12 @@ long sysfs_store(Kernel *k, int fd, const void *buf, size_t n)
 ssize_t read_impl(int fd, void *buf, size_t n)
 {
 	FdKind kind;
-	Kernel *k = in_model() ? nullptr : emulated(fd, kind);
+	KernelCalls *k = in_model() ? nullptr : emulated(fd, kind);
 	if (!k || kind != FdKind::Ours)
 		return REAL(read)(fd, buf, n);
 	long r = model_call([&] { return k->read(fd, buf, n); }, -ENOMEM);
+	if (r == Kernel::kForeign)
+		return REAL(read)(fd, buf, n);
 	if (tracing())
 		trace_rw("read", fd, buf, n, -1, r);
 	return syscall_result<ssize_t>(r);
@@ -57,10 +59,12 @@ ssize_t read_impl(int fd, void *buf, size_t n)
 ssize_t pread_impl(int fd, void *buf, size_t n, off_t off)
 {
 	FdKind kind;
-	Kernel *k = in_model() ? nullptr : emulated(fd, kind);
+	KernelCalls *k = in_model() ? nullptr : emulated(fd, kind);
 	if (!k || kind != FdKind::Ours)
 		return REAL(pread)(fd, buf, n, off);
 	long r = model_call([&] { return k->pread(fd, buf, n, off); }, -ENOMEM);
+	if (r == Kernel::kForeign)
+		return REAL(pread)(fd, buf, n, off);
 	if (tracing())
 		trace_rw("pread64", fd, buf, n, off, r);
 	return syscall_result<ssize_t>(r);
@@ -99,7 +103,7 @@ std::string gather(const struct iovec *iov, int iovcnt)
 ssize_t preadv_impl(int fd, const struct iovec *iov, int iovcnt, off_t off, int flags, bool v2)
 {
 	FdKind kind;
-	Kernel *k = in_model() ? nullptr : emulated(fd, kind);
+	KernelCalls *k = in_model() ? nullptr : emulated(fd, kind);
 	if (!k || kind != FdKind::Ours)
 		return v2 ? REAL(preadv2)(fd, iov, iovcnt, off, flags) : REAL(preadv)(fd, iov, iovcnt, off);
 	return vectored(iov, iovcnt, [&](void *base, size_t len, ssize_t done) {
@@ -111,7 +115,7 @@ ssize_t preadv_impl(int fd, const struct iovec *iov, int iovcnt, off_t off, int 
 ssize_t pwritev_impl(int fd, const struct iovec *iov, int iovcnt, off_t off, int flags, bool v2)
 {
 	FdKind kind;
-	Kernel *k = in_model() ? nullptr : emulated(fd, kind);
+	KernelCalls *k = in_model() ? nullptr : emulated(fd, kind);
 	if (!k)
 		return v2 ? REAL(pwritev2)(fd, iov, iovcnt, off, flags) : REAL(pwritev)(fd, iov, iovcnt, off);
 	if (kind == FdKind::SysFile) {
@@ -139,13 +143,15 @@ SHIM_EXPORT ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)
 SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 {
 	FdKind kind;
-	Kernel *k = in_model() ? nullptr : emulated(fd, kind);
+	KernelCalls *k = in_model() ? nullptr : emulated(fd, kind);
 	if (!k)
 		return REAL(write)(fd, buf, n);
 	if (kind == FdKind::SysFile)
 		return syscall_result<ssize_t>(sysfs_store(k, fd, buf, n));
 	sysfs_changed();
 	long r = model_call([&] { return k->write(fd, buf, n); }, -ENOMEM);
+	if (r == Kernel::kForeign)
+		return REAL(write)(fd, buf, n);
 	if (tracing())
 		trace_rw("write", fd, buf, n, -1, r);
 	return syscall_result<ssize_t>(r);
@@ -172,13 +178,15 @@ SHIM_EXPORT ssize_t __pread64_chk(int fd, void *buf, size_t n, off_t off, size_t
 static ssize_t pwrite_impl(int fd, const void *buf, size_t n, off_t off)
 {
 	FdKind kind;
-	Kernel *k = in_model() ? nullptr : emulated(fd, kind);
+	KernelCalls *k = in_model() ? nullptr : emulated(fd, kind);
 	if (!k)
 		return REAL(pwrite)(fd, buf, n, off);
 	if (kind == FdKind::SysFile)
 		return syscall_result<ssize_t>(sysfs_store(k, fd, buf, n));
 	sysfs_changed();
 	long r = model_call([&] { return k->pwrite(fd, buf, n, off); }, -ENOMEM);
+	if (r == Kernel::kForeign)
+		return REAL(pwrite)(fd, buf, n, off);
 	if (tracing())
 		trace_rw("pwrite64", fd, buf, n, off, r);
 	return syscall_result<ssize_t>(r);
@@ -191,7 +199,7 @@ SHIM_EXPORT ssize_t pwrite64(int fd, const void *buf, size_t n, off_t off) { ret
 SHIM_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 {
 	FdKind kind;
-	Kernel *k = in_model() ? nullptr : emulated(fd, kind);
+	KernelCalls *k = in_model() ? nullptr : emulated(fd, kind);
 	if (!k || kind != FdKind::Ours)
 		return REAL(readv)(fd, iov, iovcnt);
 	return preadv_impl(fd, iov, iovcnt, -1, 0, false);
@@ -200,7 +208,7 @@ SHIM_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 SHIM_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 {
 	FdKind kind;
-	Kernel *k = in_model() ? nullptr : emulated(fd, kind);
+	KernelCalls *k = in_model() ? nullptr : emulated(fd, kind);
 	if (!k)
 		return REAL(writev)(fd, iov, iovcnt);
 	return pwritev_impl(fd, iov, iovcnt, -1, 0, false);
@@ -249,10 +257,13 @@ SHIM_EXPORT ssize_t pwritev64v2(int fd, const struct iovec *iov, int iovcnt, off
 static off_t lseek_impl(int fd, off_t off, int whence)
 {
 	FdKind kind;
-	Kernel *k = in_model() ? nullptr : emulated(fd, kind);
+	KernelCalls *k = in_model() ? nullptr : emulated(fd, kind);
 	if (!k || kind != FdKind::Ours)
 		return REAL(lseek)(fd, off, whence);
-	return syscall_result<off_t>(model_call([&] { return k->lseek(fd, off, whence); }, -ENOMEM));
+	long r = model_call([&] { return k->lseek(fd, off, whence); }, -ENOMEM);
+	if (r == Kernel::kForeign)
+		return REAL(lseek)(fd, off, whence);
+	return syscall_result<off_t>(r);
 }
 
 SHIM_EXPORT off_t lseek(int fd, off_t off, int whence) { return lseek_impl(fd, off, whence); }

@@ -24,8 +24,7 @@ bool has_mode(int flags) { return (flags & O_CREAT) || (flags & O_TMPFILE) == O_
 
 int open_in_model(int dirfd, const char *path, int flags, mode_t mode)
 {
-	int fd = REAL(openat)(dirfd, path, flags, mode);
-	return t_keep_low ? fd : relocate_internal(fd);
+	return REAL(openat)(dirfd, path, flags, mode);
 }
 
 /* What every open(2)-like does once it has its mode. */

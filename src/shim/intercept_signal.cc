@@ -1,17 +1,31 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sigaction and signal for SIGSEGV and SIGBUS. The model's fault-safe copies
- * (base/user_copy.h) own the real handlers of these two signals once they
- * are installed; what the program installs becomes the handler faults that
- * are not the model's are handed to, and the program reads its own actions
- * back. A revocation SIGBUS therefore reaches the program's handler with
- * the kernel's own siginfo (BUS_ADRERR, the faulting address): the shim's
- * handler passes it on untouched.
+ * The session signal (session/client/connection.h) belongs to the shim:
+ * other processes' revocations reach this one with it. The program must
+ * neither replace its handler nor keep it from arriving:
+ *  - sigaction/signal for it read and set the program's own action, which
+ *    the shim's handler passes every delivery that is not the session
+ *    kernel's to, as if the shim were not there;
+ *  - the masks the program sets (sigprocmask, pthread_sigmask, the
+ *    temporary masks of sigsuspend, ppoll, pselect, epoll_pwait) and the
+ *    signals a signalfd takes never include it.
+ * Every other signal goes to the C library untouched: SIGSEGV and SIGBUS
+ * reach the program's handlers straight from the kernel, with its siginfo.
+ *
+ * A sanitizer runtime preloaded ahead of the shim calls sigaction from its
+ * own initialisation, before the shim's constructors have run and, for
+ * ThreadSanitizer, before any instrumented code may run: those calls go to
+ * the C library found here with no instrumented code on the way (this
+ * file is built without ThreadSanitizer).
  */
 #include <csignal>
 #include <dlfcn.h>
+#include <poll.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
+#include <sys/signalfd.h>
 
-#include "base/user_copy.h"
+#include "session/client/connection.h"
 #include "shim/real.h"
 #include "shim/state.h"
 
@@ -22,14 +36,8 @@ using namespace softvfio::shim;
 
 namespace {
 
-bool chained(int sig) { return (sig == SIGSEGV || sig == SIGBUS) && !in_model(); }
+using SigactionFn = int (*)(int, const struct sigaction *, struct sigaction *);
 
-/* Set by the shim's constructor. Before it runs, the only callers are
- * runtimes that start ahead of the shim: a sanitizer installing its own
- * handlers from its initialisation, while its instrumentation is not ready
- * to run yet (ThreadSanitizer crashes in any instrumented function then,
- * which is why this file is built without it). They get the C library's
- * sigaction, found here with no instrumented code on the way. */
 bool g_ready = false;
 
 __attribute__((constructor)) void signals_ready() { g_ready = true; }
@@ -49,6 +57,27 @@ int early_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 	return f(sig, act, old);
 }
 
+/* The session's signal, once the handler is installed (0 before). */
+int session_signal() { return session::work_signal(); }
+
+/* `set` without the session signal, in `copy`; null stays null. */
+const sigset_t *without_session_signal(const sigset_t *set, sigset_t &copy)
+{
+	int sig = session_signal();
+	if (!set || !sig || !sigismember(set, sig))
+		return set;
+	copy = *set;
+	sigdelset(&copy, sig);
+	return &copy;
+}
+
+int program_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+	if (sig != 0 && sig == session_signal() && !in_model())
+		return session::work_signal_sigaction(act, old);
+	return REAL(sigaction)(sig, act, old);
+}
+
 /* signal(2) in terms of sigaction, with the given flags. */
 sighandler_t signal_via_sigaction(int sig, sighandler_t handler, int flags)
 {
@@ -56,7 +85,7 @@ sighandler_t signal_via_sigaction(int sig, sighandler_t handler, int flags)
 	act.sa_handler = handler;
 	act.sa_flags = flags;
 	sigemptyset(&act.sa_mask);
-	if (fault_guard_sigaction(sig, &act, &old, REAL(sigaction)) < 0)
+	if (program_sigaction(sig, &act, &old) < 0)
 		return SIG_ERR;
 	/* Through void (*)(), the type -Wcast-function-type accepts as a
 	 * generic function pointer: the union holds one or the other. */
@@ -65,20 +94,20 @@ sighandler_t signal_via_sigaction(int sig, sighandler_t handler, int flags)
 		       : old.sa_handler;
 }
 
+bool hidden(int sig) { return sig != 0 && sig == session_signal() && !in_model(); }
+
 } /* namespace */
 
 SHIM_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
 	if (!__atomic_load_n(&g_ready, __ATOMIC_ACQUIRE))
 		return early_sigaction(sig, act, old);
-	if (!chained(sig))
-		return REAL(sigaction)(sig, act, old);
-	return fault_guard_sigaction(sig, act, old, REAL(sigaction));
+	return program_sigaction(sig, act, old);
 }
 
 SHIM_EXPORT sighandler_t signal(int sig, sighandler_t handler)
 {
-	if (!chained(sig))
+	if (!hidden(sig))
 		return REAL(signal)(sig, handler);
 	/* glibc's signal() has BSD semantics. */
 	return signal_via_sigaction(sig, handler, SA_RESTART);
@@ -91,7 +120,49 @@ SHIM_EXPORT sighandler_t bsd_signal(int sig, sighandler_t handler)
 
 SHIM_EXPORT sighandler_t sysv_signal(int sig, sighandler_t handler)
 {
-	if (!chained(sig))
+	if (!hidden(sig))
 		return REAL(sysv_signal)(sig, handler);
 	return signal_via_sigaction(sig, handler, SA_RESETHAND | SA_NODEFER);
+}
+
+SHIM_EXPORT int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+	sigset_t copy;
+	return REAL(sigprocmask)(how, how == SIG_UNBLOCK ? set : without_session_signal(set, copy), old);
+}
+
+SHIM_EXPORT int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+	sigset_t copy;
+	return REAL(pthread_sigmask)(how, how == SIG_UNBLOCK ? set : without_session_signal(set, copy), old);
+}
+
+SHIM_EXPORT int sigsuspend(const sigset_t *mask)
+{
+	sigset_t copy;
+	return REAL(sigsuspend)(without_session_signal(mask, copy));
+}
+
+SHIM_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *timeout, const sigset_t *mask)
+{
+	sigset_t copy;
+	return REAL(ppoll)(fds, n, timeout, without_session_signal(mask, copy));
+}
+
+SHIM_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct timespec *timeout, const sigset_t *mask)
+{
+	sigset_t copy;
+	return REAL(pselect)(n, r, w, e, timeout, without_session_signal(mask, copy));
+}
+
+SHIM_EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int max, int timeout, const sigset_t *mask)
+{
+	sigset_t copy;
+	return REAL(epoll_pwait)(epfd, events, max, timeout, without_session_signal(mask, copy));
+}
+
+SHIM_EXPORT int signalfd(int fd, const sigset_t *mask, int flags)
+{
+	sigset_t copy;
+	return REAL(signalfd)(fd, without_session_signal(mask, copy), flags);
 }

@@ -7,6 +7,7 @@
  */
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "shim/dev_nodes.h"
@@ -22,26 +23,74 @@ using namespace softvfio::shim;
 
 namespace {
 
+/* What fstat of an emulated fd shows: the node's character device, the
+ * anonymous inode every anon_inode file shares, or a dma-buf's own inode
+ * (mode 0600, no file type, the buffer's size), never the stand-in's
+ * socket. 0 when `st` is filled. */
+int emulated_stat(KernelCalls *k, int fd, struct stat &st)
+{
+	auto link = model_call([&] { return k->link_name(fd); }, std::optional<std::string>());
+	if (!link)
+		return -1;
+	if (link->rfind("/dev/", 0) == 0)
+		return node_stat(*link, st);
+	if (REAL(fstat)(fd, &st) < 0)
+		return -1;
+	st.st_mode = S_IRUSR | S_IWUSR;
+	st.st_nlink = 1;
+	st.st_size = 0;
+	st.st_blocks = 0;
+	st.st_blksize = 4096;
+	unsigned maj, min;
+	uint64_t ino;
+	anon_inode_identity(maj, min, ino);
+	st.st_dev = makedev(maj, min);
+	st.st_ino = ino;
+	if (link->rfind("/dmabuf:", 0) == 0) {
+		if (auto buf = model_call([&] { return k->buffer_of(fd); }, std::optional<session::wire::BufferData>())) {
+			st.st_dev = makedev(0, kDmabufFsMinor);
+			st.st_ino = kDmabufInoBase + buf->id;
+			st.st_size = static_cast<off_t>(buf->size);
+		}
+	}
+	return 0;
+}
+
 /* The device node (or served directory) an fd was opened on, if any. */
 std::optional<std::string> node_of(int fd)
 {
-	if (!kernel_if_created())
+	KernelCalls *k = kernel_if_created();
+	if (!k)
 		return std::nullopt;
+	std::optional<std::string> where;
 	FdKind kind = fd_cache().get(fd).kind;
-	if (kind != FdKind::Ours && kind != FdKind::Dir)
+	if (kind == FdKind::Dir)
+		where = note_get(fd);
+	else if (classify(fd) == FdKind::Ours && same_process())
+		where = model_call([&] { return k->link_name(fd); }, std::optional<std::string>());
+	if (!where || where->rfind("/dev/", 0) != 0)
 		return std::nullopt;
-	auto note = note_get(fd);
-	if (!note || note->rfind("/dev/", 0) != 0)
-		return std::nullopt;
-	return note;
+	return where;
+}
+
+/* fstat of an fd the shim answers for: true when `st` is filled. */
+bool emulated_fstat(int fd, struct stat &st)
+{
+	if (in_model())
+		return false;
+	FdKind kind = fd_cache().get(fd).kind;
+	if (kind == FdKind::Dir) {
+		auto note = note_get(fd);
+		return note && note->rfind("/dev/", 0) == 0 && node_stat(*note, st) == 0;
+	}
+	KernelCalls *k = kernel_if_created();
+	return k && classify(fd) == FdKind::Ours && same_process() && emulated_stat(k, fd, st) == 0;
 }
 
 int fstat_impl(int fd, struct stat *buf)
 {
-	if (!in_model()) {
-		if (auto node = node_of(fd); node && node_stat(*node, *buf) == 0)
-			return 0;
-	}
+	if (emulated_fstat(fd, *buf))
+		return 0;
 	return REAL(fstat)(fd, buf);
 }
 
@@ -81,7 +130,7 @@ int statx_impl(int dirfd, const char *path, int flags, unsigned mask, struct sta
 		return REAL(statx)(dirfd, path, flags, mask, buf);
 	struct stat st;
 	if ((flags & AT_EMPTY_PATH) && path && !path[0]) {
-		if (auto node = node_of(dirfd); node && node_stat(*node, st) == 0) {
+		if (emulated_fstat(dirfd, st)) {
 			stat_to_statx(st, mask, *buf);
 			return 0;
 		}

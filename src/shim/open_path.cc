@@ -42,7 +42,7 @@ ssize_t cookie_read(void *c, char *buf, size_t size)
 ssize_t cookie_write(void *c, const char *buf, size_t size)
 {
 	auto *cookie = static_cast<SysfsCookie *>(c);
-	Kernel *k = kernel_if_created();
+	KernelCalls *k = kernel_if_created();
 	if (!k) {
 		errno = EIO;
 		return -1;
@@ -121,7 +121,7 @@ int open_path(int dirfd, const char *path, int flags, mode_t mode)
 	case Route::ProcFd:
 		return open_real(r, dirfd, path, flags, mode);
 	case Route::Node: {
-		Kernel *k = kernel();
+		KernelCalls *k = kernel();
 		if (!k || !same_process())
 			return open_real(r, dirfd, path, flags, mode);
 		long fd = model_call([&] { return k->open(r.logical.c_str(), flags); }, -ENOMEM);
@@ -132,9 +132,9 @@ int open_path(int dirfd, const char *path, int flags, mode_t mode)
 				trace_open(path, flags, fd);
 			return syscall_result<int>(fd);
 		}
-		sysfs_changed();
-		int out = hand_out(static_cast<int>(fd), FdKind::Ours);
-		note_set(out, r.logical);
+		/* A real fd already, at the lowest free number, known to the
+		 * fd cache as ours. */
+		int out = static_cast<int>(fd);
 		if (tracing())
 			trace_open(path, flags, out);
 		return out;

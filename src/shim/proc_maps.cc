@@ -100,8 +100,18 @@ bool parse_maps_line(std::string_view s, MapsVma &out)
 	return true;
 }
 
-std::string rewrite_maps(std::string_view real, std::vector<MapsVma> emulated)
+std::string rewrite_maps(std::string_view real, std::vector<MapsVma> emulated,
+			 const std::vector<std::pair<uintptr_t, uintptr_t>> &hidden)
 {
+	/* Hidden ranges cut host lines like emulated VMAs, with no line of
+	 * their own (an empty path marks them until the end). */
+	for (auto [lo, hi] : hidden) {
+		MapsVma h;
+		h.start = lo;
+		h.end = hi;
+		h.ino = UINT64_MAX;
+		emulated.push_back(h);
+	}
 	std::sort(emulated.begin(), emulated.end(), [](const MapsVma &a, const MapsVma &b) { return a.start < b.start; });
 	std::vector<Line> out;
 	size_t at = 0;
@@ -145,7 +155,8 @@ std::string rewrite_maps(std::string_view real, std::vector<MapsVma> emulated)
 		}
 	}
 	for (const auto &e : emulated)
-		out.push_back({e, format_maps_line(e)});
+		if (e.ino != UINT64_MAX)
+			out.push_back({e, format_maps_line(e)});
 	std::stable_sort(out.begin(), out.end(), [](const Line &a, const Line &b) { return a.vma.start < b.vma.start; });
 	std::string text;
 	for (const auto &l : out)

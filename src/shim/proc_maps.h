@@ -9,13 +9,16 @@
  * "/dmabuf:vfio0:5f00:00:01.0/2", "/dmabuf:<name>"), the VMA's offset
  * column, its permissions. rewrite_maps() removes every host line (or the
  * part of one) that an emulated VMA covers and puts the VMA's own line in
- * its place, formatted exactly as fs/proc/task_mmu.c does.
+ * its place, formatted exactly as fs/proc/task_mmu.c does; host lines in
+ * `hidden` ranges (the process's session machinery) go without a
+ * replacement.
  */
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace softvfio::shim {
@@ -40,6 +43,7 @@ bool parse_maps_line(std::string_view line, MapsVma &out);
 
 /* `real` with each of `emulated` (any order, non-overlapping) in place of
  * what the host shows there. */
-std::string rewrite_maps(std::string_view real, std::vector<MapsVma> emulated);
+std::string rewrite_maps(std::string_view real, std::vector<MapsVma> emulated,
+			 const std::vector<std::pair<uintptr_t, uintptr_t>> &hidden = {});
 
 } /* namespace softvfio::shim */

@@ -22,7 +22,10 @@
 #include <glob.h>
 #include <csignal>
 #include <cstdio>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -109,6 +112,20 @@ using Ftw64Fn = int (*)(const char *, const struct stat64 *, int);
 	X(sigaction, int, (int, const struct sigaction *, struct sigaction *)) \
 	X(signal, sighandler_t, (int, sighandler_t)) \
 	X(sysv_signal, sighandler_t, (int, sighandler_t)) \
+	X(sigprocmask, int, (int, const sigset_t *, sigset_t *)) \
+	X(pthread_sigmask, int, (int, const sigset_t *, sigset_t *)) \
+	X(sigsuspend, int, (const sigset_t *)) \
+	X(ppoll, int, (struct pollfd *, nfds_t, const struct timespec *, const sigset_t *)) \
+	X(pselect, int, (int, fd_set *, fd_set *, fd_set *, const struct timespec *, const sigset_t *)) \
+	X(epoll_pwait, int, (int, struct epoll_event *, int, int, const sigset_t *)) \
+	X(signalfd, int, (int, const sigset_t *, int)) \
+	X(fork, pid_t, ()) \
+	X(execve, int, (const char *, char *const[], char *const[])) \
+	X(execveat, int, (int, const char *, char *const[], char *const[], int)) \
+	X(fexecve, int, (int, char *const[], char *const[])) \
+	X(execv, int, (const char *, char *const[])) \
+	X(execvp, int, (const char *, char *const[])) \
+	X(execvpe, int, (const char *, char *const[], char *const[])) \
 	X(recvmsg, ssize_t, (int, struct msghdr *, int)) \
 	X(memfd_create, int, (const char *, unsigned)) \
 	X(eventfd, int, (unsigned, int)) \

@@ -6,33 +6,29 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <mutex>
 #include <new>
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <unordered_map>
 
-#include <softvfio/device_description.h>
-
-#include "shim/config.h"
+#include "session/client/connection.h"
 #include "shim/dir_stream.h"
-#include "shim/introspect.h"
 #include "shim/real.h"
 
 namespace softvfio::shim {
 
-__thread bool t_keep_low __attribute__((tls_model("initial-exec"))) = false;
-
 namespace {
 
-std::atomic<Kernel *> g_kernel{nullptr};
-std::atomic<bool> g_kernel_failed{false};
-/* Held while the Kernel is created (which enters the model): taken before
- * the fork gate, and so by the prepare handler before the gate's. */
-std::mutex g_create_lock;
+/* The process's link to its session and the calls over it; never freed
+ * (other threads may be in a call at exit). */
+session::Connection *g_connection = nullptr;
+std::atomic<KernelCalls *> g_calls{nullptr};
 
 pid_t g_pid = 0;
 /*
@@ -44,8 +40,6 @@ pid_t g_pid = 0;
  */
 std::atomic<uint32_t> *g_pid_mark = nullptr;
 constexpr uint32_t kMarked = 1;
-pid_t g_creator_pid = 0;   /* the process that created the Kernel */
-int g_internal_base = 512;
 
 FdCache g_cache;
 
@@ -84,51 +78,7 @@ void mark_noted(int fd, bool noted)
 	}
 }
 
-std::atomic<uintptr_t> g_lo{UINTPTR_MAX};
-std::atomic<uintptr_t> g_hi{0};
-
 std::atomic<const SysfsRoot *> g_sysfs{nullptr};
-/* Set by sysfs_changed() (a plain store: it follows every model ioctl),
- * cleared when the view is rendered again. */
-std::atomic<bool> g_sysfs_stale{true};
-
-Kernel *create_kernel()
-{
-	auto parsed = parse_config(std::getenv(kEnvDevices), std::getenv(kEnvProfile), std::getenv(kEnvAccess),
-				   std::getenv(kEnvDomain));
-	if (auto *e = std::get_if<ConfigError>(&parsed)) {
-		warn(e->what + "; software devices disabled");
-		return nullptr;
-	}
-	const ShimConfig &config = std::get<ShimConfig>(parsed);
-	KernelOptions options;
-	/* Every close, dup and fclose of an emulated fd is seen by the shim
-	 * and told to the model, so the model can trust its fd numbers (one
-	 * fstat less per call). A program closing fds with raw system calls
-	 * asks for the check. */
-	const char *verify = std::getenv(kEnvVerifyFds);
-	options.verify_fd_identity = verify && std::strcmp(verify, "1") == 0;
-	if (config.domain)
-		options.domain = *config.domain;
-	if (config.access)
-		options.access = *config.access;
-	auto *k = new Kernel(options);
-	for (const DeviceSpec &spec : config.devices) {
-		auto desc = resolve_device(spec.source);
-		if (auto *e = std::get_if<DescriptionError>(&desc)) {
-			warn(std::string(kEnvDevices) + ": " + e->message());
-			continue;
-		}
-		DeviceOptions dopts;
-		dopts.bdf = spec.bdf;
-		dopts.profile = config.profile;
-		auto bdf = k->add_device(std::get<DeviceDescription>(desc), dopts);
-		if (!bdf)
-			warn(std::string(kEnvDevices) + ": cannot add '" + spec.source + "'" +
-			     (spec.bdf.empty() ? "" : " at " + spec.bdf) + ": " + std::strerror(bdf.error()));
-	}
-	return k;
-}
 
 void arm_pid_mark()
 {
@@ -141,18 +91,24 @@ void arm_pid_mark()
 	g_pid_mark = new (page) std::atomic<uint32_t>(kMarked);
 }
 
+/* fork(): the fork gate is held (prepare handlers run in reverse order of
+ * registration: the gate's first), so no thread is in a session call; the
+ * kernel prepares the child's record, which the child takes over before
+ * fork() returns in it. */
 void prepare()
 {
-	g_create_lock.lock();
 	g_notes_lock.lock();
 	dir_streams_fork_prepare();
+	if (g_calls.load())
+		g_connection->fork_prepare();
 }
 
 void parent()
 {
+	if (g_calls.load())
+		g_connection->fork_parent(0);
 	dir_streams_fork_release();
 	g_notes_lock.unlock();
-	g_create_lock.unlock();
 }
 
 void child()
@@ -160,9 +116,37 @@ void child()
 	g_pid = ::getpid();
 	if (g_pid_mark)
 		g_pid_mark->store(kMarked, std::memory_order_relaxed);
+	if (g_calls.load()) {
+		g_connection->fork_child();
+		if (!g_connection->joined())
+			g_calls.store(nullptr);
+	}
 	dir_streams_fork_release();
 	g_notes_lock.unlock();
-	g_create_lock.unlock();
+}
+
+/* Join the session named by $SOFTVFIO_SESSION. Without one the shim stays
+ * out of the way: every call goes to the C library. */
+void join_session()
+{
+	const char *dir = std::getenv("SOFTVFIO_SESSION");
+	if (!dir || !*dir)
+		return;
+	auto *c = new (std::nothrow) session::Connection;
+	if (!c)
+		return;
+	if (int r = c->join(dir); r < 0) {
+		warn(std::string("cannot join the session at ") + dir + ": " + std::strerror(-r) +
+		     "; software devices disabled");
+		return;
+	}
+	c->set_fd_observer([](int fd, int other) {
+		fd_forget(other);
+		fd_forget(fd);
+		g_cache.set(fd, FdKind::Ours);
+	});
+	g_connection = c;
+	g_calls.store(new (std::nothrow) KernelCalls(*c), std::memory_order_release);
 }
 
 __attribute__((constructor)) void shim_init()
@@ -171,37 +155,25 @@ __attribute__((constructor)) void shim_init()
 	g_pid = ::getpid();
 	arm_pid_mark();
 	g_notes = new std::unordered_map<int, std::string>;
-	struct rlimit rl;
-	if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-		g_internal_base = static_cast<int>(std::clamp<rlim_t>(rl.rlim_cur / 2, 64, 4096));
-	else
-		g_internal_base = 4096;
-	/* The model's gate first: prepare handlers run in reverse order, so
-	 * ours (the creation lock) is taken before the gate. */
-	fork_guard_register();
+	/* Our handlers first, so that their prepare runs after the fork
+	 * gate's (reverse order). */
 	pthread_atfork(prepare, parent, child);
+	fork_guard_register();
+	ModelScope scope;
+	join_session();
 }
 
 } /* namespace */
 
-Kernel *kernel_if_created() noexcept { return g_kernel.load(std::memory_order_acquire); }
+KernelCalls *kernel_if_created() noexcept { return g_calls.load(std::memory_order_acquire); }
 
-Kernel *kernel() noexcept
+KernelCalls *kernel() noexcept { return kernel_if_created(); }
+
+void detach() noexcept { g_calls.store(nullptr, std::memory_order_release); }
+
+bool same_process_strict() noexcept
 {
-	if (Kernel *k = g_kernel.load(std::memory_order_acquire))
-		return k;
-	if (g_kernel_failed.load())
-		return nullptr;
-	std::lock_guard lock(g_create_lock);
-	if (Kernel *k = g_kernel.load(std::memory_order_acquire))
-		return k;
-	Kernel *k = model_call([] { return create_kernel(); }, static_cast<Kernel *>(nullptr));
-	g_creator_pid = ::getpid();
-	if (!k)
-		g_kernel_failed.store(true);
-	g_kernel.store(k, std::memory_order_release);
-	introspect_start(k);
-	return k;
+	return ::getpid() == g_pid;
 }
 
 bool same_process() noexcept
@@ -213,16 +185,50 @@ bool same_process() noexcept
 
 FdCache &fd_cache() noexcept { return g_cache; }
 
+namespace {
+
+/* A stand-in is a unix socket whose other end, the session kernel's, has
+ * the name "\0softvfio/<session>/<n>" (session/standins.h): told by two
+ * system calls, without asking the kernel. */
+FdKind standin_kind(int fd)
+{
+	struct stat st;
+	if (REAL(fstat)(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return FdKind::Foreign;
+	struct sockaddr_un addr;
+	socklen_t len = sizeof(addr);
+	if (::getpeername(fd, reinterpret_cast<struct sockaddr *>(&addr), &len) < 0)
+		return FdKind::Foreign;
+	const size_t head = offsetof(struct sockaddr_un, sun_path) + 1;
+	if (len <= head || addr.sun_path[0] != '\0')
+		return FdKind::Foreign;
+	std::string_view name(addr.sun_path + 1, len - head);
+	constexpr std::string_view kPrefix = "softvfio/";
+	if (name.substr(0, kPrefix.size()) != kPrefix)
+		return FdKind::Foreign;
+	name.remove_prefix(kPrefix.size());
+	const std::string &session = g_connection->session_name();
+	if (name.size() > session.size() && name.substr(0, session.size()) == session && name[session.size()] == '/')
+		return FdKind::Ours;
+	/* Someone else's session's: a plain socket here, and never data
+	 * from the wrong device. Say so once. */
+	static std::atomic<bool> told{false};
+	if (!told.exchange(true))
+		warn("fd " + std::to_string(fd) + " stands in for a file of another softvfio session (" +
+		     std::string(name.substr(0, name.find('/'))) + "), which this process is not in");
+	return FdKind::Foreign;
+}
+
+} /* namespace */
+
 FdKind classify(int fd) noexcept
 {
 	FdCache::Entry e = g_cache.get(fd);
 	if (e.kind != FdKind::Unknown)
 		return e.kind;
-	Kernel *k = kernel_if_created();
-	if (!k || fd < 0)
+	if (!kernel_if_created() || fd < 0)
 		return FdKind::Foreign;
-	bool ours = model_call([&] { return k->owns_fd(fd); }, false);
-	FdKind kind = ours ? FdKind::Ours : FdKind::Foreign;
+	FdKind kind = no_throw(FdKind::Foreign, [&] { return standin_kind(fd); });
 	g_cache.set_if(fd, e, kind);
 	return kind;
 }
@@ -300,93 +306,44 @@ void fd_forget(int fd) noexcept
 void fd_claim(int fd, FdKind kind) noexcept
 {
 	if (g_cache.get(fd).kind == FdKind::Ours && same_process()) {
-		if (Kernel *k = kernel_if_created()) {
-			model_call(
-				[&] {
-					k->forget_fd(fd);
-					return 0;
-				},
-				0);
-			sysfs_changed();
-		}
+		/* Closed behind the shim's back (a raw system call) and reused:
+		 * the kernel forgets the number (the stand-in's last close
+		 * released the file already, if it was the last). */
+		if (KernelCalls *k = kernel_if_created())
+			model_call([&] { return k->closed(fd); }, 0L);
 	}
 	fd_forget(fd);
 	if (kind != FdKind::Unknown)
 		g_cache.set(fd, kind);
 }
 
-int internal_fd_base() noexcept { return g_internal_base; }
-
 int relocate_internal(int fd) noexcept
 {
 	if (fd < 0)
 		return fd;
-	if (fd < g_internal_base) {
-		int flags = REAL(fcntl)(fd, F_GETFD);
-		int high = REAL(fcntl)(fd, (flags & FD_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD, g_internal_base);
-		if (high >= 0) {
-			REAL(close)(fd);
-			/* Not fd_forget(): inside the model the shim's own locks
-			 * are never taken (fork's prepare order relies on it). */
-			g_cache.forget(fd);
-			fd = high;
-		}
+	struct rlimit rl;
+	int base = 4096;
+	if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+		base = static_cast<int>(std::clamp<rlim_t>(rl.rlim_cur / 2, 64, 4096));
+	int flags = REAL(fcntl)(fd, F_GETFD);
+	int high = REAL(fcntl)(fd, (flags & FD_CLOEXEC) ? F_DUPFD_CLOEXEC : F_DUPFD, base);
+	if (high >= 0) {
+		REAL(close)(fd);
+		g_cache.forget(fd);
+		fd = high;
 	}
 	g_cache.set(fd, FdKind::Internal);
 	return fd;
 }
 
-int hand_out(int fd, FdKind kind) noexcept
-{
-	Kernel *k = kernel_if_created();
-	int flags = REAL(fcntl)(fd, F_GETFD);
-	if (k && flags >= 0) {
-		long low = model_call(
-			[&] {
-				KeepLow keep;
-				return k->fcntl_dupfd(fd, 0, flags & FD_CLOEXEC);
-			},
-			-ENOMEM);
-		if (low >= 0 && low < fd) {
-			model_call([&] { return k->close(fd); }, 0L);
-			fd_forget(fd);
-			fd = static_cast<int>(low);
-		} else if (low >= 0) {
-			model_call([&] { return k->close(static_cast<int>(low)); }, 0L);
-			fd_forget(static_cast<int>(low));
-		}
-	}
-	g_cache.set(fd, kind);
-	return fd;
-}
-
-void envelope_add(uintptr_t start, uintptr_t end) noexcept
-{
-	uintptr_t lo = g_lo.load();
-	while (start < lo && !g_lo.compare_exchange_weak(lo, start)) {
-	}
-	uintptr_t hi = g_hi.load();
-	while (end > hi && !g_hi.compare_exchange_weak(hi, end)) {
-	}
-}
-
-bool envelope_overlaps(const void *addr, size_t length) noexcept
-{
-	uintptr_t a = reinterpret_cast<uintptr_t>(addr);
-	uintptr_t end = length > UINTPTR_MAX - a ? UINTPTR_MAX : a + (length ? length : 1);
-	return a < g_hi.load(std::memory_order_relaxed) && end > g_lo.load(std::memory_order_relaxed);
-}
-
 SysfsRoot sysfs_root(bool fresh) noexcept
 {
 	const SysfsRoot *known = g_sysfs.load(std::memory_order_acquire);
-	if (known && (!fresh || !g_sysfs_stale.load()))
+	if (known && !fresh)
 		return *known;
-	Kernel *k = kernel();
+	KernelCalls *k = kernel();
 	if (!k)
 		return {};
-	/* Cleared before rendering: a change made meanwhile marks it again. */
-	g_sysfs_stale.store(false);
 	std::string path = model_call([&] { return k->sysfs_root(); }, std::string());
 	if (known)
 		return *known;
@@ -406,22 +363,6 @@ SysfsRoot sysfs_root(bool fresh) noexcept
 	}
 }
 
-void sysfs_changed() noexcept { g_sysfs_stale.store(true, std::memory_order_relaxed); }
-
-/* The view lives as long as its Kernel, which the shim never destroys (other
- * threads may still be inside it at exit): remove the directory when the
- * process that created it exits normally. A forked child shares it and
- * leaves it alone. */
-__attribute__((destructor)) static void remove_sysfs_view()
-{
-	const SysfsRoot *r = g_sysfs.load();
-	if (!r || ::getpid() != g_creator_pid)
-		return;
-	ModelScope pass;
-	std::error_code ec;
-	std::filesystem::remove_all(r->path, ec);
-}
-
 void warn(std::string_view text) noexcept
 {
 	std::string line = "softvfio-shim: ";
@@ -435,3 +376,11 @@ void warn(std::string_view text) noexcept
 }
 
 } /* namespace softvfio::shim */
+
+/* The session kernel process forked from a program that has the shim
+ * loaded (softvfio run inside a session) is no member of any session: it
+ * calls this, and every interceptor goes straight to the C library. */
+extern "C" __attribute__((visibility("default"))) void softvfio_shim_detach(void)
+{
+	softvfio::shim::detach();
+}

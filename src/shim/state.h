@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The shim's process-wide state: the one Kernel, the fd cache and notes,
- * the range of emulated addresses, and how the shim enters the model.
+ * The shim's process-wide state: the process's link to its session kernel,
+ * the fd cache and notes, and how the shim makes its calls.
  */
 #pragma once
 
@@ -12,30 +12,34 @@
 #include <string_view>
 #include <type_traits>
 
-#include <softvfio/kernel.h>
-
 #include "base/fork_guard.h"
 #include "base/reentry.h"
 #include "shim/fd_cache.h"
+#include "shim/kernel_calls.h"
 
 namespace softvfio::shim {
 
-/* --- the model --- */
+/* --- the session --- */
 
-/* The process's Kernel once something created it; never creates (the fast
- * paths ask this: no Kernel, no emulated fd or address). */
-Kernel *kernel_if_created() noexcept;
-/* The Kernel, created from the environment (config.h) on first call; null
- * if the configuration is unusable (the shim then stays out of the way). */
-Kernel *kernel() noexcept;
+/* The session kernel's calls, once this process joined its session (at
+ * start-up, from $SOFTVFIO_SESSION); null otherwise: the fast paths ask
+ * this, and without a session no fd or address is emulated. */
+KernelCalls *kernel_if_created() noexcept;
+/* The same (joining happens at start-up only). */
+KernelCalls *kernel() noexcept;
+/* Leave the session for good: every call goes to the C library. */
+void detach() noexcept;
 
 /* False in the child of a vfork() (or a clone the shim did not see) before
- * it execs: it shares the parent's memory, so it must not change the model.
- * One getpid() system call; asked only on the way into the model. */
+ * it execs: it shares the parent's memory, so it must not use the
+ * parent's session link. One getpid() system call at most. */
 bool same_process() noexcept;
+/* The same, asking the kernel (a vfork child shares the mark). */
+bool same_process_strict() noexcept;
 
-/* Run `f` inside the model: the calls it makes reach the C library
- * directly, fork() waits for it, and no exception escapes (`on_error`). */
+/* Run `f` as a call of the session: the calls the shim makes meanwhile
+ * reach the C library directly, fork() waits for it, and no exception
+ * escapes (`on_error`). */
 template<typename F, typename R = std::invoke_result_t<F>>
 R model_call(F &&f, std::type_identity_t<R> on_error) noexcept
 {
@@ -95,59 +99,30 @@ void fd_forget(int fd) noexcept;
  * model is told to drop it, so the number never reaches the old object. */
 void fd_claim(int fd, FdKind kind) noexcept;
 
-/* Descriptors the model creates for itself are moved to numbers at or above
- * this, out of the program's way (a real kernel would not have them). */
-int internal_fd_base() noexcept;
-
-/* While set on this thread, fds created inside the model are not moved:
- * they are the program's (a dup it asked for). */
-extern __thread bool t_keep_low __attribute__((tls_model("initial-exec")));
-
-class KeepLow
-{
-public:
-	KeepLow() noexcept { t_keep_low = true; }
-	~KeepLow() { t_keep_low = false; }
-	KeepLow(const KeepLow &) = delete;
-	KeepLow &operator=(const KeepLow &) = delete;
-};
-
-/* A model-created fd, about to be used by the model only: moved up and
- * marked Internal. Returns the number to use. */
+/* The session trace's own fd (softvfio trace -o): moved to a high number,
+ * out of the program's way, and marked Internal. Returns the number. */
 int relocate_internal(int fd) noexcept;
-/* An fd the model created for the program (an open, GET_DEVICE_FD, a
- * dma-buf): moved down to the lowest free number, as the kernel allocates,
- * and registered as `kind`. Returns the number to hand out. */
-int hand_out(int fd, FdKind kind) noexcept;
-
-/* --- addresses --- */
-
-/* Every emulated mapping lies within [lo, hi) of this: calls on other
- * addresses never ask the model. Only grows. */
-void envelope_add(uintptr_t start, uintptr_t end) noexcept;
-bool envelope_overlaps(const void *addr, size_t length) noexcept;
 
 /* --- the sysfs view --- */
 
-/* Kernel::sysfs_root() and its canonical form (realpath), or empty.
+/* The session's sysfs view (Kernel::sysfs_root()) and its canonical form
+ * (realpath), or empty.
  *
- * Each Kernel::sysfs_root() call renders the whole view from the model's
- * state, which costs a few hundred system calls per device. The layout
- * (which entries exist) changes only with writes to control files (bind,
- * unbind, driver_override, ...), whose handler updates the view itself;
- * what changes with every VFIO call is the contents of a few attributes
- * (config, enable, power_state). So routing a path uses the view as it is,
- * and the view is rendered again only before a file of it is opened
- * (`fresh`) after a call that may have changed the model's state
- * (sysfs_changed()). */
+ * The session kernel renders the view in the session's directory; its
+ * layout (which entries exist) changes only with writes to control files,
+ * whose handler updates it at once, but a few attributes (config, enable,
+ * power_state) change with every VFIO call of any process of the session.
+ * So routing a path uses the view as it is, and the kernel brings it up to
+ * date (one call) before a file of it is opened (`fresh`). */
 struct SysfsRoot {
 	std::string path;
 	std::string canonical;
 };
 SysfsRoot sysfs_root(bool fresh = false) noexcept;
-/* A model call that may change what sysfs shows (bind, open, close, config
- * writes, power state, ...) happened. */
-void sysfs_changed() noexcept;
+/* Kept for the call sites: any process of the session may change what
+ * sysfs shows, so the view is refreshed before every open of one of its
+ * files whatever this process did. */
+inline void sysfs_changed() noexcept {}
 
 /* A message on stderr, "softvfio-shim: <text>". */
 void warn(std::string_view text) noexcept;

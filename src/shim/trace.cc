@@ -63,6 +63,17 @@ int sink()
 	return g_sink;
 }
 
+} /* namespace */
+
+void trace_sink_lost(int fd) noexcept
+{
+	int expected = fd;
+	if (fd >= 0)
+		__atomic_compare_exchange_n(&g_sink, &expected, -1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+namespace {
+
 /* Whatever stands behind an fd the program holds: the shim's note, or
  * the /proc/self/fd link it would show (a dma-buf's "/dmabuf:name"). */
 std::string fd_text(int fd, bool open = true)

@@ -28,6 +28,10 @@ inline constexpr const char *kEnvTraceFormat = "SOFTVFIO_TRACE_FORMAT";
 extern bool g_tracing;
 inline bool tracing() noexcept { return __builtin_expect(g_tracing, 0); }
 
+/* The program put a file of its own at the trace's number (dup2 over it,
+ * as a program may over any number): the trace opens a new sink. */
+void trace_sink_lost(int fd) noexcept;
+
 /* Each takes the result as the model gave it: a value or -errno. */
 void trace_open(const char *path, int flags, long result) noexcept;
 void trace_close(int fd, long result) noexcept;

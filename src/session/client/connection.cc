@@ -221,6 +221,8 @@ long Connection::answer(wire::Slot &slot, const wire::MsgHeader &h, bool mm_held
 		out.extra[0] = sv[0];
 		out.extra[1] = sv[1];
 		taken = sv[1];
+		if (fd_observer_)
+			fd_observer_(sv[0], sv[1]);
 		break;
 	}
 	case wire::SubOp::ApplyOps: {
@@ -378,6 +380,7 @@ void Connection::fork_parent(pid_t pid) noexcept
 		sys::munmap(reinterpret_cast<uintptr_t>(child_mailbox_), wire::kMailboxSize);
 	if (pid < 0 && child_record_)
 		call(wire::Op::ForkDone, {static_cast<int64_t>(child_record_), -1}, nullptr, true);
+	last_record_ = pid == 0 ? child_record_ : 0;
 	child_mailbox_ = nullptr;
 	child_record_ = 0;
 	mm_.unlock();
@@ -404,6 +407,13 @@ void Connection::fork_child() noexcept
 		call(wire::Op::Resync, {});
 	}
 	sys::sigprocmask(SIG_SETMASK, &fork_mask_, nullptr);
+}
+
+void Connection::fork_failed() noexcept
+{
+	if (joined() && last_record_)
+		call(wire::Op::ForkDone, {static_cast<int64_t>(last_record_), -1});
+	last_record_ = 0;
 }
 
 int Connection::attach(uint64_t record, uint64_t token) noexcept

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <string>
+#include <utility>
 
 #include "session/client/mm_table.h"
 #include "session/wire/protocol.h"
@@ -49,6 +50,11 @@ public:
 		  bool mm_held = false) noexcept;
 
 	MmTable &mm() noexcept { return mm_; }
+	/* Where the mailbox is mapped (0 if not joined), and its length. */
+	std::pair<uintptr_t, size_t> mailbox_range() const noexcept
+	{
+		return {reinterpret_cast<uintptr_t>(mailbox_.load(std::memory_order_acquire)), wire::kMailboxSize};
+	}
 	pid_t server() const noexcept { return server_; }
 	const std::string &session_name() const noexcept { return session_; }
 	int signal() const noexcept { return signal_; }
@@ -59,11 +65,19 @@ public:
 	/* In the parent: `pid` is fork's result if known (-1: failed), or 0. */
 	void fork_parent(pid_t pid) noexcept;
 	void fork_child() noexcept;
+	/* fork() failed after the handlers ran: the child's record goes. */
+	void fork_failed() noexcept;
 	void exec_prepare() noexcept;
 	void exec_failed() noexcept;
 
 	/* The session signal reached the process (the handler). */
 	void on_signal() noexcept;
+
+	/* Told of every fd the kernel has this process make for the program
+	 * (a stand-in, `fd`) and of the momentary other end (`other`), before
+	 * the call returns: an fd cache above learns the numbers' new
+	 * meaning. */
+	void set_fd_observer(void (*observer)(int fd, int other)) noexcept { fd_observer_ = observer; }
 
 private:
 	int attach(uint64_t record, uint64_t token) noexcept;
@@ -79,10 +93,12 @@ private:
 	std::string session_;
 	std::string dir_;
 	std::atomic<uint32_t> seq_{0};
+	void (*fd_observer_)(int, int) = nullptr;
 
 	/* fork in progress (the forking thread only) */
 	wire::Mailbox *child_mailbox_ = nullptr;
 	uint64_t child_record_ = 0;
+	uint64_t last_record_ = 0;
 	sigset_t fork_mask_;
 };
 

@@ -72,6 +72,7 @@ public:
 	 * /proc/<server>/fd/<empty_fd>; `signal`: the session signal. -errno. */
 	int init(pid_t server, int empty_fd, int signal) noexcept;
 	bool ready() const noexcept { return base_empty_ != 0; }
+	uintptr_t base_empty() const noexcept { return base_empty_; }
 	int signal() const noexcept { return signal_; }
 
 	/* The session signal blocked in this thread, and the table locked. */

@@ -63,8 +63,9 @@ int main(int argc, char **argv)
 	struct vfio_device_info info = {.argsz = sizeof(info)};
 	SVT_CHECK(ioctl(d.device, VFIO_DEVICE_GET_INFO, &info) == 0, "the parent's device fd still works");
 
-	/* A child that disables memory: its own mappings fault. (The parent's
-	 * copy of the model is not told: docs/shim.md, fork.) */
+	/* A child that disables memory: the device is the parent's too, so
+	 * every mapping of it faults, the child's and the parent's, until the
+	 * parent enables memory again (data intact). */
 	pid = fork();
 	if (pid == 0) {
 		svt_catch_sigbus();
@@ -75,6 +76,14 @@ int main(int argc, char **argv)
 	}
 	SVT_CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
 		  "a child that clears PCI_COMMAND.MEMORY gets SIGBUS from its mapping");
+	svt_catch_sigbus();
+	uint32_t seen;
+	SVT_CHECK(svt_touch(map, 0, 0, &seen) && svt_bus_code == BUS_ADRERR,
+		  "the parent's mapping of the same device faults too");
+	uint16_t cmd = (uint16_t)svt_config_read(d.device, 0x04, 2);
+	svt_config_write(d.device, 0x04, 2, cmd | 0x2u);
+	SVT_CHECK(!svt_touch(map, 0, 0, &seen) && seen == 0x11111111,
+		  "memory enabled again by the parent: its mapping works, data intact");
 
 	/* Forks while another thread is inside VFIO calls. */
 	pthread_t t;
