@@ -90,6 +90,11 @@ bool Call::reply(long result)
 	r.nops = static_cast<uint32_t>(ops_.size() - sent);
 	if (r.nops)
 		std::memcpy(slot_.payload + sizeof(r), &ops_[sent], r.nops * sizeof(wire::MmOp));
+	const size_t at = sizeof(r) + r.nops * sizeof(wire::MmOp);
+	if (!data_.empty() && at + data_.size() <= wire::kPayload) {
+		std::memcpy(slot_.payload + at, data_.data(), data_.size());
+		r.data_len = static_cast<uint32_t>(data_.size());
+	}
 	post(wire::MsgKind::Reply, 0, &r, sizeof(r));
 	return true;
 }

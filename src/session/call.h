@@ -48,6 +48,8 @@ public:
 	void add_op(const wire::MmOp &op) { ops_.push_back(op); }
 	/* Reply::extra[i]. */
 	void set_extra(unsigned i, int64_t v) { extra_[i & 1] = v; }
+	/* Data after the reply's ops (a memo). */
+	void set_data(std::vector<unsigned char> data) { data_ = std::move(data); }
 
 	/* Send the reply: ops that do not fit first go as ApplyOps
 	 * sub-requests. False if the process went away. */
@@ -63,6 +65,7 @@ private:
 	uint32_t &consumed_;
 	std::vector<wire::MmOp> ops_;
 	int64_t extra_[2] = {0, 0};
+	std::vector<unsigned char> data_;
 };
 
 /* The call the calling thread serves, or null. */

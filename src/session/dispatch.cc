@@ -9,7 +9,9 @@
 #include <string>
 
 #include <softvfio/kernel.h>
+#include <softvfio/uapi/vfio.h>
 
+#include "base/host_process.h"
 #include "base/user_copy.h"
 #include "dmabuf/dma_buf.h"
 #include "dmabuf/sync_file.h"
@@ -142,6 +144,99 @@ long buffer_of(ClientProcess &cp, Kernel &k, int fd, int64_t out)
 	return -EINVAL;
 }
 
+/* The device's constant queries: the answer depends only on the device
+ * file and on what the caller passes, so the process may keep it (a memo,
+ * wire/protocol.h) and answer the same question itself next time. */
+bool constant_query(unsigned long cmd)
+{
+	return cmd == VFIO_DEVICE_GET_INFO || cmd == VFIO_DEVICE_GET_REGION_INFO || cmd == VFIO_DEVICE_GET_IRQ_INFO;
+}
+
+/* The caller's memory as a constant query reaches it, recorded: what it
+ * read (the question) and what it wrote (the answer), relative to the
+ * argument. Anything outside a page after it, or too much, and there is
+ * no memo. */
+class RecordingHost final : public HostProcess
+{
+public:
+	RecordingHost(HostProcess &inner, uintptr_t base) : inner_(inner), base_(base) {}
+
+	bool is_self() const override { return false; }
+	pid_t pid() const override { return inner_.pid(); }
+	Result<void> read_memory(void *dst, uintptr_t src, size_t n) override
+	{
+		auto r = inner_.read_memory(dst, src, n);
+		if (r)
+			record(src, dst, n, false);
+		return r;
+	}
+	Result<void> write_memory(uintptr_t dst, const void *src, size_t n) override
+	{
+		auto r = inner_.write_memory(dst, src, n);
+		if (r)
+			record(dst, src, n, true);
+		return r;
+	}
+	Result<UniqueFD> take_fd(int fd) override { return inner_.take_fd(fd); }
+	Result<FileIdentity> fd_identity(int fd) override { return inner_.fd_identity(fd); }
+	Result<std::string> fd_link(int fd) override { return inner_.fd_link(fd); }
+	std::string proc_file(std::string_view name) const override { return inner_.proc_file(name); }
+
+	/* The memo, or nothing if the call cannot be replayed. */
+	std::vector<unsigned char> memo() const
+	{
+		if (!ok_ || blob_.empty())
+			return {};
+		wire::MemoHeader h{nrec_, 0};
+		std::vector<unsigned char> out(sizeof(h));
+		std::memcpy(out.data(), &h, sizeof(h));
+		out.insert(out.end(), blob_.begin(), blob_.end());
+		return out;
+	}
+
+private:
+	void record(uintptr_t at, const void *bytes, size_t n, bool written)
+	{
+		if (!ok_ || at < base_ || at - base_ + n > 4096 ||
+		    blob_.size() + sizeof(wire::MemoRecord) + n + 8 > wire::kMemoMax - sizeof(wire::MemoHeader)) {
+			ok_ = false;
+			return;
+		}
+		wire::MemoRecord rec{static_cast<uint16_t>(at - base_), static_cast<uint16_t>(n),
+				     static_cast<uint8_t>(written), {}};
+		const auto *p = reinterpret_cast<const unsigned char *>(&rec);
+		blob_.insert(blob_.end(), p, p + sizeof(rec));
+		const auto *b = static_cast<const unsigned char *>(bytes);
+		blob_.insert(blob_.end(), b, b + n);
+		blob_.resize((blob_.size() + 7) & ~size_t{7});
+		nrec_++;
+	}
+
+	HostProcess &inner_;
+	const uintptr_t base_;
+	bool ok_ = true;
+	uint32_t nrec_ = 0;
+	std::vector<unsigned char> blob_;
+};
+
+long ioctl(ClientProcess &cp, Call &call, Kernel &k, int fd, unsigned long cmd, uintptr_t arg)
+{
+	if (!constant_query(cmd))
+		return k.ioctl(fd, cmd, arg);
+	auto file = cp.process().fds.get(fd);
+	if (!file || !*file || (*file)->kind() != vfs::FileKind::VfioDevice)
+		return k.ioctl(fd, cmd, arg);
+	auto recorder = std::make_shared<RecordingHost>(cp.host(), arg);
+	long r;
+	{
+		HostScope scope(*recorder);
+		r = k.ioctl(fd, cmd, arg);
+	}
+	if (r >= 0)
+		call.set_data(recorder->memo());
+	return r;
+}
+
 long fork_prepare(ClientProcess &cp, Call &call)
 {
 	auto child = cp.session().prepare_fork(cp);
@@ -202,7 +297,7 @@ long dispatch(ClientProcess &cp, Call &call, const wire::Request &req)
 		return k.sysfs_write(*path, ptr(a[1]), static_cast<size_t>(a[2]));
 	}
 	case Op::Ioctl:
-		return k.ioctl(fd, static_cast<unsigned long>(a[1]), static_cast<uintptr_t>(a[2]));
+		return ioctl(cp, call, k, fd, static_cast<unsigned long>(a[1]), static_cast<uintptr_t>(a[2]));
 	case Op::Read:
 		return k.read(fd, ptr(a[1]), static_cast<size_t>(a[2]));
 	case Op::Write:

@@ -36,7 +36,8 @@ SHIM_EXPORT int ioctl(int fd, unsigned long req, ...)
 	/* The fds a call makes for the program (a device fd, a dma-buf) are
 	 * real already, at the kernel's numbers, and known to the fd cache
 	 * (Connection's fd observer). */
-	long r = model_call([&] { return k->ioctl(fd, req, reinterpret_cast<uintptr_t>(arg)); }, -ENOMEM);
+	const uint32_t key = fd_cache().get(fd).word;
+	long r = model_call([&] { return k->ioctl(fd, key, req, reinterpret_cast<uintptr_t>(arg)); }, -ENOMEM);
 	if (r == Kernel::kForeign)
 		return REAL(ioctl)(fd, req, arg);
 	if (tracing())

@@ -9,8 +9,10 @@
  *  - the masks the program sets (sigprocmask, pthread_sigmask, the
  *    temporary masks of sigsuspend, ppoll, pselect, epoll_pwait) and the
  *    signals a signalfd takes never include it.
- * Every other signal goes to the C library untouched: SIGSEGV and SIGBUS
- * reach the program's handlers straight from the kernel, with its siginfo.
+ * SIGSEGV and SIGBUS belong to the fault-safe copies once they are used
+ * (base/user_copy.h): the program's handlers get every fault that is not
+ * theirs, with the kernel's own siginfo. Every other signal goes to the C
+ * library untouched.
  *
  * A sanitizer runtime preloaded ahead of the shim calls sigaction from its
  * own initialisation, before the shim's constructors have run and, for
@@ -25,6 +27,7 @@
 #include <sys/select.h>
 #include <sys/signalfd.h>
 
+#include "base/user_copy.h"
 #include "session/client/connection.h"
 #include "shim/real.h"
 #include "shim/state.h"
@@ -73,8 +76,15 @@ const sigset_t *without_session_signal(const sigset_t *set, sigset_t &copy)
 
 int program_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-	if (sig != 0 && sig == session_signal() && !in_model())
+	if (in_model())
+		return REAL(sigaction)(sig, act, old);
+	if (sig != 0 && sig == session_signal())
 		return session::work_signal_sigaction(act, old);
+	/* The fault-safe copies (the memo reads the program's ioctl
+	 * arguments) own SIGSEGV and SIGBUS once they are used; the
+	 * program's handlers get every fault that is not theirs. */
+	if (sig == SIGSEGV || sig == SIGBUS)
+		return fault_guard_sigaction(sig, act, old, REAL(sigaction));
 	return REAL(sigaction)(sig, act, old);
 }
 
@@ -94,7 +104,10 @@ sighandler_t signal_via_sigaction(int sig, sighandler_t handler, int flags)
 		       : old.sa_handler;
 }
 
-bool hidden(int sig) { return sig != 0 && sig == session_signal() && !in_model(); }
+bool hidden(int sig)
+{
+	return !in_model() && ((sig != 0 && sig == session_signal()) || sig == SIGSEGV || sig == SIGBUS);
+}
 
 } /* namespace */
 

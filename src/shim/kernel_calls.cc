@@ -82,9 +82,9 @@ long KernelCalls::sysfs_write(std::string_view path, const void *buf, size_t cou
 	return call(Op::SysfsWrite, {ptr(p.c_str()), ptr(buf), static_cast<int64_t>(count)});
 }
 
-long KernelCalls::ioctl(int fd, unsigned long cmd, uintptr_t arg)
+long KernelCalls::ioctl(int fd, uint32_t key, unsigned long cmd, uintptr_t arg)
 {
-	return call(Op::Ioctl, {fd, static_cast<int64_t>(cmd), static_cast<int64_t>(arg)});
+	return c_.ioctl(fd, key, cmd, arg);
 }
 
 long KernelCalls::read(int fd, void *buf, size_t count)

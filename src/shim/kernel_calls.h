@@ -41,7 +41,8 @@ public:
 	long sysfs_write(std::string_view path, const void *buf, size_t count);
 
 	/* --- fds: kForeign when `fd` is not the session's --- */
-	long ioctl(int fd, unsigned long cmd, uintptr_t arg);
+	/* `key`: the fd cache's word for `fd` (its file, for the memo). */
+	long ioctl(int fd, uint32_t key, unsigned long cmd, uintptr_t arg);
 	long read(int fd, void *buf, size_t count);
 	long write(int fd, const void *buf, size_t count);
 	long pread(int fd, void *buf, size_t count, off_t offset);

@@ -251,6 +251,29 @@ long Connection::answer(wire::Slot &slot, const wire::MsgHeader &h, bool mm_held
 
 long Connection::call(wire::Op op, std::initializer_list<int64_t> args, int64_t *extra, bool mm_held) noexcept
 {
+	return call_with(op, args, extra, mm_held, nullptr);
+}
+
+long Connection::ioctl(int fd, uint32_t key, unsigned long cmd, uintptr_t arg) noexcept
+{
+	wire::Mailbox *mb = mailbox_.load(std::memory_order_acquire);
+	if (!mb)
+		return -ENODEV;
+	const uint32_t generation = mb->header.cache_generation.load(std::memory_order_acquire);
+	long r;
+	if (memo_.answer(fd, key, cmd, arg, generation, r))
+		return r;
+	unsigned char buf[wire::kMemoMax];
+	Data data{buf, sizeof(buf), 0};
+	r = call_with(wire::Op::Ioctl, {fd, static_cast<int64_t>(cmd), static_cast<int64_t>(arg)}, nullptr, false, &data);
+	if (data.length)
+		memo_.remember(fd, key, cmd, generation, r, buf, data.length);
+	return r;
+}
+
+long Connection::call_with(wire::Op op, std::initializer_list<int64_t> args, int64_t *extra, bool mm_held,
+			   Data *data) noexcept
+{
 	wire::Mailbox *mb = mailbox_.load(std::memory_order_acquire);
 	if (!mb)
 		return -ENODEV;
@@ -309,6 +332,11 @@ long Connection::call(wire::Op op, std::initializer_list<int64_t> args, int64_t 
 		if (extra) {
 			extra[0] = r.extra[0];
 			extra[1] = r.extra[1];
+		}
+		const size_t data_at = sizeof(wire::Reply) + std::min<size_t>(r.nops, wire::kMaxReplyOps) * sizeof(wire::MmOp);
+		if (data && r.data_len && r.data_len <= data->capacity && data_at + r.data_len <= wire::kPayload) {
+			std::memcpy(data->buf, slot.payload + data_at, r.data_len);
+			data->length = r.data_len;
 		}
 		if (r.nops) {
 			size_t n = std::min<size_t>(r.nops, wire::kMaxReplyOps);

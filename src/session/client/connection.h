@@ -28,6 +28,7 @@
 #include <string>
 #include <utility>
 
+#include "session/client/memo.h"
 #include "session/client/mm_table.h"
 #include "session/wire/protocol.h"
 
@@ -48,6 +49,13 @@ public:
 	 * table's Guard (mapping calls), else it is taken to apply ops. */
 	long call(wire::Op op, std::initializer_list<int64_t> args, int64_t *extra = nullptr,
 		  bool mm_held = false) noexcept;
+
+	/* Where a call puts the reply's data (a memo), if any. */
+	struct Data {
+		unsigned char *buf;
+		size_t capacity;
+		size_t length;
+	};
 
 	MmTable &mm() noexcept { return mm_; }
 	/* Where the mailbox is mapped (0 if not joined), and its length. */
@@ -70,6 +78,11 @@ public:
 	void exec_prepare() noexcept;
 	void exec_failed() noexcept;
 
+	/* ioctl(fd, cmd, arg): from the memo when the kernel said the answer
+	 * may be kept (the fd's cache word `key` names its file), else a
+	 * call. */
+	long ioctl(int fd, uint32_t key, unsigned long cmd, uintptr_t arg) noexcept;
+
 	/* The session signal reached the process (the handler). */
 	void on_signal() noexcept;
 
@@ -84,10 +97,13 @@ private:
 	int handshake(const char *dir, const wire::JoinRequest &req, wire::JoinReply &reply, int *fd) noexcept;
 	unsigned claim() noexcept;
 	long answer(wire::Slot &slot, const wire::MsgHeader &h, bool mm_held, int &taken) noexcept;
+	long call_with(wire::Op op, std::initializer_list<int64_t> args, int64_t *extra, bool mm_held,
+		       Data *data) noexcept;
 	void dead() noexcept;
 
 	std::atomic<wire::Mailbox *> mailbox_{nullptr};
 	MmTable mm_;
+	Memo memo_;
 	pid_t server_ = 0;
 	int signal_ = 0;
 	std::string session_;

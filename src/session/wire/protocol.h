@@ -313,6 +313,23 @@ struct MappingData {
 	char path[96];
 };
 
+/* Reply data of an Ioctl the process may answer itself next time (a
+ * constant query: device, region and irq info): the caller's memory the
+ * kernel read and wrote, relative to the argument. Valid while the fd
+ * stands for the same file and Header::cache_generation is unchanged. */
+struct MemoHeader {
+	uint32_t nrec;
+	uint32_t reserved;
+};
+struct MemoRecord {
+	uint16_t offset;   /* from the ioctl's argument */
+	uint16_t length;
+	uint8_t written;   /* 0: the kernel read it (the key), 1: wrote it */
+	uint8_t reserved[3];
+	/* `length` bytes follow, padded to 8 */
+};
+inline constexpr size_t kMemoMax = 1024;
+
 /* Op::BufferOf: the DMABUF behind an fd. */
 struct BufferData {
 	uint64_t id;
