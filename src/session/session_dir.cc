@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "session/session_dir.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -115,14 +116,33 @@ void remove_session_dir(const std::string &path)
 	fs::remove_all(path, ec);
 }
 
-bool session_alive(const std::string &path)
+Result<pid_t> session_kernel_pid(const std::string &path)
 {
 	std::ifstream in(path + "/kernel");
 	int pid = 0;
 	unsigned long long started = 0;
 	if (!(in >> pid >> started) || pid <= 0)
-		return false;
-	return ::kill(pid, 0) == 0 || errno == EPERM ? start_time(pid) == started : false;
+		return err(ENOENT);
+	/* The same pid with another start time is another process. */
+	if ((::kill(pid, 0) == 0 || errno == EPERM) && start_time(pid) == started)
+		return static_cast<pid_t>(pid);
+	return err(ESRCH);
+}
+
+bool session_alive(const std::string &path)
+{
+	return static_cast<bool>(session_kernel_pid(path));
+}
+
+std::vector<std::string> live_sessions()
+{
+	std::vector<std::string> out;
+	std::error_code ec;
+	for (const auto &entry : fs::directory_iterator(user_dir(), ec))
+		if (entry.is_directory(ec) && session_alive(entry.path().string()))
+			out.push_back(entry.path().string());
+	std::sort(out.begin(), out.end());
+	return out;
 }
 
 unsigned reap_dead_sessions()

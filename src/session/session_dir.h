@@ -12,6 +12,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 #include <sys/types.h>
 
 #include <softvfio/base/result.h>
@@ -44,5 +45,11 @@ std::string session_from_environment();
 
 /* Is the session at `path` alive (its kernel running)? */
 bool session_alive(const std::string &path);
+
+/* The pid of the session's kernel, if the session is alive. */
+Result<pid_t> session_kernel_pid(const std::string &path);
+
+/* The directories of this user's live sessions, sorted. */
+std::vector<std::string> live_sessions();
 
 } /* namespace softvfio::session */

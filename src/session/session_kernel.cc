@@ -16,6 +16,7 @@
 #include "kernel/kernel_impl.h"
 #include "session/call.h"
 #include "session/client_process.h"
+#include "session/introspect.h"
 #include "session/wire/protocol.h"
 
 namespace softvfio::session {
@@ -329,6 +330,10 @@ void SessionKernel::handle_connection(int conn)
 		send_reply(conn, reply, -1);
 		return;
 	}
+	case wire::JoinKind::Query:
+		/* softvfio maps: an answer and no membership (introspect.h). */
+		answer_query(*this, conn, req, reply);
+		return;
 	default:
 		reply.error = EINVAL;
 		break;

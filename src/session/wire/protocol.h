@@ -57,7 +57,9 @@ enum class JoinKind : uint32_t {
 	Image = 1,
 	/* A forked child takes over the record its parent prepared. */
 	Attach = 2,
-	/* A tool asks about the session (softvfio maps): no membership. */
+	/* A tool asks about the session (softvfio maps): no membership. `arg`
+	 * is a pid, or 0 for the session's processes; a JSON document follows
+	 * the reply, up to the close (session/introspect.h). */
 	Query = 3,
 };
 
