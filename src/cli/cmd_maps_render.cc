@@ -8,7 +8,7 @@
 
 namespace softvfio::cli {
 
-using shim::Snapshot;
+using session::Snapshot;
 
 namespace {
 
@@ -45,7 +45,7 @@ const BufferInfo *find_buffer(const Snapshot &s, std::optional<uint64_t> id)
 	return nullptr;
 }
 
-const shim::DeviceSnapshot *find_device(const Snapshot &s, const std::string &bdf)
+const session::DeviceSnapshot *find_device(const Snapshot &s, const std::string &bdf)
 {
 	for (const auto &d : s.devices)
 		if (d.state.bdf == bdf)
@@ -163,7 +163,7 @@ std::string window_row(const MappingView &v, uint64_t bar_size, bool colour)
 	return "|" + row.substr(0, a) + paint(colour, status_of(v), mark) + row.substr(b) + "|";
 }
 
-void render_device(std::string &out, const Snapshot &s, const shim::DeviceSnapshot &d,
+void render_device(std::string &out, const Snapshot &s, const session::DeviceSnapshot &d,
 		   const std::vector<MappingView> &views, bool colour)
 {
 	const DeviceState &st = d.state;
@@ -258,7 +258,7 @@ std::string render_text(const Snapshot &s, bool colour)
 
 nlohmann::json render_json(const Snapshot &s)
 {
-	nlohmann::json j = shim::to_json(s);
+	nlohmann::json j = session::to_json(s);
 	auto views = analyse(s);
 	for (size_t i = 0; i < views.size(); i++) {
 		const MappingView &v = views[i];

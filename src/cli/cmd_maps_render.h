@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * `softvfio maps`: what each software mapping of a process is, as the
- * kernel would see it, from an introspection snapshot (shim/introspect_wire.h):
+ * kernel would see it, from an introspection snapshot (session/introspect.h):
  * which BAR bytes it covers, through which buffer, with which attribute and
  * status, and which page-table entries (PTE, PMD, PUD) the kernel would
  * use for it, with advice where the address an mmap got costs huge pages.
@@ -17,7 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "shim/introspect_wire.h"
+#include "session/introspect.h"
 
 namespace softvfio::cli {
 
@@ -37,10 +37,10 @@ struct MappingView {
 };
 
 /* "PTE", "PMD", "PUD", or "order N". */
-std::string order_name(unsigned order, const shim::Snapshot &s);
+std::string order_name(unsigned order, const session::Snapshot &s);
 
-std::vector<MappingView> analyse(const shim::Snapshot &s);
-std::string render_text(const shim::Snapshot &s, bool colour);
-nlohmann::json render_json(const shim::Snapshot &s);
+std::vector<MappingView> analyse(const session::Snapshot &s);
+std::string render_text(const session::Snapshot &s, bool colour);
+nlohmann::json render_json(const session::Snapshot &s);
 
 } /* namespace softvfio::cli */

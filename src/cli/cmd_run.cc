@@ -5,9 +5,13 @@
  * The program is exec'd in place of softvfio (same pid, so signals from a
  * terminal or a supervisor reach it directly and its exit status is the
  * status of the command: a shell shows death by signal N as 128+N), with
- * the LD_PRELOAD shim and its configuration in the environment (run_env.h).
- * Everything is checked before the exec, so a bad device or profile is
- * softvfio's error, not the program's.
+ * the LD_PRELOAD shim and its session in the environment (run_env.h).
+ * The session is a new one, whose kernel runs in a process of its own
+ * (session/launch.h) and ends when the program and every process it
+ * started are gone; or, when SOFTVFIO_SESSION names a live session
+ * (`softvfio serve`, or a program already in one), that one. Everything is
+ * checked before the exec, so a bad device or profile is softvfio's error,
+ * not the program's.
  */
 #include <cerrno>
 #include <climits>
@@ -23,6 +27,9 @@
 #include "cli/commands.h"
 #include "cli/elf_probe.h"
 #include "cli/run_env.h"
+#include "cli/session_setup.h"
+#include "session/launch.h"
+#include "session/session_dir.h"
 
 namespace softvfio::cli {
 
@@ -100,32 +107,20 @@ int run_program(const RunOptions &opts)
 		return kExitUsage;
 	}
 	RunSettings settings;
-	for (const auto &arg : opts.devices) {
-		auto spec = shim::parse_device_spec(arg);
-		if (auto *e = std::get_if<shim::ConfigError>(&spec)) {
-			fmt::print(stderr, "softvfio run: --device {}\n", e->what);
-			return kExitUsage;
-		}
-		auto desc = resolve_device(std::get<shim::DeviceSpec>(spec).source);
-		if (auto *e = std::get_if<DescriptionError>(&desc)) {
-			fmt::print(stderr, "softvfio: {}\n", e->message());
-			return kExitBadInput;
-		}
-		settings.devices.push_back(std::get<shim::DeviceSpec>(spec));
-	}
-	if (!find_profile(opts.profile)) {
-		fmt::print(stderr, "softvfio run: unknown profile '{}'\n", opts.profile);
+	/* Inside a session (a program of it runs softvfio run), the program
+	 * joins that session: its devices are the session's. */
+	const char *inherited = std::getenv(kEnvSession);
+	settings.join = inherited && *inherited && session::session_alive(inherited);
+	if (settings.join && !opts.given.empty()) {
+		fmt::print(stderr, "softvfio run: {} cannot be used inside an existing session ({}={})\n", opts.given[0],
+			   kEnvSession, inherited);
 		return kExitUsage;
 	}
-	settings.profile = opts.profile;
-	if (!opts.access.empty()) {
-		auto access = shim::parse_access(opts.access);
-		if (auto *e = std::get_if<shim::ConfigError>(&access)) {
-			fmt::print(stderr, "softvfio run: --access: {}\n", e->what);
-			return kExitUsage;
-		}
-		settings.access = std::get<AccessPaths>(access);
-	}
+	if (inherited && *inherited && !settings.join)
+		fmt::print(stderr, "softvfio run: the session {} has ended; starting a new one\n", inherited);
+	if (!settings.join)
+		if (int code = check_session_args("run", opts.session, settings))
+			return code;
 	settings.shim_path = find_shim();
 	if (settings.shim_path.empty()) {
 		fmt::print(stderr, "softvfio run: cannot find libsoftvfio-shim.so (set SOFTVFIO_SHIM to its path)\n");
@@ -169,6 +164,19 @@ int run_program(const RunOptions &opts)
 		settings.runtime_first = SOFTVFIO_TSAN_RUNTIME;
 	settings.asan = program_asan || shim_has("address");
 
+	/* Last, once nothing else can fail: a session whose founder is this
+	 * process, which is about to become the program. */
+	if (!settings.join) {
+		session::LaunchOptions launch = launch_options(settings, opts.session.verify_fds);
+		launch.founder = ::getpid();
+		auto started = session::launch_session(launch);
+		if (!started) {
+			fmt::print(stderr, "softvfio run: cannot start the session kernel: {}\n",
+				   std::strerror(started.error()));
+			return kExitFailure;
+		}
+		settings.session = started->dir;
+	}
 	for (const auto &[name, value] : run_environment(settings, getenv_c))
 		::setenv(name.c_str(), value.c_str(), 1);
 	std::vector<char *> argv;

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/session_setup.h"
+
 namespace softvfio::cli {
 
 /* Exit codes: 0 success, 1 the operation failed, 2 bad usage, 3 bad input
@@ -14,7 +16,7 @@ constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitBadInput = 3;
-/* `maps`: the process runs no software-device model that can be asked. */
+/* `maps`: the process is not one its session kernel can answer for. */
 constexpr int kExitNotServed = 4;
 
 /* Colour only on a terminal, and never with NO_COLOR set (no-color.org). */
@@ -36,18 +38,30 @@ struct DemoOptions {
 int run_demo(const DemoOptions &opts);
 
 struct RunOptions {
-	std::vector<std::string> devices;   /* PRESET|FILE[@BDF] */
-	std::string profile = "series-v4";
-	std::string access;                 /* empty: the model's default */
+	SessionArgs session;                /* for a new session */
+	/* The options of `session` given on the command line ("--device",
+	 * ...): an error inside an existing session, which has its own. */
+	std::vector<std::string> given;
 	std::vector<std::string> command;   /* the program and its arguments */
 };
 
 /* Exec's the program on success; returns only on failure. */
 int run_program(const RunOptions &opts);
 
+struct ServeOptions {
+	SessionArgs session;
+	bool json = false;
+	/* Start the session kernel in the background and return. */
+	bool detach = false;
+	/* Stop the session in this directory instead. */
+	std::string stop;
+};
+
+int run_serve(const ServeOptions &opts);
+
 struct MapsOptions {
-	std::optional<int> pid;             /* none: list the processes that can be asked */
-	double wait = 5;                    /* seconds for a program without --maps to answer */
+	std::optional<int> pid;             /* none: list the session's processes */
+	double wait = 5;                    /* accepted, unused: every process answers at once */
 	bool json = false;
 	bool colour = true;
 };

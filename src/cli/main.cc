@@ -10,7 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/run_env.h"
-#include "shim/introspect_wire.h"
+#include "shim/config.h"
 
 using namespace softvfio::cli;
 
@@ -38,45 +38,65 @@ int main(int argc, char **argv)
 	RunOptions run;
 	auto *run_cmd = app.add_subcommand(
 		"run", "Run an unmodified program on software devices: softvfio run [options] -- program args...");
-	run_cmd->add_option("--device,-d", run.devices,
-			    "Preset name or description file, with @BDF to place it (repeatable; default: the default preset)")
-		->allow_extra_args(false);
-	run_cmd->add_option("--profile,-p", run.profile, "uAPI profile: linux-6.12, linux-6.19, series-v2, series-v4");
-	run_cmd->add_option("--access", run.access, "Ways in that exist: a list of group, noiommu, cdev, iommufd");
-	bool serve_maps = false;
-	run_cmd->add_flag("--maps", serve_maps,
-			  "Let `softvfio maps PID` be answered at any time (a server thread; without it the program answers "
-			  "at its next ioctl or mmap call)");
-	bool verify_fds = false;
-	run_cmd->add_flag("--verify-fds", verify_fds,
-			  "Check each emulated fd's identity on every call (for programs that close fds by raw syscall)");
-	run_cmd->footer("Everything from the program name on is the program's (put -- before it if it starts with '-').");
+	/* The options that make a session: run (for a new session), serve and
+	 * trace take the same. */
+	auto session_options = [](CLI::App *cmd, SessionArgs &args, const char *what) {
+		cmd->add_option("--device,-d", args.devices,
+				std::string(what) +
+					"Preset name or description file, with @BDF to place it (repeatable; default: the "
+					"default preset)")
+			->allow_extra_args(false);
+		cmd->add_option("--profile,-p", args.profile,
+				std::string(what) + "uAPI profile: linux-6.12, linux-6.19, series-v2, series-v4");
+		cmd->add_option("--access", args.access,
+				std::string(what) + "Ways in that exist: a list of group, noiommu, cdev, iommufd");
+		cmd->add_flag("--verify-fds", args.verify_fds,
+			      std::string(what) +
+				      "Check each emulated fd's identity on every call (for programs that close fds by "
+				      "raw syscall)");
+	};
+	session_options(run_cmd, run.session, "For a new session: ");
+	bool maps_flag = false;
+	run_cmd->add_flag("--maps", maps_flag,
+			  "Accepted and ignored: every program of a session answers `softvfio maps` at any time");
+	run_cmd->footer("Everything from the program name on is the program's (put -- before it if it starts with '-').\n"
+			"With SOFTVFIO_SESSION naming a running session (softvfio serve), the program joins it and "
+			"--device, --profile, --access and --verify-fds are refused; otherwise it starts a new session, "
+			"which ends when its last process does.");
+
+	ServeOptions serve;
+	auto *serve_cmd = app.add_subcommand(
+		"serve", "Run a session kernel that programs join with SOFTVFIO_SESSION=DIR softvfio run -- program");
+	session_options(serve_cmd, serve.session, "");
+	serve_cmd->add_flag("--json", serve.json, "Print {\"session\": DIR, \"pid\": PID} instead of SOFTVFIO_SESSION=DIR");
+	auto *detach_opt = serve_cmd->add_flag("--detach", serve.detach,
+					       "Run the session kernel in the background and return once it serves");
+	serve_cmd->add_option("--stop", serve.stop, "Stop the session in directory DIR (its kernel gets SIGTERM)")
+		->excludes(detach_opt);
+	serve_cmd->footer("Prints SOFTVFIO_SESSION=DIR once the session serves, then serves until SIGTERM, SIGINT or "
+			  "SIGHUP (exit 0). Join it from any shell of the same user:\n"
+			  "  export SOFTVFIO_SESSION=DIR; softvfio run -- program args...");
 
 	MapsOptions maps;
 	auto *maps_cmd = app.add_subcommand(
-		"maps", "Show a running program's software mappings as the kernel would see them (no PID: list programs)");
-	maps_cmd->add_option("pid", maps.pid, "The process (one running under softvfio run)");
-	maps_cmd->add_option("--wait", maps.wait,
-			     "Seconds to wait for a program started without --maps to answer (at its next ioctl or mmap "
-			     "call; default 5)")
+		"maps", "Show a running program's software mappings as the kernel sees them (no PID: list the session's programs)");
+	maps_cmd->add_option("pid", maps.pid, "The process (one of a softvfio session)");
+	maps_cmd->add_option("--wait", maps.wait, "Accepted and ignored: every program of a session answers at once")
 		->check(CLI::NonNegativeNumber);
 	maps_cmd->add_flag("--json", maps.json, "Machine-readable output");
 	maps_cmd->add_flag("!--no-colour", maps.colour, "Never colour the output");
-	maps_cmd->footer("A program under `softvfio run --maps` answers at once; any other program under softvfio run "
-			 "answers at its next ioctl or mmap call. Exit status: 0 shown, 1 no such process or a bad answer, "
-			 "2 bad usage, 4 the process does not answer (no software device touched yet, or no ioctl or mmap "
-			 "call within --wait).");
+	maps_cmd->footer("The session kernel of the process answers (the process itself does nothing). Without a PID: "
+			 "the processes of the session SOFTVFIO_SESSION names, or of every session of yours. Exit "
+			 "status: 0 shown, 1 no such process or a bad answer, 2 bad usage, 4 the process is not in a "
+			 "running session (not started with softvfio run, or its session has ended).");
 
 	TraceOptions trace;
 	auto *trace_cmd = app.add_subcommand(
 		"trace", "Run a program on software devices, printing every uAPI call it makes to them, decoded");
 	trace_cmd->add_option("--output,-o", trace.output, "Write the trace to this file (default: stderr)");
 	trace_cmd->add_flag("--json", trace.json, "One JSON object per call");
-	trace_cmd->add_option("--device,-d", trace.run.devices, "As for run (repeatable)")->allow_extra_args(false);
-	trace_cmd->add_option("--profile,-p", trace.run.profile, "As for run");
-	trace_cmd->add_option("--access", trace.run.access, "As for run");
-	trace_cmd->add_flag("--maps", serve_maps, "As for run");
-	trace_cmd->add_flag("--verify-fds", verify_fds, "As for run");
+	session_options(trace_cmd, trace.run.session, "As for run: ");
+	trace_cmd->add_flag("--maps", maps_flag, "As for run");
 	trace_cmd->footer("Everything from the program name on is the program's; the exit status is the program's.");
 
 	/* The program's arguments never reach the option parser. */
@@ -97,16 +117,27 @@ int main(int argc, char **argv)
 		return run_info(info);
 	if (*demo_cmd)
 		return run_demo(demo);
-	if (serve_maps)
-		::setenv(softvfio::shim::kEnvIntrospect, "on", 1);
-	if (verify_fds)
+	/* Which session options were given, for run inside a session. */
+	auto given = [](CLI::App *cmd) {
+		std::vector<std::string> names;
+		for (const char *name : {"--device", "--profile", "--access", "--verify-fds"})
+			if (cmd->count(name))
+				names.push_back(name);
+		return names;
+	};
+	/* The shim read it from the environment; the session kernel has it too. */
+	if (run.session.verify_fds || trace.run.session.verify_fds)
 		::setenv(softvfio::shim::kEnvVerifyFds, "1", 1);
 	if (*run_cmd) {
+		run.given = given(run_cmd);
 		return run_program(run);
 	}
+	if (*serve_cmd)
+		return run_serve(serve);
 	if (*maps_cmd)
 		return run_maps(maps);
 	if (*trace_cmd) {
+		trace.run.given = given(trace_cmd);
 		if (trace.run.command.empty()) {
 			fmt::print(stderr, "softvfio trace: no program given (softvfio trace [options] -- program args...)\n");
 			return kExitUsage;

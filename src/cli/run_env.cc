@@ -63,17 +63,25 @@ std::string merge_sanitizer_options(const char *existing, const std::vector<std:
 	return out;
 }
 
+std::vector<shim::DeviceSpec> session_devices(const RunSettings &settings)
+{
+	if (!settings.devices.empty())
+		return settings.devices;
+	return {{std::string(default_preset_name()), {}}};
+}
+
 std::vector<std::pair<std::string, std::string>> run_environment(const RunSettings &settings,
 								 const char *(*existing)(const char *))
 {
 	std::vector<std::pair<std::string, std::string>> env;
 	env.emplace_back("LD_PRELOAD", merge_preload({settings.runtime_first, settings.shim_path}, existing("LD_PRELOAD")));
-	std::vector<shim::DeviceSpec> devices = settings.devices;
-	if (devices.empty())
-		devices.push_back({std::string(default_preset_name()), {}});
-	env.emplace_back(shim::kEnvDevices, shim::format_device_specs(devices));
-	env.emplace_back(shim::kEnvProfile, settings.profile);
-	env.emplace_back(shim::kEnvAccess, shim::format_access(settings.access.value_or(AccessPaths{})));
+	if (!settings.join) {
+		env.emplace_back(shim::kEnvDevices, shim::format_device_specs(session_devices(settings)));
+		env.emplace_back(shim::kEnvProfile, settings.profile);
+		env.emplace_back(shim::kEnvAccess, shim::format_access(settings.access.value_or(AccessPaths{})));
+		if (!settings.session.empty())
+			env.emplace_back(kEnvSession, settings.session);
+	}
 	if (settings.asan)
 		/* Leaks of the program under test are not ours to report; the
 		 * model's fault-safe copies and the program's own SIGBUS handler

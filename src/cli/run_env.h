@@ -2,8 +2,10 @@
 /*
  * The environment `softvfio run` gives the program: the shim (and a
  * sanitizer runtime before it when one must come first) in LD_PRELOAD, the
- * shim's configuration (shim/config.h), and sanitizer options that let the
- * program's own SIGBUS handler see revocations. Pure functions, so the
+ * session it joins (SOFTVFIO_SESSION), the configuration that session was
+ * made with (shim/config.h: for whoever reads it, the session kernel has
+ * it already), and sanitizer options that let the program's own SIGBUS
+ * handler see revocations. Pure functions, so the
  * rules are testable without starting anything.
  */
 #pragma once
@@ -28,7 +30,18 @@ struct RunSettings {
 	 * (the program's or the shim's); empty: none. */
 	std::string runtime_first;
 	bool asan = false;                       /* ASan is in the process */
+	/* The session the program joins (SOFTVFIO_SESSION); empty: none. */
+	std::string session;
+	/* It joins the session its environment names already: the shim goes
+	 * into LD_PRELOAD, and the session's variables stay as they are. */
+	bool join = false;
 };
+
+/* The variable naming the session a process belongs to. */
+inline constexpr const char *kEnvSession = "SOFTVFIO_SESSION";
+
+/* The devices a new session gets: those given, else the default preset. */
+std::vector<shim::DeviceSpec> session_devices(const RunSettings &settings);
 
 /* Variables to set, in order (name, value). `existing(name)` reads the
  * current environment (null: unset). */

@@ -14,10 +14,10 @@ constexpr uint64_t kGiB = kMiB << 10;
 constexpr uint64_t kBarAddr = 0x8000000000;
 
 /* One 4 GiB BAR2 mapped through the device fd at `start`, BAR offset `off`. */
-shim::Snapshot bar_mapping(uintptr_t start, uint64_t length, uint64_t off)
+session::Snapshot bar_mapping(uintptr_t start, uint64_t length, uint64_t off)
 {
-	shim::Snapshot s;
-	shim::DeviceSnapshot d;
+	session::Snapshot s;
+	session::DeviceSnapshot d;
 	d.state.bdf = "5f00:00:01.0";
 	d.bars.push_back({2, 4 * kGiB, kBarAddr});
 	s.devices.push_back(d);
@@ -114,7 +114,7 @@ TEST(MapsRender, InstalledEntriesAreCounted)
 TEST(MapsRender, JsonRoundTrips)
 {
 	auto s = bar_mapping(0x7f0000000000, 4 * kMiB, 0);
-	auto back = shim::snapshot_from_json(shim::to_json(s));
+	auto back = session::snapshot_from_json(session::to_json(s));
 	ASSERT_EQ(back.mappings.size(), 1u);
 	EXPECT_EQ(back.mappings[0].offset, s.mappings[0].offset);
 	EXPECT_EQ(back.devices[0].bars[0].size, 4 * kGiB);

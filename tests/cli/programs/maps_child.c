@@ -5,11 +5,10 @@
  * say so), BAR0 mapped, and a dma-buf of BAR2 [2 MiB, 4 MiB) mapped where
  * the kernel would give it PMDs. Touches every mapping, prints "READY",
  * and waits for its stdin to close. With "exec", the line "exec" makes it
- * become cat, so the test can check that nothing of the shim's server
- * survived the exec. With "tick", it makes an ioctl every millisecond
- * while it waits, as a driver's event loop would (a program without
- * --maps answers `softvfio maps` at such a call). With "forktick", it
- * forks after READY, prints "FORKED <child pid>", and both tick.
+ * become cat, a new image of the same process with no mapping. With
+ * "tick", it makes an ioctl every millisecond while it waits, as a
+ * driver's event loop would. With "forktick", it forks after READY, prints
+ * "FORKED <child pid>", and both tick.
  *
  * usage: maps_child BDF [exec|tick|forktick]
  */
