@@ -65,10 +65,17 @@ std::shared_ptr<vfs::File> StandinTable::remove_locked(int peer)
 
 std::shared_ptr<vfs::File> StandinTable::closed(const vfs::File *file)
 {
-	std::lock_guard guard(lock_);
+	std::unique_lock guard(lock_);
 	auto it = by_file_.find(file);
-	if (it == by_file_.end())
+	if (it == by_file_.end()) {
+		guard.unlock();
+		/* The event loop saw the hang-up first and handed its reference
+		 * on: the release runs as soon as it is let go of (or as soon as
+		 * the caller lets go of its own). Wait for the first. */
+		std::unique_lock wait(releasing_->lock);
+		releasing_->cv.wait(wait, [&] { return !releasing_->files.count(file); });
 		return nullptr;
+	}
 	/* The process closed its end before telling us: if it was the last
 	 * one, the hang-up is there already. */
 	struct pollfd p{it->second, POLLRDHUP, 0};
@@ -95,8 +102,26 @@ std::shared_ptr<vfs::File> StandinTable::event(int peer, uint32_t events)
 	}
 	if (!(events & (EPOLLHUP | EPOLLERR)))
 		return nullptr;
-	std::lock_guard guard(lock_);
-	return remove_locked(peer);
+	std::shared_ptr<vfs::File> file;
+	{
+		std::lock_guard guard(lock_);
+		file = remove_locked(peer);
+		if (!file)
+			return nullptr;
+		/* Under the table's lock, so that closed() finds the file either
+		 * here or in the table. */
+		std::lock_guard r(releasing_->lock);
+		releasing_->files.insert(file.get());
+	}
+	/* The reference handed out: letting go of it drops the table's own
+	 * (maybe the release), then tells closed(). */
+	vfs::File *raw = file.get();
+	return std::shared_ptr<vfs::File>(raw, [keep = std::move(file), releasing = releasing_](vfs::File *f) mutable {
+		keep.reset();
+		std::lock_guard r(releasing->lock);
+		releasing->files.erase(releasing->files.find(f));
+		releasing->cv.notify_all();
+	});
 }
 
 void StandinTable::clear()

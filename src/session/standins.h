@@ -19,9 +19,11 @@
  */
 #pragma once
 
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include <softvfio/base/result.h>
@@ -47,10 +49,15 @@ public:
 
 	/* A process closed a stand-in of `file`, or replaced it: if that was
 	 * the last copy anywhere, the file's reference here is dropped (to
-	 * the caller, who lets it go with no lock held). */
+	 * the caller, who lets it go with no lock held). If the event loop saw
+	 * the hang-up first, this waits until the reference it took is let go
+	 * of: close(2) of the last copy returns after the file's release, as
+	 * on Linux (the caller must then hold no lock either). */
 	std::shared_ptr<vfs::File> closed(const vfs::File *file);
 	/* The event loop saw `peer` hang up, or receive bytes (a process
-	 * without the shim wrote to its stand-in: drained). */
+	 * without the shim wrote to its stand-in: drained). The reference
+	 * returned is to be let go of soon, with no lock held; closed() waits
+	 * for that. */
 	std::shared_ptr<vfs::File> event(int peer, uint32_t events);
 
 	/* Every reference, at the session's end. */
@@ -63,6 +70,16 @@ private:
 		std::shared_ptr<vfs::File> file;
 	};
 	std::shared_ptr<vfs::File> remove_locked(int peer);
+
+	/* Files whose hang-up the event loop took, until the reference it
+	 * handed out is let go of. Shared with those references, which may
+	 * outlive the table (the session's worker drains its queue last). */
+	struct Releasing {
+		std::mutex lock;
+		std::condition_variable cv;
+		std::multiset<const vfs::File *> files;
+	};
+	const std::shared_ptr<Releasing> releasing_ = std::make_shared<Releasing>();
 
 	const int epoll_;
 	const std::string session_;
