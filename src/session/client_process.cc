@@ -233,9 +233,17 @@ void ClientProcess::retire()
 	if (s == State::Retired)
 		return;
 	set_state(State::Retired);
+	/* Nobody serves the mailbox from now on: a call the process makes,
+	 * or is waiting in, fails with ENODEV instead of waiting for a worker
+	 * that left (a cut-off process is told so already). */
+	uint32_t alive = static_cast<uint32_t>(wire::MailboxState::Alive);
+	mailbox_->header.state.compare_exchange_strong(alive, static_cast<uint32_t>(wire::MailboxState::Dead),
+						       std::memory_order_acq_rel);
 	wire::futex_wake(mailbox_->header.doorbell, INT32_MAX);
-	for (auto &slot : mailbox_->slots)
+	for (auto &slot : mailbox_->slots) {
 		wire::futex_wake(slot.c.to_kernel, INT32_MAX);
+		wire::futex_wake(slot.c.to_client, INT32_MAX);
+	}
 	wire::futex_wake(mailbox_->header.done, INT32_MAX);
 }
 
