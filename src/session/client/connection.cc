@@ -26,6 +26,10 @@ constexpr uint64_t kReplyPollNs = 100'000'000;
 /* The error applying a reply's mm ops gave, for the mmap wrapper. */
 __thread int t_apply_error = 0;
 
+/* The calling thread holds the mm table's Guard (a call made with
+ * mm_held), for dead(). */
+__thread bool t_mm_held = false;
+
 long raw(long r) { return r < 0 ? -errno : r; }
 
 /* The start time of a process (field 22 of /proc/<pid>/stat), to tell it
@@ -157,13 +161,22 @@ bool Connection::alive() noexcept
 	return start_time(server_) == g_server_start;
 }
 
-/* The session is gone: every mapping faults from now on, calls fail. */
+/* The session is gone, or cut us off: every mapping faults from now on,
+ * calls fail. A call whose caller holds the mm table's Guard says so in
+ * t_mm_held (the lock is not recursive). */
 void Connection::dead() noexcept
 {
+	const bool mm_held = t_mm_held;
 	wire::Mailbox *mb = mailbox_.load(std::memory_order_acquire);
 	if (!mb)
 		return;
-	mb->header.state.store(static_cast<uint32_t>(wire::MailboxState::Dead), std::memory_order_release);
+	uint32_t alive = static_cast<uint32_t>(wire::MailboxState::Alive);
+	mb->header.state.compare_exchange_strong(alive, static_cast<uint32_t>(wire::MailboxState::Dead),
+						 std::memory_order_acq_rel);
+	if (mm_held) {
+		mm_.revoke_all();
+		return;
+	}
 	MmTable::Guard guard(mm_);
 	mm_.revoke_all();
 }
@@ -261,7 +274,11 @@ long Connection::ioctl(int fd, uint32_t key, unsigned long cmd, uintptr_t arg) n
 		return -ENODEV;
 	const uint32_t generation = mb->header.cache_generation.load(std::memory_order_acquire);
 	long r;
-	if (memo_.answer(fd, key, cmd, arg, generation, r))
+	/* Once the kernel serves us no more, not even from memory (the call
+	 * below fails with ENODEV and revokes the mappings). */
+	const bool served = mb->header.state.load(std::memory_order_acquire) ==
+			    static_cast<uint32_t>(wire::MailboxState::Alive);
+	if (served && memo_.answer(fd, key, cmd, arg, generation, r))
 		return r;
 	unsigned char buf[wire::kMemoMax];
 	Data data{buf, sizeof(buf), 0};
@@ -278,8 +295,13 @@ long Connection::call_with(wire::Op op, std::initializer_list<int64_t> args, int
 	if (!mb)
 		return -ENODEV;
 	wire::Header &header = mb->header;
-	if (header.state.load(std::memory_order_acquire) != static_cast<uint32_t>(wire::MailboxState::Alive))
+	const auto alive_state = static_cast<uint32_t>(wire::MailboxState::Alive);
+	if (header.state.load(std::memory_order_acquire) != alive_state) {
+		t_mm_held = mm_held;
+		dead();
+		t_mm_held = false;
 		return -ENODEV;
+	}
 	t_apply_error = 0;
 	const unsigned k = claim();
 	wire::Slot &slot = mb->slots[k];
@@ -304,9 +326,16 @@ long Connection::call_with(wire::Op op, std::initializer_list<int64_t> args, int
 	for (;;) {
 		uint32_t now = slot.c.to_client.load(std::memory_order_acquire);
 		if (now == seen) {
-			if (wire::futex_wait(slot.c.to_client, seen, kReplyPollNs) == -ETIMEDOUT && !alive()) {
+			int w = wire::futex_wait(slot.c.to_client, seen, kReplyPollNs);
+			/* A last message first: the kernel may answer, then stop. */
+			if (slot.c.to_client.load(std::memory_order_acquire) != seen)
+				continue;
+			if (header.state.load(std::memory_order_acquire) != alive_state ||
+			    (w == -ETIMEDOUT && !alive())) {
 				/* The slot stays taken: nobody serves it any more. */
+				t_mm_held = mm_held;
 				dead();
+				t_mm_held = false;
 				return -ENODEV;
 			}
 			continue;
