@@ -21,6 +21,23 @@
 #include "session/session_dir.h"
 #include "support/sigbus_probe.h"
 
+/* The children of the test process (which runs the session kernel's
+ * threads) start threads of their own (the stress tests' readers): under
+ * ThreadSanitizer a child of a multi-threaded fork may. */
+#if defined(__SANITIZE_THREAD__)
+extern "C" const char *__tsan_default_options()
+{
+	return "die_after_fork=0";
+}
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+extern "C" const char *__tsan_default_options()
+{
+	return "die_after_fork=0";
+}
+#endif
+#endif
+
 namespace softvfio::test {
 
 void SessionTest::SetUp()
@@ -115,7 +132,12 @@ int SessionTest::in_child(const std::function<int(session::Connection &)> &body)
 
 pid_t SessionTest::spawn(const std::function<int(session::Connection &)> &body)
 {
-	pid_t pid = fork_joined(dir_, body);
+	return spawn_in(dir_, body);
+}
+
+pid_t SessionTest::spawn_in(const std::string &dir, const std::function<int(session::Connection &)> &body)
+{
+	pid_t pid = fork_joined(dir, body);
 	if (pid > 0)
 		children_.push_back(pid);
 	return pid;
@@ -145,6 +167,35 @@ int SessionTest::reap(pid_t pid)
 	if (::waitpid(pid, &status, 0) < 0)
 		return -1;
 	return exit_status(status);
+}
+
+bool SessionTest::await(child::Pipe &pipe, pid_t pid)
+{
+	int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+	if (pidfd < 0)
+		return pipe.take();
+	const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(kDeadlineMs);
+	bool got = false;
+	for (;;) {
+		auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+		if (left.count() < 0)
+			break;
+		struct pollfd p[2] = {{pipe.fds[0], POLLIN, 0}, {pidfd, POLLIN, 0}};
+		int r = ::poll(p, 2, static_cast<int>(left.count()));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (p[0].revents & POLLIN) {
+			char b;
+			got = ::read(pipe.fds[0], &b, 1) == 1;
+			break;
+		}
+		if (p[1].revents)
+			break;
+	}
+	::close(pidfd);
+	return got;
 }
 
 unsigned SessionTest::open_count()

@@ -26,8 +26,18 @@
 
 namespace softvfio::test {
 
+namespace child {
+struct Pipe;
+}
+
 class SessionTest : public ::testing::Test
 {
+public:
+	/* Take a byte from `pipe`, which child `pid` writes: false if the
+	 * child ended first (it failed; reap() says how), or the deadline
+	 * passed. */
+	static bool await(child::Pipe &pipe, pid_t pid);
+
 protected:
 	void SetUp() override;
 	void TearDown() override;
@@ -39,6 +49,8 @@ protected:
 	/* Start `body` in a child that joined the session, without waiting:
 	 * its pid. Children still running when the test ends are killed. */
 	pid_t spawn(const std::function<int(session::Connection &)> &body);
+	/* The same, joining the session in directory `dir`. */
+	pid_t spawn_in(const std::string &dir, const std::function<int(session::Connection &)> &body);
 	/* Wait for a spawned child: its exit status as in_child gives it
 	 * (128 + signal if killed; -1 if it did not end within the test's
 	 * deadline, then it is killed). */

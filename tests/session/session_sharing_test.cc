@@ -42,8 +42,8 @@ struct Steps {
 		up.post();
 		return down.take();
 	}
-	/* In the test. */
-	bool wait() { return up.take(); }
+	/* In the test: `pid` is the child that steps. */
+	bool wait(pid_t pid) { return SessionTest::await(up, pid); }
 	void resume() { down.post(); }
 };
 
@@ -107,16 +107,16 @@ TEST_F(SessionTest, AForkChildsCloseOfTheDeviceFdLeavesTheParentsFileOpen)
 		return 0;
 	});
 	ASSERT_GT(parent, 0);
-	ASSERT_TRUE(steps.wait());
+	ASSERT_TRUE(steps.wait(parent));
 	EXPECT_EQ(open_count(), 1u);
 	steps.resume();
-	ASSERT_TRUE(steps.wait());
+	ASSERT_TRUE(steps.wait(parent));
 	EXPECT_EQ(open_count(), 2u);
 	steps.resume();
-	ASSERT_TRUE(steps.wait());
+	ASSERT_TRUE(steps.wait(parent));
 	EXPECT_EQ(open_count(), 1u);
 	steps.resume();
-	ASSERT_TRUE(steps.wait());
+	ASSERT_TRUE(steps.wait(parent));
 	EXPECT_TRUE(eventually([&] { return open_count() == 0; })) << open_count();
 	steps.resume();
 	EXPECT_EQ(reap(parent), 0);
@@ -145,16 +145,43 @@ TEST_F(SessionTest, TheParentsCloseLeavesTheForkChildsCopyWorkingUntilItClosesTo
 		return 0;
 	});
 	ASSERT_GT(parent, 0);
-	ASSERT_TRUE(steps.wait());
+	ASSERT_TRUE(steps.wait(parent));
 	EXPECT_EQ(open_count(), 1u);
 	steps.resume();
-	ASSERT_TRUE(steps.wait());
+	ASSERT_TRUE(steps.wait(parent));
 	EXPECT_EQ(open_count(), 1u);
 	steps.resume();
-	ASSERT_TRUE(steps.wait());
+	ASSERT_TRUE(steps.wait(parent));
 	EXPECT_TRUE(eventually([&] { return open_count() == 0; })) << open_count();
 	steps.resume();
 	EXPECT_EQ(reap(parent), 0);
+}
+
+/* close(2) of the last copy runs the file's release before it returns:
+ * the group is free again for the very next open, the device closed. */
+TEST_F(SessionTest, TheLastCloseReleasesBeforeItReturns)
+{
+	Steps steps;
+	pid_t p = spawn([&](Connection &c) {
+		for (int i = 0; i < 200; i++) {
+			long group = child::open(c, "/dev/vfio/1");
+			CHILD_CHECK(group >= 0);
+			CHILD_CHECK(child::close(c, static_cast<int>(group)) == 0);
+		}
+		child::Device d;
+		CHILD_CHECK(child::open_device(c, bdf_, d));
+		CHILD_CHECK(steps.reached());   /* 1: the device is open */
+		CHILD_CHECK(child::close(c, d.device) == 0);
+		CHILD_CHECK(steps.reached());   /* 2: closed */
+		return 0;
+	});
+	ASSERT_TRUE(steps.wait(p));
+	EXPECT_EQ(open_count(), 1u);
+	steps.resume();
+	ASSERT_TRUE(steps.wait(p));
+	EXPECT_EQ(open_count(), 0u);
+	steps.resume();
+	EXPECT_EQ(reap(p), 0);
 }
 
 /* --- SCM_RIGHTS between processes that joined on their own --- */
@@ -239,7 +266,7 @@ TEST_F(SessionTest, TheReceiversCloseOfTheOnlyCopyReleasesTheBuffer)
 		CHILD_CHECK(steps.reached());   /* 1: only the copy in flight */
 		return 0;
 	});
-	ASSERT_TRUE(steps.wait());
+	ASSERT_TRUE(steps.wait(sender));
 	const uint64_t id = *shared_id;
 	ASSERT_NE(id, 0u);
 	EXPECT_TRUE(buffer_alive(id));
@@ -258,10 +285,10 @@ TEST_F(SessionTest, TheReceiversCloseOfTheOnlyCopyReleasesTheBuffer)
 		CHILD_CHECK(steps.reached());   /* 3: closed */
 		return 0;
 	});
-	ASSERT_TRUE(steps.wait());
+	ASSERT_TRUE(steps.wait(receiver));
 	EXPECT_TRUE(buffer_alive(id));
 	steps.resume();
-	ASSERT_TRUE(steps.wait());
+	ASSERT_TRUE(steps.wait(receiver));
 	EXPECT_TRUE(eventually([&] { return !buffer_alive(id); }));
 	steps.resume();
 	EXPECT_EQ(reap(receiver), 0);
@@ -360,7 +387,7 @@ TEST_F(SessionTest, AProcessKilledWithSigkillDropsItsFdsAndItsMappings)
 		::pause();
 		return 1;
 	});
-	ASSERT_TRUE(steps.wait());
+	ASSERT_TRUE(steps.wait(victim));
 	const uint64_t id = *shared_id;
 	ASSERT_NE(id, 0u);
 	EXPECT_EQ(open_count(), 1u);
