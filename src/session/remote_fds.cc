@@ -47,7 +47,10 @@ private:
 };
 
 /* What the process says is the other end of a pair it made: a connected
- * unix stream socket, not named yet. */
+ * unix stream socket, not named yet, whose peer is not named either. An
+ * end of a stand-in the process has already (its peer is the kernel's
+ * named end) is not one: taking it, the kernel would name and shut down
+ * another file's stand-in, whose file would then see its last close. */
 bool plausible_pair_end(int fd)
 {
 	int domain = 0, type = 0;
@@ -59,7 +62,10 @@ bool plausible_pair_end(int fd)
 		return false;
 	struct sockaddr_storage addr;
 	socklen_t alen = sizeof(addr);
-	return ::getsockname(fd, reinterpret_cast<struct sockaddr *>(&addr), &alen) == 0 &&
+	if (::getsockname(fd, reinterpret_cast<struct sockaddr *>(&addr), &alen) < 0 || alen > sizeof(sa_family_t))
+		return false;
+	alen = sizeof(addr);
+	return ::getpeername(fd, reinterpret_cast<struct sockaddr *>(&addr), &alen) == 0 &&
 	       alen <= sizeof(sa_family_t);
 }
 
