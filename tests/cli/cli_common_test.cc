@@ -36,7 +36,7 @@ TEST(Cli, InfoJsonParses)
 
 TEST(Cli, HelpEverywhere)
 {
-	for (const char *cmd : {"info", "demo", "presets", "run", "maps", "trace"}) {
+	for (const char *cmd : {"info", "demo", "presets", "run", "serve", "maps", "trace"}) {
 		auto o = run({SOFTVFIO_BINARY, cmd, "--help"});
 		EXPECT_EQ(o.status, 0) << cmd;
 		EXPECT_NE(o.out.find("Usage"), std::string::npos) << cmd << ": " << o.out;

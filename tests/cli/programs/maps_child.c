@@ -7,8 +7,8 @@
  * and waits for its stdin to close. With "exec", the line "exec" makes it
  * become cat, a new image of the same process with no mapping. With
  * "tick", it makes an ioctl every millisecond while it waits, as a
- * driver's event loop would. With "forktick", it forks after READY, prints
- * "FORKED <child pid>", and both tick.
+ * driver's event loop would. With "forktick", it forks after READY, the
+ * child prints "FORKED <its pid>", and both tick.
  *
  * usage: maps_child BDF [exec|tick|forktick]
  */
@@ -61,8 +61,9 @@ int main(int argc, char **argv)
 		pid_t pid = fork();
 		if (pid < 0)
 			return 1;
-		if (pid > 0) {
-			printf("FORKED %d\n", (int)pid);
+		/* From the child: it is running (and in the session) by then. */
+		if (pid == 0) {
+			printf("FORKED %d\n", (int)getpid());
 			fflush(stdout);
 		}
 	}
