@@ -86,6 +86,12 @@ std::shared_ptr<vfs::File> StandinTable::closed(const vfs::File *file)
 
 std::shared_ptr<vfs::File> StandinTable::event(int peer, uint32_t events)
 {
+	std::lock_guard guard(lock_);
+	/* Under the lock, and only for an end still in the table: a serving
+	 * thread may have closed this end meanwhile (closed()), and the number
+	 * may stand for a new stand-in's end by now. */
+	if (!by_peer_.count(peer))
+		return nullptr;
 	if (events & EPOLLIN) {
 		char sink[512];
 		ssize_t n;
@@ -102,12 +108,15 @@ std::shared_ptr<vfs::File> StandinTable::event(int peer, uint32_t events)
 	}
 	if (!(events & (EPOLLHUP | EPOLLERR)))
 		return nullptr;
-	std::shared_ptr<vfs::File> file;
+	/* The event may be older than the end now at this number: the hang-up
+	 * must be there still. */
+	struct pollfd p{peer, POLLRDHUP, 0};
+	if (::poll(&p, 1, 0) != 1 || !(p.revents & (POLLHUP | POLLERR)))
+		return nullptr;
+	std::shared_ptr<vfs::File> file = remove_locked(peer);
+	if (!file)
+		return nullptr;
 	{
-		std::lock_guard guard(lock_);
-		file = remove_locked(peer);
-		if (!file)
-			return nullptr;
 		/* Under the table's lock, so that closed() finds the file either
 		 * here or in the table. */
 		std::lock_guard r(releasing_->lock);
