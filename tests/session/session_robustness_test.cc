@@ -21,6 +21,7 @@
 
 #include "session/raw_slot.h"
 #include "session/session_dir.h"
+#include "session/session_helper.h"
 #include "session/session_fixture.h"
 
 namespace softvfio::test {
@@ -360,78 +361,39 @@ TEST_F(SessionTest, AFloodOfCallsFromOneProcessDoesNotStarveAnother)
 {
 	constexpr int kFloodThreads = 24;   /* more than a mailbox has slots */
 	constexpr uint64_t kCalls = 300;
-	struct Shared {
-		std::atomic<uint32_t> flooding{0};
-		std::atomic<uint32_t> stop{0};
-		std::atomic<uint64_t> flood_calls{0};
-		std::atomic<uint64_t> flood_errors{0};
-		std::atomic<uint64_t> at_start{0};
-		std::atomic<uint64_t> at_end{0};
-	};
-	auto *s = static_cast<Shared *>(
-		::mmap(nullptr, sizeof(Shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
-	ASSERT_NE(s, MAP_FAILED);
-	new (s) Shared();
-	pid_t flood = spawn([&](Connection &c) {
-		long container = child::open(c, "/dev/vfio/vfio");
-		CHILD_CHECK(container >= 0);
-		std::vector<std::thread> threads;
-		for (int t = 0; t < kFloodThreads; t++)
-			threads.emplace_back([&, t] {
-				s->flooding++;
-				for (uint64_t i = 0; !s->stop.load(); i++) {
-					long r;
-					switch ((i + t) % 3) {
-					case 0:
-						r = child::ioctl(c, static_cast<int>(container), VFIO_GET_API_VERSION, 0ul);
-						r = r == VFIO_API_VERSION ? 0 : -1;
-						break;
-					case 1:
-						r = c.call(Op::Identify, {container});
-						r = r == 1 ? 0 : -1;
-						break;
-					default: {
-						session::wire::NodeInfoData n{};
-						r = c.call(Op::NodeInfo, {ptr("/dev/vfio/vfio"), ptr(&n)});
-						r = r == 1 ? 0 : -1;
-						break;
-					}
-					}
-					s->flood_calls++;
-					if (r)
-						s->flood_errors++;
-				}
-			});
-		for (auto &t : threads)
-			t.join();
-		return 0;
-	});
+	helper::Shared<helper::FloodShared> s;
+	ASSERT_TRUE(s);
+	pid_t flood = helper::exec_helper({"flood", dir_, std::to_string(s.fd), std::to_string(kFloodThreads)}, {s.fd});
+	ASSERT_GT(flood, 0);
+	children_.push_back(flood);
+	uint64_t *counts = static_cast<uint64_t *>(
+		::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+	ASSERT_NE(counts, MAP_FAILED);
 	int status = in_child([&](Connection &c) {
 		long container = child::open(c, "/dev/vfio/vfio");
 		CHILD_CHECK(container >= 0);
 		CHILD_CHECK(SessionTest::eventually([&] {
-			return s->flooding.load() == kFloodThreads && s->flood_calls.load() > 1000;
+			return s->flooding.load() == kFloodThreads && s->calls.load() > 1000;
 		}));
-		s->at_start = s->flood_calls.load();
+		counts[0] = s->calls.load();
 		for (uint64_t i = 0; i < kCalls; i++)
 			CHILD_CHECK(api_version_works(c, static_cast<int>(container)));
-		s->at_end = s->flood_calls.load();
+		counts[1] = s->calls.load();
 		return 0;
 	});
 	s->stop = 1;
 	EXPECT_EQ(status, 0);
 	EXPECT_EQ(reap(flood), 0);
-	EXPECT_EQ(s->flood_errors.load(), 0u);
+	EXPECT_EQ(s->errors.load(), 0u);
 	/* The flood ran all the while the other process made its calls (it
 	 * stops only once they are done). Starved, that process would see the
 	 * flood make many times its fair share meanwhile (24 threads to its
 	 * one); allow 64 times that, to catch starvation, not to time. */
-	const uint64_t during = s->at_end.load() - s->at_start.load();
+	const uint64_t during = counts[1] - counts[0];
 	EXPECT_LT(during, 64u * kFloodThreads * kCalls);
 	std::printf("%llu calls, %llu flood calls meanwhile from %d threads\n",
 		    static_cast<unsigned long long>(kCalls), static_cast<unsigned long long>(during), kFloodThreads);
-	s->~Shared();
-	::munmap(s, sizeof(Shared));
+	::munmap(counts, 4096);
 }
 
 /* --- the kernel goes --- */

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * session_helper <mode> <session dir> <shared memfd> [args...]: a process of
+ * the session started as a new image (session_helper.h). Exit status 0 when
+ * it did its part; it says why on stderr otherwise.
+ *
+ *   reader <dir> <shm> <device fd> <first index> <threads>
+ *   opener <dir> <shm> <threads> <opens>
+ *   flood  <dir> <shm> <threads>
+ *   receiver <dir> - <socket fd> <length> <mapped pipe (write end)> <revoked pipe (read end)>
+ */
+#include "session/session_helper.h"
+
+#include <cstdio>
+#include <cstring>
+#include <poll.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <thread>
+#include <vector>
+
+#include <softvfio/uapi/vfio.h>
+
+#include "session/client/connection.h"
+#include "session/wire/protocol.h"
+#include "support/guarded_access.h"
+
+namespace softvfio::test::helper {
+namespace {
+
+using session::Connection;
+using session::wire::Op;
+
+#define HELPER_CHECK(cond)                                                                      \
+	do {                                                                                    \
+		if (!(cond)) {                                                                  \
+			std::fprintf(stderr, "%s:%d: %s failed\n", __FILE__, __LINE__, #cond); \
+			return 1;                                                               \
+		}                                                                               \
+	} while (0)
+
+template<typename T>
+T *map_shared(const char *fd)
+{
+	void *p = ::mmap(nullptr, sizeof(T), PROT_READ | PROT_WRITE, MAP_SHARED, std::atoi(fd), 0);
+	return p == MAP_FAILED ? nullptr : static_cast<T *>(p);
+}
+
+long map_bar(Connection &c, int device, size_t length)
+{
+	session::MmTable::Guard guard(c.mm());
+	long r = c.call(Op::Mmap, {0, static_cast<int64_t>(length), PROT_READ | PROT_WRITE, MAP_SHARED, device,
+				   static_cast<int64_t>(kStressBar2)},
+			nullptr, true);
+	if (r >= 0 && session::last_apply_error())
+		return -session::last_apply_error();
+	return r;
+}
+
+void read_loop(StressShared &s, uintptr_t bar, unsigned index)
+{
+	const uint64_t page = index % kStressPages;
+	auto *addr = reinterpret_cast<void *>(bar + page * 4096);
+	const uint32_t expect = stress_pattern(page);
+	uint32_t seen = s.phase.load();
+	uint64_t accesses = 0, faults = 0;
+	s.started++;
+	for (uint64_t i = 0; !s.stop.load(std::memory_order_acquire); i++) {
+		const uint32_t before = s.phase.load();
+		if (before != seen) {
+			/* The first access of this thread once the phase is out. */
+			Access a = guarded_read(addr);
+			if (before % 3 == kOff && !a.faulted)
+				s.missed_fault++;
+			if (before % 3 == kOn && before != 0) {
+				if (a.faulted)
+					s.missed_access++;
+				else if (a.value != expect)
+					s.wrong_data++;
+			}
+			seen = before;
+			if (before % 3 != kTurningOn)
+				s.acks++;
+			continue;
+		}
+		const bool write = i & 1;
+		Access a = write ? guarded_write(addr, expect) : guarded_read(addr);
+		const uint32_t after = s.phase.load();
+		accesses++;
+		if (a.faulted) {
+			faults++;
+		} else {
+			if (before % 3 == kOff && after == before)
+				s.violations++;
+			if (!write && a.value != expect)
+				s.wrong_data++;
+		}
+		if ((i & 63) == 63)
+			sched_yield();
+	}
+	s.accesses += accesses;
+	s.faults += faults;
+}
+
+int reader(Connection &c, char **args)
+{
+	auto *s = map_shared<StressShared>(args[0]);
+	HELPER_CHECK(s);
+	const int device = std::atoi(args[1]);
+	const unsigned first = static_cast<unsigned>(std::atoi(args[2]));
+	const int threads = std::atoi(args[3]);
+	/* The inherited device fd, found by its stand-in's identity. */
+	long bar = map_bar(c, device, kStressPages * 4096);
+	HELPER_CHECK(bar > 0);
+	std::vector<std::thread> readers;
+	for (int t = 0; t < threads; t++)
+		readers.emplace_back(read_loop, std::ref(*s), static_cast<uintptr_t>(bar), first + static_cast<unsigned>(t));
+	for (auto &t : readers)
+		t.join();
+	return 0;
+}
+
+int opener(Connection &c, char **args)
+{
+	auto *s = map_shared<OpenerShared>(args[0]);
+	HELPER_CHECK(s);
+	const int threads = std::atoi(args[1]);
+	const int opens = std::atoi(args[2]);
+	std::vector<std::thread> openers;
+	for (int t = 0; t < threads; t++)
+		openers.emplace_back([&] {
+			for (int i = 0; i < opens; i++) {
+				long fd = c.call(Op::Open, {reinterpret_cast<int64_t>("/dev/vfio/vfio"), O_RDWR});
+				s->opens++;
+				if (fd < 0) {
+					s->failures++;
+					continue;
+				}
+				for (int k = 0; k < 3; k++)
+					if (c.call(Op::Ioctl, {fd, VFIO_GET_API_VERSION, 0}) != VFIO_API_VERSION)
+						s->failures++;
+				if (::close(static_cast<int>(fd)) < 0 || c.call(Op::Closed, {fd}) != 0)
+					s->failures++;
+			}
+		});
+	for (auto &t : openers)
+		t.join();
+	return 0;
+}
+
+int flood(Connection &c, char **args)
+{
+	auto *s = map_shared<FloodShared>(args[0]);
+	HELPER_CHECK(s);
+	const int threads = std::atoi(args[1]);
+	long container = c.call(Op::Open, {reinterpret_cast<int64_t>("/dev/vfio/vfio"), O_RDWR});
+	HELPER_CHECK(container >= 0);
+	std::vector<std::thread> flooders;
+	for (int t = 0; t < threads; t++)
+		flooders.emplace_back([&, t] {
+			s->flooding++;
+			for (uint64_t i = 0; !s->stop.load(); i++) {
+				long r;
+				switch ((i + static_cast<uint64_t>(t)) % 3) {
+				case 0:
+					r = c.call(Op::Ioctl, {container, VFIO_GET_API_VERSION, 0}) == VFIO_API_VERSION ? 0 : -1;
+					break;
+				case 1:
+					r = c.call(Op::Identify, {container}) == 1 ? 0 : -1;
+					break;
+				default: {
+					session::wire::NodeInfoData n{};
+					r = c.call(Op::NodeInfo, {reinterpret_cast<int64_t>("/dev/vfio/vfio"),
+								  reinterpret_cast<int64_t>(&n)}) == 1
+						    ? 0
+						    : -1;
+					break;
+				}
+				}
+				s->calls++;
+				if (r)
+					s->errors++;
+			}
+		});
+	for (auto &t : flooders)
+		t.join();
+	return 0;
+}
+
+/* Take one byte from `fd`. Waiting in poll(), not read(): under
+ * ThreadSanitizer a signal for the program's handler is run only in the
+ * calls it knows to block (poll does, read does not), or at the next call
+ * it intercepts. */
+bool take(int fd)
+{
+	char b;
+	for (;;) {
+		struct pollfd p{fd, POLLIN, 0};
+		if (::poll(&p, 1, -1) < 0 && errno != EINTR)
+			return false;
+		if (!(p.revents & (POLLIN | POLLHUP)))
+			continue;
+		ssize_t n = ::read(fd, &b, 1);
+		if (n == 1)
+			return true;
+		if (n < 0 && errno == EINTR)
+			continue;
+		return false;
+	}
+}
+
+/* A dma-buf fd arrives with SCM_RIGHTS: map it through the session, check
+ * the sender's bytes (0xc0de0000 | page at the start of each page), say
+ * so, and once the sender says it revoked the buffer, every page faults. */
+int receiver(Connection &c, char **args)
+{
+	const int sock = std::atoi(args[1]);
+	const size_t length = static_cast<size_t>(std::atol(args[2]));
+	const int mapped = std::atoi(args[3]), revoked = std::atoi(args[4]);
+	char byte;
+	struct iovec iov{&byte, 1};
+	alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+	struct msghdr msg{};
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = control;
+	msg.msg_controllen = sizeof(control);
+	ssize_t n;
+	do
+		n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	HELPER_CHECK(n == 1);
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	HELPER_CHECK(cm && cm->cmsg_type == SCM_RIGHTS);
+	int fd;
+	std::memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+	long p;
+	{
+		session::MmTable::Guard guard(c.mm());
+		p = c.call(Op::Mmap, {0, static_cast<int64_t>(length), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0}, nullptr,
+			   true);
+	}
+	HELPER_CHECK(p > 0 && !session::last_apply_error());
+	for (size_t page = 0; page < length / 4096; page++) {
+		Access a = guarded_read(reinterpret_cast<void *>(p + page * 4096));
+		HELPER_CHECK(!a.faulted && a.value == (0xc0de0000u | page));
+	}
+	HELPER_CHECK(::write(mapped, "m", 1) == 1);
+	HELPER_CHECK(take(revoked));
+	for (size_t page = 0; page < length / 4096; page++) {
+		Access a = guarded_read(reinterpret_cast<void *>(p + page * 4096));
+		HELPER_CHECK(a.faulted && a.signo == SIGBUS);
+	}
+	return 0;
+}
+
+} /* namespace */
+} /* namespace softvfio::test::helper */
+
+int main(int argc, char **argv)
+{
+	using namespace softvfio::test::helper;
+	if (argc < 4) {
+		std::fprintf(stderr, "usage: session_helper <mode> <dir> <shm> [args...]\n");
+		return 2;
+	}
+	const std::string mode = argv[1];
+	const int need = mode == "reader"     ? 7
+			 : mode == "opener"   ? 6
+			 : mode == "flood"    ? 5
+			 : mode == "receiver" ? 8
+					      : -1;
+	if (need < 0 || argc < need) {
+		std::fprintf(stderr, "session_helper: bad mode or arguments\n");
+		return 2;
+	}
+	softvfio::session::Connection c;
+	if (int r = c.join(argv[2]); r < 0) {
+		std::fprintf(stderr, "session_helper: join: %s\n", std::strerror(-r));
+		return 100;
+	}
+	char **args = argv + 3;
+	if (mode == "reader")
+		return reader(c, args);
+	if (mode == "opener")
+		return opener(c, args);
+	if (mode == "receiver")
+		return receiver(c, args);
+	return flood(c, args);
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * session_helper: processes of a session that start as new program images
+ * (fork, then exec of tests/session/session_helper), for the tests whose
+ * processes run threads or take the session signal while the test process
+ * runs the session kernel's threads.
+ *
+ * A child forked from a multi-threaded process can do neither under
+ * ThreadSanitizer: it "ignores everything" from the fork on (signals for
+ * the program's handlers stay pending, its new threads have no state), so
+ * such processes exec first. They join the session on their own, as a
+ * program started under `softvfio run` would, and find their fds (passed
+ * across the exec) by identity.
+ *
+ * Each mode shares one struct with the test, in a memfd passed across the
+ * exec.
+ */
+#pragma once
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstdint>
+#include <cstdlib>
+#include <fcntl.h>
+#include <string>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <vector>
+
+namespace softvfio::test::helper {
+
+/* "reader": `threads` threads read and write the BAR mapping of the
+ * device fd it got, while the test's toggling process publishes phases:
+ *   3r + 1: the "off" call returned: every access must fault;
+ *   3r + 2: the "on" call is about to be made: anything goes;
+ *   3r + 3: the "on" call returned: every access must succeed. */
+struct StressShared {
+	std::atomic<uint32_t> phase{0};
+	std::atomic<uint32_t> acks{0};
+	std::atomic<uint32_t> started{0};
+	std::atomic<uint32_t> stop{0};
+	std::atomic<uint32_t> rounds{0};
+	std::atomic<uint32_t> timed_out{0};
+	std::atomic<uint64_t> accesses{0};
+	std::atomic<uint64_t> faults{0};
+	/* An access that succeeded although "off" had returned for its round
+	 * before it and "on" had not started after it. */
+	std::atomic<uint64_t> violations{0};
+	/* The first access of a thread after a phase was out. */
+	std::atomic<uint64_t> missed_fault{0};
+	std::atomic<uint64_t> missed_access{0};
+	std::atomic<uint64_t> wrong_data{0};
+};
+constexpr uint64_t kStressPages = 16;
+constexpr uint64_t kStressBar2 = uint64_t(2) << 40;
+constexpr uint32_t stress_pattern(uint64_t page) { return 0x5e550000u | static_cast<uint32_t>(page); }
+enum StressPhase : uint32_t { kOff = 1, kTurningOn = 2, kOn = 0 };
+
+/* "opener": `threads` threads open /dev/vfio/vfio, use and close it
+ * `opens` times each. */
+struct OpenerShared {
+	std::atomic<uint64_t> opens{0};
+	std::atomic<uint64_t> failures{0};
+};
+
+/* "flood": `threads` threads make calls until `stop`. */
+struct FloodShared {
+	std::atomic<uint32_t> flooding{0};
+	std::atomic<uint32_t> stop{0};
+	std::atomic<uint64_t> calls{0};
+	std::atomic<uint64_t> errors{0};
+};
+
+/* A struct shared with a helper: a memfd (close-on-exec; the helper's
+ * copy is made inheritable in the child) and its mapping. */
+template<typename T>
+struct Shared {
+	int fd = -1;
+	T *p = nullptr;
+	Shared()
+	{
+		fd = ::memfd_create("session-helper", MFD_CLOEXEC);
+		if (fd < 0 || ::ftruncate(fd, sizeof(T)) < 0)
+			return;
+		void *m = ::mmap(nullptr, sizeof(T), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (m != MAP_FAILED)
+			p = new (m) T();
+	}
+	~Shared()
+	{
+		if (p)
+			::munmap(p, sizeof(T));
+		if (fd >= 0)
+			::close(fd);
+	}
+	T *operator->() { return p; }
+	explicit operator bool() const { return p != nullptr; }
+};
+
+#ifdef SOFTVFIO_SESSION_HELPER
+/* fork + exec the helper with `args`; the fds in `pass` are inherited
+ * (their close-on-exec flag cleared in the child). Async-signal-safe
+ * after the fork. The child's pid, or -errno. */
+inline pid_t exec_helper(const std::vector<std::string> &args, const std::vector<int> &pass)
+{
+	std::vector<char *> argv;
+	static char path[] = SOFTVFIO_SESSION_HELPER;
+	argv.push_back(path);
+	for (const auto &a : args)
+		argv.push_back(const_cast<char *>(a.c_str()));
+	argv.push_back(nullptr);
+	pid_t pid = ::fork();
+	if (pid == 0) {
+		for (int fd : pass)
+			::fcntl(fd, F_SETFD, 0);
+		::execv(path, argv.data());
+		::_exit(127);
+	}
+	return pid < 0 ? -errno : pid;
+}
+#endif
+
+} /* namespace softvfio::test::helper */
