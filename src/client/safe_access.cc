@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <mutex>
 #include <string>
+#include <ucontext.h>
 
 namespace softvfio::client {
 
@@ -50,6 +51,11 @@ void on_fault(int sig, siginfo_t *info, void *context)
 	g->signo = sig;
 	g->code = info->si_code;
 	g->addr = reinterpret_cast<uintptr_t>(info->si_addr);
+	/* Leave with exactly the mask the faulting code had: a sanitizer's
+	 * handler wrapper blocks every signal while the handler runs
+	 * (ThreadSanitizer's does), and jumping out would keep them all
+	 * blocked, a process that then never takes the session signal. */
+	pthread_sigmask(SIG_SETMASK, &static_cast<ucontext_t *>(context)->uc_sigmask, nullptr);
 	siglongjmp(g->jump, 1);
 }
 
@@ -93,28 +99,15 @@ struct Request {
 	size_t n;
 };
 
-/* After a jump out of the handler, the faulting signal may still be
- * blocked (TSan's handler wrapper ignores SA_NODEFER). It was not blocked
- * before the copy, or the fault would have killed the process, so
- * unblocking it restores the mask exactly, and the fast path needs no
- * sigprocmask (sigsetjmp without saving the mask). */
-void unblock_fault_signals()
-{
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGBUS);
-	sigaddset(&set, SIGSEGV);
-	pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
-}
-
 /* Only memory (req, g) is used after the jump. */
 __attribute__((noinline)) void guarded(const volatile Request *req, Guard *g)
 {
 	std::call_once(g_once, install);
 	g->signo = 0;
+	/* The handler restores the mask before it jumps: the fast path needs
+	 * no sigprocmask (sigsetjmp without saving the mask). */
 	if (sigsetjmp(g->jump, 0)) {
 		std::atomic_signal_fence(std::memory_order_seq_cst);
-		unblock_fault_signals();
 		return;
 	}
 	t_guard = g;

@@ -112,6 +112,18 @@ Result<FileIdentity> RemoteFdSpace::identity(int fd)
 	return owner_.host().fd_identity(fd);
 }
 
+/* A number closed behind the shim's back (a raw system call) and reused:
+ * the release that close may have made runs now, in the call that found
+ * it, as the kernel runs it at the close. */
+void RemoteFdSpace::stale(int, std::shared_ptr<vfs::File> file)
+{
+	if (!file)
+		return;
+	auto last = owner_.session().standins().closed(file.get());
+	file.reset();
+	last.reset();
+}
+
 Result<void> RemoteFdSpace::close(int)
 {
 	return err(ENOSYS);

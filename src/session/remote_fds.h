@@ -29,6 +29,7 @@ public:
 	Result<std::unique_ptr<vfs::Standin>> reserve(const vfs::StandinSpec &spec) override;
 	Result<FileIdentity> commit(vfs::Standin &standin, const std::shared_ptr<vfs::File> &file) override;
 	Result<FileIdentity> identity(int fd) override;
+	void stale(int fd, std::shared_ptr<vfs::File> file) override;
 	bool entries_hold_files() const override { return false; }
 	Result<void> close(int fd) override;
 	Result<int> dup(int fd, int min_fd, bool cloexec) override;

@@ -86,37 +86,38 @@ std::shared_ptr<vfs::File> StandinTable::closed(const vfs::File *file)
 
 std::shared_ptr<vfs::File> StandinTable::event(int peer, uint32_t events)
 {
-	std::lock_guard guard(lock_);
-	/* Under the lock, and only for an end still in the table: a serving
-	 * thread may have closed this end meanwhile (closed()), and the number
-	 * may stand for a new stand-in's end by now. */
-	if (!by_peer_.count(peer))
-		return nullptr;
-	if (events & EPOLLIN) {
-		char sink[512];
-		ssize_t n;
-		while ((n = ::recv(peer, sink, sizeof(sink), MSG_DONTWAIT)) > 0) {
-		}
-		if (n == 0) {
-			/* Its writer shut down (not a close): from now on only the
-			 * hang-up matters. */
-			struct epoll_event ev;
-			std::memset(&ev, 0, sizeof(ev));
-			ev.data.fd = peer;
-			::epoll_ctl(epoll_, EPOLL_CTL_MOD, peer, &ev);
-		}
-	}
-	if (!(events & (EPOLLHUP | EPOLLERR)))
-		return nullptr;
-	/* The event may be older than the end now at this number: the hang-up
-	 * must be there still. */
-	struct pollfd p{peer, POLLRDHUP, 0};
-	if (::poll(&p, 1, 0) != 1 || !(p.revents & (POLLHUP | POLLERR)))
-		return nullptr;
-	std::shared_ptr<vfs::File> file = remove_locked(peer);
-	if (!file)
-		return nullptr;
+	std::shared_ptr<vfs::File> file;
 	{
+		/* Under the lock: a call's closed() may have removed (and closed)
+		 * this end since epoll reported it, and its number may be
+		 * another file's by now. */
+		std::lock_guard guard(lock_);
+		if (!by_peer_.count(peer))
+			return nullptr;
+		if (events & EPOLLIN) {
+			char sink[512];
+			ssize_t n;
+			while ((n = ::recv(peer, sink, sizeof(sink), MSG_DONTWAIT)) > 0) {
+			}
+			if (n == 0) {
+				/* Its writer shut down (not a close): from now on only
+				 * the hang-up matters. */
+				struct epoll_event ev;
+				std::memset(&ev, 0, sizeof(ev));
+				ev.data.fd = peer;
+				::epoll_ctl(epoll_, EPOLL_CTL_MOD, peer, &ev);
+			}
+		}
+		if (!(events & (EPOLLHUP | EPOLLERR)))
+			return nullptr;
+		/* Hung up now, not only when epoll looked (the number may stand
+		 * for a newer stand-in by now). */
+		struct pollfd p{peer, POLLRDHUP, 0};
+		if (::poll(&p, 1, 0) != 1 || !(p.revents & (POLLHUP | POLLERR)))
+			return nullptr;
+		file = remove_locked(peer);
+		if (!file)
+			return nullptr;
 		/* Under the table's lock, so that closed() finds the file either
 		 * here or in the table. */
 		std::lock_guard r(releasing_->lock);

@@ -78,6 +78,15 @@ int program_sigaction(int sig, const struct sigaction *act, struct sigaction *ol
 {
 	if (in_model())
 		return REAL(sigaction)(sig, act, old);
+	/* No handler blocks the session signal while it runs: one that jumps
+	 * out (siglongjmp without the saved mask, as sanitizer wrappers that
+	 * block every signal make likely) would leave it blocked for good. */
+	struct sigaction copy;
+	if (act && session_signal() && sigismember(&act->sa_mask, session_signal())) {
+		copy = *act;
+		sigdelset(&copy.sa_mask, session_signal());
+		act = &copy;
+	}
 	if (sig != 0 && sig == session_signal())
 		return session::work_signal_sigaction(act, old);
 	/* The fault-safe copies (the memo reads the program's ioctl

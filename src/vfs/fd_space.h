@@ -72,6 +72,15 @@ public:
 	 * on the other end of its stand-in. */
 	virtual bool entries_hold_files() const = 0;
 
+	/* The table found that number `fd` no longer stands for `file` (it
+	 * was closed behind the table's back and reused): where entries do
+	 * not hold their files, that close may have been the file's last. */
+	virtual void stale(int fd, std::shared_ptr<File> file)
+	{
+		(void)fd;
+		(void)file;
+	}
+
 	/* close(2), dup(2)/F_DUPFD and dup3(2) on the real fds; only the
 	 * in-process space does them (the session's clients do their own and
 	 * tell the kernel). */

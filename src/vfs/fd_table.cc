@@ -128,7 +128,7 @@ Result<std::shared_ptr<File>> FdTable::get(int fd)
 	auto id = space_->identity(fd);
 	if (!id) {
 		if (cached)
-			forget(fd);
+			space_->stale(fd, forget(fd));
 		return err(id.error());
 	}
 	if (cached && cached->identity() == *id)
@@ -141,6 +141,8 @@ Result<std::shared_ptr<File>> FdTable::get(int fd)
 		std::unique_lock guard(lock_);
 		previous = set_locked(fd, file);
 	}
+	if (previous && previous != file)
+		space_->stale(fd, std::move(previous));
 	return file;
 }
 

@@ -10,7 +10,10 @@
 #include <cerrno>
 #include <csignal>
 #include <dlfcn.h>
+#include <cstring>
 #include <mutex>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "session/client/connection.h"
 #include "session/client/sys.h"
@@ -35,6 +38,56 @@ SigactionFn next_sigaction()
 	static SigactionFn next = reinterpret_cast<SigactionFn>(::dlsym(RTLD_NEXT, "sigaction"));
 	return next;
 }
+
+#if defined(__x86_64__)
+/* The handler is installed with the system call itself: a sanitizer's
+ * sigaction interceptor would wrap it and may hold the signal back until
+ * the thread next enters one of its interceptors (ThreadSanitizer does,
+ * and in the child of a multi-threaded fork it never does), while the
+ * kernel must not wait for this process's acknowledgement. The C library's
+ * restorer is not exported: this one makes the same rt_sigreturn. */
+extern "C" void softvfio_session_restore_rt();
+asm(".pushsection .text\n"
+    ".type softvfio_session_restore_rt, @function\n"
+    "softvfio_session_restore_rt:\n"
+    "\tmovq $15, %rax\n"   /* __NR_rt_sigreturn */
+    "\tsyscall\n"
+    ".size softvfio_session_restore_rt, .-softvfio_session_restore_rt\n"
+    ".popsection");
+
+struct KernelSigaction {
+	void (*handler)(int, siginfo_t *, void *);
+	unsigned long flags;
+	void (*restorer)();
+	uint64_t mask;
+};
+constexpr unsigned long kSaRestorer = 0x04000000;
+
+int raw_sigaction(int sig, void (*handler)(int, siginfo_t *, void *), int flags, struct sigaction *old)
+{
+	KernelSigaction act{handler, static_cast<unsigned long>(flags) | kSaRestorer, softvfio_session_restore_rt, 0};
+	KernelSigaction prev{};
+	if (::syscall(SYS_rt_sigaction, sig, &act, &prev, sizeof(uint64_t)) < 0)
+		return -1;
+	std::memset(old, 0, sizeof(*old));
+	old->sa_sigaction = prev.handler;
+	old->sa_flags = static_cast<int>(prev.flags & ~kSaRestorer);
+	std::memcpy(&old->sa_mask, &prev.mask, sizeof(prev.mask));
+	return 0;
+}
+#else
+int raw_sigaction(int sig, void (*handler)(int, siginfo_t *, void *), int flags, struct sigaction *old)
+{
+	SigactionFn f = next_sigaction();
+	if (!f)
+		return -1;
+	struct sigaction act = {};
+	act.sa_sigaction = handler;
+	act.sa_flags = flags;
+	sigemptyset(&act.sa_mask);
+	return f(sig, &act, old);
+}
+#endif
 
 /* What the kernel would have done with a signal that is not ours. */
 void chain(int sig, siginfo_t *info, void *context)
@@ -86,15 +139,8 @@ void install_work_handler(Connection &connection, int sig) noexcept
 	g_connection.store(&connection, std::memory_order_release);
 	if (g_signal == sig)
 		return;
-	SigactionFn f = next_sigaction();
-	if (!f)
-		return;
-	struct sigaction act = {};
-	act.sa_sigaction = on_signal;
-	act.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
-	sigemptyset(&act.sa_mask);
 	struct sigaction old = {};
-	if (f(sig, &act, &old) == 0) {
+	if (raw_sigaction(sig, on_signal, SA_SIGINFO | SA_RESTART | SA_ONSTACK, &old) == 0) {
 		g_program[0] = old;
 		g_current.store(0);
 		g_signal = sig;
