@@ -5,8 +5,8 @@
 
 #include "shim/paths.h"
 #include "shim/real.h"
+#include "shim/resolve.h"
 #include "shim/state.h"
-#include "shim/sysfs_route.h"
 
 namespace softvfio::shim {
 
@@ -46,11 +46,11 @@ bool served_listing(const std::string &logical, std::vector<DirEntryInfo> &out)
 		return true;
 	}
 	if (c.kind == PathKind::Sys) {
-		SysfsRoot root = sysfs_root();
-		ModelScope pass; /* route_sys's stat calls are the shim's own */
-		if (route_sys(root.path, c.rel, true) != SysRoute::Merged)
+		Resolved r = resolve_path(AT_FDCWD, logical.c_str(), true);
+		if (r.route != Route::SysMerged)
 			return false;
-		out = merge_listings(list_real_dir(c.norm), list_real_dir(root.path + c.rel));
+		SysfsRoot root = sysfs_root();
+		out = merge_listings(list_real_dir(r.logical), list_real_dir(root.path + r.logical.substr(4)));
 		return true;
 	}
 	return false;

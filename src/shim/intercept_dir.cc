@@ -46,6 +46,21 @@ DIR *open_served(const std::string &logical, int fd_hint)
 	return dir_stream_open(logical, std::move(entries), fd);
 }
 
+/* A stream of the C library's over a directory the shim keeps the
+ * logical path of: its fd (dirfd) becomes a Dir, as open() would make it,
+ * so that *at() calls and fchdir relative to it resolve from `logical`. */
+DIR *keep_stream(DIR *d, const std::string &logical)
+{
+	if (d && kernel_if_created()) {
+		int fd = REAL(dirfd)(d);
+		if (fd >= 0) {
+			fd_claim(fd, FdKind::Dir);
+			note_set(fd, logical);
+		}
+	}
+	return d;
+}
+
 DIR *opendir_impl(const char *path)
 {
 	if (in_model())
@@ -57,10 +72,17 @@ DIR *opendir_impl(const char *path)
 		if (DIR *d = open_served(r.logical, -1))
 			return d;
 		if (r.route == Route::SysMerged)
-			return REAL(opendir)(r.logical.c_str());
+			return keep_stream(REAL(opendir)(r.logical.c_str()), r.logical);
 		break;
 	case Route::SysView:
-		return REAL(opendir)(r.path.c_str());
+		return keep_stream(REAL(opendir)(r.path.c_str()), r.logical);
+	case Route::Real:
+		if (r.dir && !r.logical.empty())
+			return keep_stream(REAL(opendir)(r.path.c_str()), r.logical);
+		break;
+	case Route::Error:
+		errno = r.error;
+		return nullptr;
 	default:
 		break;
 	}
@@ -118,6 +140,10 @@ int scandir_impl(int dirfd, const char *path, Dirent ***namelist, Filter filter,
 		if (n != -2)
 			return n;
 	}
+	if (r.route == Route::Error) {
+		errno = r.error;
+		return -1;
+	}
 	if (r.route == Route::SysView)
 		return real(AT_FDCWD, r.path.c_str());
 	if (!r.path.empty())
@@ -138,11 +164,14 @@ bool glob_concerns_us(const char *pattern)
 	return pattern && (std::strncmp(pattern, "/sys", 4) == 0 || std::strncmp(pattern, "/dev", 4) == 0);
 }
 
-/* nftw below a served path: the shim's walker; elsewhere glibc's. */
+/* nftw of a path the shim resolves (served, the view, merged, below /sys
+ * through a walk): the shim's
+ * walker; the C library's own, which resolves past the interceptors, only
+ * for paths it has nothing to say about. */
 bool walk_concerns_us(const char *path)
 {
 	Resolved r = resolve_path(AT_FDCWD, path, true);
-	return r.route == Route::Node || r.route == Route::SysView || r.route == Route::SysMerged;
+	return r.route != Route::Real || !r.path.empty();
 }
 
 } /* namespace */

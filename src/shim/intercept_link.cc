@@ -45,10 +45,14 @@ ssize_t readlink_at(int dirfd, const char *path, char *buf, size_t size)
 		} catch (...) {
 		}
 		break;
+	case Route::ProcCwd:
+		return give(r.logical, buf, size);
 	case Route::Node:
 		if (auto info = served_node(r.logical))
 			return syscall_result<ssize_t>(info->exists ? -EINVAL : -ENOENT);
 		break;
+	case Route::Error:
+		return syscall_result<ssize_t>(-r.error);
 	case Route::SysView: {
 		char target[PATH_MAX];
 		ssize_t n = REAL(readlinkat)(AT_FDCWD, r.path.c_str(), target, sizeof(target));
@@ -66,34 +70,9 @@ ssize_t readlink_at(int dirfd, const char *path, char *buf, size_t size)
 	return REAL(readlinkat)(dirfd, path, buf, size);
 }
 
-char *realpath_impl(const char *path, char *resolved)
+/* The answer, in the caller's buffer or a new one (realpath(3)). */
+char *answer(const std::string &out, char *resolved)
 {
-	if (in_model() || !path)
-		return REAL(realpath)(path, resolved);
-	Resolved r = resolve_path(AT_FDCWD, path, true);
-	std::string out;
-	char tmp[PATH_MAX];
-	switch (r.route) {
-	case Route::SysView:
-		if (!REAL(realpath)(r.path.c_str(), tmp))
-			return nullptr;
-		out = sysfs_view_to_sys(tmp);
-		break;
-	case Route::SysMerged:
-		return REAL(realpath)(r.logical.c_str(), resolved);
-	case Route::Node:
-		if (auto info = served_node(r.logical)) {
-			if (!info->exists) {
-				errno = ENOENT;
-				return nullptr;
-			}
-			out = r.logical;
-			break;
-		}
-		return REAL(realpath)(path, resolved);
-	default:
-		return REAL(realpath)(path, resolved);
-	}
 	if (out.size() >= PATH_MAX) {
 		errno = ENAMETOOLONG;
 		return nullptr;
@@ -102,6 +81,43 @@ char *realpath_impl(const char *path, char *resolved)
 		return strdup(out.c_str());
 	std::memcpy(resolved, out.c_str(), out.size() + 1);
 	return resolved;
+}
+
+char *realpath_impl(const char *path, char *resolved)
+{
+	if (in_model() || !path)
+		return REAL(realpath)(path, resolved);
+	Resolved r = resolve_path(AT_FDCWD, path, true);
+	switch (r.route) {
+	case Route::Error:
+		errno = r.error;
+		return nullptr;
+	case Route::SysView:
+	case Route::SysMerged:
+		/* The walk's end, as the kernel's d_path would spell it. */
+		return answer(r.logical, resolved);
+	case Route::Real:
+		if (!r.logical.empty())
+			return answer(r.logical, resolved);
+		break;
+	case Route::Node:
+		if (auto info = served_node(r.logical)) {
+			if (!info->exists) {
+				errno = ENOENT;
+				return nullptr;
+			}
+			return answer(r.logical, resolved);
+		}
+		break;
+	default:
+		break;
+	}
+	/* The C library's answer; one inside the view (through a magic link
+	 * of /proc, say) spelled as /sys. */
+	char tmp[PATH_MAX];
+	if (!REAL(realpath)(r.path.empty() ? path : r.path.c_str(), tmp))
+		return nullptr;
+	return answer(sysfs_view_to_sys(tmp), resolved);
 }
 
 } /* namespace */

@@ -108,6 +108,8 @@ int softvfio::shim::stat_path(int dirfd, const char *path, struct stat *buf, int
 		if (int n = node_stat(r.logical, *buf); n <= 0)
 			return syscall_result<int>(n);
 		break;
+	case Route::Error:
+		return syscall_result<int>(-r.error);
 	case Route::SysView:
 		return REAL(fstatat)(AT_FDCWD, r.path.c_str(), buf, flags);
 	case Route::SysMerged:
@@ -145,6 +147,8 @@ int statx_impl(int dirfd, const char *path, int flags, unsigned mask, struct sta
 			return syscall_result<int>(n);
 		}
 		break;
+	case Route::Error:
+		return syscall_result<int>(-r.error);
 	case Route::SysView:
 		return REAL(statx)(AT_FDCWD, r.path.c_str(), flags, mask, buf);
 	case Route::SysMerged:
@@ -167,13 +171,15 @@ int statfs_impl(const char *path, struct statfs *buf)
 		if (auto info = served_node(r.logical))
 			return info->exists ? REAL(statfs)("/dev", buf) : syscall_result<int>(-ENOENT);
 		break;
+	case Route::Error:
+		return syscall_result<int>(-r.error);
 	case Route::SysView:
 	case Route::SysMerged:
 		return REAL(statfs)("/sys", buf);
 	default:
 		break;
 	}
-	return REAL(statfs)(path, buf);
+	return REAL(statfs)(r.path.empty() ? path : r.path.c_str(), buf);
 }
 
 int fstatfs_impl(int fd, struct statfs *buf)
@@ -181,8 +187,13 @@ int fstatfs_impl(int fd, struct statfs *buf)
 	if (!in_model() && kernel_if_created()) {
 		if (node_of(fd))
 			return REAL(statfs)("/dev", buf);
-		if (fd_cache().get(fd).kind == FdKind::SysFile)
+		FdKind kind = fd_cache().get(fd).kind;
+		if (kind == FdKind::SysFile)
 			return REAL(statfs)("/sys", buf);
+		/* A directory of the view is sysfs too. */
+		if (kind == FdKind::Dir)
+			if (auto note = note_get(fd); note && note->rfind("/sys", 0) == 0)
+				return REAL(statfs)("/sys", buf);
 	}
 	return REAL(fstatfs)(fd, buf);
 }
@@ -197,6 +208,8 @@ int access_at(int dirfd, const char *path, int mode, int flags)
 		if (auto info = served_node(r.logical))
 			return syscall_result<int>(node_access(*info, mode, flags & AT_EACCESS));
 		break;
+	case Route::Error:
+		return syscall_result<int>(-r.error);
 	case Route::SysView:
 		return REAL(faccessat)(AT_FDCWD, r.path.c_str(), mode, flags);
 	case Route::SysMerged:

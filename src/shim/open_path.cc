@@ -15,14 +15,29 @@ namespace softvfio::shim {
 
 namespace {
 
+/* A directory fd the shim keeps the logical path of, so that *at() calls
+ * relative to it, fchdir and fdopendir resolve as from that path (and ".."
+ * from a directory of the view never reaches what is around the view). */
+int keep_dir(int fd, const std::string &logical)
+{
+	if (fd >= 0) {
+		fd_claim(fd, FdKind::Dir);
+		note_set(fd, logical);
+	}
+	return fd;
+}
+
 /* A real open of `r`'s or the caller's path; the result is an ordinary
- * fd. */
+ * fd, or a kept directory when a walk below /sys led to the machine's. */
 int open_real(const Resolved &r, int dirfd, const char *path, int flags, mode_t mode)
 {
 	int fd = r.path.empty() ? REAL(openat)(dirfd, path, flags, mode)
 				: REAL(openat)(AT_FDCWD, r.path.c_str(), flags, mode);
-	if (fd >= 0 && kernel_if_created())
+	if (fd >= 0 && kernel_if_created()) {
+		if (r.route == Route::Real && r.dir && !r.logical.empty())
+			return keep_dir(fd, r.logical);
 		fd_claim(fd, FdKind::Foreign);
+	}
 	return fd;
 }
 
@@ -104,11 +119,7 @@ int open_served_dir(const Resolved &r, int dirfd, const char *path, int flags, m
 	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_CREAT))
 		return syscall_result<int>(-EISDIR);
 	int fd = REAL(openat)(AT_FDCWD, "/dev", (flags & (O_CLOEXEC | O_PATH)) | O_RDONLY | O_DIRECTORY);
-	if (fd < 0)
-		return fd;
-	fd_claim(fd, FdKind::Dir);
-	note_set(fd, r.logical);
-	return fd;
+	return keep_dir(fd, r.logical);
 }
 
 } /* namespace */
@@ -119,7 +130,10 @@ int open_path(int dirfd, const char *path, int flags, mode_t mode)
 	switch (r.route) {
 	case Route::Real:
 	case Route::ProcFd:
+	case Route::ProcCwd:
 		return open_real(r, dirfd, path, flags, mode);
+	case Route::Error:
+		return syscall_result<int>(-r.error);
 	case Route::Node: {
 		KernelCalls *k = kernel();
 		if (!k || !same_process())
@@ -146,20 +160,16 @@ int open_path(int dirfd, const char *path, int flags, mode_t mode)
 		int fd = REAL(openat)(AT_FDCWD, r.path.c_str(), flags & ~(O_CREAT | O_TRUNC | O_EXCL), mode);
 		if (fd < 0)
 			return fd;
+		if (r.dir)
+			return keep_dir(fd, r.logical);
 		bool writable = (flags & O_ACCMODE) != O_RDONLY;
 		fd_claim(fd, writable ? FdKind::SysFile : FdKind::Foreign);
 		if (writable)
 			note_set(fd, r.logical);
 		return fd;
 	}
-	case Route::SysMerged: {
-		int fd = REAL(openat)(AT_FDCWD, r.logical.c_str(), flags, mode);
-		if (fd < 0)
-			return fd;
-		fd_claim(fd, FdKind::Dir);
-		note_set(fd, r.logical);
-		return fd;
-	}
+	case Route::SysMerged:
+		return keep_dir(REAL(openat)(AT_FDCWD, r.logical.c_str(), flags, mode), r.logical);
 	case Route::ProcMaps:
 		if ((flags & O_ACCMODE) != O_RDONLY || !kernel_if_created())
 			return open_real(r, dirfd, path, flags, mode);
@@ -181,8 +191,14 @@ FILE *fopen_path(const char *path, const char *mode)
 	if (flags < 0)
 		return REAL(fopen)(path, mode);
 	Resolved r = resolve_path(AT_FDCWD, path, true);
-	if (r.route == Route::Real || r.route == Route::ProcFd || r.route == Route::SysMerged) {
-		FILE *f = REAL(fopen)(r.route == Route::SysMerged ? r.logical.c_str() : path, mode);
+	if (r.route == Route::Error) {
+		errno = r.error;
+		return nullptr;
+	}
+	if (r.route == Route::Real || r.route == Route::ProcFd || r.route == Route::ProcCwd ||
+	    r.route == Route::SysMerged) {
+		const char *where = r.route == Route::SysMerged ? r.logical.c_str() : r.path.empty() ? path : r.path.c_str();
+		FILE *f = REAL(fopen)(where, mode);
 		if (f && kernel_if_created())
 			fd_claim(fileno(f), FdKind::Foreign);
 		return f;
@@ -220,9 +236,14 @@ FILE *freopen_path(const char *path, const char *mode, FILE *stream)
 	Resolved r = resolve_path(AT_FDCWD, path, true);
 	if (r.route == Route::SysView || r.route == Route::SysMerged)
 		return REAL(freopen)(r.route == Route::SysView ? r.path.c_str() : r.logical.c_str(), mode, stream);
+	if (r.route == Route::Error) {
+		fclose(stream);
+		errno = r.error;
+		return nullptr;
+	}
 	/* Device nodes are not reopened onto stdio streams (docs/shim.md). */
 	if (r.route != Route::ProcMaps && r.route != Route::ProcFdinfo)
-		return REAL(freopen)(path, mode, stream);
+		return REAL(freopen)(r.path.empty() ? path : r.path.c_str(), mode, stream);
 	/* Rewritten /proc files: make ours, then let the C library reopen the
 	 * stream on it (a new description of the same memfd). */
 	int flags = mode ? mode_flags(mode) : -1;

@@ -79,11 +79,67 @@ std::string_view own_proc_rest(std::string_view norm, pid_t (*self)())
 	return rest;
 }
 
+/* The first name of an absolute path, past "/", "." and ".." (all of
+ * which are the root there). */
+std::string_view first_name(std::string_view path)
+{
+	size_t at = 0;
+	while (at < path.size()) {
+		size_t next = path.find('/', at);
+		if (next == std::string_view::npos)
+			next = path.size();
+		std::string_view part = path.substr(at, next - at);
+		if (!part.empty() && part != "." && part != "..")
+			return part;
+		at = next + 1;
+	}
+	return {};
+}
+
+/* "<n>" or "<n>/<rest>" after "fd/": the number and "" or "/<rest>". */
+bool dir_of_fd(std::string_view s, long &fd, std::string &rel)
+{
+	size_t slash = s.find('/');
+	if (!parse_number(s.substr(0, slash), fd))
+		return false;
+	rel = slash == std::string_view::npos ? std::string() : std::string(s.substr(slash));
+	return true;
+}
+
 } /* namespace */
 
 bool normalize_path(std::string_view path, bool allow_dotdot, std::string &out)
 {
 	return lexically_normal(path, allow_dotdot, out);
+}
+
+std::string tidy_path(std::string_view path, bool &dotdot)
+{
+	std::string out;
+	out.reserve(path.size());
+	dotdot = false;
+	bool trailing = false;
+	size_t at = 0;
+	while (at < path.size()) {
+		size_t next = path.find('/', at);
+		if (next == std::string_view::npos)
+			next = path.size();
+		std::string_view part = path.substr(at, next - at);
+		at = next + 1;
+		trailing = part.empty() || part == ".";
+		if (trailing)
+			continue;
+		if (part == "..") {
+			if (out.empty())
+				continue; /* "/.." is "/" */
+			dotdot = true;
+		}
+		out += '/';
+		out.append(part.data(), part.size());
+	}
+	if (out.empty() || trailing || (!path.empty() && path.back() == '/'))
+		out += '/';
+	return out;
 }
 
 std::string join_path(std::string_view dir, std::string_view rel)
@@ -113,6 +169,24 @@ PathClass classify_path(const char *path, pid_t (*self)())
 	    !starts_with(raw, "/proc/"))
 		return c;
 
+	bool dotdot = false;
+	if (first_name(raw) == "sys") {
+		/* Below /sys, ".." and links are the walk's. */
+		std::string tidy = tidy_path(raw, dotdot);
+		std::string rel = tidy.substr(4);
+		if (!dotdot) {
+			std::string_view bare(rel);
+			if (!bare.empty() && bare.back() == '/')
+				bare.remove_suffix(1);
+			if (!sys_candidate(bare))
+				return c;
+		}
+		c.kind = PathKind::Sys;
+		c.norm = std::move(tidy);
+		c.rel = std::move(rel);
+		return c;
+	}
+
 	std::string norm;
 	normalize_path(raw, true, norm);
 	if (is_or_below(norm, "/dev/vfio") || norm == "/dev/iommu") {
@@ -126,34 +200,35 @@ PathClass classify_path(const char *path, pid_t (*self)())
 		c.norm = std::move(norm);
 		return c;
 	}
-	if (is_or_below(norm, "/sys")) {
-		/* Below /sys, ".." may follow a symlink: not ours to resolve. */
-		if (!normalize_path(raw, false, norm))
-			return c;
-		std::string rel = norm.substr(4);
-		if (!sys_candidate(rel))
-			return c;
-		c.kind = PathKind::Sys;
-		c.norm = std::move(norm);
-		c.rel = std::move(rel);
+	/* ".." before /sys (a link may come first): the C library's. */
+	if (is_or_below(norm, "/sys"))
 		return c;
-	}
 	if (!starts_with(norm, "/proc/"))
 		return c;
-	std::string_view rest = own_proc_rest(norm, self);
+	/* /proc is looked at tidied, not folded: "cwd/.." is the parent of
+	 * the current directory, not /proc/self. */
+	std::string tidy = tidy_path(raw, dotdot);
+	if (!starts_with(tidy, "/proc/"))
+		return c;
+	std::string_view rest = own_proc_rest(tidy, self);
 	long fd;
-	if (rest == "maps") {
-		c.kind = PathKind::ProcMaps;
-	} else if (starts_with(rest, "fd/") && parse_number(rest.substr(3), fd)) {
-		c.kind = PathKind::ProcFd;
+	if (rest == "cwd" || starts_with(rest, "cwd/")) {
+		c.kind = PathKind::ProcDir;
+		c.rel = std::string(rest.substr(3));
+	} else if (starts_with(rest, "fd/") && dir_of_fd(rest.substr(3), fd, c.rel)) {
+		c.kind = c.rel.empty() ? PathKind::ProcFd : PathKind::ProcDir;
 		c.fd = static_cast<int>(fd);
+	} else if (dotdot) {
+		return c;
+	} else if (rest == "maps") {
+		c.kind = PathKind::ProcMaps;
 	} else if (starts_with(rest, "fdinfo/") && parse_number(rest.substr(7), fd)) {
 		c.kind = PathKind::ProcFdinfo;
 		c.fd = static_cast<int>(fd);
 	} else {
 		return c;
 	}
-	c.norm = std::move(norm);
+	c.norm = std::move(tidy);
 	return c;
 }
 

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include "shim/resolve.h"
 
+#include <cerrno>
 #include <unistd.h>
 
 #include "shim/paths.h"
 #include "shim/state.h"
 #include "shim/sysfs_route.h"
+#include "shim/sysfs_walk.h"
 
 namespace softvfio::shim {
 
@@ -13,32 +15,96 @@ namespace {
 
 pid_t self_pid() { return ::getpid(); }
 
-Resolved resolve(int dirfd, const char *path, bool follow)
+/* A path through /proc/self/cwd or /proc/self/fd/<n>/ and a walk leaving
+ * /sys are classified again; a few rounds are all a sane path takes. */
+constexpr int kMaxRounds = 8;
+
+/* The logical directory of a Dir fd (none for the current directory, -1,
+ * which is the C library's). */
+std::optional<std::string> logical_dir(int fd)
+{
+	if (fd < 0)
+		return std::nullopt;
+	if (fd_cache().get(fd).kind != FdKind::Dir)
+		return std::nullopt;
+	return note_get(fd);
+}
+
+Resolved failed(int error, std::string spelled)
 {
 	Resolved r;
-	if (!path)
+	r.route = Route::Error;
+	r.error = error;
+	r.path = std::move(spelled);
+	return r;
+}
+
+Resolved resolve_absolute(const char *path, bool follow, bool spelled, int round);
+
+/* A tidied /sys path: walked, then routed by where it ends. */
+Resolved resolve_sys(PathClass &c, bool follow, bool spelled, int round)
+{
+	Resolved r;
+	SysfsRoot root = sysfs_root();
+	if (root.path.empty()) {
+		/* No view: all of /sys is the machine's. */
+		if (spelled)
+			r.path = std::move(c.norm);
 		return r;
-	PathClass c;
-	if (path[0] == '/' || dirfd == AT_FDCWD) {
-		c = classify_path(path, self_pid);
-	} else {
-		if (fd_cache().get(dirfd).kind != FdKind::Dir || !path[0])
-			return r;
-		auto dir = note_get(dirfd);
-		if (!dir)
-			return r;
-		std::string joined = join_path(*dir, path);
-		c = classify_path(joined.c_str(), self_pid);
-		if (c.kind == PathKind::Other) {
-			/* Not served after all: the machine's path, spelled out. */
-			r.path = std::move(joined);
-			return r;
-		}
 	}
+	SysfsWalk w;
+	{
+		ModelScope pass; /* the walk's lstat and readlink are the shim's own */
+		SysfsDirs trees(root.path);
+		w = walk_sysfs(c.norm, follow, trees);
+	}
+	switch (w.end) {
+	case SysfsWalk::End::Outside:
+		return resolve_absolute(w.path.c_str(), follow, true, round + 1);
+	case SysfsWalk::End::Error:
+		return failed(w.error, std::move(c.norm));
+	case SysfsWalk::End::Missing:
+		/* In a directory of the machine's, the C library answers (and
+		 * creates, where the file system lets it); the view creates
+		 * nothing. */
+		if (!w.machine)
+			return failed(ENOENT, std::move(c.norm));
+		r.path = std::move(w.path);
+		return r;
+	case SysfsWalk::End::Found:
+		break;
+	}
+	r.dir = w.type == NodeType::Dir;
+	switch (route_walk(w)) {
+	case SysRoute::Real:
+		r.path = w.path;
+		break;
+	case SysRoute::Overlay:
+		r.route = Route::SysView;
+		r.path = root.path + w.path.substr(4);
+		break;
+	case SysRoute::Merged:
+		r.route = Route::SysMerged;
+		break;
+	}
+	r.logical = std::move(w.path);
+	return r;
+}
+
+/* `spelled`: the path is not the caller's own (joined to a directory, or
+ * what a walk left), so a Real answer must carry it. */
+Resolved resolve_absolute(const char *path, bool follow, bool spelled, int round)
+{
+	Resolved r;
+	if (round > kMaxRounds)
+		return failed(ELOOP, {});
+	PathClass c = classify_path(path, self_pid);
 	switch (c.kind) {
 	case PathKind::Other:
 		if (!c.norm.empty())
 			r.path = std::move(c.norm);
+		else if (spelled)
+			r.path = path;
 		return r;
 	case PathKind::DevNode:
 		r.route = Route::Node;
@@ -51,32 +117,50 @@ Resolved resolve(int dirfd, const char *path, bool follow)
 	case PathKind::ProcFdinfo:
 		r.route = c.kind == PathKind::ProcFd ? Route::ProcFd : Route::ProcFdinfo;
 		r.fd = c.fd;
+		if (spelled)
+			r.path = path;
 		return r;
+	case PathKind::ProcDir: {
+		/* Through the magic link of a directory the shim keeps the
+		 * logical path of: from that path, as the link would lead
+		 * there. "/proc/self/cwd" itself, not followed, is the link. */
+		auto dir = logical_dir(c.fd);
+		if (!dir) {
+			if (spelled)
+				r.path = path;
+			return r;
+		}
+		if (c.rel.empty() && !follow) {
+			r.route = Route::ProcCwd;
+			r.logical = std::move(*dir);
+			if (spelled)
+				r.path = path;
+			return r;
+		}
+		std::string joined = c.rel.empty() ? *dir : join_path(*dir, c.rel.substr(1));
+		return resolve_absolute(joined.c_str(), follow, true, round + 1);
+	}
 	case PathKind::Sys:
 		break;
 	}
-	SysfsRoot root = sysfs_root();
-	SysRoute where;
-	{
-		ModelScope pass; /* route_sys's stat calls are the shim's own */
-		where = route_sys(root.path, c.rel, follow);
-	}
-	switch (where) {
-	case SysRoute::Real:
-		if (path[0] != '/' && dirfd != AT_FDCWD)
-			r.path = c.norm;
-		return r;
-	case SysRoute::Overlay:
-		r.route = Route::SysView;
-		r.path = root.path + c.rel;
-		r.logical = std::move(c.norm);
-		return r;
-	case SysRoute::Merged:
-		r.route = Route::SysMerged;
-		r.logical = std::move(c.norm);
-		return r;
-	}
-	return r;
+	return resolve_sys(c, follow, spelled, round);
+}
+
+Resolved resolve(int dirfd, const char *path, bool follow)
+{
+	if (!path)
+		return {};
+	if (path[0] == '/')
+		return resolve_absolute(path, follow, false, 0);
+	/* Relative: from a directory fd the shim knows (one fd cache
+	 * lookup); from the current directory, the C library's. */
+	if (!path[0] || dirfd == AT_FDCWD)
+		return {};
+	auto dir = logical_dir(dirfd == AT_FDCWD ? -1 : dirfd);
+	if (!dir)
+		return {};
+	std::string joined = join_path(*dir, path);
+	return resolve_absolute(joined.c_str(), follow, true, 0);
 }
 
 } /* namespace */

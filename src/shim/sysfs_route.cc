@@ -1,29 +1,50 @@
 /* SPDX-License-Identifier: MIT */
 #include "shim/sysfs_route.h"
 
+#include <cerrno>
+#include <climits>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace softvfio::shim {
 
-SysRoute route_sys(const std::string &overlay, const std::string &rel, bool follow)
+NodeType SysfsDirs::probe(SysSide side, const std::string &rel, int &error)
 {
-	if (overlay.empty())
-		return SysRoute::Real;
-	std::string in_view = overlay + rel;
-	struct stat view;
-	if ((follow ? ::stat(in_view.c_str(), &view) : ::lstat(in_view.c_str(), &view)) < 0) {
-		/* A dangling or looping link is still the view's. */
-		if (follow && ::lstat(in_view.c_str(), &view) == 0)
-			return SysRoute::Overlay;
-		return SysRoute::Real;
+	const std::string &base = *root(side);
+	if (base.empty()) {
+		error = ENOENT;
+		return NodeType::Missing;
 	}
-	if (!S_ISDIR(view.st_mode))
-		return SysRoute::Overlay;
-	std::string machine = "/sys" + rel;
-	struct stat real;
-	if ((follow ? ::stat(machine.c_str(), &real) : ::lstat(machine.c_str(), &real)) == 0 && S_ISDIR(real.st_mode))
-		return SysRoute::Merged;
-	return SysRoute::Overlay;
+	std::string path = base + rel;
+	struct stat st;
+	if (::lstat(path.c_str(), &st) < 0) {
+		error = errno;
+		return NodeType::Missing;
+	}
+	if (S_ISDIR(st.st_mode))
+		return NodeType::Dir;
+	return S_ISLNK(st.st_mode) ? NodeType::Link : NodeType::File;
+}
+
+bool SysfsDirs::link_text(SysSide side, const std::string &rel, std::string &target)
+{
+	const std::string &base = *root(side);
+	if (base.empty())
+		return false;
+	std::string path = base + rel;
+	char text[PATH_MAX];
+	ssize_t n = ::readlink(path.c_str(), text, sizeof(text));
+	if (n < 0 || static_cast<size_t>(n) >= sizeof(text))
+		return false;
+	target.assign(text, static_cast<size_t>(n));
+	return true;
+}
+
+SysRoute route_walk(const SysfsWalk &walk)
+{
+	if (walk.end != SysfsWalk::End::Found || !walk.view)
+		return SysRoute::Real;
+	return walk.machine && walk.type == NodeType::Dir ? SysRoute::Merged : SysRoute::Overlay;
 }
 
 } /* namespace softvfio::shim */

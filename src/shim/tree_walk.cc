@@ -25,10 +25,19 @@ struct Walker {
 	/* The entries of the directory at `path`, or false if unreadable. */
 	static bool list(const std::string &path, std::vector<DirEntryInfo> &out)
 	{
-		if (served_listing(path, out))
-			return true;
 		Resolved r = resolve_path(AT_FDCWD, path.c_str(), true);
-		out = list_real_dir(r.route == Route::SysView ? r.path : path);
+		switch (r.route) {
+		case Route::Node:
+		case Route::SysMerged:
+			if (served_listing(r.logical, out))
+				return true;
+			break;
+		case Route::Error:
+			return false;
+		default:
+			break;
+		}
+		out = list_real_dir(r.route == Route::SysView || !r.path.empty() ? r.path : path);
 		return !out.empty();
 	}
 

@@ -42,8 +42,48 @@ TEST(Paths, SysfsTreesOfSoftwareDevices)
 			      "/sys/dev/char/10:196", "/sys/bus/pci/drivers_probe", "/sys/class/misc/vfio"})
 		EXPECT_EQ(classify(p).kind, PathKind::Sys) << p;
 	EXPECT_EQ(classify("/sys").rel, "");
-	/* ".." below /sys may cross a symlink: the C library's to resolve. */
-	EXPECT_EQ(classify("/sys/bus/pci/devices/x/../y").kind, PathKind::Other);
+}
+
+TEST(Paths, DotDotBelowSysIsKeptForTheWalk)
+{
+	/* ".." below /sys may cross a symlink: the walk resolves it. */
+	PathClass c = classify("/sys/bus/pci/devices/x/../y");
+	EXPECT_EQ(c.kind, PathKind::Sys);
+	EXPECT_EQ(c.norm, "/sys/bus/pci/devices/x/../y");
+	EXPECT_EQ(c.rel, "/bus/pci/devices/x/../y");
+	/* Anywhere below /sys, candidate tree or not: it may lead into one. */
+	EXPECT_EQ(classify("/sys/fs/../bus/pci").kind, PathKind::Sys);
+	EXPECT_EQ(classify("/sys/..").norm, "/sys/..");
+}
+
+TEST(Paths, ARootDotDotBeforeSysIsTheRoot)
+{
+	PathClass c = classify("/../sys/./bus//pci");
+	EXPECT_EQ(c.kind, PathKind::Sys);
+	EXPECT_EQ(c.norm, "/sys/bus/pci");
+}
+
+TEST(Paths, DotDotBeforeSysIsTheCLibrarys)
+{
+	/* "/lib/.." need not be "/": /lib may be a link. */
+	PathClass c = classify("/lib/../sys/bus/pci");
+	EXPECT_EQ(c.kind, PathKind::Other);
+	EXPECT_TRUE(c.norm.empty());
+}
+
+TEST(Paths, ATrailingSlashBelowSysIsKept)
+{
+	/* It makes the kernel follow a last link. */
+	EXPECT_EQ(classify("/sys/bus/pci/devices/5f00:00:01.0/").norm, "/sys/bus/pci/devices/5f00:00:01.0/");
+	EXPECT_EQ(classify("/sys/bus/pci/devices/5f00:00:01.0/.").norm, "/sys/bus/pci/devices/5f00:00:01.0/");
+	EXPECT_EQ(classify("/sys/").kind, PathKind::Sys);
+}
+
+TEST(Paths, SysTreesNoDeviceAppearsInAreNotOurs)
+{
+	EXPECT_EQ(classify("/sys/devices/system/cpu/online").kind, PathKind::Other);
+	EXPECT_EQ(classify("/sys/class/net/").kind, PathKind::Other);
+	EXPECT_EQ(classify("/sysfoo/bus").kind, PathKind::Other);
 }
 
 TEST(Paths, OwnProcFiles)
@@ -60,6 +100,42 @@ TEST(Paths, OwnProcFiles)
 	EXPECT_EQ(c.fd, 5);
 	EXPECT_EQ(classify("/proc/self/fd/x").kind, PathKind::Other);
 	EXPECT_EQ(classify("/proc/self/fd").kind, PathKind::Other);
+}
+
+TEST(Paths, ThroughTheCurrentDirectoryLink)
+{
+	PathClass c = classify("/proc/self/cwd");
+	EXPECT_EQ(c.kind, PathKind::ProcDir);
+	EXPECT_EQ(c.fd, -1);
+	EXPECT_EQ(c.rel, "");
+	/* ".." is the parent of the current directory, not /proc/self. */
+	c = classify("/proc/4242/cwd/../config");
+	EXPECT_EQ(c.kind, PathKind::ProcDir);
+	EXPECT_EQ(c.rel, "/../config");
+	EXPECT_EQ(classify("/proc/4243/cwd/x").kind, PathKind::Other);
+}
+
+TEST(Paths, ThroughADirectoryFdLink)
+{
+	PathClass c = classify("/proc/self/fd/7/../vendor");
+	EXPECT_EQ(c.kind, PathKind::ProcDir);
+	EXPECT_EQ(c.fd, 7);
+	EXPECT_EQ(c.rel, "/../vendor");
+	EXPECT_EQ(classify("/proc/self/fd/7").kind, PathKind::ProcFd);
+	/* Other own /proc paths with ".." are the C library's. */
+	EXPECT_EQ(classify("/proc/self/../self/maps").kind, PathKind::Other);
+}
+
+TEST(Paths, Tidying)
+{
+	bool dotdot = true;
+	EXPECT_EQ(tidy_path("//sys/./bus//pci", dotdot), "/sys/bus/pci");
+	EXPECT_FALSE(dotdot);
+	EXPECT_EQ(tidy_path("/../sys/x/../y/", dotdot), "/sys/x/../y/");
+	EXPECT_TRUE(dotdot);
+	EXPECT_EQ(tidy_path("/", dotdot), "/");
+	EXPECT_EQ(tidy_path("/..", dotdot), "/");
+	EXPECT_FALSE(dotdot);
 }
 
 TEST(Paths, Normalisation)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -13,7 +14,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/* A view with one device, laid out like the model's. */
+/* A view with one device, laid out like the model's, and a directory
+ * standing in for the machine's /sys with one device of its own. */
 class SysfsRouteTest : public ::testing::Test
 {
 protected:
@@ -21,7 +23,9 @@ protected:
 	{
 		char templ[] = "/tmp/shim-route-XXXXXX";
 		ASSERT_TRUE(mkdtemp(templ));
-		root_ = templ;
+		top_ = templ;
+		root_ = top_ + "/view";
+		machine_ = top_ + "/machine";
 		fs::create_directories(root_ + "/devices/pci5f00:00/5f00:00:01.0");
 		fs::create_directories(root_ + "/bus/pci/devices");
 		fs::create_directories(root_ + "/kernel/iommu_groups/1/devices");
@@ -31,36 +35,113 @@ protected:
 		fs::create_directory_symlink("../../../kernel/iommu_groups/1",
 					     root_ + "/devices/pci5f00:00/5f00:00:01.0/iommu_group");
 		fs::create_symlink("dangling", root_ + "/bus/pci/devices/broken");
+		/* A link that would climb out of the view's real directory. */
+		fs::create_symlink("../../../../..", root_ + "/bus/pci/devices/up");
+		fs::create_directories(machine_ + "/devices/pci0000:00/0000:00:01.0");
+		fs::create_directories(machine_ + "/bus/pci/devices");
+		std::ofstream(machine_ + "/devices/pci0000:00/0000:00:01.0/vendor") << "0x8086\n";
+		fs::create_directory_symlink("../../../devices/pci0000:00/0000:00:01.0",
+					     machine_ + "/bus/pci/devices/0000:00:01.0");
+		/* Next to the view, like the session's socket. */
+		std::ofstream(top_ + "/sock") << "";
 	}
-	void TearDown() override { fs::remove_all(root_); }
+	void TearDown() override { fs::remove_all(top_); }
 
-	std::string root_;
+	SysfsWalk walk(const std::string &path, bool follow = true)
+	{
+		SysfsDirs trees(root_, machine_);
+		return walk_sysfs(path, follow, trees);
+	}
+
+	std::string top_, root_, machine_;
 };
+
+TEST_F(SysfsRouteTest, ProbeTellsDirectoriesLinksAndFiles)
+{
+	SysfsDirs trees(root_, machine_);
+	int error = 0;
+	EXPECT_EQ(trees.probe(SysSide::View, "", error), NodeType::Dir);
+	EXPECT_EQ(trees.probe(SysSide::View, "/bus/pci/devices/5f00:00:01.0", error), NodeType::Link);
+	EXPECT_EQ(trees.probe(SysSide::View, "/devices/pci5f00:00/5f00:00:01.0/vendor", error), NodeType::File);
+	EXPECT_EQ(trees.probe(SysSide::Machine, "/bus/pci/devices/0000:00:01.0", error), NodeType::Link);
+}
+
+TEST_F(SysfsRouteTest, ProbeOfAMissingNameGivesItsErrno)
+{
+	SysfsDirs trees(root_, machine_);
+	int error = 0;
+	EXPECT_EQ(trees.probe(SysSide::View, "/nothing", error), NodeType::Missing);
+	EXPECT_EQ(error, ENOENT);
+	error = 0;
+	EXPECT_EQ(trees.probe(SysSide::View, "/devices/pci5f00:00/5f00:00:01.0/vendor/x", error), NodeType::Missing);
+	EXPECT_EQ(error, ENOTDIR);
+}
+
+TEST_F(SysfsRouteTest, LinkTextIsTheLinksOwn)
+{
+	SysfsDirs trees(root_, machine_);
+	std::string target;
+	ASSERT_TRUE(trees.link_text(SysSide::View, "/bus/pci/devices/5f00:00:01.0", target));
+	EXPECT_EQ(target, "../../../devices/pci5f00:00/5f00:00:01.0");
+	EXPECT_FALSE(trees.link_text(SysSide::View, "/devices/pci5f00:00/5f00:00:01.0/vendor", target));
+}
 
 TEST_F(SysfsRouteTest, ViewEntriesResolveInsideTheView)
 {
-	EXPECT_EQ(route_sys(root_, "/bus/pci/devices/5f00:00:01.0", false), SysRoute::Overlay);
-	EXPECT_EQ(route_sys(root_, "/bus/pci/devices/5f00:00:01.0", true), SysRoute::Overlay);
-	EXPECT_EQ(route_sys(root_, "/bus/pci/devices/5f00:00:01.0/vendor", true), SysRoute::Overlay);
-	EXPECT_EQ(route_sys(root_, "/bus/pci/devices/5f00:00:01.0/iommu_group", false), SysRoute::Overlay);
-	EXPECT_EQ(route_sys(root_, "/bus/pci/devices/broken", true), SysRoute::Overlay);
+	EXPECT_EQ(route_walk(walk("/sys/bus/pci/devices/5f00:00:01.0", false)), SysRoute::Overlay);
+	EXPECT_EQ(route_walk(walk("/sys/bus/pci/devices/5f00:00:01.0")), SysRoute::Overlay);
+	EXPECT_EQ(route_walk(walk("/sys/bus/pci/devices/5f00:00:01.0/vendor")), SysRoute::Overlay);
+	EXPECT_EQ(route_walk(walk("/sys/bus/pci/devices/5f00:00:01.0/iommu_group", false)), SysRoute::Overlay);
+	SysfsWalk w = walk("/sys/bus/pci/devices/5f00:00:01.0/iommu_group/devices");
+	EXPECT_EQ(w.path, "/sys/kernel/iommu_groups/1/devices");
+	EXPECT_EQ(route_walk(w), SysRoute::Overlay);
+}
+
+TEST_F(SysfsRouteTest, DotDotOfTheDeviceIsItsBusDirectory)
+{
+	SysfsWalk w = walk("/sys/bus/pci/devices/5f00:00:01.0/..");
+	EXPECT_EQ(w.end, SysfsWalk::End::Found);
+	EXPECT_EQ(w.path, "/sys/devices/pci5f00:00");
+	EXPECT_EQ(route_walk(w), SysRoute::Overlay);
 }
 
 TEST_F(SysfsRouteTest, DirectoriesInBothAreMerged)
 {
-	/* /sys/bus/pci/devices exists on any Linux machine with PCI; /sys
-	 * itself always. */
-	EXPECT_EQ(route_sys(root_, "", true), SysRoute::Merged);
-	if (fs::is_directory("/sys/bus/pci/devices")) {
-		EXPECT_EQ(route_sys(root_, "/bus/pci/devices", true), SysRoute::Merged);
-	}
+	EXPECT_EQ(route_walk(walk("/sys")), SysRoute::Merged);
+	EXPECT_EQ(route_walk(walk("/sys/bus/pci/devices")), SysRoute::Merged);
+	EXPECT_EQ(route_walk(walk("/sys/devices")), SysRoute::Merged);
 }
 
 TEST_F(SysfsRouteTest, EverythingElseIsTheMachines)
 {
-	EXPECT_EQ(route_sys(root_, "/bus/pci/devices/0000:00:00.0", true), SysRoute::Real);
-	EXPECT_EQ(route_sys(root_, "/bus/pci/devices/5f00:00:01.0/nothing", true), SysRoute::Real);
-	EXPECT_EQ(route_sys("", "/bus/pci/devices/5f00:00:01.0", true), SysRoute::Real);
+	SysfsWalk w = walk("/sys/bus/pci/devices/0000:00:01.0/vendor");
+	EXPECT_EQ(w.path, "/sys/devices/pci0000:00/0000:00:01.0/vendor");
+	EXPECT_EQ(route_walk(w), SysRoute::Real);
+	w = walk("/sys/bus/pci/devices/5f00:00:01.0/nothing");
+	EXPECT_EQ(w.end, SysfsWalk::End::Missing);
+	EXPECT_EQ(route_walk(w), SysRoute::Real);
+	/* A dangling link of the view leads nowhere. */
+	EXPECT_EQ(walk("/sys/bus/pci/devices/broken").end, SysfsWalk::End::Missing);
+}
+
+TEST_F(SysfsRouteTest, NothingLeadsAroundTheView)
+{
+	/* The view's links resolve in /sys, not in its real directory. */
+	SysfsWalk w = walk("/sys/bus/pci/devices/up/sock");
+	EXPECT_EQ(w.end, SysfsWalk::End::Outside);
+	EXPECT_EQ(w.path, "/sock");
+	w = walk("/sys/devices/pci5f00:00/../../../sock");
+	EXPECT_EQ(w.end, SysfsWalk::End::Outside);
+	EXPECT_EQ(w.path, "/sock");
+}
+
+TEST_F(SysfsRouteTest, WithoutAViewEverythingIsTheMachines)
+{
+	SysfsDirs trees("", machine_);
+	SysfsWalk w = walk_sysfs("/sys/bus/pci/devices/0000:00:01.0/..", true, trees);
+	EXPECT_EQ(w.path, "/sys/devices/pci0000:00");
+	EXPECT_EQ(route_walk(w), SysRoute::Real);
+	EXPECT_EQ(walk_sysfs("/sys/bus/pci/devices/5f00:00:01.0", true, trees).end, SysfsWalk::End::Missing);
 }
 
 TEST(DirMerge, UnionInMachineOrderViewWins)

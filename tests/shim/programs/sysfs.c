@@ -7,6 +7,12 @@
  * sequence scripts use: unbind from vfio-pci (the node goes away) and bind
  * back through driver_override and drivers_probe (it returns).
  *
+ * Paths resolve as sysfs resolves them: ".." after the device link is the
+ * bus directory the link led to, relative paths from a directory fd
+ * inside /sys start from its /sys path, and nothing
+ * climbs out of an emulated directory into what is around it (the
+ * session's directory, where the view really is).
+ *
  * usage: sysfs <bdf> <vendor hex> <device hex>
  */
 #include "svt.h"
@@ -49,6 +55,135 @@ static int on_entry(const char *path, const struct stat *st, int type, struct FT
 }
 
 static int is_bdf(const struct dirent *e) { return strcmp(e->d_name, want_bdf) == 0; }
+
+static int same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* The vendor id in the device directory `dir` (a path or, with dirfd, a
+ * name relative to it). */
+static unsigned vendor_at(int dirfd, const char *path)
+{
+	char text[32] = "";
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	text[n > 0 ? n : 0] = '\0';
+	return (unsigned)strtoul(text, NULL, 16);
+}
+
+/* Whether `name` is an entry of the directory `path`. */
+static int listed(const char *path, const char *name)
+{
+	DIR *d = opendir(path);
+	int found = 0;
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		found |= strcmp(e->d_name, name) == 0;
+	if (d)
+		closedir(d);
+	return found;
+}
+
+/* ".." of the device link: the bus directory /sys/devices/pci<dom>:<bus>,
+ * where the link leads, not /sys/bus/pci/devices. */
+static void check_dotdot(const char *bdf, unsigned vendor, const char *bus_dir)
+{
+	char path[512];
+	struct stat st, bus;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/..", bdf);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	SVT_CHECK(fd >= 0, "open %s: %s", path, fd >= 0 ? "a directory" : strerror(errno));
+	SVT_CHECK(fd >= 0 && fstat(fd, &st) == 0 && stat(bus_dir, &bus) == 0 && same_file(&st, &bus), "which is %s",
+		  bus_dir);
+	snprintf(path, sizeof(path), "%s/vendor", bdf);
+	SVT_CHECK(fd >= 0 && vendor_at(fd, path) == vendor, "%s/vendor relative to it", bdf);
+	if (fd >= 0)
+		close(fd);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/..", bdf);
+	SVT_CHECK(stat(path, &st) == 0 && stat(bus_dir, &bus) == 0 && same_file(&st, &bus), "stat %s is %s", path,
+		  bus_dir);
+	char *real = realpath(path, NULL);
+	SVT_CHECK(real && strcmp(real, bus_dir) == 0, "realpath of it: %s", real ? real : strerror(errno));
+	free(real);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/../%s/vendor", bdf, bdf);
+	SVT_CHECK(vendor_at(AT_FDCWD, path) == vendor, "%s", path);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/../../..", bdf);
+	real = realpath(path, NULL);
+	SVT_CHECK(real && strcmp(real, "/sys") == 0, "realpath %s: %s", path, real ? real : strerror(errno));
+	free(real);
+}
+
+/* *at() calls relative to a directory of the view, including "..". */
+static void check_dir_fd(const char *bdf, unsigned vendor, const char *bus_dir)
+{
+	char path[512];
+	struct stat st, other;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
+	int dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	SVT_CHECK(dir >= 0, "open(O_DIRECTORY) of the device directory");
+	if (dir < 0)
+		return;
+	SVT_CHECK(vendor_at(dir, "vendor") == vendor, "openat(dir, \"vendor\")");
+	int up = openat(dir, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	SVT_CHECK(up >= 0 && fstat(up, &st) == 0 && stat(bus_dir, &other) == 0 && same_file(&st, &other),
+		  "openat(dir, \"..\") is %s", bus_dir);
+	SVT_CHECK(up >= 0 && fstatat(up, bdf, &st, 0) == 0 && S_ISDIR(st.st_mode), "%s in it", bdf);
+	if (up >= 0)
+		close(up);
+	SVT_CHECK(fstatat(dir, "../..", &st, 0) == 0 && stat("/sys/devices", &other) == 0 && same_file(&st, &other),
+		  "fstatat(dir, \"../..\") is /sys/devices");
+	SVT_CHECK(fstatat(dir, "../../../..", &st, 0) == 0 && stat("/", &other) == 0 && same_file(&st, &other),
+		  "fstatat(dir, \"../../../..\") is /");
+	/* Where the view really is, "../../../../sock" would be the
+	 * session's socket. */
+	errno = 0;
+	SVT_CHECK(fstatat(dir, "../../../../sock", &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT,
+		  "nothing around the view: ../../../../sock is /sock (%s)", strerror(errno));
+	char link[256];
+	ssize_t n = readlinkat(dir, "iommu_group", link, sizeof(link) - 1);
+	SVT_CHECK(n > 0, "readlinkat(dir, \"iommu_group\")");
+	DIR *d = fdopendir(dir);
+	int vendor_listed = 0;
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		vendor_listed |= strcmp(e->d_name, "vendor") == 0;
+	SVT_CHECK(d && vendor_listed, "fdopendir lists it");
+	if (d) {
+		SVT_CHECK(fstatat(dirfd(d), "..", &st, 0) == 0 && stat(bus_dir, &other) == 0 && same_file(&st, &other),
+			  "fstatat(dirfd(stream), \"..\")");
+		closedir(d);
+	} else {
+		close(dir);
+	}
+	d = opendir(path);
+	SVT_CHECK(d && fstatat(dirfd(d), "../../../..", &st, 0) == 0 && stat("/", &other) == 0 &&
+			  same_file(&st, &other),
+		  "fstatat(dirfd(opendir(device)), \"../../../..\") is /");
+	if (d)
+		closedir(d);
+}
+
+/* "ls <device link>/": a trailing slash follows the link. */
+static void check_trailing_slash(const char *bdf, unsigned vendor)
+{
+	char path[512];
+	struct stat st;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/", bdf);
+	SVT_CHECK(lstat(path, &st) == 0 && S_ISDIR(st.st_mode), "lstat(\"%s\") is the directory", path);
+	path[strlen(path) - 1] = '\0';
+	SVT_CHECK(lstat(path, &st) == 0 && S_ISLNK(st.st_mode), "lstat(\"%s\") is the link", path);
+	strcat(path, "/");
+	SVT_CHECK(listed(path, "vendor"), "opendir(\"%s\") lists vendor", path);
+	strcat(path, "/vendor");
+	SVT_CHECK(lstat(path, &st) == 0 && S_ISREG(st.st_mode) && vendor_at(AT_FDCWD, path) == vendor, "%s", path);
+	strcat(path, "/");
+	errno = 0;
+	SVT_CHECK(stat(path, &st) < 0 && errno == ENOTDIR, "a file with a trailing slash: ENOTDIR");
+}
 
 /* The machine's own entries of a directory, read with raw system calls,
  * which no LD_PRELOAD library sees: newline-separated names in `out`. */
@@ -167,6 +302,13 @@ int main(int argc, char **argv)
 	char node[64];
 	snprintf(node, sizeof(node), "/dev/vfio/%d", group);
 	SVT_CHECK(stat(node, &st) == 0 && S_ISCHR(st.st_mode), "%s is a character device", node);
+
+	/* Paths as sysfs resolves them. */
+	char bus_dir[64];
+	snprintf(bus_dir, sizeof(bus_dir), "/sys/devices/pci%.7s", bdf);
+	check_dotdot(bdf, vendor, bus_dir);
+	check_dir_fd(bdf, vendor, bus_dir);
+	check_trailing_slash(bdf, vendor);
 
 	/* Attributes. */
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/class", bdf);
