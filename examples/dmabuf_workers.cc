@@ -150,7 +150,8 @@ void check_all(const std::vector<Worker> &workers, const std::vector<bool> &live
 			expect(!a->faulted && a->value == pattern(i),
 			       "worker " + std::to_string(i) + " reads its window " + when);
 		else
-			expect(a->faulted, "worker " + std::to_string(i) + " faults " + when);
+			expect(a->faulted, "worker " + std::to_string(i) + " faults " + when +
+						   (a->faulted ? "" : " (it read " + std::to_string(a->value) + ")"));
 	}
 }
 

@@ -135,6 +135,12 @@ void WorkScope::flush()
 	}
 }
 
+void WorkScope::flush_current()
+{
+	if (WorkScope *scope = t_work)
+		scope->flush();
+}
+
 void WorkScope::queued(const std::shared_ptr<ClientProcess> &process, uint64_t upto)
 {
 	if (WorkScope *scope = t_work) {

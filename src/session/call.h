@@ -94,6 +94,8 @@ public:
 
 	/* Deliver what was queued so far and wait for it; no lock held. */
 	void flush();
+	/* The same for the calling thread's scope, if it has one. */
+	static void flush_current();
 
 	/* Work entry `upto` (and those before it) was queued for `process`
 	 * by this thread. Without a scope on the thread, it is handed to the

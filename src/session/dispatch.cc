@@ -63,13 +63,16 @@ Result<std::shared_ptr<vfs::File>> emulated(Process &p, int fd)
 }
 
 /* The caller closed `fd` (or replaced it): forget the number and see
- * whether that was the file's last stand-in anywhere. */
-void closed(ClientProcess &cp, std::shared_ptr<vfs::File> file)
+ * whether that was the file's last stand-in anywhere. The number's entry
+ * does not hold its file (the stand-ins do): when the event loop saw the
+ * hang-up first, the file may be gone from the entry already, in its
+ * release on another thread, and the close waits for that by name. */
+void closed(ClientProcess &cp, vfs::FdTable::Forgotten f)
 {
-	if (!file)
+	if (!f.was)
 		return;
-	auto last = cp.session().standins().closed(file.get());
-	file.reset();
+	auto last = cp.session().standins().closed(f.was);
+	f.file.reset();
 	/* Released here, with no lock held, inside the call's WorkScope. */
 	last.reset();
 	dmabuf::sync_file_prune();
@@ -321,12 +324,13 @@ long dispatch(ClientProcess &cp, Call &call, const wire::Request &req)
 	case Op::Madvise:
 		return k.madvise(ptr(a[0]), static_cast<size_t>(a[1]), static_cast<int>(a[2]));
 	case Op::Closed:
-		closed(cp, p.fds.forget(fd));
+		closed(cp, p.fds.forget_entry(fd));
 		return 0;
 	case Op::ClosedRange: {
 		if (a[0] < 0 || a[1] < a[0])
 			return -EINVAL;
-		auto files = p.fds.forget_range(static_cast<unsigned>(a[0]), static_cast<unsigned>(std::min<int64_t>(a[1], INT_MAX)));
+		auto files = p.fds.forget_range_entries(static_cast<unsigned>(a[0]),
+							static_cast<unsigned>(std::min<int64_t>(a[1], INT_MAX)));
 		for (auto &f : files)
 			closed(cp, std::move(f));
 		return 0;

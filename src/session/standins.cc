@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "session/call.h"
 #include "vfs/file.h"
 
 namespace softvfio::session {
@@ -128,6 +129,9 @@ std::shared_ptr<vfs::File> StandinTable::event(int peer, uint32_t events)
 	vfs::File *raw = file.get();
 	return std::shared_ptr<vfs::File>(raw, [keep = std::move(file), releasing = releasing_](vfs::File *f) mutable {
 		keep.reset();
+		/* What the release did to other processes' mappings is done
+		 * before the closer hears of it. */
+		WorkScope::flush_current();
 		std::lock_guard r(releasing->lock);
 		releasing->files.erase(releasing->files.find(f));
 		releasing->cv.notify_all();

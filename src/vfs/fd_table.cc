@@ -65,6 +65,7 @@ FdTable::~FdTable()
 FdTable::Entry FdTable::entry(std::shared_ptr<File> file) const
 {
 	Entry e;
+	e.raw = file.get();
 	e.weak = file;
 	if (hold_)
 		e.strong = std::move(file);
@@ -192,12 +193,38 @@ Result<int> FdTable::dup3(int oldfd, int newfd, int flags)
 	return newfd;
 }
 
+FdTable::Forgotten FdTable::clear_locked(int fd)
+{
+	if (fd < 0 || static_cast<size_t>(fd) >= by_fd_.size())
+		return {};
+	Entry &slot = by_fd_[static_cast<size_t>(fd)];
+	Forgotten out{slot.lock(), slot.raw};
+	slot = Entry{};
+	return out;
+}
+
 std::shared_ptr<File> FdTable::forget(int fd)
 {
 	if (fd < 0)
 		return nullptr;
 	std::unique_lock guard(lock_);
 	return set_locked(fd, nullptr);
+}
+
+FdTable::Forgotten FdTable::forget_entry(int fd)
+{
+	std::unique_lock guard(lock_);
+	return clear_locked(fd);
+}
+
+std::vector<FdTable::Forgotten> FdTable::forget_range_entries(unsigned first, unsigned last)
+{
+	std::vector<Forgotten> out;
+	std::unique_lock guard(lock_);
+	for (size_t fd = first; fd < by_fd_.size() && fd <= last; fd++)
+		if (Forgotten f = clear_locked(static_cast<int>(fd)); f.was)
+			out.push_back(std::move(f));
+	return out;
 }
 
 std::vector<std::shared_ptr<File>> FdTable::forget_range(unsigned first, unsigned last)

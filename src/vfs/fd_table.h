@@ -69,8 +69,19 @@ public:
 	/* Drop a number from the cache without closing it (the program closed
 	 * it some other way). Returns what it stood for, if anything. */
 	std::shared_ptr<File> forget(int fd);
+
+	/* What a dropped number stood for: the File if it is still alive,
+	 * and in any case which File it was (when entries do not hold their
+	 * Files, one may be in its release on another thread right now, and
+	 * whoever closed the number waits for that release by this name). */
+	struct Forgotten {
+		std::shared_ptr<File> file;
+		const File *was = nullptr;
+	};
+	Forgotten forget_entry(int fd);
 	/* Drop every number in [first, last]; returns what they stood for. */
 	std::vector<std::shared_ptr<File>> forget_range(unsigned first, unsigned last);
+	std::vector<Forgotten> forget_range_entries(unsigned first, unsigned last);
 	/* Drop every number (a new program image: its fds are found again
 	 * by identity). */
 	void forget_all();
@@ -91,6 +102,7 @@ private:
 	struct Entry {
 		std::shared_ptr<File> strong;   /* when entries hold files */
 		std::weak_ptr<File> weak;
+		const File *raw = nullptr;      /* a name only, never followed */
 		std::shared_ptr<File> lock() const { return strong ? strong : weak.lock(); }
 		explicit operator bool() const { return strong || !weak.expired(); }
 	};
@@ -98,6 +110,7 @@ private:
 	Entry entry(std::shared_ptr<File> file) const;
 	/* Caller holds lock_ for writing; returns the File previously at fd. */
 	std::shared_ptr<File> set_locked(int fd, std::shared_ptr<File> file);
+	Forgotten clear_locked(int fd);
 
 	const Options options_;
 	const std::shared_ptr<FdSpace> space_;

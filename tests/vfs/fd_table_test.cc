@@ -7,6 +7,7 @@
 
 #include "base/memfd.h"
 #include "vfs/fd_table.h"
+#include "vfs/open_files.h"
 
 namespace softvfio::vfs {
 namespace {
@@ -119,6 +120,75 @@ TEST(FdTable, Dup3ReplacesTarget)
 	ASSERT_TRUE(table.close(fa));
 	ASSERT_TRUE(table.close(fb));
 	EXPECT_TRUE(a);
+}
+
+/* This process's fds, with entries that do not hold their files (as for
+ * a process the session kernel serves: a file lives as long as its
+ * stand-ins, held elsewhere). */
+class BorrowingSpace : public FdSpace
+{
+public:
+	Result<std::unique_ptr<Standin>> reserve(const StandinSpec &spec) override { return local_->reserve(spec); }
+	Result<FileIdentity> commit(Standin &standin, const std::shared_ptr<File> &file) override
+	{
+		return local_->commit(standin, file);
+	}
+	Result<FileIdentity> identity(int fd) override { return local_->identity(fd); }
+	bool entries_hold_files() const override { return false; }
+	Result<void> close(int fd) override { return local_->close(fd); }
+	Result<int> dup(int fd, int min_fd, bool cloexec) override { return local_->dup(fd, min_fd, cloexec); }
+	Result<int> dup3(int oldfd, int newfd, int flags) override { return local_->dup3(oldfd, newfd, flags); }
+
+private:
+	std::shared_ptr<FdSpace> local_ = local_fd_space();
+};
+
+/* The file was let go of elsewhere (its release may be running on another
+ * thread): forgetting its number still says which file it stood for, so
+ * whoever closed the number can wait for that release. */
+TEST(FdTable, ForgetEntryNamesAFileReleasedElsewhere)
+{
+	FdTable table(std::make_shared<BorrowingSpace>(), std::make_shared<OpenFiles>());
+	bool released = false;
+	auto file = std::make_shared<Dummy>(&released);
+	const File *raw = file.get();
+	auto standin = create_memfd("test");
+	ASSERT_TRUE(standin);
+	auto fd = table.install(file, std::move(*standin));
+	ASSERT_TRUE(fd);
+	file.reset();
+	EXPECT_TRUE(released);
+	auto gone = table.forget_entry(*fd);
+	EXPECT_EQ(gone.file, nullptr);
+	EXPECT_EQ(gone.was, raw);
+	EXPECT_EQ(table.forget_entry(*fd).was, nullptr);
+	::close(*fd);
+}
+
+TEST(FdTable, ForgetRangeEntriesNamesLiveAndReleasedFiles)
+{
+	FdTable table(std::make_shared<BorrowingSpace>(), std::make_shared<OpenFiles>());
+	bool a = false, b = false;
+	auto live = std::make_shared<Dummy>(&a);
+	auto gone = std::make_shared<Dummy>(&b);
+	const File *gone_raw = gone.get();
+	auto sa = create_memfd("a"), sb = create_memfd("b");
+	ASSERT_TRUE(sa && sb);
+	auto fa = table.install(live, std::move(*sa));
+	auto fb = table.install(gone, std::move(*sb));
+	ASSERT_TRUE(fa && fb);
+	gone.reset();
+	auto out = table.forget_range_entries(0, ~0U);
+	ASSERT_EQ(out.size(), 2u);
+	for (auto &f : out) {
+		if (f.was == live.get())
+			EXPECT_EQ(f.file, live);
+		else
+			EXPECT_TRUE(f.was == gone_raw && !f.file);
+	}
+	EXPECT_TRUE(table.forget_range_entries(0, ~0U).empty());
+	::close(*fa);
+	::close(*fb);
 }
 
 } /* namespace */
