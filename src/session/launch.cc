@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <mutex>
 #include <poll.h>
@@ -208,6 +209,12 @@ Result<Watchdog> start_watchdog(const std::vector<int> &memfds, const std::strin
  * process of its own (stdio and every inherited fd let go). */
 [[noreturn]] void kernel_process(SessionDir dir, const LaunchOptions &o, const ReadyFn &ready, bool detached)
 {
+	/* `softvfio run` inside a session has the shim loaded: the kernel
+	 * process is no member of any session, and its own system calls are
+	 * its own. */
+	using DetachFn = void (*)();
+	if (auto detach = reinterpret_cast<DetachFn>(::dlsym(RTLD_DEFAULT, "softvfio_shim_detach")))
+		detach();
 	/* A stop signal before the session can take it must not kill the
 	 * process half-way: held until the handler is in place. */
 	sigset_t stops;
