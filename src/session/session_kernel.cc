@@ -109,23 +109,9 @@ SessionKernel::SessionKernel(Kernel &kernel, SessionConfig config, UniqueFD list
 
 SessionKernel::~SessionKernel()
 {
-	std::vector<std::shared_ptr<ClientProcess>> all;
-	{
-		std::lock_guard guard(records_lock_);
-		for (auto &[id, r] : records_)
-			all.push_back(r);
-		records_.clear();
-	}
-	for (auto &r : all)
-		r->retire();
-	/* Serving threads leave on their own once their record is retired. */
-	{
-		std::unique_lock guard(threads_lock_);
-		threads_cv_.wait(guard, [this] { return threads_.load() == 0; });
-	}
+	retire_all();
 	{
 		WorkScope work;
-		all.clear();
 		standins_.reset();
 	}
 	{
@@ -197,6 +183,34 @@ size_t SessionKernel::members()
 }
 
 void SessionKernel::run()
+{
+	serve();
+	retire_all();
+}
+
+/* The session's end: no process is served any more, and every serving
+ * thread has left (a call in progress finishes first). */
+void SessionKernel::retire_all()
+{
+	std::vector<std::shared_ptr<ClientProcess>> all;
+	{
+		std::lock_guard guard(records_lock_);
+		for (auto &[id, r] : records_)
+			all.push_back(r);
+		records_.clear();
+	}
+	for (auto &r : all)
+		r->retire();
+	/* Serving threads leave on their own once their record is retired. */
+	{
+		std::unique_lock guard(threads_lock_);
+		threads_cv_.wait(guard, [this] { return threads_.load() == 0; });
+	}
+	WorkScope work;
+	all.clear();
+}
+
+void SessionKernel::serve()
 {
 	if (error_)
 		return;

@@ -67,7 +67,8 @@ public:
 
 	/* Ready to run? (the empty memfd and the event loop's fds exist) */
 	int error() const { return error_; }
-	/* Serve until the session ends. */
+	/* Serve until the session ends; on the way out every process is
+	 * served no more (its calls fail with ENODEV, its mappings fault). */
 	void run();
 	/* End the session now (any thread, or a signal handler). */
 	void stop() noexcept;
@@ -99,6 +100,8 @@ private:
 	/* epoll data: a tag in the top byte; a stand-in's is its fd (tag 0). */
 	enum class Tag : uint8_t { Listener = 1, Stop, Pidfd, Founder };
 
+	void serve();
+	void retire_all();
 	void accept_one();
 	void handle_connection(int conn);
 	void joined(const std::shared_ptr<ClientProcess> &record);

@@ -438,13 +438,9 @@ TEST_F(SessionTest, WhenTheSessionKernelIsGoneCallsFailWithEnodevAndMappingsFaul
 	EXPECT_EQ(reap(client), 0);
 }
 
-/* What the spec asks of stop() alone: the session ends when run() returns,
- * and its processes are served no more. SessionKernel::run() returns
- * without retiring its records, whose workers go on serving until the
- * SessionKernel is destroyed (src/session/session_kernel.cc, not this
- * suite's to change): enable once run() retires every record on its way
- * out. */
-TEST_F(SessionTest, DISABLED_WhenTheSessionKernelStopsCallsFailWithEnodevAndMappingsFault)
+/* stop() alone: the session ends when run() returns, and its processes
+ * are served no more, while the SessionKernel object still exists. */
+TEST_F(SessionTest, WhenTheSessionKernelStopsCallsFailWithEnodevAndMappingsFault)
 {
 	child::Pipe ready, gone;
 	pid_t client = spawn([&](Connection &c) { return client_after_the_kernel(c, bdf_, ready, gone); });
