@@ -4,7 +4,9 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <random>
@@ -285,7 +287,7 @@ void ClientProcess::post_locked()
 	h.posted.store(posted_, std::memory_order_release);
 }
 
-bool ClientProcess::signal()
+siginfo_t ClientProcess::signal_info() const
 {
 	siginfo_t info;
 	std::memset(&info, 0, sizeof(info));
@@ -294,7 +296,37 @@ bool ClientProcess::signal()
 	info.si_pid = ::getpid();
 	info.si_uid = ::getuid();
 	info.si_value.sival_int = wire::kSignalValue;
+	return info;
+}
+
+bool ClientProcess::signal()
+{
+	siginfo_t info = signal_info();
 	return ::syscall(SYS_pidfd_send_signal, host_->pidfd(), session_.signal(), &info, 0) == 0;
+}
+
+/* A stopped process cannot acknowledge until it is continued, and the
+ * signal sent to the process would then run in one of its threads while
+ * the others may touch the mappings first. The signal is made pending in
+ * every thread instead: a continued thread runs the handler before any
+ * instruction of its own (the first applies the work, under the mm table's
+ * lock, the others find it done). A stopped process makes no new thread. */
+void ClientProcess::signal_every_thread()
+{
+	char path[64];
+	std::snprintf(path, sizeof(path), "/proc/%d/task", static_cast<int>(pid()));
+	DIR *tasks = ::opendir(path);
+	if (!tasks)
+		return;
+	while (const dirent *e = ::readdir(tasks)) {
+		char *end;
+		const long tid = std::strtol(e->d_name, &end, 10);
+		if (*end || tid <= 0)
+			continue;
+		siginfo_t info = signal_info();
+		::syscall(SYS_rt_tgsigqueueinfo, static_cast<int>(pid()), static_cast<int>(tid), session_.signal(), &info);
+	}
+	::closedir(tasks);
 }
 
 /* Can the process not acknowledge now, and need not? */
@@ -304,9 +336,13 @@ bool ClientProcess::unreachable()
 	if (s == State::Retired || s == State::Execing || s == State::Forking || host_->exited())
 		return true;
 	/* A stopped process runs its pending handler before any instruction
-	 * of its own when it is continued. */
+	 * of its own when it is continued (in every thread). */
 	char st = proc_state(pid());
-	if (st == 'T' || st == 't' || st == 'Z' || st == 'X' || st == 0)
+	if (st == 'T' || st == 't') {
+		signal_every_thread();
+		return true;
+	}
+	if (st == 'Z' || st == 'X' || st == 0)
 		return true;
 	/* An exec the shim did not see took the mappings with the mailbox. */
 	struct stat sb;

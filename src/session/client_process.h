@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -106,7 +107,9 @@ private:
 	void handle(wire::Slot &slot, const wire::Request &req, uint32_t &consumed);
 	bool spawn(void (*body)(ClientProcess *, unsigned), unsigned arg);
 	void post_locked();
+	siginfo_t signal_info() const;
 	bool signal();
+	void signal_every_thread();
 	bool unreachable();
 
 	SessionKernel &session_;

@@ -12,6 +12,7 @@
  */
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -123,6 +124,73 @@ TEST_F(SessionTest, UnderThreadsAndProcessesEveryAccessAfterMemoryOffReturnedFau
 	EXPECT_GT(s->faults.load(), 0u);
 	std::printf("%u rounds, %llu accesses, %llu faulted\n", s->rounds.load(),
 		    static_cast<unsigned long long>(s->accesses.load()), static_cast<unsigned long long>(s->faults.load()));
+}
+
+/* A process stopped (SIGSTOP) cannot acknowledge a revocation; the call
+ * does not wait for it, and once it is continued, none of its threads
+ * touches the mapping before the revocation is in place: each runs the
+ * session's handler first. */
+TEST_F(SessionTest, AStoppedProcessesThreadsFaultOnceItIsContinued)
+{
+	Shared<StressShared> s;
+	ASSERT_TRUE(s);
+	constexpr uint32_t kStopRounds = 12;
+	constexpr int kStoppedThreads = 3;
+
+	int status = in_child([&](Connection &c) {
+		child::Device d;
+		CHILD_CHECK(child::open_device(c, bdf_, d));
+		for (uint64_t p = 0; p < kStressPages; p++) {
+			uint32_t v = stress_pattern(p);
+			CHILD_CHECK(c.call(Op::Pwrite, {d.device, reinterpret_cast<int64_t>(&v), 4,
+							static_cast<int64_t>(kStressBar2 + p * 4096)}) == 4);
+		}
+		pid_t reader = exec_helper({"reader", dir_, std::to_string(s.fd), std::to_string(d.device), "0",
+					    std::to_string(kStoppedThreads)},
+					   {s.fd, d.device});
+		CHILD_CHECK(reader > 0);
+		const auto end = std::chrono::steady_clock::now() + kBudget;
+		while (s->started.load() < kStoppedThreads && std::chrono::steady_clock::now() < end)
+			sched_yield();
+		bool ok = s->started.load() == kStoppedThreads;
+		for (uint32_t r = 0; ok && r < kStopRounds; r++) {
+			int st = 0;
+			ok = ::kill(reader, SIGSTOP) == 0 && ::waitpid(reader, &st, WUNTRACED) == reader && WIFSTOPPED(st);
+			if (!ok)
+				break;
+			/* Returns although the reader cannot acknowledge. */
+			ok = child::set_memory(c, d.device, false);
+			if (!ok)
+				break;
+			s->acks = 0;
+			s->phase = 3 * r + 1;
+			ok = ::kill(reader, SIGCONT) == 0 && await_acks(*s.p, kStoppedThreads, end);
+			if (!ok)
+				break;
+			s->phase = 3 * r + 2;
+			ok = child::set_memory(c, d.device, true);
+			if (!ok)
+				break;
+			s->acks = 0;
+			s->phase = 3 * r + 3;
+			ok = await_acks(*s.p, kStoppedThreads, end);
+			s->rounds = r + 1;
+		}
+		if (!ok)
+			s->timed_out = 1;
+		::kill(reader, SIGCONT);
+		s->stop.store(1, std::memory_order_release);
+		CHILD_CHECK(child::wait(reader) == 0);
+		CHILD_CHECK(ok);
+		return 0;
+	});
+	EXPECT_EQ(status, 0);
+	EXPECT_EQ(s->timed_out.load(), 0u);
+	EXPECT_EQ(s->rounds.load(), kStopRounds);
+	EXPECT_EQ(s->violations.load(), 0u);
+	EXPECT_EQ(s->missed_fault.load(), 0u);
+	EXPECT_EQ(s->missed_access.load(), 0u);
+	EXPECT_EQ(s->wrong_data.load(), 0u);
 }
 
 /* Threads of one process open and close files as fast as they can: the
