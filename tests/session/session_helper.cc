@@ -8,6 +8,7 @@
  *   opener <dir> <shm> <threads> <opens>
  *   flood  <dir> <shm> <threads>
  *   receiver <dir> - <socket fd> <length> <mapped pipe (write end)> <revoked pipe (read end)>
+ *   observer <dir> <shm> <device fd> <dma-buf fd> <step pipe (read end)> <done pipe (write end)>
  */
 #include "session/session_helper.h"
 
@@ -255,6 +256,80 @@ int receiver(Connection &c, char **args)
 	return 0;
 }
 
+/* Every page of the mapping at `addr` as the step expects: its pattern,
+ * or SIGBUS BUS_ADRERR at the very address touched. */
+void check_pages(ObserverShared &s, const char *what, uintptr_t addr, bool live)
+{
+	for (uint64_t page = 0; page < kObservedPages; page++) {
+		/* Not the start of the page: the reported address is exact. */
+		const uintptr_t at = addr + page * 4096 + 8;
+		Access a = guarded_read(reinterpret_cast<void *>(at - 8));
+		Access off = guarded_read(reinterpret_cast<void *>(at));
+		bool ok = live ? !a.faulted && a.value == observed_pattern(page) && !off.faulted
+			       : a.faulted && a.signo == SIGBUS && a.code == BUS_ADRERR && off.faulted &&
+					 off.signo == SIGBUS && off.code == BUS_ADRERR && off.addr == at;
+		if (!ok && s.failures++ == 0)
+			std::snprintf(s.failure, sizeof(s.failure),
+				      "step %u: %s page %llu: expected %s, got %s (signal %d code %d addr %#lx, value %#x)",
+				      s.steps.load() + 1, what, static_cast<unsigned long long>(page),
+				      live ? "data" : "SIGBUS/BUS_ADRERR", a.faulted || off.faulted ? "a fault" : "access",
+				      off.faulted ? off.signo : a.signo, off.faulted ? off.code : a.code,
+				      static_cast<unsigned long>(off.faulted ? off.addr : a.addr), a.value);
+	}
+}
+
+void fail(ObserverShared &s, const char *what, long got)
+{
+	if (s.failures++ == 0)
+		std::snprintf(s.failure, sizeof(s.failure), "step %u: %s: got %ld", s.steps.load() + 1, what, got);
+}
+
+int observer(Connection &c, char **args)
+{
+	auto *s = map_shared<ObserverShared>(args[0]);
+	HELPER_CHECK(s);
+	const int device = std::atoi(args[1]), buf = std::atoi(args[2]);
+	const int step = std::atoi(args[3]), done = std::atoi(args[4]);
+	const size_t length = kObservedPages * 4096;
+	long bar = map_bar(c, device, length);
+	HELPER_CHECK(bar > 0);
+	long mapped;
+	{
+		session::MmTable::Guard guard(c.mm());
+		mapped = c.call(Op::Mmap, {0, static_cast<int64_t>(length), PROT_READ, MAP_SHARED, buf, 0}, nullptr, true);
+	}
+	HELPER_CHECK(mapped > 0 && !session::last_apply_error());
+	HELPER_CHECK(::write(done, "r", 1) == 1);
+	while (take(step)) {
+		const uint32_t e = s->expect.load();
+		if (e & kObserverQuit)
+			return 0;
+		check_pages(*s, "the BAR mapping", static_cast<uintptr_t>(bar) + 0, e & kBarLive);
+		check_pages(*s, "the DMABUF mapping", static_cast<uintptr_t>(mapped), e & kBufLive);
+		if (e & kBufPermRevoked) {
+			session::MmTable::Guard guard(c.mm());
+			long r = c.call(Op::Mmap, {0, static_cast<int64_t>(length), PROT_READ, MAP_SHARED, buf, 0}, nullptr,
+					true);
+			if (r != -ENODEV)
+				fail(*s, "mmap of the revoked buffer (-ENODEV wanted)", r);
+		}
+		if (e & kBufPermRevoked) {
+			uint8_t arg[sizeof(vfio_device_feature) + sizeof(vfio_device_feature_dma_buf_revoke)] = {};
+			vfio_device_feature hdr{sizeof(arg), VFIO_DEVICE_FEATURE_DMA_BUF_REVOKE | VFIO_DEVICE_FEATURE_SET};
+			vfio_device_feature_dma_buf_revoke req{buf};
+			std::memcpy(arg, &hdr, sizeof(hdr));
+			std::memcpy(arg + sizeof(hdr), &req, sizeof(req));
+			long r = c.call(Op::Ioctl, {device, static_cast<int64_t>(VFIO_DEVICE_FEATURE),
+						    reinterpret_cast<int64_t>(arg)});
+			if (r != -EBADFD)
+				fail(*s, "a second REVOKE (-EBADFD wanted)", r);
+		}
+		s->steps++;
+		HELPER_CHECK(::write(done, "d", 1) == 1);
+	}
+	return 0;
+}
+
 } /* namespace */
 } /* namespace softvfio::test::helper */
 
@@ -270,6 +345,7 @@ int main(int argc, char **argv)
 			 : mode == "opener"   ? 6
 			 : mode == "flood"    ? 5
 			 : mode == "receiver" ? 8
+			 : mode == "observer" ? 8
 					      : -1;
 	if (need < 0 || argc < need) {
 		std::fprintf(stderr, "session_helper: bad mode or arguments\n");
@@ -287,5 +363,7 @@ int main(int argc, char **argv)
 		return opener(c, args);
 	if (mode == "receiver")
 		return receiver(c, args);
+	if (mode == "observer")
+		return observer(c, args);
 	return flood(c, args);
 }

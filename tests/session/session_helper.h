@@ -72,6 +72,25 @@ struct FloodShared {
 	std::atomic<uint64_t> errors{0};
 };
 
+/* "observer": maps the first kObservedPages pages of BAR2 through the
+ * device fd it got, and a DMABUF of the same pages through the dma-buf fd
+ * it got, then checks both each time the test's driver says a step is
+ * out (a byte on the step pipe), after the driver's call returned, and
+ * answers (a byte on the done pipe):
+ *   live:   every page reads observed_pattern(page);
+ *   not:    every access raises SIGBUS, BUS_ADRERR, at the exact address;
+ *   kBufPermRevoked: besides, mmap of its dma-buf fd fails with ENODEV
+ *           and a REVOKE of it with EBADFD, in this process too. */
+enum ObserverExpect : uint32_t { kBarLive = 1, kBufLive = 2, kBufPermRevoked = 4, kObserverQuit = 8 };
+struct ObserverShared {
+	std::atomic<uint32_t> expect{0};
+	std::atomic<uint32_t> steps{0};
+	std::atomic<uint32_t> failures{0};
+	char failure[200] = {};   /* the first, for the test's message */
+};
+constexpr uint64_t kObservedPages = 4;
+constexpr uint32_t observed_pattern(uint64_t page) { return 0x0b5e0000u | static_cast<uint32_t>(page); }
+
 /* A struct shared with a helper: a memfd (close-on-exec; the helper's
  * copy is made inheritable in the child) and its mapping. */
 template<typename T>
