@@ -12,6 +12,7 @@
 #include <glob.h>
 #include <unistd.h>
 
+#include "shim/cwd.h"
 #include "shim/dir_stream.h"
 #include "shim/real.h"
 #include "shim/resolve.h"
@@ -161,11 +162,15 @@ int gl_lstat(const char *path, struct stat *st) { return stat_path(AT_FDCWD, pat
 
 bool glob_concerns_us(const char *pattern)
 {
-	return pattern && (std::strncmp(pattern, "/sys", 4) == 0 || std::strncmp(pattern, "/dev", 4) == 0);
+	if (!pattern)
+		return false;
+	if (pattern[0] != '/')
+		return cwd_tracked();
+	return std::strncmp(pattern, "/sys", 4) == 0 || std::strncmp(pattern, "/dev", 4) == 0;
 }
 
 /* nftw of a path the shim resolves (served, the view, merged, below /sys
- * through a walk): the shim's
+ * through a walk, relative to a kept current directory): the shim's
  * walker; the C library's own, which resolves past the interceptors, only
  * for paths it has nothing to say about. */
 bool walk_concerns_us(const char *path)

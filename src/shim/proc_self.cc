@@ -12,6 +12,7 @@
 #include "shim/proc_maps.h"
 #include "shim/real.h"
 #include "shim/state.h"
+#include "shim/sysfs_route.h"
 
 namespace softvfio::shim {
 
@@ -100,13 +101,7 @@ int open_proc_maps(int flags)
 std::string sysfs_view_to_sys(const std::string &path)
 {
 	SysfsRoot root = kernel_if_created() ? sysfs_root() : SysfsRoot{};
-	for (const std::string *prefix : {&root.canonical, &root.path}) {
-		if (prefix->empty() || path.compare(0, prefix->size(), *prefix) != 0)
-			continue;
-		if (path.size() == prefix->size() || path[prefix->size()] == '/')
-			return "/sys" + path.substr(prefix->size());
-	}
-	return path;
+	return spell_as_sys(path, root.path, root.canonical);
 }
 
 std::optional<std::string> proc_fd_link(int fd)

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <unistd.h>
 
+#include "shim/cwd.h"
 #include "shim/paths.h"
 #include "shim/state.h"
 #include "shim/sysfs_route.h"
@@ -19,12 +20,11 @@ pid_t self_pid() { return ::getpid(); }
  * /sys are classified again; a few rounds are all a sane path takes. */
 constexpr int kMaxRounds = 8;
 
-/* The logical directory of a Dir fd (none for the current directory, -1,
- * which is the C library's). */
+/* The logical directory of a Dir fd, or of the current directory (-1). */
 std::optional<std::string> logical_dir(int fd)
 {
 	if (fd < 0)
-		return std::nullopt;
+		return cwd_logical();
 	if (fd_cache().get(fd).kind != FdKind::Dir)
 		return std::nullopt;
 	return note_get(fd);
@@ -152,9 +152,9 @@ Resolved resolve(int dirfd, const char *path, bool follow)
 		return {};
 	if (path[0] == '/')
 		return resolve_absolute(path, follow, false, 0);
-	/* Relative: from a directory fd the shim knows (one fd cache
-	 * lookup); from the current directory, the C library's. */
-	if (!path[0] || dirfd == AT_FDCWD)
+	/* Relative: the current directory costs one load while it is not
+	 * kept; a directory fd, one fd cache lookup. */
+	if (!path[0] || (dirfd == AT_FDCWD && !cwd_tracked()))
 		return {};
 	auto dir = logical_dir(dirfd == AT_FDCWD ? -1 : dirfd);
 	if (!dir)

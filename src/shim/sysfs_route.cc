@@ -40,6 +40,17 @@ bool SysfsDirs::link_text(SysSide side, const std::string &rel, std::string &tar
 	return true;
 }
 
+std::string spell_as_sys(const std::string &path, const std::string &view, const std::string &view_canonical)
+{
+	for (const std::string *prefix : {&view_canonical, &view}) {
+		if (prefix->empty() || path.compare(0, prefix->size(), *prefix) != 0)
+			continue;
+		if (path.size() == prefix->size() || path[prefix->size()] == '/')
+			return "/sys" + path.substr(prefix->size());
+	}
+	return path;
+}
+
 SysRoute route_walk(const SysfsWalk &walk)
 {
 	if (walk.end != SysfsWalk::End::Found || !walk.view)

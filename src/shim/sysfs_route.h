@@ -44,4 +44,10 @@ private:
 /* Where a walk that found its node (End::Found) is served from. */
 SysRoute route_walk(const SysfsWalk &walk);
 
+/* A real path inside the view at `view` (or at its canonical spelling)
+ * spelled as the /sys path it stands for; any other path unchanged. For
+ * what the kernel names (readlink, realpath, getcwd): the program must
+ * never see where the view really is. */
+std::string spell_as_sys(const std::string &path, const std::string &view, const std::string &view_canonical);
+
 } /* namespace softvfio::shim */

@@ -8,8 +8,8 @@
  * back through driver_override and drivers_probe (it returns).
  *
  * Paths resolve as sysfs resolves them: ".." after the device link is the
- * bus directory the link led to, relative paths from a directory fd
- * inside /sys start from its /sys path, and nothing
+ * bus directory the link led to, relative paths from a directory fd or the
+ * current directory inside /sys start from its /sys path, and nothing
  * climbs out of an emulated directory into what is around it (the
  * session's directory, where the view really is).
  *
@@ -21,6 +21,7 @@
 #include <ftw.h>
 #include <glob.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 
 static const char *want_bdf;
 static int nftw_found;
@@ -167,6 +168,103 @@ static void check_dir_fd(const char *bdf, unsigned vendor, const char *bus_dir)
 		closedir(d);
 }
 
+/* The program again, started in the current directory (as a shell runs
+ * one after cd): it must find itself where its parent was. */
+static int cwd_child(const char *expect, const char *name)
+{
+	char here[4096];
+	struct stat st;
+	SVT_CHECK(getcwd(here, sizeof(here)) && strcmp(here, expect) == 0, "a new program starts in %s", here);
+	SVT_CHECK(stat(name, &st) == 0, "stat(\"%s\") there", name);
+	errno = 0;
+	SVT_CHECK(access("../../../../sock", F_OK) < 0 && errno == ENOENT, "nothing around the view from there either");
+	return svt_finish();
+}
+
+/* `pwd`: the $PWD a shell would have exported after its cd, or NULL to
+ * leave the environment as it is. A directory of /dev/vfio has no real
+ * one (the process is really in /dev), so only a shell's $PWD says so. */
+static int run_cwd_child(const char *expect, const char *name, const char *pwd)
+{
+	extern char **environ;
+	static char *env[256];
+	static char pwd_var[512];
+	size_t n = 0;
+	for (char **e = environ; *e && n + 2 < sizeof(env) / sizeof(env[0]); e++)
+		if (strncmp(*e, "PWD=", 4) != 0 || !pwd)
+			env[n++] = *e;
+	if (pwd) {
+		snprintf(pwd_var, sizeof(pwd_var), "PWD=%s", pwd);
+		env[n++] = pwd_var;
+	}
+	env[n] = NULL;
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char *args[] = {"sysfs", "--cwd-child", (char *)expect, (char *)name, NULL};
+		execve("/proc/self/exe", args, env);
+		_exit(127);
+	}
+	int status = 0;
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* A current directory inside /sys: relative paths start from it, getcwd
+ * names it as the kernel would. */
+static void check_cwd(const char *bdf, unsigned vendor, unsigned device, const char *bus_dir)
+{
+	char saved[4096], here[4096], path[512], expect[512];
+	struct stat st, other;
+	if (!getcwd(saved, sizeof(saved)))
+		return;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
+	snprintf(expect, sizeof(expect), "%s/%s", bus_dir, bdf);
+	int dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	SVT_CHECK(dir >= 0 && fchdir(dir) == 0, "fchdir into the device directory");
+	if (dir >= 0)
+		close(dir);
+	SVT_CHECK(getcwd(here, sizeof(here)) && strcmp(here, expect) == 0, "getcwd: %s", here);
+	int cfg = open("config", O_RDONLY | O_CLOEXEC);
+	uint16_t ids[2] = {0, 0};
+	SVT_CHECK(cfg >= 0 && pread(cfg, ids, 4, 0) == 4 && ids[0] == vendor && ids[1] == device,
+		  "open(\"config\") there: %04x:%04x", ids[0], ids[1]);
+	if (cfg >= 0)
+		close(cfg);
+	snprintf(path, sizeof(path), "../%s/vendor", bdf);
+	SVT_CHECK(vendor_at(AT_FDCWD, path) == vendor, "open(\"%s\")", path);
+	FILE *f = fopen("vendor", "r");
+	SVT_CHECK(f != NULL, "fopen(\"vendor\")");
+	if (f)
+		fclose(f);
+	ssize_t n = readlink("/proc/self/cwd", here, sizeof(here) - 1);
+	here[n > 0 ? n : 0] = '\0';
+	SVT_CHECK(strcmp(here, expect) == 0, "/proc/self/cwd reads %s", here);
+	char *real = realpath(".", NULL);
+	SVT_CHECK(real && strcmp(real, expect) == 0, "realpath(\".\"): %s", real ? real : strerror(errno));
+	free(real);
+	errno = 0;
+	SVT_CHECK(access("../../../../sock", F_OK) < 0 && errno == ENOENT, "nothing around the view from here");
+	SVT_CHECK(listed(".", "vendor") && listed("..", bdf), "opendir(\".\") and opendir(\"..\")");
+	SVT_CHECK(run_cwd_child(expect, "config", NULL), "a program run there");
+	SVT_CHECK(chdir("..") == 0 && getcwd(here, sizeof(here)) && strcmp(here, bus_dir) == 0, "chdir(\"..\"): %s",
+		  here);
+	SVT_CHECK(chdir("../..") == 0 && getcwd(here, sizeof(here)) && strcmp(here, "/sys") == 0, "chdir(\"../..\"): %s",
+		  here);
+	snprintf(path, sizeof(path), "bus/pci/devices/%s/vendor", bdf);
+	SVT_CHECK(vendor_at(AT_FDCWD, path) == vendor, "from /sys: %s", path);
+	SVT_CHECK(chdir("bus/pci/devices") == 0 && listed(".", bdf), "chdir(\"bus/pci/devices\") lists %s", bdf);
+	SVT_CHECK(lstat(bdf, &st) == 0 && S_ISLNK(st.st_mode), "lstat(\"%s\") is the link", bdf);
+	SVT_CHECK(chdir("..") == 0 && getcwd(here, sizeof(here)) && strcmp(here, "/sys/bus/pci") == 0,
+		  "chdir(\"..\") from a merged directory: %s", here);
+	SVT_CHECK(chdir("/dev/vfio") == 0 && getcwd(here, sizeof(here)) && strcmp(here, "/dev/vfio") == 0,
+		  "chdir(\"/dev/vfio\")");
+	SVT_CHECK(stat("vfio", &st) == 0 && S_ISCHR(st.st_mode), "stat(\"vfio\") there");
+	SVT_CHECK(run_cwd_child("/dev/vfio", "vfio", "/dev/vfio"), "a program a shell runs there");
+	SVT_CHECK(chdir(saved) == 0 && getcwd(here, sizeof(here)) && strcmp(here, saved) == 0 &&
+			  stat(".", &st) == 0 && stat(saved, &other) == 0 && same_file(&st, &other),
+		  "back to %s", saved);
+}
+
 /* "ls <device link>/": a trailing slash follows the link. */
 static void check_trailing_slash(const char *bdf, unsigned vendor)
 {
@@ -221,6 +319,8 @@ static int machine_entries(const char *dir, char *out, size_t size)
 
 int main(int argc, char **argv)
 {
+	if (argc == 4 && strcmp(argv[1], "--cwd-child") == 0)
+		return cwd_child(argv[2], argv[3]);
 	if (argc != 4) {
 		fprintf(stderr, "usage: %s <bdf> <vendor> <device>\n", argv[0]);
 		return 2;
@@ -308,6 +408,7 @@ int main(int argc, char **argv)
 	snprintf(bus_dir, sizeof(bus_dir), "/sys/devices/pci%.7s", bdf);
 	check_dotdot(bdf, vendor, bus_dir);
 	check_dir_fd(bdf, vendor, bus_dir);
+	check_cwd(bdf, vendor, device, bus_dir);
 	check_trailing_slash(bdf, vendor);
 
 	/* Attributes. */
