@@ -1,27 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * What the benchmark programs share: an in-process Kernel with one preset
- * device, opened as a program would, with the few uAPI calls the benchmarks
- * repeat (export, map, revoke, memory enable); the eventfd FIONREAD
- * baseline that model and shim figures are judged against; and the fd
- * limit the 1000-buffer benchmarks need. Benchmarks abort on a failed
- * setup step: a figure measured on a half-built fixture would be
- * meaningless.
- *
- * BenchDevice lives in bench_setup.cc, so that a program that only uses the
- * inline helpers (bench_shim, which must reach the model through the shim)
- * links no model code.
+ * The in-process benchmarks' fixture (bench_model): a Kernel of the model
+ * library with one preset device, opened as a program would, with the few
+ * uAPI calls the benchmarks repeat (export, map, revoke, memory enable).
+ * Benchmarks abort on a failed setup step: a figure measured on a
+ * half-built fixture would be meaningless. Programs run under `softvfio
+ * run` use vfio_uapi.h instead, which links no model code.
  */
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <sys/eventfd.h>
-#include <sys/ioctl.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
-#include <benchmark/benchmark.h>
+#include "baseline.h"
 
 #include <softvfio/kernel.h>
 #include <softvfio/uapi/vfio.h>
@@ -35,27 +27,6 @@ inline long check(const char *what, long r)
 	if (r < 0)
 		die(what, r);
 	return r;
-}
-
-/* The baseline of the control-path figures: a real kernel ioctl, FIONREAD
- * on an eventfd, in the same process. */
-inline void eventfd_fionread(benchmark::State &state)
-{
-	int fd = eventfd(0, EFD_CLOEXEC);
-	int n = 0;
-	for (auto _ : state)
-		benchmark::DoNotOptimize(ioctl(fd, FIONREAD, &n));
-	close(fd);
-}
-
-/* Room for 1000 dma-bufs and the model's own descriptors. */
-inline void raise_fd_limit()
-{
-	struct rlimit rl;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
 }
 
 class BenchDevice

@@ -1,73 +1,128 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Run under `softvfio run`: VFIO_DEVICE_GET_REGION_INFO through the shim
- * (the program's ioctl(2) reaching the model) against a real kernel ioctl
- * in the same process, FIONREAD on an eventfd. Plain uAPI, as an
- * unmodified program uses it.
+ * Run under `softvfio run`: the calls a VFIO program makes most, through
+ * the shim to the session kernel, each beside a real system call of the
+ * same process (bench_report pairs them by name).
+ *
+ *   RegionInfo/Shim     vs Ioctl/EventfdFionread  GET_REGION_INFO / a real FIONREAD
+ *   ExportClose/Shim    vs ExportClose/Memfd      DMABUF export + close / memfd_create + close
+ *   Memcpy/Bar/N        vs Memcpy/Shm/N           memcpy into a BAR mapping / into MAP_SHARED memfd memory
+ *
+ * Plain uAPI, as an unmodified program uses it (vfio_uapi.h).
  */
 #include <benchmark/benchmark.h>
 
-#include <cerrno>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
+#include <memory>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
-#include <softvfio/uapi/vfio.h>
+#include "baseline.h"
+#include "vfio_uapi.h"
 
-#include "bench_setup.h"
+namespace uapi = softvfio::bench::uapi;
 
 namespace {
 
-/* The device fd of $SOFTVFIO_BENCH_BDF (default 5f00:00:01.0) over the
- * cdev way in (/dev/vfio/devices/vfio0 + iommufd). Aborts if absent. */
-int open_device()
+int device()
 {
-	int container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
-	const char *bdf = std::getenv("SOFTVFIO_BENCH_BDF");
-	if (!bdf)
-		bdf = "5f00:00:01.0";
-	char link[256], path[300];
-	std::snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", bdf);
-	ssize_t n = readlink(path, link, sizeof(link) - 1);
-	if (container < 0 || n <= 0) {
-		std::fprintf(stderr, "shim_bench: no software device %s (run under softvfio run)\n", bdf);
-		std::abort();
-	}
-	link[n] = '\0';
-	std::snprintf(path, sizeof(path), "/dev/vfio/%s", std::strrchr(link, '/') + 1);
-	int group = open(path, O_RDWR | O_CLOEXEC);
-	if (group < 0 || ioctl(group, VFIO_GROUP_SET_CONTAINER, &container) < 0 ||
-	    ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) < 0) {
-		std::perror("shim_bench: group setup");
-		std::abort();
-	}
-	int device = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, bdf);
-	if (device < 0) {
-		std::perror("shim_bench: GET_DEVICE_FD");
-		std::abort();
-	}
-	return device;
+	static int fd = uapi::open_device();
+	return fd;
 }
 
 BENCHMARK(softvfio::bench::eventfd_fionread)->Name("Ioctl/EventfdFionread");
 
+/* A constant query: after the first call the process answers it from the
+ * memo the kernel sent with that call's reply, without a round trip. */
 void BM_RegionInfo_Shim(benchmark::State &state)
 {
-	static int device = open_device();
+	int fd = device();
 	vfio_region_info info{};
 	for (auto _ : state) {
 		info.argsz = sizeof(info);
-		info.index = 2;
-		if (ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &info) < 0) {
+		info.index = uapi::kBigBar;
+		if (ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, &info) < 0) {
 			state.SkipWithError("GET_REGION_INFO failed");
 			break;
 		}
 	}
 }
 BENCHMARK(BM_RegionInfo_Shim)->Name("RegionInfo/Shim");
+
+void BM_ExportClose_Memfd(benchmark::State &state)
+{
+	for (auto _ : state) {
+		int fd = memfd_create("bench", MFD_CLOEXEC);
+		benchmark::DoNotOptimize(fd);
+		close(fd);
+	}
+}
+BENCHMARK(BM_ExportClose_Memfd)->Name("ExportClose/Memfd");
+
+/* The export is a call of the session that has the process make the
+ * stand-in socket pair; the close is the real close of the stand-in
+ * followed by the kernel's last-close check, so the buffer is released
+ * before close returns, as on Linux. */
+void BM_ExportClose_Shim(benchmark::State &state)
+{
+	int fd = device();
+	for (auto _ : state) {
+		int buf = uapi::export_bar(fd, uapi::kBigBar, 0, 2 << 20);
+		close(buf);
+	}
+}
+BENCHMARK(BM_ExportClose_Shim)->Name("ExportClose/Shim");
+
+/* Source and destination touched once, so the loop measures copying, not
+ * first-touch faults (the same for both sides). */
+void copy_loop(benchmark::State &state, void *dst, size_t size)
+{
+	/* Page-aligned like both destinations: with a heap buffer the source's
+	 * offset within its page depends on what was allocated before, and a
+	 * 4 KiB copy then costs more or less by store/load aliasing alone. */
+	std::unique_ptr<char, decltype(&std::free)> src(static_cast<char *>(std::aligned_alloc(4096, size)), &std::free);
+	if (!src)
+		uapi::die("aligned_alloc");
+	std::memset(src.get(), 0x5a, size);
+	std::memset(dst, 0, size);
+	for (auto _ : state) {
+		std::memcpy(dst, src.get(), size);
+		benchmark::ClobberMemory();
+	}
+	state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(size));
+}
+
+void BM_Memcpy_Shm(benchmark::State &state)
+{
+	size_t size = static_cast<size_t>(state.range(0));
+	int fd = memfd_create("bench-shm", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, static_cast<off_t>(size)) < 0)
+		uapi::die("memfd");
+	void *dst = uapi::map(fd, size, 0);
+	copy_loop(state, dst, size);
+	munmap(dst, size);
+	close(fd);
+}
+
+/* The mapping a program gets from mmap of the device fd: the process lays
+ * the BAR memfd's pages there from its template (session/client/mm_table). */
+void BM_Memcpy_Bar(benchmark::State &state)
+{
+	size_t size = static_cast<size_t>(state.range(0));
+	int fd = device();
+	void *dst = uapi::map(fd, size, static_cast<off_t>(uapi::region(fd, uapi::kBigBar).offset));
+	copy_loop(state, dst, size);
+	munmap(dst, size);
+}
+
+void memcpy_sizes(benchmark::internal::Benchmark *b)
+{
+	b->Arg(4 << 10)->Arg(2 << 20)->Arg(256 << 20);
+}
+BENCHMARK(BM_Memcpy_Shm)->Name("Memcpy/Shm")->Apply(memcpy_sizes);
+BENCHMARK(BM_Memcpy_Bar)->Name("Memcpy/Bar")->Apply(memcpy_sizes);
 
 } /* namespace */
 

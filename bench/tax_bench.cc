@@ -2,9 +2,11 @@
 /*
  * The shim's tax on calls that are not VFIO's: ioctl(FIONREAD) on a pipe,
  * pread of a file, open+close of a file. The `bench` target runs this
- * binary three times in one run: without the shim, under `softvfio run`,
- * and under it with the model created (SOFTVFIO_BENCH_TOUCH=1 opens
- * /dev/vfio/vfio first, so every fd gets classified).
+ * binary without the shim, under `softvfio run` (a client of a session
+ * from its first instruction), and under it with a VFIO fd open
+ * (SOFTVFIO_BENCH_TOUCH=1 opens /dev/vfio/vfio first, so the fd cache
+ * holds a stand-in and every other fd gets classified), alternating in
+ * rounds (run.sh).
  */
 #include <benchmark/benchmark.h>
 

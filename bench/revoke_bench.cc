@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Run under `softvfio run`: revocation across processes. A buffer mapped
+ * in K other processes of the session (children of this program, reused
+ * throughout, child_pool.h) is revoked; the call returns only once every
+ * one of them has applied the change, so its wall time is the figure.
+ *
+ *   Revoke/Processes/K    vs Signal/RoundTrip/K  DMA_BUF_REVOKE of a fresh export mapped in K processes
+ *   MemoryOff/Processes/K vs Signal/RoundTrip/K  PCI_COMMAND.MEMORY cleared, one buffer mapped in K processes
+ *   Signal/Broadcast/K                           the K signals sent at once, then K acknowledgements awaited
+ *
+ * The baseline is the least the kernel's job can cost: K signal round
+ * trips, each a SIGUSR1 to a child whose handler acknowledges through a
+ * futex word in shared memory, one after the other as the session kernel
+ * delivers its work. Manual time around the measured call alone; the
+ * fixture (export, handing the fd to the children, their mmap and touch,
+ * re-enabling memory) is rebuilt untimed.
+ */
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <unistd.h>
+
+#include "baseline.h"
+#include "child_pool.h"
+#include "vfio_uapi.h"
+
+namespace uapi = softvfio::bench::uapi;
+using softvfio::bench::ChildPool;
+using softvfio::bench::now;
+
+namespace {
+
+constexpr size_t kMapSize = 64 << 10;
+
+int device()
+{
+	static int fd = uapi::open_device();
+	return fd;
+}
+
+/* Made in main (after the benchmark library parsed its flags, so --help
+ * forks nothing) and torn down there, where the children's exit statuses
+ * are checked. */
+std::unique_ptr<ChildPool> g_pool;
+
+ChildPool &pool(unsigned k)
+{
+	g_pool->ensure(k);
+	return *g_pool;
+}
+
+void process_counts(benchmark::internal::Benchmark *b)
+{
+	b->Arg(1)->Arg(4)->Arg(16)->Unit(benchmark::kMicrosecond)->UseManualTime();
+}
+
+/* Every child must see SIGBUS after the revocation (or none after an
+ * enable), checked untimed on a run's first iteration: a figure for a
+ * revoke that did not reach the other processes would be wrong. */
+bool all_fault(ChildPool &children, unsigned k, bool expected)
+{
+	for (unsigned i = 0; i < k; i++)
+		if (children.faults(i) != expected)
+			return false;
+	return true;
+}
+
+void BM_Revoke_Processes(benchmark::State &state)
+{
+	const unsigned k = static_cast<unsigned>(state.range(0));
+	ChildPool &children = pool(k);
+	const int dev = device();
+	bool first = true;
+	for (auto _ : state) {
+		int buf = uapi::export_bar(dev, uapi::kBigBar, 0, kMapSize);
+		children.map(k, buf);
+		double t0 = now();
+		uapi::revoke(dev, buf);
+		state.SetIterationTime(now() - t0);
+		if (first && !all_fault(children, k, true)) {
+			state.SkipWithError("a child's mapping did not fault after REVOKE");
+			break;
+		}
+		first = false;
+		children.unmap(k);
+		close(buf);
+	}
+}
+BENCHMARK(BM_Revoke_Processes)->Name("Revoke/Processes")->Apply(process_counts);
+
+/* Repeatable without a new export: memory off makes the buffer's
+ * mappings fault in every process, memory on (untimed) brings them back. */
+void BM_MemoryOff_Processes(benchmark::State &state)
+{
+	const unsigned k = static_cast<unsigned>(state.range(0));
+	ChildPool &children = pool(k);
+	const int dev = device();
+	uapi::CommandRegister command(dev);
+	int buf = uapi::export_bar(dev, uapi::kBigBar, 0, kMapSize);
+	children.map(k, buf);
+	bool first = true;
+	for (auto _ : state) {
+		double t0 = now();
+		command.set_memory(false);
+		state.SetIterationTime(now() - t0);
+		bool off_faults = !first || all_fault(children, k, true);
+		command.set_memory(true);
+		if (first && (!off_faults || !all_fault(children, k, false))) {
+			state.SkipWithError("memory off/on did not reach every child's mapping");
+			break;
+		}
+		first = false;
+	}
+	children.unmap(k);
+	close(buf);
+}
+BENCHMARK(BM_MemoryOff_Processes)->Name("MemoryOff/Processes")->Apply(process_counts);
+
+void BM_Signal_RoundTrip(benchmark::State &state)
+{
+	const unsigned k = static_cast<unsigned>(state.range(0));
+	ChildPool &children = pool(k);
+	for (auto _ : state) {
+		double t0 = now();
+		for (unsigned i = 0; i < k; i++)
+			children.ping(i);
+		state.SetIterationTime(now() - t0);
+	}
+}
+BENCHMARK(BM_Signal_RoundTrip)->Name("Signal/RoundTrip")->Apply(process_counts);
+
+/* What delivering to every process at once, rather than one after the
+ * other, would cost: a figure beside the baseline, not a goal. */
+void BM_Signal_Broadcast(benchmark::State &state)
+{
+	const unsigned k = static_cast<unsigned>(state.range(0));
+	ChildPool &children = pool(k);
+	for (auto _ : state) {
+		double t0 = now();
+		children.ping_all(k);
+		state.SetIterationTime(now() - t0);
+	}
+}
+BENCHMARK(BM_Signal_Broadcast)->Name("Signal/Broadcast")->Apply(process_counts);
+
+} /* namespace */
+
+int main(int argc, char **argv)
+{
+	benchmark::Initialize(&argc, argv);
+	if (benchmark::ReportUnrecognizedArguments(argc, argv))
+		return 1;
+	g_pool = std::make_unique<ChildPool>(kMapSize);
+	benchmark::RunSpecifiedBenchmarks();
+	benchmark::Shutdown();
+	g_pool.reset();
+	return 0;
+}
