@@ -49,90 +49,113 @@ SysfsWalk failed(int error)
 	return w;
 }
 
+/* Whether the machine has a directory the walk reached: asked only when
+ * needed (a name the view lacks, or a directory at the end, which may be
+ * merged), so a walk through the view costs one lookup a name. */
+enum class Has : uint8_t { No, Yes, Unknown };
+
 /* A directory reached: where its entries are looked up. */
 struct Level {
 	size_t len;     /* of `rel` up to it */
-	bool view;
-	bool machine;
+	bool view;      /* /sys itself counts as the view's: without a view,
+			 * every name is missing from it all the same */
+	Has machine;
 };
 
-} /* namespace */
-
-SysfsWalk walk_sysfs(std::string_view path, bool follow, SysfsTrees &trees)
+class Walker
 {
-	std::vector<std::string> pending;
-	push_components(path, pending);
-	/* Empty: at "/"; dirs[0] is /sys. */
-	std::vector<Level> dirs;
-	std::string rel;
+public:
+	explicit Walker(SysfsTrees &trees) : trees_(trees) {}
+
+	SysfsWalk walk(std::string_view path, bool follow);
+
+private:
+	bool machine_has(size_t level)
+	{
+		Level &l = dirs_[level];
+		if (l.machine == Has::Unknown) {
+			int error = 0;
+			bool up = level == 0 || machine_has(level - 1);
+			l.machine = up && trees_.probe(SysSide::Machine, rel_.substr(0, l.len), error) == NodeType::Dir
+					    ? Has::Yes
+					    : Has::No;
+		}
+		return l.machine == Has::Yes;
+	}
+
+	SysfsTrees &trees_;
+	std::vector<std::string> pending_;
+	/* Empty: at "/"; dirs_[0] is /sys. */
+	std::vector<Level> dirs_;
+	std::string rel_;
+};
+
+SysfsWalk Walker::walk(std::string_view path, bool follow)
+{
+	push_components(path, pending_);
 	int links = 0;
 	SysfsWalk out;
-	while (!pending.empty()) {
-		std::string name = std::move(pending.back());
-		pending.pop_back();
-		bool last = pending.empty();
+	while (!pending_.empty()) {
+		std::string name = std::move(pending_.back());
+		pending_.pop_back();
+		bool last = pending_.empty();
 		if (name == ".")
 			continue;
 		if (name == "..") {
 			/* The parent of what was reached; "/.." is "/". */
-			if (!dirs.empty()) {
-				dirs.pop_back();
-				rel.resize(dirs.empty() ? 0 : dirs.back().len);
+			if (!dirs_.empty()) {
+				dirs_.pop_back();
+				rel_.resize(dirs_.empty() ? 0 : dirs_.back().len);
 			}
 			continue;
 		}
-		if (dirs.empty()) {
-			int verr = 0, merr = 0;
-			bool in_view = name == "sys" && trees.probe(SysSide::View, "", verr) == NodeType::Dir;
-			bool in_machine = name == "sys" && trees.probe(SysSide::Machine, "", merr) == NodeType::Dir;
-			if (!in_view && !in_machine) {
+		if (dirs_.empty()) {
+			if (name != "sys") {
 				out.end = SysfsWalk::End::Outside;
-				out.path = outside_path(name, pending);
+				out.path = outside_path(name, pending_);
 				return out;
 			}
-			dirs.push_back({0, in_view, in_machine});
-			rel.clear();
+			dirs_.push_back({0, true, Has::Unknown});
+			rel_.clear();
 			continue;
 		}
-		const Level at = dirs.back();
-		std::string child = rel + "/" + name;
+		size_t top = dirs_.size() - 1;
+		bool in_view = dirs_[top].view;
+		std::string child = rel_ + "/" + name;
 		int verr = ENOENT, merr = ENOENT;
-		NodeType v = at.view ? trees.probe(SysSide::View, child, verr) : NodeType::Missing;
-		/* The machine's is looked at when the view lacks the name, and
-		 * for a directory of the view, which is merged if the machine has
-		 * it too (its entries may then be either's). */
+		NodeType v = in_view ? trees_.probe(SysSide::View, child, verr) : NodeType::Missing;
 		NodeType m = NodeType::Missing;
-		if (at.machine && (v == NodeType::Missing || v == NodeType::Dir))
-			m = trees.probe(SysSide::Machine, child, merr);
+		if (v == NodeType::Missing && machine_has(top))
+			m = trees_.probe(SysSide::Machine, child, merr);
 		SysSide side = v != NodeType::Missing ? SysSide::View : SysSide::Machine;
 		NodeType type = v != NodeType::Missing ? v : m;
 		if (type == NodeType::Missing) {
-			int err = at.view && verr != ENOENT ? verr : at.machine ? merr : ENOENT;
+			int err = verr != ENOENT ? verr : merr;
 			if (!last || err != ENOENT)
 				return failed(err);
 			out.end = SysfsWalk::End::Missing;
 			out.path = "/sys" + child;
-			out.view = at.view;
-			out.machine = at.machine;
+			out.view = in_view;
+			out.machine = machine_has(top);
 			return out;
 		}
 		if (type == NodeType::Link && (!last || follow)) {
 			if (++links > kMaxSymlinks)
 				return failed(ELOOP);
 			std::string target;
-			if (!trees.link_text(side, child, target) || target.empty())
+			if (!trees_.link_text(side, child, target) || target.empty())
 				return failed(ENOENT);
 			if (target[0] == '/') {
-				dirs.clear();
-				rel.clear();
+				dirs_.clear();
+				rel_.clear();
 			}
-			push_components(target, pending);
+			push_components(target, pending_);
 			continue;
 		}
 		if (type == NodeType::Dir) {
-			rel = std::move(child);
+			rel_ = std::move(child);
 			bool view = side == SysSide::View;
-			dirs.push_back({rel.size(), view, !view || m == NodeType::Dir});
+			dirs_.push_back({rel_.size(), view, view ? Has::Unknown : Has::Yes});
 			continue;
 		}
 		/* A file, or a link not followed: the end of the walk. */
@@ -145,17 +168,24 @@ SysfsWalk walk_sysfs(std::string_view path, bool follow, SysfsTrees &trees)
 		out.machine = !out.view;
 		return out;
 	}
-	if (dirs.empty()) {
+	if (dirs_.empty()) {
 		out.end = SysfsWalk::End::Outside;
 		out.path.push_back('/');
 		return out;
 	}
 	out.end = SysfsWalk::End::Found;
-	out.path = "/sys" + rel;
+	out.path = "/sys" + rel_;
 	out.type = NodeType::Dir;
-	out.view = dirs.back().view;
-	out.machine = dirs.back().machine;
+	out.view = dirs_.back().view;
+	out.machine = machine_has(dirs_.size() - 1);
 	return out;
+}
+
+} /* namespace */
+
+SysfsWalk walk_sysfs(std::string_view path, bool follow, SysfsTrees &trees)
+{
+	return Walker(trees).walk(path, follow);
 }
 
 } /* namespace softvfio::shim */

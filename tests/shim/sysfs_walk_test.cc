@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <map>
+#include <vector>
 
 #include "shim/sysfs_route.h"
 #include "shim/sysfs_walk.h"
@@ -58,7 +59,7 @@ public:
 
 	NodeType probe(const std::string &rel, int &error) const
 	{
-		probes++;
+		asked.push_back(rel);
 		if (!rel.empty()) {
 			auto up = nodes_.find(parent(rel));
 			if (up != nodes_.end() && up->second.error) {
@@ -82,7 +83,8 @@ public:
 		return true;
 	}
 
-	mutable int probes = 0;
+	/* Every path looked up, in order. */
+	mutable std::vector<std::string> asked;
 
 private:
 	static std::string parent(const std::string &rel) { return rel.substr(0, rel.rfind('/')); }
@@ -382,23 +384,40 @@ TEST_F(SysfsWalkTest, EmptyAndDotComponentsAreSkipped)
 	EXPECT_EQ(w.path, "/sys/devices/pci5f00:00/5f00:00:01.0/vendor");
 }
 
-TEST_F(SysfsWalkTest, NamesBelowAViewOnlyDirectoryAreNotLookedUpOnTheMachine)
+TEST_F(SysfsWalkTest, AWalkThroughTheViewAsksTheViewOnly)
 {
-	/* The machine is asked for /sys, /sys/devices, /sys/devices/pci5f00:00
-	 * and no more. */
-	walk("/sys/devices/pci5f00:00");
-	int to_the_directory = t_.machine.probes;
-	t_.machine.probes = 0;
-	walk("/sys/devices/pci5f00:00/5f00:00:01.0/config");
-	EXPECT_EQ(t_.machine.probes, to_the_directory);
+	/* One lookup a name, the device link's text, and nothing of the
+	 * machine's: what the view has is the view's. */
+	SysfsWalk w = walk("/sys/bus/pci/devices/5f00:00:01.0/config");
+	EXPECT_EQ(w.end, End::Found);
+	EXPECT_TRUE(t_.machine.asked.empty());
+	EXPECT_EQ(t_.view.asked.size(), 8u);
 }
 
-TEST_F(SysfsWalkTest, WithoutAnySysfsTheWholePathIsOutside)
+TEST_F(SysfsWalkTest, NamesBelowAViewOnlyDirectoryAreNotLookedUpOnTheMachine)
+{
+	/* Missing from the view: the machine is asked whether it has the
+	 * directories on the way (it lacks pci5f00:00), not for the name. */
+	SysfsWalk w = walk("/sys/devices/pci5f00:00/5f00:00:01.0/nothing");
+	EXPECT_EQ(w.end, End::Missing);
+	EXPECT_FALSE(w.machine);
+	EXPECT_EQ(t_.machine.asked, (std::vector<std::string>{"", "/devices", "/devices/pci5f00:00"}));
+}
+
+TEST_F(SysfsWalkTest, ADirectoryOfTheViewAtTheEndAsksTheMachineWhetherItIsMerged)
+{
+	SysfsWalk w = walk("/sys/bus/pci/devices/5f00:00:01.0/subsystem");
+	EXPECT_EQ(w.end, End::Found);
+	EXPECT_EQ(w.path, "/sys/bus/pci");
+	EXPECT_TRUE(w.view && w.machine);
+}
+
+TEST_F(SysfsWalkTest, WithoutAnySysfsNothingIsFound)
 {
 	FakeTrees none;
 	SysfsWalk w = walk_sysfs("/sys/bus/pci", true, none);
-	EXPECT_EQ(w.end, End::Outside);
-	EXPECT_EQ(w.path, "/sys/bus/pci");
+	EXPECT_EQ(w.end, End::Error);
+	EXPECT_EQ(w.error, ENOENT);
 }
 
 TEST_F(SysfsWalkTest, RoutesFollowWhereTheWalkEnded)
