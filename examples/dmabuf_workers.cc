@@ -30,6 +30,8 @@
 
 #include <softvfio/client/client.h>
 
+#include "fd_passing.h"
+
 using namespace softvfio::client;
 
 namespace {
@@ -40,41 +42,8 @@ constexpr uint64_t kLength = 2 * 4096;
 
 uint32_t pattern(unsigned worker) { return 0xab000000u | worker; }
 
-bool send_fd(int sock, int fd, uint32_t word)
-{
-	char control[CMSG_SPACE(sizeof(int))] = {};
-	iovec iov{&word, sizeof(word)};
-	msghdr msg{};
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = control;
-	msg.msg_controllen = sizeof(control);
-	cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	std::memcpy(CMSG_DATA(cmsg), &fd, sizeof(fd));
-	return ::sendmsg(sock, &msg, 0) == static_cast<ssize_t>(sizeof(word));
-}
-
-int receive_fd(int sock, uint32_t *word)
-{
-	char control[CMSG_SPACE(sizeof(int))] = {};
-	iovec iov{word, sizeof(*word)};
-	msghdr msg{};
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = control;
-	msg.msg_controllen = sizeof(control);
-	if (::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != static_cast<ssize_t>(sizeof(*word)))
-		return -1;
-	cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
-		return -1;
-	int fd;
-	std::memcpy(&fd, CMSG_DATA(cmsg), sizeof(fd));
-	return fd;
-}
+using examples::receive_fd;
+using examples::send_fd;
 
 /* One byte each way: the manager asks, the worker answers with what its
  * mapping shows (the first word, or that it faults). */

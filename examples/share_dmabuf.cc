@@ -16,6 +16,8 @@
 
 #include <softvfio/client/client.h>
 
+#include "fd_passing.h"
+
 using namespace softvfio::client;
 
 namespace {
@@ -25,41 +27,8 @@ constexpr uint64_t kOffset = 1 << 20;
 constexpr uint64_t kLength = 2 * 4096;
 constexpr uint32_t kPattern = 0xd15ea5e5u;
 
-bool send_fd(int sock, int fd, uint32_t can_map)
-{
-	char control[CMSG_SPACE(sizeof(int))] = {};
-	iovec iov{&can_map, sizeof(can_map)};
-	msghdr msg{};
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = control;
-	msg.msg_controllen = sizeof(control);
-	cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-	std::memcpy(CMSG_DATA(cmsg), &fd, sizeof(fd));
-	return ::sendmsg(sock, &msg, 0) == static_cast<ssize_t>(sizeof(can_map));
-}
-
-int receive_fd(int sock, uint32_t *can_map)
-{
-	char control[CMSG_SPACE(sizeof(int))] = {};
-	iovec iov{can_map, sizeof(*can_map)};
-	msghdr msg{};
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = control;
-	msg.msg_controllen = sizeof(control);
-	if (::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != static_cast<ssize_t>(sizeof(*can_map)))
-		return -1;
-	cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-	if (!cmsg || cmsg->cmsg_type != SCM_RIGHTS)
-		return -1;
-	int fd;
-	std::memcpy(&fd, CMSG_DATA(cmsg), sizeof(fd));
-	return fd;
-}
+using examples::receive_fd;
+using examples::send_fd;
 
 /* The second process: adopt the fd, check its size, map and read it. */
 int child(int sock)
