@@ -113,6 +113,11 @@ std::optional<std::string> proc_fd_link(int fd)
 	if (kind == FdKind::Ours && same_process())
 		if (auto link = model_call([&] { return k->link_name(fd); }, std::optional<std::string>()))
 			return link;
+	/* A directory the shim keeps the logical path of: that path (a served
+	 * directory's fd is really on /dev). */
+	if (kind == FdKind::Dir)
+		if (auto logical = note_get(fd))
+			return logical;
 	char path[64], target[4096];
 	std::snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	ssize_t n = REAL(readlink)(path, target, sizeof(target) - 1);

@@ -160,6 +160,14 @@ static void check_dir_fd(const char *bdf, unsigned vendor, const char *bus_dir)
 	} else {
 		close(dir);
 	}
+	int served = open("/dev/vfio", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char self[64];
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", served);
+	n = readlink(self, link, sizeof(link) - 1);
+	link[n > 0 ? n : 0] = '\0';
+	SVT_CHECK(served >= 0 && strcmp(link, "/dev/vfio") == 0, "/proc/self/fd of a /dev/vfio fd: %s", link);
+	if (served >= 0)
+		close(served);
 	d = opendir(path);
 	SVT_CHECK(d && fstatat(dirfd(d), "../../../..", &st, 0) == 0 && stat("/", &other) == 0 &&
 			  same_file(&st, &other),
