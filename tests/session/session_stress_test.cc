@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <functional>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -49,6 +50,38 @@ bool await_acks(StressShared &s, uint32_t n, std::chrono::steady_clock::time_poi
 	return true;
 }
 
+/* Rounds of memory off and on, published to the readers (session_helper
+ * reader) through `s`: each phase is out only once its call returned, and
+ * the next begins once every reader acknowledged it. `before_off` runs
+ * before each "off" call, `off_out` once its phase is published. False on
+ * a failed call or when the deadline passed. */
+bool toggle_rounds(Connection &c, int device, StressShared &s, uint32_t readers, uint32_t rounds,
+		   const std::function<bool()> &before_off, const std::function<bool()> &off_out)
+{
+	const auto end = std::chrono::steady_clock::now() + kBudget;
+	while (s.started.load() < readers && std::chrono::steady_clock::now() < end)
+		sched_yield();
+	if (s.started.load() != readers)
+		return false;
+	for (uint32_t r = 0; r < rounds; r++) {
+		if (!before_off() || !child::set_memory(c, device, false))
+			return false;
+		s.acks = 0;
+		s.phase = 3 * r + 1;
+		if (!off_out() || !await_acks(s, readers, end))
+			return false;
+		s.phase = 3 * r + 2;
+		if (!child::set_memory(c, device, true))
+			return false;
+		s.acks = 0;
+		s.phase = 3 * r + 3;
+		if (!await_acks(s, readers, end))
+			return false;
+		s.rounds = r + 1;
+	}
+	return true;
+}
+
 /* The readers are processes of their own (session_helper reader, started
  * by the toggling process with the device fd), each with kThreads threads
  * hammering its BAR mapping. */
@@ -78,32 +111,9 @@ TEST_F(SessionTest, UnderThreadsAndProcessesEveryAccessAfterMemoryOffReturnedFau
 			readers.push_back(pid);
 		}
 
-		const auto end = std::chrono::steady_clock::now() + kBudget;
-		while (s->started.load() < kReaders && std::chrono::steady_clock::now() < end)
-			sched_yield();
-		bool ok = s->started.load() == kReaders;
-		for (uint32_t r = 0; ok && r < kRounds; r++) {
-			ok = child::set_memory(c, d.device, false);
-			if (!ok)
-				break;
-			/* Our own mapping faults as every other does. */
-			ok = child::faults(reinterpret_cast<void *>(bar));
-			if (!ok)
-				break;
-			s->acks = 0;
-			s->phase = 3 * r + 1;
-			ok = await_acks(*s.p, kReaders, end);
-			if (!ok)
-				break;
-			s->phase = 3 * r + 2;
-			ok = child::set_memory(c, d.device, true);
-			if (!ok)
-				break;
-			s->acks = 0;
-			s->phase = 3 * r + 3;
-			ok = await_acks(*s.p, kReaders, end);
-			s->rounds = r + 1;
-		}
+		/* Our own mapping faults as every other does. */
+		bool ok = toggle_rounds(c, d.device, *s.p, kReaders, kRounds, [] { return true; },
+					[&] { return child::faults(reinterpret_cast<void *>(bar)); });
 		if (!ok)
 			s->timed_out = 1;
 		s->stop.store(1, std::memory_order_release);
@@ -149,33 +159,16 @@ TEST_F(SessionTest, AStoppedProcessesThreadsFaultOnceItIsContinued)
 					    std::to_string(kStoppedThreads)},
 					   {s.fd, d.device});
 		CHILD_CHECK(reader > 0);
-		const auto end = std::chrono::steady_clock::now() + kBudget;
-		while (s->started.load() < kStoppedThreads && std::chrono::steady_clock::now() < end)
-			sched_yield();
-		bool ok = s->started.load() == kStoppedThreads;
-		for (uint32_t r = 0; ok && r < kStopRounds; r++) {
-			int st = 0;
-			ok = ::kill(reader, SIGSTOP) == 0 && ::waitpid(reader, &st, WUNTRACED) == reader && WIFSTOPPED(st);
-			if (!ok)
-				break;
-			/* Returns although the reader cannot acknowledge. */
-			ok = child::set_memory(c, d.device, false);
-			if (!ok)
-				break;
-			s->acks = 0;
-			s->phase = 3 * r + 1;
-			ok = ::kill(reader, SIGCONT) == 0 && await_acks(*s.p, kStoppedThreads, end);
-			if (!ok)
-				break;
-			s->phase = 3 * r + 2;
-			ok = child::set_memory(c, d.device, true);
-			if (!ok)
-				break;
-			s->acks = 0;
-			s->phase = 3 * r + 3;
-			ok = await_acks(*s.p, kStoppedThreads, end);
-			s->rounds = r + 1;
-		}
+		/* The "off" call returns although the reader cannot acknowledge;
+		 * it is continued once the call returned and its phase is out. */
+		bool ok = toggle_rounds(
+			c, d.device, *s.p, kStoppedThreads, kStopRounds,
+			[&] {
+				int st = 0;
+				return ::kill(reader, SIGSTOP) == 0 && ::waitpid(reader, &st, WUNTRACED) == reader &&
+				       WIFSTOPPED(st);
+			},
+			[&] { return ::kill(reader, SIGCONT) == 0; });
 		if (!ok)
 			s->timed_out = 1;
 		::kill(reader, SIGCONT);
