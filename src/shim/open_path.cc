@@ -126,7 +126,9 @@ int open_served_dir(const Resolved &r, int dirfd, const char *path, int flags, m
 
 int open_path(int dirfd, const char *path, int flags, mode_t mode)
 {
-	Resolved r = resolve_path(dirfd, path, !(flags & O_NOFOLLOW));
+	/* O_CREAT | O_EXCL does not follow a last link: it fails on it. */
+	bool exclusive = (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
+	Resolved r = resolve_path(dirfd, path, !(flags & O_NOFOLLOW) && !exclusive);
 	switch (r.route) {
 	case Route::Real:
 	case Route::ProcFd:
@@ -154,6 +156,9 @@ int open_path(int dirfd, const char *path, int flags, mode_t mode)
 		return out;
 	}
 	case Route::SysView: {
+		/* It exists: nothing is created. */
+		if (exclusive)
+			return syscall_result<int>(-EEXIST);
 		sysfs_root(true);
 		/* sysfs attributes are never created or truncated; the view's
 		 * files must not be either ("echo x > attr" asks for both). */

@@ -289,6 +289,10 @@ static void check_trailing_slash(const char *bdf, unsigned vendor)
 	strcat(path, "/");
 	errno = 0;
 	SVT_CHECK(stat(path, &st) < 0 && errno == ENOTDIR, "a file with a trailing slash: ENOTDIR");
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
+	errno = 0;
+	SVT_CHECK(open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644) < 0 && errno == EEXIST,
+		  "O_CREAT | O_EXCL of the link: EEXIST, not followed");
 }
 
 /* The machine's own entries of a directory, read with raw system calls,
