@@ -10,13 +10,16 @@
  *   Memory/BarMapping     1000 mappings of the BAR through the device fd (each one a
  *                         hidden dma-buf in the kernel, as in the series)
  *   Memory/Process        16 forked children that only wait: the kernel's record of a
- *                         process (fd table copy, mm, mailbox) and the mailbox in the client
+ *                         process (a copy of the parent's fd table and mappings, the
+ *                         threads serving it) and the mailbox in the client
  *
  * The kernel's memory is read from /proc/<pid>/smaps_rollup (its pid is in
- * $SOFTVFIO_SESSION/kernel): Private_Dirty, which is where its heap, the
- * mailboxes it shares with clients and its threads' stacks show. Objects
- * stay alive until the program ends: freed heap would be reused by the
- * next benchmark's objects and hide their cost.
+ * $SOFTVFIO_SESSION/kernel): Private_Dirty, where its heap and its
+ * threads' stacks show (a mailbox is shared with its client, so it is not
+ * counted there). Objects stay alive until the program ends, and run.sh
+ * runs each benchmark alone in a session of its own: freed heap would be
+ * reused by the next objects and hide their cost, and a child's record
+ * copies whatever its parent holds.
  */
 #include <benchmark/benchmark.h>
 

@@ -26,8 +26,10 @@ using softvfio::bench::report::Results;
  * process) for work done inside the benchmark process: on a machine
  * shared with other jobs, wall time mostly measures the scheduler. Wall
  * time where the work happens elsewhere (the session kernel, other
- * processes, child processes, umockdev's thread) or is timed by hand. */
-enum class Clock { Cpu, Wall, BestStart };
+ * processes, umockdev's thread) or is timed by hand. For process starts
+ * and forks, the fastest single one (counter best_ns): their means are
+ * mostly waits for a CPU. */
+enum class Clock { Cpu, Wall, Fastest };
 
 /* How a figure is judged. */
 enum class Goal {
@@ -70,7 +72,7 @@ std::string duration(double ns)
 
 std::optional<double> read(Results &r, const std::string &file, const std::string &name, Clock clock)
 {
-	if (clock == Clock::BestStart)
+	if (clock == Clock::Fastest)
 		return r.min_counter(file, name, "best_ns");
 	return r.ns(file, name, clock == Clock::Cpu);
 }
@@ -80,7 +82,7 @@ Row judge(Results &r, const Pair &p)
 	Row row(p.label);
 	auto s = read(r, p.file, p.subject, p.clock);
 	auto b = read(r, p.base_file, p.baseline, p.clock);
-	row.clock = p.clock == Clock::Cpu ? "cpu" : p.clock == Clock::Wall ? "wall" : "wall, best start";
+	row.clock = p.clock == Clock::Cpu ? "cpu" : p.clock == Clock::Wall ? "wall" : "wall, fastest";
 	row.json = {{"label", p.label},
 		    {"subject", p.file + ":" + p.subject},
 		    {"baseline", p.base_file + ":" + p.baseline},
@@ -168,11 +170,11 @@ std::vector<Pair> pairs()
 				fmt::format("Signal/Broadcast/{}", k), "revoke", fmt::format("Signal/RoundTrip/{}", k),
 				Goal::Figure, 0, Clock::Wall));
 	list.push_back(make("start-up: softvfio run -- true vs true", "startup", "Startup/RunTrue", "startup",
-			"Startup/True", Goal::MsMore, 5.0, Clock::BestStart));
+			"Startup/True", Goal::MsMore, 5.0, Clock::Fastest));
 	list.push_back(make("start-up: run -- true in a running session vs true", "startup", "Startup/RunJoin", "startup",
-			"Startup/True", Goal::MsFigure, 0, Clock::BestStart));
+			"Startup/True", Goal::MsFigure, 0, Clock::Fastest));
 	list.push_back(make("fork+exit+wait in a session vs raw clone", "fork", "Fork/Session", "fork", "Fork/Plain",
-			Goal::Figure, 0, Clock::Wall));
+			Goal::Figure, 0, Clock::Fastest));
 	for (const char *op : {"Ioctl", "Read", "Open"}) {
 		list.push_back(make(fmt::format("tax: {} under the shim", op), "tax_shim", fmt::format("Tax/{}", op),
 				"tax_plain", fmt::format("Tax/{}", op), Goal::AtMost, 1.10));
@@ -248,10 +250,12 @@ std::vector<Row> memory(Results &r)
 		std::string name = fmt::format("Memory/{}", k.name);
 		Row row(fmt::format("memory per {}", k.label), "(figure)");
 		row.json = {{"label", row.label}};
-		auto kp = r.counter("memory", name, "kernel_private_each");
-		auto kf = r.counter("memory", name, "kernel_fds_each");
-		auto cp = r.counter("memory", name, "client_private_each");
-		auto cf = r.counter("memory", name, "client_fds_each");
+		/* Each measured in a session of its own (run.sh). */
+		std::string file = fmt::format("memory_{}", k.name);
+		auto kp = r.counter(file, name, "kernel_private_each");
+		auto kf = r.counter(file, name, "kernel_fds_each");
+		auto cp = r.counter(file, name, "client_private_each");
+		auto cf = r.counter(file, name, "client_fds_each");
 		/* A process's own cost is its mailbox (below): the parent's
 		 * figures say nothing about its children. */
 		bool process = std::string(k.name) == "Process";
@@ -270,8 +274,8 @@ std::vector<Row> memory(Results &r)
 	}
 	Row mailbox("  client's mailbox (mapped size, resident)", "(figure)");
 	mailbox.json = {{"label", mailbox.label}};
-	auto size = r.counter("memory", "Memory/Process", "mailbox_bytes");
-	auto rss = r.counter("memory", "Memory/Process", "mailbox_rss_bytes");
+	auto size = r.counter("memory_Process", "Memory/Process", "mailbox_bytes");
+	auto rss = r.counter("memory_Process", "Memory/Process", "mailbox_rss_bytes");
 	if (size && rss) {
 		mailbox.value = fmt::format("{}, {}", bytes(*size), bytes(*rss));
 		mailbox.json.update({{"mailbox_bytes", *size}, {"mailbox_rss_bytes", *rss}});

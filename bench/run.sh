@@ -39,11 +39,14 @@ for round in "" .2 .3 .4; do
 done
 gb startup "$bench/bench_startup"
 
-# Memory figures are counts, not times: one run in a session of its own,
-# so no earlier benchmark's freed memory is reused and hides a cost.
-echo "== memory" >&2
-run "$bench/bench_memory" --benchmark_out="$out/memory.json" --benchmark_out_format=json \
-  --benchmark_format=console >&2
+# Memory figures are counts, not times: each kind once, in a session of
+# its own, so no other benchmark's freed memory is reused and hides a cost
+# and no other benchmark's objects are copied into a forked child's record.
+for kind in Buffer BufferMapping BarMapping Process; do
+  echo "== memory $kind" >&2
+  run "$bench/bench_memory" --benchmark_filter="^Memory/$kind/" --benchmark_out="$out/memory_$kind.json" \
+    --benchmark_out_format=json --benchmark_format=console >&2
+done
 
 echo "== peer" >&2
 run "$bench/bench_peer_loop" vfio 5f00:00:01.0 Peer/Softvfio >"$out/peer_softvfio.json"
