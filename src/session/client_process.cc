@@ -329,6 +329,16 @@ void ClientProcess::signal_every_thread()
 	::closedir(tasks);
 }
 
+bool ClientProcess::image_replaced()
+{
+	if (state() != State::Execing || image_replaced_.load() || host_->exited())
+		return false;
+	struct stat sb;
+	if (::fstat(mailbox_fd_.get(), &sb) < 0 || maps_inode(pid(), static_cast<uint64_t>(sb.st_ino)))
+		return false;
+	return !image_replaced_.exchange(true);
+}
+
 /* Can the process not acknowledge now, and need not? */
 bool ClientProcess::unreachable()
 {

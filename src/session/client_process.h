@@ -78,6 +78,11 @@ public:
 	/* A fork child's record learns its process. */
 	void bind(pid_t pid, UniqueFD pidfd);
 
+	/* Did the process exec an image that will not join (no shim), so
+	 * that its old image's mappings are gone? True once, the first time
+	 * it finds so; the process stays a member while it lives. */
+	bool image_replaced();
+
 	/* --- serving --- */
 	void start_serving();
 	/* No more calls are served; the workers leave on their own. Safe to
@@ -123,6 +128,7 @@ private:
 	std::atomic<State> state_{State::Live};
 	const std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
 	std::atomic<bool> serving_{false};
+	std::atomic<bool> image_replaced_{false};
 
 	/* Work not posted to the ring yet; `queued_` counts every entry ever
 	 * queued, `posted_` those written to the ring. */

@@ -28,6 +28,8 @@ uint64_t tag(uint8_t kind, uint64_t value) { return (uint64_t{kind} << 56) | val
 /* How long a fork's child record waits for its child once its parent is
  * gone (a failed fork inside the C library leaves one behind). */
 constexpr auto kOrphanGrace = std::chrono::seconds(5);
+/* How often an exec in progress is looked at. */
+constexpr int kExecPollMs = 10;
 
 UniqueFD pidfd_open(pid_t pid)
 {
@@ -218,7 +220,9 @@ void SessionKernel::serve()
 		if (config_.exit_when_empty && members() == 0)
 			return;
 		struct epoll_event events[32];
-		int n = ::epoll_wait(epoll_.get(), events, 32, 1000);
+		/* An exec in progress is looked at often: if its image does not
+		 * join, the old image's mappings are gone now, as on Linux. */
+		int n = ::epoll_wait(epoll_.get(), events, 32, expire_images() ? kExecPollMs : 1000);
 		if (n < 0 && errno != EINTR)
 			return;
 		for (int i = 0; i < n; i++) {
@@ -426,6 +430,33 @@ void SessionKernel::fork_failed(ClientProcess &parent, uint64_t id)
 		records_.erase(it);
 	}
 	drop_record(std::move(record));
+}
+
+/* Processes that exec'd an image without the shim: their old image's
+ * mappings go (and with them what they held: a BAR mapping the device),
+ * their fds stay, held by the new image. True while an exec is in
+ * progress somewhere. */
+bool SessionKernel::expire_images()
+{
+	std::vector<std::shared_ptr<ClientProcess>> replaced;
+	bool execing = false;
+	{
+		std::lock_guard guard(records_lock_);
+		for (auto &[id, r] : records_) {
+			if (r->state() != ClientProcess::State::Execing)
+				continue;
+			if (r->image_replaced())
+				replaced.push_back(r);
+			else
+				execing = true;
+		}
+	}
+	for (auto &r : replaced)
+		later([r = std::move(r)]() mutable {
+			r->process().mm.clear();
+			r.reset();
+		});
+	return execing;
 }
 
 /* Fork records whose parent is gone and whose child never came. */

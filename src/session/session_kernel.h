@@ -109,6 +109,7 @@ private:
 	void drop_record(std::shared_ptr<ClientProcess> record);
 	size_t members();
 	void expire_orphans();
+	bool expire_images();
 	void worker_loop();
 
 	Kernel &kernel_;

@@ -391,5 +391,48 @@ TEST_F(SessionTest, AProcessKilledWithSigkillDropsItsFdsAndItsMappings)
 	::munmap(shared_id, 4096);
 }
 
+/* An exec of an image that does not join (no shim): its old image's
+ * mappings go at once, as at any exec, and what only they held is
+ * released (the BAR mapping's device, the DMABUF mapping's buffer); the
+ * process stays in the session until it exits. */
+TEST_F(SessionTest, AnExecWithoutTheShimDropsTheOldImagesMappings)
+{
+	Steps steps;
+	uint64_t *shared_id = static_cast<uint64_t *>(
+		::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+	ASSERT_NE(shared_id, MAP_FAILED);
+	int input[2];
+	ASSERT_EQ(::pipe2(input, O_CLOEXEC), 0);
+	pid_t execer = spawn([&](Connection &c) {
+		child::Device d;
+		CHILD_CHECK(child::open_device(c, bdf_, d));
+		long buf = child::export_dmabuf(c, d.device, VFIO_PCI_BAR2_REGION_INDEX, 0, kBufLen);
+		CHILD_CHECK(buf >= 0);
+		*shared_id = child::buffer_id(c, static_cast<int>(buf));
+		CHILD_CHECK(child::mmap(c, kBufLen, PROT_READ, static_cast<int>(buf), 0) > 0);
+		CHILD_CHECK(child::mmap(c, kBufLen, PROT_READ, d.device, uint64_t(VFIO_PCI_BAR2_REGION_INDEX) << 40) > 0);
+		/* Only the mappings hold the buffer and the device across the
+		 * exec (the device fd is close-on-exec). */
+		CHILD_CHECK(child::close(c, static_cast<int>(buf)) == 0);
+		CHILD_CHECK(::dup2(input[0], 0) == 0);
+		steps.up.post();
+		CHILD_CHECK(c.call(Op::ExecPrepare, {}) == 0);
+		/* A plain program: it waits for the test to close its input. */
+		::execl("/bin/cat", "cat", static_cast<char *>(nullptr));
+		return 127;
+	});
+	::close(input[0]);
+	ASSERT_TRUE(steps.wait(execer));
+	const uint64_t id = *shared_id;
+	ASSERT_NE(id, 0u);
+	EXPECT_TRUE(eventually([&] { return open_count() == 0; })) << open_count();
+	EXPECT_TRUE(eventually([&] { return !buffer_alive(id); }));
+	EXPECT_EQ(processes(), 1u);
+	::close(input[1]);
+	EXPECT_EQ(reap(execer), 0);
+	EXPECT_TRUE(eventually([&] { return processes() == 0; }));
+	::munmap(shared_id, 4096);
+}
+
 } /* namespace */
 } /* namespace softvfio::test */
