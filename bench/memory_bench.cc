@@ -38,6 +38,7 @@
 #include <vector>
 
 #include "baseline.h"
+#include "session_probe.h"
 #include "vfio_uapi.h"
 
 namespace uapi = softvfio::bench::uapi;
@@ -52,18 +53,6 @@ int device()
 {
 	static int fd = uapi::open_device();
 	return fd;
-}
-
-/* The session kernel's pid: the first field of <session dir>/kernel. */
-pid_t kernel_pid()
-{
-	const char *dir = std::getenv("SOFTVFIO_SESSION");
-	if (!dir || !*dir)
-		return 0;
-	std::ifstream in(std::string(dir) + "/kernel");
-	int pid = 0;
-	in >> pid;
-	return pid;
 }
 
 struct Usage {
@@ -103,7 +92,7 @@ Usage usage(pid_t pid)
 template <typename Make>
 void measure(benchmark::State &state, double count, Make make)
 {
-	pid_t kernel = kernel_pid();
+	pid_t kernel = softvfio::bench::session_kernel_pid();
 	if (kernel <= 0)
 		return state.SkipWithError("no session kernel (run under softvfio run)");
 	for (auto _ : state) {

@@ -9,6 +9,10 @@
  *   MemoryOff/Processes/K vs Signal/RoundTrip/K  PCI_COMMAND.MEMORY cleared, one buffer mapped in K processes
  *   Signal/Broadcast/K                           the K signals sent at once, then K acknowledgements awaited
  *
+ * and, to tell the fixed cost of a call from the cost per process: the
+ * same with K = 0 (the buffer mapped nowhere), and Call/ConfigRead, a
+ * pread of PCI_COMMAND: one plain round trip to the session kernel.
+ *
  * The baseline is the least the kernel's job can cost: K signal round
  * trips, each a SIGUSR1 to a child whose handler acknowledges through a
  * futex word in shared memory, one after the other as the session kernel
@@ -18,6 +22,7 @@
  */
 #include <benchmark/benchmark.h>
 
+#include <cstdint>
 #include <memory>
 #include <unistd.h>
 
@@ -55,6 +60,13 @@ void process_counts(benchmark::internal::Benchmark *b)
 	b->Arg(1)->Arg(4)->Arg(16)->Unit(benchmark::kMicrosecond)->UseManualTime();
 }
 
+/* The subjects also with K = 0: the call's own cost. */
+void subject_counts(benchmark::internal::Benchmark *b)
+{
+	b->Arg(0);
+	process_counts(b);
+}
+
 /* Every child must see SIGBUS after the revocation (or none after an
  * enable), checked untimed on a run's first iteration: a figure for a
  * revoke that did not reach the other processes would be wrong. */
@@ -87,7 +99,7 @@ void BM_Revoke_Processes(benchmark::State &state)
 		close(buf);
 	}
 }
-BENCHMARK(BM_Revoke_Processes)->Name("Revoke/Processes")->Apply(process_counts);
+BENCHMARK(BM_Revoke_Processes)->Name("Revoke/Processes")->Apply(subject_counts);
 
 /* Repeatable without a new export: memory off makes the buffer's
  * mappings fault in every process, memory on (untimed) brings them back. */
@@ -115,7 +127,25 @@ void BM_MemoryOff_Processes(benchmark::State &state)
 	children.unmap(k);
 	close(buf);
 }
-BENCHMARK(BM_MemoryOff_Processes)->Name("MemoryOff/Processes")->Apply(process_counts);
+BENCHMARK(BM_MemoryOff_Processes)->Name("MemoryOff/Processes")->Apply(subject_counts);
+
+/* A session call that does nothing but read two bytes of config space:
+ * the mailbox round trip every revoke pays once, whatever K. */
+void BM_Call_ConfigRead(benchmark::State &state)
+{
+	const int dev = device();
+	const off_t command = static_cast<off_t>(uapi::region(dev, VFIO_PCI_CONFIG_REGION_INDEX).offset + 4);
+	uint16_t value = 0;
+	for (auto _ : state) {
+		double t0 = now();
+		if (pread(dev, &value, sizeof(value), command) != sizeof(value)) {
+			state.SkipWithError("config read failed");
+			break;
+		}
+		state.SetIterationTime(now() - t0);
+	}
+}
+BENCHMARK(BM_Call_ConfigRead)->Name("Call/ConfigRead")->Unit(benchmark::kMicrosecond)->UseManualTime();
 
 void BM_Signal_RoundTrip(benchmark::State &state)
 {
