@@ -67,6 +67,47 @@ void on_usr1(int)
 	futex_wake(*g_ack);
 }
 
+/* What the session client's handler does to a mapping it is told about
+ * (session/client/mm_table.cc): a further mapping of a template laid over
+ * it with mremap(old_size 0, MREMAP_FIXED), then its protection and
+ * MADV_DONTDUMP, each a system call. Here the template is a PROT_NONE
+ * mapping of a memfd of the child's own. */
+struct Remap {
+	uintptr_t tmpl = 0;
+	uintptr_t target = 0;
+	size_t length = 0;
+};
+Remap g_remap;
+
+void on_usr2(int)
+{
+	syscall(SYS_mremap, g_remap.tmpl, 0, g_remap.length, MREMAP_MAYMOVE | MREMAP_FIXED, g_remap.target);
+	syscall(SYS_mprotect, g_remap.target, g_remap.length, PROT_READ | PROT_WRITE);
+	syscall(SYS_madvise, g_remap.target, g_remap.length, MADV_DONTDUMP);
+	g_ack->fetch_add(1, std::memory_order_release);
+	futex_wake(*g_ack);
+	/* Populated again for the next round, as the revoked mapping was
+	 * when it was revoked; after the acknowledgement, so not counted. */
+	auto *p = reinterpret_cast<volatile unsigned char *>(g_remap.target);
+	p[0] = p[g_remap.length - 1];
+}
+
+bool setup_remap(size_t length)
+{
+	int fd = memfd_create("bench-remap", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, static_cast<off_t>(length)) < 0)
+		return false;
+	void *tmpl = mmap(nullptr, length, PROT_NONE, MAP_SHARED, fd, 0);
+	void *target = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	if (tmpl == MAP_FAILED || target == MAP_FAILED)
+		return false;
+	g_remap = {reinterpret_cast<uintptr_t>(tmpl), reinterpret_cast<uintptr_t>(target), length};
+	auto *p = static_cast<volatile unsigned char *>(target);
+	p[0] = p[length - 1];
+	return true;
+}
+
 void on_sigbus(int, siginfo_t *, void *)
 {
 	g_faulted = 1;
@@ -115,7 +156,10 @@ char receive_command(int sock, int *fd)
 	bus.sa_sigaction = on_sigbus;
 	bus.sa_flags = SA_SIGINFO;
 	sigemptyset(&bus.sa_mask);
-	if (sigaction(SIGUSR1, &sa, nullptr) < 0 || sigaction(SIGBUS, &bus, nullptr) < 0)
+	struct sigaction remap = sa;
+	remap.sa_handler = on_usr2;
+	if (!setup_remap(length) || sigaction(SIGUSR1, &sa, nullptr) < 0 || sigaction(SIGUSR2, &remap, nullptr) < 0 ||
+	    sigaction(SIGBUS, &bus, nullptr) < 0)
 		_exit(10);
 	int buf = -1;
 	volatile unsigned char *map = nullptr;
@@ -278,11 +322,11 @@ bool ChildPool::faults(unsigned i)
 	return r == 'f';
 }
 
-void ChildPool::ping(unsigned i)
+void ChildPool::ping(unsigned i, bool remap)
 {
 	std::atomic<uint32_t> &word = shared_->child[i].acks;
 	uint32_t before = word.load(std::memory_order_acquire);
-	if (sigqueue(children_[i].pid, SIGUSR1, sigval{0}) < 0)
+	if (sigqueue(children_[i].pid, remap ? SIGUSR2 : SIGUSR1, sigval{0}) < 0)
 		fail("sigqueue");
 	for (uint32_t v; (v = word.load(std::memory_order_acquire)) == before;)
 		futex_wait(word, v);

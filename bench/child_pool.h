@@ -12,7 +12,9 @@
  * close. The same children serve the baseline: a SIGUSR1 whose handler
  * acknowledges by bumping the child's word in shared memory and waking
  * the parent's futex wait, which is the least a signal-and-acknowledge
- * round trip between two processes costs.
+ * round trip between two processes costs; and a SIGUSR2 whose handler
+ * first remaps a mapping of its own the way the session client's handler
+ * applies a revocation (mremap of a template, mprotect, madvise).
  *
  * Every step is synchronous (the parent waits for each answer), so nothing
  * depends on timing; any protocol failure aborts the program.
@@ -49,9 +51,10 @@ public:
 	/* Does child i's mapping raise SIGBUS when read? */
 	bool faults(unsigned i);
 
-	/* One signal round trip: SIGUSR1 to child i, then a futex wait until
-	 * its handler has acknowledged. */
-	void ping(unsigned i);
+	/* One signal round trip: SIGUSR1 to child i (with `remap`, SIGUSR2:
+	 * the handler remaps first), then a futex wait until its handler has
+	 * acknowledged. */
+	void ping(unsigned i, bool remap = false);
 	/* SIGUSR1 to children [0, k) first, then the wait for every
 	 * acknowledgement. */
 	void ping_all(unsigned k);

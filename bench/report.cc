@@ -171,6 +171,10 @@ std::vector<Pair> pairs()
 			"MemoryOff/Processes/0", "revoke", "Signal/RoundTrip/1", Goal::Figure, 0, Clock::Wall));
 	list.push_back(make("  one session call (config read) vs 1 round trip", "revoke", "Call/ConfigRead", "revoke",
 			"Signal/RoundTrip/1", Goal::Figure, 0, Clock::Wall));
+	for (const char *k : {"1", "16"})
+		list.push_back(make(fmt::format("  {} round trips, the handler remapping, vs {} round trips", k, k), "revoke",
+				fmt::format("Signal/RoundTripRemap/{}", k), "revoke", fmt::format("Signal/RoundTrip/{}", k),
+				Goal::Figure, 0, Clock::Wall));
 	for (const char *k : {"4", "16"})
 		list.push_back(make(fmt::format("  {} signals at once vs {} round trips", k, k), "revoke",
 				fmt::format("Signal/Broadcast/{}", k), "revoke", fmt::format("Signal/RoundTrip/{}", k),
