@@ -23,6 +23,7 @@
  */
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <unistd.h>
@@ -55,6 +56,33 @@ ChildPool &pool(unsigned k)
 	g_pool->ensure(k);
 	return *g_pool;
 }
+
+/* Each iteration's manual time, and the fastest as counter best_ns,
+ * which the report judges these figures by: with 16 processes waking on
+ * 2 shared vCPUs, a mean mostly measures how long each waited for a CPU
+ * behind other people's jobs, the fastest round what the work costs. */
+class Timer
+{
+public:
+	explicit Timer(benchmark::State &state) : state_(state) {}
+	~Timer()
+	{
+		if (best_ < 1e300)
+			state_.counters["best_ns"] = best_ * 1e9;
+	}
+	Timer(const Timer &) = delete;
+	Timer &operator=(const Timer &) = delete;
+
+	void record(double seconds)
+	{
+		state_.SetIterationTime(seconds);
+		best_ = std::min(best_, seconds);
+	}
+
+private:
+	benchmark::State &state_;
+	double best_ = 1e300;
+};
 
 void process_counts(benchmark::internal::Benchmark *b)
 {
@@ -107,8 +135,9 @@ void BM_Revoke_Processes(benchmark::State &state)
 	revoke_once(children, k, true, &faulted);
 	if (!faulted)
 		return state.SkipWithError("a child's mapping did not fault after REVOKE");
+	Timer timer(state);
 	for (auto _ : state)
-		state.SetIterationTime(revoke_once(children, k, false));
+		timer.record(revoke_once(children, k, false));
 }
 BENCHMARK(BM_Revoke_Processes)->Name("Revoke/Processes")->Apply(subject_counts);
 
@@ -129,10 +158,11 @@ void BM_MemoryOff_Processes(benchmark::State &state)
 	if (!off_faults || !all_fault(children, k, false)) {
 		state.SkipWithError("memory off/on did not reach every child's mapping");
 	} else {
-		for (auto _ : state) {
+		Timer timer(state);
+	for (auto _ : state) {
 			double t0 = now();
 			command.set_memory(false);
-			state.SetIterationTime(now() - t0);
+			timer.record(now() - t0);
 			command.set_memory(true);
 		}
 	}
@@ -150,13 +180,14 @@ void BM_Call_ConfigRead(benchmark::State &state)
 	uint16_t value = 0;
 	if (pread(dev, &value, sizeof(value), command) != sizeof(value))
 		return state.SkipWithError("config read failed");
+	Timer timer(state);
 	for (auto _ : state) {
 		double t0 = now();
 		if (pread(dev, &value, sizeof(value), command) != sizeof(value)) {
 			state.SkipWithError("config read failed");
 			break;
 		}
-		state.SetIterationTime(now() - t0);
+		timer.record(now() - t0);
 	}
 }
 BENCHMARK(BM_Call_ConfigRead)->Name("Call/ConfigRead")->Unit(benchmark::kMicrosecond)->UseManualTime();
@@ -168,11 +199,12 @@ void BM_Signal_RoundTrip(benchmark::State &state)
 	/* Untimed, as the subjects' first call is. */
 	for (unsigned i = 0; i < k; i++)
 		children.ping(i);
+	Timer timer(state);
 	for (auto _ : state) {
 		double t0 = now();
 		for (unsigned i = 0; i < k; i++)
 			children.ping(i);
-		state.SetIterationTime(now() - t0);
+		timer.record(now() - t0);
 	}
 }
 BENCHMARK(BM_Signal_RoundTrip)->Name("Signal/RoundTrip")->Apply(process_counts);
@@ -186,11 +218,12 @@ void BM_Signal_RoundTripRemap(benchmark::State &state)
 	ChildPool &children = pool(k);
 	for (unsigned i = 0; i < k; i++)
 		children.ping(i, true);
+	Timer timer(state);
 	for (auto _ : state) {
 		double t0 = now();
 		for (unsigned i = 0; i < k; i++)
 			children.ping(i, true);
-		state.SetIterationTime(now() - t0);
+		timer.record(now() - t0);
 	}
 }
 BENCHMARK(BM_Signal_RoundTripRemap)->Name("Signal/RoundTripRemap")->Apply(process_counts);
@@ -202,10 +235,11 @@ void BM_Signal_Broadcast(benchmark::State &state)
 	const unsigned k = static_cast<unsigned>(state.range(0));
 	ChildPool &children = pool(k);
 	children.ping_all(k);
+	Timer timer(state);
 	for (auto _ : state) {
 		double t0 = now();
 		children.ping_all(k);
-		state.SetIterationTime(now() - t0);
+		timer.record(now() - t0);
 	}
 }
 BENCHMARK(BM_Signal_Broadcast)->Name("Signal/Broadcast")->Apply(process_counts);

@@ -12,6 +12,7 @@
  */
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -52,15 +53,40 @@ void BM_RegionInfo_Shim(benchmark::State &state)
 }
 BENCHMARK(BM_RegionInfo_Shim)->Name("RegionInfo/Shim");
 
+/* The export figure is judged by the fastest iteration (counter best_ns),
+ * both sides timed by hand the same way: half of the export's work is in
+ * the session kernel, and on a shared machine a mean of its wall time
+ * mostly measures the two processes' waits for a CPU. */
+class Fastest
+{
+public:
+	explicit Fastest(benchmark::State &state) : state_(state) {}
+	~Fastest() { state_.counters["best_ns"] = best_ * 1e9; }
+	Fastest(const Fastest &) = delete;
+	Fastest &operator=(const Fastest &) = delete;
+	void record(double seconds)
+	{
+		state_.SetIterationTime(seconds);
+		best_ = std::min(best_, seconds);
+	}
+
+private:
+	benchmark::State &state_;
+	double best_ = 1e300;
+};
+
 void BM_ExportClose_Memfd(benchmark::State &state)
 {
+	Fastest timer(state);
 	for (auto _ : state) {
+		double t0 = softvfio::bench::now();
 		int fd = memfd_create("bench", MFD_CLOEXEC);
 		benchmark::DoNotOptimize(fd);
 		close(fd);
+		timer.record(softvfio::bench::now() - t0);
 	}
 }
-BENCHMARK(BM_ExportClose_Memfd)->Name("ExportClose/Memfd")->UseRealTime();
+BENCHMARK(BM_ExportClose_Memfd)->Name("ExportClose/Memfd")->UseManualTime();
 
 /* The export is a call of the session that has the process make the
  * stand-in socket pair; the close is the real close of the stand-in
@@ -77,15 +103,20 @@ void BM_ExportClose_Shim(benchmark::State &state)
 	 * slot: not in the figure. */
 	close(uapi::export_bar(fd, uapi::kBigBar, 0, 2 << 20));
 	const double k0 = softvfio::bench::process_cpu_ns(kernel);
-	for (auto _ : state) {
-		int buf = uapi::export_bar(fd, uapi::kBigBar, 0, 2 << 20);
-		close(buf);
+	{
+		Fastest timer(state);
+		for (auto _ : state) {
+			double t0 = softvfio::bench::now();
+			int buf = uapi::export_bar(fd, uapi::kBigBar, 0, 2 << 20);
+			close(buf);
+			timer.record(softvfio::bench::now() - t0);
+		}
 	}
 	const double k1 = softvfio::bench::process_cpu_ns(kernel);
 	if (kernel > 0 && k1 > k0)
 		state.counters["kernel_cpu_ns"] = (k1 - k0) / static_cast<double>(state.iterations());
 }
-BENCHMARK(BM_ExportClose_Shim)->Name("ExportClose/Shim")->UseRealTime();
+BENCHMARK(BM_ExportClose_Shim)->Name("ExportClose/Shim")->UseManualTime();
 
 /* Source and destination touched once, so the loop measures copying, not
  * first-touch faults (the same for both sides). */
