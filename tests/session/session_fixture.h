@@ -31,22 +31,11 @@ struct Pipe;
 }
 
 /* Under ThreadSanitizer a child forked from the test process (which runs
- * the session kernel's threads) "ignores everything" from the fork on: it
- * never runs the program's handler of the session signal, and threads it
- * starts have no state. Tests whose forked children need either start
- * those processes as new images instead (session_helper.h), or skip. */
-#if defined(__SANITIZE_THREAD__)
-inline constexpr bool kThreadSanitizer = true;
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-inline constexpr bool kThreadSanitizer = true;
-#else
-inline constexpr bool kThreadSanitizer = false;
-#endif
-#else
-inline constexpr bool kThreadSanitizer = false;
-#endif
-
+ * the session kernel's threads) "ignores everything" from the fork on:
+ * threads it starts have no state (and a program's own signal handlers,
+ * installed through the sanitizer, never run; the session signal's is
+ * installed with the system call, so it does). Tests whose processes start
+ * threads start them as new images (session_helper.h). */
 class SessionTest : public ::testing::Test
 {
 public:

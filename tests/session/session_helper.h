@@ -2,13 +2,13 @@
 /*
  * session_helper: processes of a session that start as new program images
  * (fork, then exec of tests/session/session_helper), for the tests whose
- * processes run threads or take the session signal while the test process
- * runs the session kernel's threads.
+ * processes run threads while the test process runs the session kernel's
+ * threads, or that are programs of their own.
  *
- * A child forked from a multi-threaded process can do neither under
- * ThreadSanitizer: it "ignores everything" from the fork on (signals for
- * the program's handlers stay pending, its new threads have no state), so
- * such processes exec first. They join the session on their own, as a
+ * A child forked from a multi-threaded process cannot start threads under
+ * ThreadSanitizer: it "ignores everything" from the fork on (its new
+ * threads have no state, handlers installed through the sanitizer never
+ * run), so such processes exec first. They join the session on their own, as a
  * program started under `softvfio run` would, and find their fds (passed
  * across the exec) by identity.
  *

@@ -54,9 +54,6 @@ TEST_F(SessionTest, AMappingOfTheBarSeesWhatTheRegionHolds)
 
 TEST_F(SessionTest, MemoryDisableInOneProcessFaultsTheOthersMappingBeforeItReturns)
 {
-	if (kThreadSanitizer)
-		GTEST_SKIP() << "the other process is a fork of a fork of the test process: no session signal under "
-				"ThreadSanitizer (session_fixture.h); UnderThreadsAndProcesses... covers it";
 	EXPECT_EQ(in_child([this](Connection &c) {
 			  child::Device d;
 			  CHILD_CHECK(child::open_device(c, bdf_, d));
