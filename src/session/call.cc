@@ -130,8 +130,14 @@ void WorkScope::flush()
 	while (!pending_.empty()) {
 		auto batch = std::move(pending_);
 		pending_.clear();
-		for (auto &[process, upto] : batch)
-			process->deliver(upto);
+		/* Every process is signalled before any is waited for: they
+		 * apply their work side by side, and the call waits for the
+		 * slowest, not for the sum. */
+		std::vector<uint64_t> signalled(batch.size());
+		for (size_t i = 0; i < batch.size(); i++)
+			signalled[i] = batch[i].first->start_delivery(batch[i].second);
+		for (size_t i = 0; i < batch.size(); i++)
+			batch[i].first->deliver(batch[i].second, signalled[i]);
 	}
 }
 

@@ -363,11 +363,27 @@ bool ClientProcess::unreachable()
 	return false;
 }
 
-void ClientProcess::deliver(uint64_t upto)
+uint64_t ClientProcess::start_delivery(uint64_t upto)
+{
+	std::lock_guard one(deliver_lock_);
+	uint64_t posted;
+	{
+		std::lock_guard guard(work_lock_);
+		post_locked();
+		posted = posted_;
+	}
+	const uint32_t done = mailbox_->header.done.load(std::memory_order_acquire);
+	if (posted >= upto && static_cast<int32_t>(done - static_cast<uint32_t>(upto)) >= 0)
+		return 0;
+	if (state() == State::Forking || state() == State::Retired)
+		return 0;
+	return signal() ? posted : 0;
+}
+
+void ClientProcess::deliver(uint64_t upto, uint64_t signalled)
 {
 	std::lock_guard one(deliver_lock_);
 	wire::Header &h = mailbox_->header;
-	uint64_t signalled = 0;
 	for (;;) {
 		uint64_t posted;
 		{

@@ -102,7 +102,11 @@ public:
 	 * applied it (or cannot: it exited, execs, or its fork child has not
 	 * taken over yet, which catches up itself). No kernel lock may be
 	 * held. */
-	void deliver(uint64_t upto);
+	void deliver(uint64_t upto, uint64_t signalled = 0);
+	/* The first half of deliver(), without the wait: post and signal, so
+	 * that several processes apply their work at the same time. Returns
+	 * what was signalled, for deliver(). */
+	uint64_t start_delivery(uint64_t upto);
 
 private:
 	ClientProcess(SessionKernel &session, std::shared_ptr<RemoteProcess> host, UniqueFD mailbox_fd,
