@@ -185,6 +185,10 @@ std::vector<Pair> pairs()
 			"Startup/True", Goal::MsMore, 5.0, Clock::Fastest));
 	list.push_back(make("start-up: run -- true in a running session vs true", "startup", "Startup/RunJoin", "startup",
 			"Startup/True", Goal::MsFigure, 0, Clock::Fastest));
+	list.push_back(make("  of which: softvfio --version vs true", "startup", "Startup/SoftvfioVersion", "startup",
+			"Startup/True", Goal::MsFigure, 0, Clock::Fastest));
+	list.push_back(make("  of which: true with the shim loaded, no session, vs true", "startup", "Startup/ShimTrue",
+			"startup", "Startup/True", Goal::MsFigure, 0, Clock::Fastest));
 	list.push_back(make("fork+exit+wait in a session vs raw clone", "fork", "Fork/Session", "fork", "Fork/Plain",
 			Goal::Figure, 0, Clock::Fastest));
 	for (const char *op : {"Ioctl", "Read", "Open"}) {

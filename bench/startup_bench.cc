@@ -9,6 +9,10 @@
  *                    --detach` started untimed before the benchmarks): the shim put in
  *                    LD_PRELOAD, the program joining, its exit noticed
  *
+ * and what a join is made of: Startup/SoftvfioVersion (`softvfio --version`: the exec of
+ * the softvfio binary and its libraries) and Startup/ShimTrue (/bin/true with the shim in
+ * LD_PRELOAD and no session, which the shim then stays out of: loading it).
+ *
  * The session for RunJoin is stopped (`softvfio serve --stop DIR`) before
  * the program exits; a failure to start or stop it fails the program.
  */
@@ -36,6 +40,9 @@ double now_ns()
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
 }
+
+/* /dev/null, where the spawned commands' output goes. */
+int g_null = -1;
 
 /* This process's environment without a session of its own (the benchmark
  * might be started inside one), plus `extra` if given. */
@@ -89,7 +96,7 @@ void spawn_and_wait(benchmark::State &state, const std::vector<std::string> &arg
 	double best = 1e300;
 	for (auto _ : state) {
 		double t0 = now_ns();
-		if (!exited_ok(spawn(argv, env)))
+		if (!exited_ok(spawn(argv, env, g_null)))
 			return state.SkipWithError("the command failed");
 		best = std::min(best, now_ns() - t0);
 	}
@@ -116,6 +123,18 @@ void BM_Startup_RunJoin(benchmark::State &state)
 	spawn_and_wait(state, {SOFTVFIO_BINARY, "run", "--", "/bin/true"}, environment(g_session));
 }
 BENCHMARK(BM_Startup_RunJoin)->Name("Startup/RunJoin")->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_Startup_SoftvfioVersion(benchmark::State &state)
+{
+	spawn_and_wait(state, {SOFTVFIO_BINARY, "--version"}, environment());
+}
+BENCHMARK(BM_Startup_SoftvfioVersion)->Name("Startup/SoftvfioVersion")->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_Startup_ShimTrue(benchmark::State &state)
+{
+	spawn_and_wait(state, {"/bin/true"}, environment("LD_PRELOAD=" SOFTVFIO_SHIM));
+}
+BENCHMARK(BM_Startup_ShimTrue)->Name("Startup/ShimTrue")->Unit(benchmark::kMillisecond)->UseRealTime();
 
 /* `softvfio serve --detach`: the SOFTVFIO_SESSION=DIR line it prints once
  * the session serves, or "" on failure. */
@@ -149,6 +168,7 @@ int main(int argc, char **argv)
 	benchmark::Initialize(&argc, argv);
 	if (benchmark::ReportUnrecognizedArguments(argc, argv))
 		return 1;
+	g_null = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	g_session = start_session();
 	if (g_session.empty()) {
 		std::fprintf(stderr, "bench_startup: softvfio serve --detach did not start a session\n");
