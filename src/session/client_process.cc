@@ -123,6 +123,10 @@ ClientProcess::~ClientProcess()
 
 void ClientProcess::bind(pid_t pid, UniqueFD pidfd)
 {
+	/* Before it serves: the VMAs copied from the parent, which its
+	 * address space's Host must know of to check what the child answers
+	 * to Reserve. */
+	static_cast<RemoteMm &>(process_->mm.host()).seed(process_->mm.snapshot(false));
 	host_->bind(pid, std::move(pidfd));
 }
 

@@ -2,6 +2,8 @@
 #include "session/remote_mm.h"
 
 #include <cerrno>
+#include <iterator>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "base/log.h"
@@ -59,7 +61,32 @@ Result<uintptr_t> RemoteMm::reserve(const mm::PlacementRequest &req, const mm::H
 		return err(ENOMEM);
 	if (answer->result < 0 && answer->result > -4096)
 		return err(static_cast<int>(-answer->result));
-	return static_cast<uintptr_t>(answer->result);
+	/* Room, or the process broke the protocol: a page-aligned range of
+	 * user space where it was asked for (MAP_FIXED), free of its VMAs. */
+	const uintptr_t addr = static_cast<uintptr_t>(answer->result);
+	const uint64_t len = req.length;
+	bool room = addr != 0 && addr % mm::kPageSize == 0 && len <= mm::kTaskSize && addr <= mm::kTaskSize - len;
+	if (room && (req.flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)))
+		room = addr == req.hint;
+	if (!room || overlaps(addr, addr + len)) {
+		owner_.cut_off("a reservation that is not room for the mapping");
+		return err(ENOMEM);
+	}
+	return addr;
+}
+
+bool RemoteMm::overlaps(uintptr_t start, uintptr_t end) const
+{
+	auto it = ranges_.upper_bound(start);
+	if (it != ranges_.begin() && std::prev(it)->second > start)
+		return true;
+	return it != ranges_.end() && it->first < end;
+}
+
+void RemoteMm::seed(const std::vector<mm::VmaSnapshot> &vmas)
+{
+	for (const mm::VmaSnapshot &v : vmas)
+		ranges_[v.start] = v.end;
 }
 
 void RemoteMm::unreserve(uintptr_t addr, uint64_t length)
@@ -77,6 +104,7 @@ Result<void> RemoteMm::create(const mm::Vma &v)
 	Call *call = own_call();
 	if (!call)
 		return not_own("create");
+	ranges_[v.start] = v.end;
 	wire::MmOp c = op(K::Create, v.id, state_flags(v));
 	c.f[0] = v.start;
 	c.f[1] = v.end;
@@ -115,6 +143,8 @@ Result<void> RemoteMm::set_state(const mm::Vma &v)
 
 void RemoteMm::split(const mm::Vma &head, const mm::Vma &tail)
 {
+	ranges_[head.start] = tail.start;
+	ranges_[tail.start] = tail.end;
 	Call *call = own_call();
 	if (!call) {
 		(void)not_own("split");
@@ -132,6 +162,7 @@ Result<void> RemoteMm::remove(const mm::Vma &v, bool keep_reserved)
 	Call *call = own_call();
 	if (!call)
 		return not_own("remove");
+	ranges_.erase(v.start);
 	wire::MmOp o = op(keep_reserved ? K::Release : K::Unmap);
 	o.f[0] = v.start;
 	o.f[1] = v.end;
@@ -148,8 +179,10 @@ Result<void> RemoteMm::protect(const mm::Vma &v)
 	return {};
 }
 
-Result<bool> RemoteMm::move(const mm::Vma &v, uintptr_t)
+Result<bool> RemoteMm::move(const mm::Vma &v, uintptr_t from)
 {
+	ranges_.erase(from);
+	ranges_[v.start] = v.end;
 	Call *call = own_call();
 	if (!call)
 		return err(not_own("move").error());

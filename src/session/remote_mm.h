@@ -12,7 +12,11 @@
  */
 #pragma once
 
+#include <map>
+#include <vector>
+
 #include "mm/host.h"
+#include "mm/types.h"
 
 namespace softvfio::session {
 
@@ -36,11 +40,21 @@ public:
 	Result<std::vector<bool>> present_pages(uintptr_t start, uintptr_t end) override;
 	void teardown(const mm::Vma &v) override;
 
+	/* A fork's child takes its record over: the VMAs its Mm copied from
+	 * the parent's (no Host call told of them). */
+	void seed(const std::vector<mm::VmaSnapshot> &vmas);
+
 private:
 	/* The call of the owner this thread serves, or null. */
 	Call *own_call() const;
+	bool overlaps(uintptr_t start, uintptr_t end) const;
 
 	ClientProcess &owner_;
+	/* Where the owner's VMAs are (start -> end), as the Mm told this Host:
+	 * the process answers Reserve, and the Mm takes the answer for free
+	 * room, so it is checked against them. Every geometry change and
+	 * reserve() come with the Mm's mmap_lock held for writing. */
+	std::map<uintptr_t, uintptr_t> ranges_;
 };
 
 } /* namespace softvfio::session */

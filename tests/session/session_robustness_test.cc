@@ -300,6 +300,65 @@ TEST_F(CutOffTest, AStandinOfAnotherFileIsNotANewOne)
 	});
 }
 
+/* Room for a new mapping is what the process answers to Reserve; the
+ * kernel's mm takes it for free space. An answer over one of the process's
+ * own mappings would give the kernel two VMAs at one address (and the
+ * second is destroyed while its buffer still lists it: a use after free in
+ * the kernel, found by fuzz_session). */
+TEST_F(CutOffTest, AReservationOverAMappingOfItsOwnIsNotRoom)
+{
+	expect_cut_off([](Connection &c, RawSlot &slot, int device) {
+		long p = child::mmap(c, 0x10000, PROT_READ | PROT_WRITE, device, kBar2);
+		if (p <= 0)
+			return false;
+		slot.request(static_cast<uint32_t>(Op::Mmap), 5,
+			     {0, 0x10000, PROT_READ | PROT_WRITE, MAP_SHARED, device, int64_t(kBar2)});
+		if (slot.wait(10 * kSecond) != RawSlot::Wait::Message)
+			return false;
+		auto q = slot.header();
+		if (q.kind != static_cast<uint32_t>(MsgKind::SubRequest) || q.op != static_cast<uint32_t>(SubOp::Reserve))
+			return false;
+		/* Half over the mapping it has. */
+		slot.sub_reply(q.op, q.seq, p + 0x8000);
+		return cut_off(slot);
+	});
+}
+
+TEST_F(CutOffTest, AReservationThatIsNotWhereMapFixedAskedIsNotRoom)
+{
+	expect_cut_off([](Connection &, RawSlot &slot, int device) {
+		void *hole = ::mmap(nullptr, 0x20000, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (hole == MAP_FAILED)
+			return false;
+		const int64_t at = reinterpret_cast<int64_t>(hole);
+		slot.request(static_cast<uint32_t>(Op::Mmap), 5,
+			     {at, 0x10000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, device, int64_t(kBar2)});
+		if (slot.wait(10 * kSecond) != RawSlot::Wait::Message)
+			return false;
+		auto q = slot.header();
+		if (q.kind != static_cast<uint32_t>(MsgKind::SubRequest) || q.op != static_cast<uint32_t>(SubOp::Reserve))
+			return false;
+		slot.sub_reply(q.op, q.seq, at + 0x10000);
+		return cut_off(slot);
+	});
+}
+
+TEST_F(CutOffTest, AReservationThatIsNoAddressIsNotRoom)
+{
+	expect_cut_off([](Connection &, RawSlot &slot, int device) {
+		slot.request(static_cast<uint32_t>(Op::Mmap), 5,
+			     {0, 0x10000, PROT_READ | PROT_WRITE, MAP_SHARED, device, int64_t(kBar2)});
+		if (slot.wait(10 * kSecond) != RawSlot::Wait::Message)
+			return false;
+		auto q = slot.header();
+		if (q.kind != static_cast<uint32_t>(MsgKind::SubRequest) || q.op != static_cast<uint32_t>(SubOp::Reserve))
+			return false;
+		/* Not page-aligned, and beyond the user address space. */
+		slot.sub_reply(q.op, q.seq, int64_t(0x7ffffffff123));
+		return cut_off(slot);
+	});
+}
+
 /* --- dying in the middle of a call --- */
 
 TEST_F(SessionTest, AProcessKilledWhileTheKernelWaitsForItsAnswerLeavesNoLockHeld)
