@@ -188,6 +188,10 @@ char receive_command(int sock, int *fd)
 		case 'F':
 			reply = map && read_faults(map) ? 'f' : 'n';
 			break;
+		case 'T':
+			if (map)
+				map[0] = map[length - 1];
+			break;
 		case 'U':
 			if (map)
 				munmap(const_cast<unsigned char *>(map), length);
@@ -311,6 +315,15 @@ void ChildPool::unmap(unsigned k)
 	for (unsigned i = 0; i < k; i++)
 		if (receive(i) != 'k')
 			fail("a child could not unmap");
+}
+
+void ChildPool::touch(unsigned k)
+{
+	for (unsigned i = 0; i < k; i++)
+		send(i, 'T');
+	for (unsigned i = 0; i < k; i++)
+		if (receive(i) != 'k')
+			fail("a child could not touch its mapping");
 }
 
 bool ChildPool::faults(unsigned i)

@@ -48,6 +48,9 @@ public:
 	void map(unsigned k, int fd);
 	/* Children [0, k) unmap and close what they mapped. */
 	void unmap(unsigned k);
+	/* Children [0, k) write and read their mapping's first and last byte
+	 * again (populated, as a working mapping is). */
+	void touch(unsigned k);
 	/* Does child i's mapping raise SIGBUS when read? */
 	bool faults(unsigned i);
 
