@@ -25,6 +25,7 @@
 #include <softvfio/base/result.h>
 
 #include "session/wire/protocol.h"
+#include "vfs/fd_table.h"
 
 namespace softvfio::session {
 
@@ -51,6 +52,12 @@ public:
 	/* Data after the reply's ops (a memo). */
 	void set_data(std::vector<unsigned char> data) { data_ = std::move(data); }
 
+	/* A number found closed and reused during the call: its old file's
+	 * close is dealt with when the call's work is done (release_closed),
+	 * not under the locks held where it was found. */
+	void close_later(vfs::FdTable::Forgotten f) { closed_.push_back(std::move(f)); }
+	std::vector<vfs::FdTable::Forgotten> take_closed() { return std::move(closed_); }
+
 	/* Send the reply: ops that do not fit first go as ApplyOps
 	 * sub-requests. False if the process went away. */
 	bool reply(long result);
@@ -66,6 +73,7 @@ private:
 	std::vector<wire::MmOp> ops_;
 	int64_t extra_[2] = {0, 0};
 	std::vector<unsigned char> data_;
+	std::vector<vfs::FdTable::Forgotten> closed_;
 };
 
 /* The call the calling thread serves, or null. */

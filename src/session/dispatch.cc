@@ -19,6 +19,7 @@
 #include "kernel/process.h"
 #include "session/call.h"
 #include "session/client_process.h"
+#include "session/remote_fds.h"
 #include "session/session_kernel.h"
 
 namespace softvfio::session {
@@ -60,22 +61,6 @@ Result<std::shared_ptr<vfs::File>> emulated(Process &p, int fd)
 	if (!*file)
 		return err(EINVAL);
 	return *file;
-}
-
-/* The caller closed `fd` (or replaced it): forget the number and see
- * whether that was the file's last stand-in anywhere. The number's entry
- * does not hold its file (the stand-ins do): when the event loop saw the
- * hang-up first, the file may be gone from the entry already, in its
- * release on another thread, and the close waits for that by name. */
-void closed(ClientProcess &cp, vfs::FdTable::Forgotten f)
-{
-	if (!f.was)
-		return;
-	auto last = cp.session().standins().closed(f.was);
-	f.file.reset();
-	/* Released here, with no lock held, inside the call's WorkScope. */
-	last.reset();
-	dmabuf::sync_file_prune();
 }
 
 /* Bring every emulated mapping of the caller up to date. */
@@ -249,14 +234,11 @@ long fork_prepare(ClientProcess &cp, Call &call)
 	return static_cast<long>((*child)->id());
 }
 
-} /* namespace */
-
-long dispatch(ClientProcess &cp, Call &call, const wire::Request &req)
+long dispatch_op(ClientProcess &cp, Call &call, const wire::Request &req)
 {
 	using wire::Op;
 	Kernel &k = cp.session().kernel();
 	const int64_t *a = req.a;
-	CurrentProcess current(cp.process());
 	Process &p = cp.process();
 	const int fd = static_cast<int>(a[0]);
 
@@ -324,15 +306,15 @@ long dispatch(ClientProcess &cp, Call &call, const wire::Request &req)
 	case Op::Madvise:
 		return k.madvise(ptr(a[0]), static_cast<size_t>(a[1]), static_cast<int>(a[2]));
 	case Op::Closed:
-		closed(cp, p.fds.forget_entry(fd));
+		release_closed(cp, p.fds.forget_closed(fd));
 		return 0;
 	case Op::ClosedRange: {
 		if (a[0] < 0 || a[1] < a[0])
 			return -EINVAL;
-		auto files = p.fds.forget_range_entries(static_cast<unsigned>(a[0]),
-							static_cast<unsigned>(std::min<int64_t>(a[1], INT_MAX)));
+		auto files = p.fds.forget_closed_range(static_cast<unsigned>(a[0]),
+						       static_cast<unsigned>(std::min<int64_t>(a[1], INT_MAX)));
 		for (auto &f : files)
-			closed(cp, std::move(f));
+			release_closed(cp, std::move(f));
 		return 0;
 	}
 	case Op::Identify: {
@@ -379,6 +361,19 @@ long dispatch(ClientProcess &cp, Call &call, const wire::Request &req)
 		break;
 	}
 	return -ENOSYS;
+}
+
+} /* namespace */
+
+long dispatch(ClientProcess &cp, Call &call, const wire::Request &req)
+{
+	CurrentProcess current(cp.process());
+	long r = dispatch_op(cp, call, req);
+	/* Numbers the call found reused before the process told of their
+	 * close: those closes are dealt with now, no lock held. */
+	for (auto &f : call.take_closed())
+		release_closed(cp, std::move(f));
+	return r;
 }
 
 } /* namespace softvfio::session */

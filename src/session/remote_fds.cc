@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <sys/socket.h>
 
+#include "dmabuf/sync_file.h"
 #include "session/call.h"
 #include "session/client_process.h"
 #include "session/session_kernel.h"
@@ -112,16 +113,29 @@ Result<FileIdentity> RemoteFdSpace::identity(int fd)
 	return owner_.host().fd_identity(fd);
 }
 
-/* A number closed behind the shim's back (a raw system call) and reused:
- * the release that close may have made runs now, in the call that found
- * it, as the kernel runs it at the close. */
-void RemoteFdSpace::stale(int, std::shared_ptr<vfs::File> file)
+/* A number closed and reused before the process told of the close (by
+ * another thread, or a raw system call): the release that close may have
+ * made runs in the call that found it, once the call's locks are let go
+ * of (the table may be changed under a lock of the model's). */
+void RemoteFdSpace::stale(int, const vfs::File *was, std::shared_ptr<vfs::File> file)
 {
-	if (!file)
+	if (!was)
 		return;
-	auto last = owner_.session().standins().closed(file.get());
-	file.reset();
+	vfs::FdTable::Forgotten f{std::move(file), was};
+	if (Call *call = current_call(); call && &call->process() == &owner_)
+		call->close_later(std::move(f));
+	else
+		release_closed(owner_, std::move(f));
+}
+
+void release_closed(ClientProcess &process, vfs::FdTable::Forgotten f)
+{
+	if (!f.was)
+		return;
+	auto last = process.session().standins().closed(f.was);
+	f.file.reset();
 	last.reset();
+	dmabuf::sync_file_prune();
 }
 
 Result<void> RemoteFdSpace::close(int)

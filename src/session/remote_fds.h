@@ -16,6 +16,7 @@
 #pragma once
 
 #include "vfs/fd_space.h"
+#include "vfs/fd_table.h"
 
 namespace softvfio::session {
 
@@ -29,7 +30,7 @@ public:
 	Result<std::unique_ptr<vfs::Standin>> reserve(const vfs::StandinSpec &spec) override;
 	Result<FileIdentity> commit(vfs::Standin &standin, const std::shared_ptr<vfs::File> &file) override;
 	Result<FileIdentity> identity(int fd) override;
-	void stale(int fd, std::shared_ptr<vfs::File> file) override;
+	void stale(int fd, const vfs::File *was, std::shared_ptr<vfs::File> file) override;
 	bool entries_hold_files() const override { return false; }
 	Result<void> close(int fd) override;
 	Result<int> dup(int fd, int min_fd, bool cloexec) override;
@@ -38,5 +39,12 @@ public:
 private:
 	ClientProcess &owner_;
 };
+
+/* A number of `process` that stood for `f` was closed (or replaced): if
+ * that was the file's last stand-in anywhere, it is released here, before
+ * this returns; if the event loop saw the hang-up first, this waits for
+ * that release. No lock may be held; inside the call's WorkScope, so that
+ * what the release does to other processes' mappings is done too. */
+void release_closed(ClientProcess &process, vfs::FdTable::Forgotten f);
 
 } /* namespace softvfio::session */

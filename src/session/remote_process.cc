@@ -2,6 +2,9 @@
 #include "session/remote_process.h"
 
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <poll.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -58,10 +61,48 @@ Result<void> RemoteProcess::write_memory(uintptr_t dst, const void *src, size_t 
 	return vm_io(pid(), const_cast<void *>(src), dst, n, true);
 }
 
+namespace {
+
+/* The looks at processes' fds under way. A look lasts microseconds, so a
+ * waiter sees the count at zero almost at once; only looks back to back
+ * from many threads could keep it up, and then the waiter gives up after
+ * kLookWait (the hang-up still comes, as an event, a little later). */
+std::mutex g_look_lock;
+std::condition_variable g_look_cv;
+unsigned g_looks = 0;
+constexpr auto kLookWait = std::chrono::milliseconds(50);
+
+class FdLook
+{
+public:
+	FdLook()
+	{
+		std::lock_guard guard(g_look_lock);
+		g_looks++;
+	}
+	~FdLook()
+	{
+		std::lock_guard guard(g_look_lock);
+		if (--g_looks == 0)
+			g_look_cv.notify_all();
+	}
+	FdLook(const FdLook &) = delete;
+	FdLook &operator=(const FdLook &) = delete;
+};
+
+} /* namespace */
+
+void RemoteProcess::wait_for_fd_looks()
+{
+	std::unique_lock guard(g_look_lock);
+	g_look_cv.wait_for(guard, kLookWait, [] { return g_looks == 0; });
+}
+
 Result<UniqueFD> RemoteProcess::take_fd(int fd)
 {
 	if (fd < 0)
 		return err(EBADF);
+	FdLook look;
 	UniqueFD copy(static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd_.get(), fd, 0)));
 	if (!copy)
 		return err(errno == ESRCH ? EBADF : errno);
@@ -78,6 +119,7 @@ Result<FileIdentity> RemoteProcess::fd_identity(int fd)
 	if (fd < 0)
 		return err(EBADF);
 	struct stat st;
+	FdLook look;
 	if (::stat(fd_path(fd).c_str(), &st) < 0)
 		return err(errno == ENOENT ? EBADF : errno);
 	return FileIdentity{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
@@ -88,6 +130,7 @@ Result<std::string> RemoteProcess::fd_link(int fd)
 	if (fd < 0)
 		return err(EBADF);
 	char target[256];
+	FdLook look;
 	ssize_t n = ::readlink(fd_path(fd).c_str(), target, sizeof(target));
 	if (n < 0)
 		return err(errno == ENOENT ? EBADF : errno);

@@ -36,6 +36,14 @@ public:
 	/* Has it exited (its pidfd is readable)? */
 	bool exited() const;
 
+	/* Looking at one of a process's fds (pidfd_getfd, or stat and
+	 * readlink of /proc/<pid>/fd/<n>) holds its file while the look
+	 * runs, so a close of the last copy in the process releases it only
+	 * when the look ends, a moment later. This returns once no look that
+	 * began before it is still running, in any process's RemoteProcess:
+	 * a hang-up not seen then is not a look's doing. */
+	static void wait_for_fd_looks();
+
 	Result<void> read_memory(void *dst, uintptr_t src, size_t n) override;
 	Result<void> write_memory(uintptr_t dst, const void *src, size_t n) override;
 	Result<UniqueFD> take_fd(int fd) override;

@@ -9,6 +9,7 @@
 #include <sys/un.h>
 
 #include "session/call.h"
+#include "session/remote_process.h"
 #include "vfs/file.h"
 
 namespace softvfio::session {
@@ -64,25 +65,43 @@ std::shared_ptr<vfs::File> StandinTable::remove_locked(int peer)
 	return file;
 }
 
+namespace {
+
+bool hung_up(int peer)
+{
+	struct pollfd p{peer, POLLRDHUP, 0};
+	return ::poll(&p, 1, 0) == 1 && (p.revents & POLLHUP);
+}
+
+} /* namespace */
+
 std::shared_ptr<vfs::File> StandinTable::closed(const vfs::File *file)
 {
-	std::unique_lock guard(lock_);
-	auto it = by_file_.find(file);
-	if (it == by_file_.end()) {
+	for (bool looked = false;; looked = true) {
+		std::unique_lock guard(lock_);
+		auto it = by_file_.find(file);
+		if (it == by_file_.end()) {
+			guard.unlock();
+			/* The event loop saw the hang-up first and handed its
+			 * reference on: the release runs as soon as it is let go
+			 * of (or as soon as the caller lets go of its own). Wait
+			 * for the first. */
+			std::unique_lock wait(releasing_->lock);
+			releasing_->cv.wait(wait, [&] { return !releasing_->files.count(file); });
+			return nullptr;
+		}
+		/* The process closed its end before telling us: if it was the
+		 * last one, the hang-up is there already, unless a look of ours
+		 * at the process's fds held the file at that moment (the
+		 * release then came when the look ended): once no look is left
+		 * running, ask again. */
+		if (hung_up(it->second))
+			return remove_locked(it->second);
+		if (looked)
+			return nullptr;
 		guard.unlock();
-		/* The event loop saw the hang-up first and handed its reference
-		 * on: the release runs as soon as it is let go of (or as soon as
-		 * the caller lets go of its own). Wait for the first. */
-		std::unique_lock wait(releasing_->lock);
-		releasing_->cv.wait(wait, [&] { return !releasing_->files.count(file); });
-		return nullptr;
+		RemoteProcess::wait_for_fd_looks();
 	}
-	/* The process closed its end before telling us: if it was the last
-	 * one, the hang-up is there already. */
-	struct pollfd p{it->second, POLLRDHUP, 0};
-	if (::poll(&p, 1, 0) != 1 || !(p.revents & POLLHUP))
-		return nullptr;
-	return remove_locked(it->second);
 }
 
 std::shared_ptr<vfs::File> StandinTable::event(int peer, uint32_t events)

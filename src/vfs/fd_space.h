@@ -72,12 +72,14 @@ public:
 	 * on the other end of its stand-in. */
 	virtual bool entries_hold_files() const = 0;
 
-	/* The table found that number `fd` no longer stands for `file` (it
-	 * was closed behind the table's back and reused): where entries do
-	 * not hold their files, that close may have been the file's last. */
-	virtual void stale(int fd, std::shared_ptr<File> file)
+	/* The table found that number `fd` no longer stands for the file
+	 * `was` (`file` while it lives): it was closed and reused before the
+	 * table heard of the close. Where entries do not hold their files,
+	 * that close may have been the file's last. */
+	virtual void stale(int fd, const File *was, std::shared_ptr<File> file)
 	{
 		(void)fd;
+		(void)was;
 		(void)file;
 	}
 

@@ -100,12 +100,25 @@ Result<int> FdTable::install(std::shared_ptr<File> file, std::unique_ptr<Standin
 		return err(id.error());
 	file->set_identity(*id);
 	files_->add(*id, file);
-	std::shared_ptr<File> previous;
+	replace(fd, std::move(file));
+	return fd;
+}
+
+FdTable::Forgotten FdTable::replace(int fd, std::shared_ptr<File> file)
+{
+	const File *raw = file.get();
+	Forgotten previous;
 	{
 		std::unique_lock guard(lock_);
-		previous = set_locked(fd, std::move(file));
+		previous = clear_locked(fd);
+		if (file)
+			set_locked(fd, std::move(file));
+		if (previous.was && previous.was != raw)
+			reused_.insert(fd);
 	}
-	return fd;
+	if (previous.was && previous.was != raw)
+		space_->stale(fd, previous.was, previous.file);
+	return previous;
 }
 
 Result<int> FdTable::install(std::shared_ptr<File> file, UniqueFD standin)
@@ -128,8 +141,10 @@ Result<std::shared_ptr<File>> FdTable::get(int fd)
 
 	auto id = space_->identity(fd);
 	if (!id) {
-		if (cached)
-			space_->stale(fd, forget(fd));
+		if (cached) {
+			Forgotten gone = forget_entry(fd);
+			space_->stale(fd, gone.was, std::move(gone.file));
+		}
 		return err(id.error());
 	}
 	if (cached && cached->identity() == *id)
@@ -137,13 +152,7 @@ Result<std::shared_ptr<File>> FdTable::get(int fd)
 
 	/* Unknown number, or one reused behind our back: resolve by identity. */
 	std::shared_ptr<File> file = files_->find(*id);
-	std::shared_ptr<File> previous;
-	{
-		std::unique_lock guard(lock_);
-		previous = set_locked(fd, file);
-	}
-	if (previous && previous != file)
-		space_->stale(fd, std::move(previous));
+	replace(fd, file);
 	return file;
 }
 
@@ -217,23 +226,38 @@ FdTable::Forgotten FdTable::forget_entry(int fd)
 	return clear_locked(fd);
 }
 
-std::vector<FdTable::Forgotten> FdTable::forget_range_entries(unsigned first, unsigned last)
+FdTable::Forgotten FdTable::forget_closed(int fd)
 {
-	std::vector<Forgotten> out;
+	std::shared_ptr<File> current;
+	{
+		std::unique_lock guard(lock_);
+		if (!reused_.erase(fd))
+			return clear_locked(fd);
+		if (static_cast<size_t>(fd) < by_fd_.size())
+			current = by_fd_[static_cast<size_t>(fd)].lock();
+	}
+	/* Does the number still stand for what the table has there? Then
+	 * the close was of the file before it, and was dealt with. */
+	if (current) {
+		auto id = space_->identity(fd);
+		if (id && *id == current->identity())
+			return {};
+	}
 	std::unique_lock guard(lock_);
-	for (size_t fd = first; fd < by_fd_.size() && fd <= last; fd++)
-		if (Forgotten f = clear_locked(static_cast<int>(fd)); f.was)
-			out.push_back(std::move(f));
-	return out;
+	return clear_locked(fd);
 }
 
-std::vector<std::shared_ptr<File>> FdTable::forget_range(unsigned first, unsigned last)
+std::vector<FdTable::Forgotten> FdTable::forget_closed_range(unsigned first, unsigned last)
 {
-	std::vector<std::shared_ptr<File>> out;
-	std::unique_lock guard(lock_);
-	for (size_t fd = first; fd < by_fd_.size() && fd <= last; fd++)
-		if (auto file = set_locked(static_cast<int>(fd), nullptr))
-			out.push_back(std::move(file));
+	std::vector<Forgotten> out;
+	size_t end;
+	{
+		std::shared_lock guard(lock_);
+		end = by_fd_.size();
+	}
+	for (size_t fd = first; fd < end && fd <= last; fd++)
+		if (Forgotten f = forget_closed(static_cast<int>(fd)); f.was)
+			out.push_back(std::move(f));
 	return out;
 }
 

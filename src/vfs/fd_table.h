@@ -18,6 +18,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 #include <shared_mutex>
 #include <vector>
 
@@ -79,9 +80,14 @@ public:
 		const File *was = nullptr;
 	};
 	Forgotten forget_entry(int fd);
-	/* Drop every number in [first, last]; returns what they stood for. */
-	std::vector<std::shared_ptr<File>> forget_range(unsigned first, unsigned last);
-	std::vector<Forgotten> forget_range_entries(unsigned first, unsigned last);
+	/* The process says it closed `fd`. If the table saw the number reused
+	 * first (a new file installed or found there, its old file handed to
+	 * FdSpace::stale), the close may be the old file's, told late: then
+	 * the number still stands for its entry and nothing is forgotten. */
+	Forgotten forget_closed(int fd);
+	/* forget_closed() of every number in [first, last] that stood for
+	 * something. */
+	std::vector<Forgotten> forget_closed_range(unsigned first, unsigned last);
 	/* Drop every number (a new program image: its fds are found again
 	 * by identity). */
 	void forget_all();
@@ -111,6 +117,9 @@ private:
 	/* Caller holds lock_ for writing; returns the File previously at fd. */
 	std::shared_ptr<File> set_locked(int fd, std::shared_ptr<File> file);
 	Forgotten clear_locked(int fd);
+	/* Put `file` at `fd`; a different file there before is stale (its
+	 * close may still be told: the number goes into reused_). */
+	Forgotten replace(int fd, std::shared_ptr<File> file);
 
 	const Options options_;
 	const std::shared_ptr<FdSpace> space_;
@@ -118,6 +127,7 @@ private:
 	const bool hold_;
 	std::shared_mutex lock_;
 	std::vector<Entry> by_fd_;
+	std::set<int> reused_;
 };
 
 /* The calling process's fd table while a kernel entry point runs for it

@@ -391,6 +391,33 @@ TEST_F(SessionTest, AProcessKilledWithSigkillDropsItsFdsAndItsMappings)
 	::munmap(shared_id, 4096);
 }
 
+/* A number closed and taken by a new file before the process tells the
+ * kernel of the close (another thread's open got it): the old file's
+ * release is done in the call that found the number reused, and the late
+ * word of the close leaves the new file alone. */
+TEST_F(SessionTest, ACloseToldAfterItsNumberWasReusedReleasesTheOldFileOnly)
+{
+	int status = in_child([&](Connection &c) {
+		const long group = child::open(c, "/dev/vfio/1");
+		CHILD_CHECK(group >= 0);
+		/* Closed, and not told yet. */
+		CHILD_CHECK(::close(static_cast<int>(group)) == 0);
+		const long container = child::open(c, "/dev/vfio/vfio");
+		CHILD_CHECK(container == group);
+		/* The group was released before that open returned. */
+		const long again = child::open(c, "/dev/vfio/1");
+		CHILD_CHECK(again >= 0);
+		CHILD_CHECK(child::close(c, static_cast<int>(again)) == 0);
+		/* The late word of the first close. */
+		CHILD_CHECK(c.call(Op::Closed, {group}) == 0);
+		CHILD_CHECK(child::ioctl(c, static_cast<int>(container), VFIO_GET_API_VERSION, 0ul) == VFIO_API_VERSION);
+		CHILD_CHECK(child::close(c, static_cast<int>(container)) == 0);
+		return 0;
+	});
+	EXPECT_EQ(status, 0);
+	EXPECT_TRUE(eventually([&] { return session_->standins().size() == 0; })) << session_->standins().size();
+}
+
 /* An exec of an image that does not join (no shim): its old image's
  * mappings go at once, as at any exec, and what only they held is
  * released (the BAR mapping's device, the DMABUF mapping's buffer); the

@@ -165,7 +165,7 @@ TEST(FdTable, ForgetEntryNamesAFileReleasedElsewhere)
 	::close(*fd);
 }
 
-TEST(FdTable, ForgetRangeEntriesNamesLiveAndReleasedFiles)
+TEST(FdTable, ForgetClosedRangeNamesLiveAndReleasedFiles)
 {
 	FdTable table(std::make_shared<BorrowingSpace>(), std::make_shared<OpenFiles>());
 	bool a = false, b = false;
@@ -178,7 +178,7 @@ TEST(FdTable, ForgetRangeEntriesNamesLiveAndReleasedFiles)
 	auto fb = table.install(gone, std::move(*sb));
 	ASSERT_TRUE(fa && fb);
 	gone.reset();
-	auto out = table.forget_range_entries(0, ~0U);
+	auto out = table.forget_closed_range(0, ~0U);
 	ASSERT_EQ(out.size(), 2u);
 	for (auto &f : out) {
 		if (f.was == live.get())
@@ -186,7 +186,7 @@ TEST(FdTable, ForgetRangeEntriesNamesLiveAndReleasedFiles)
 		else
 			EXPECT_TRUE(f.was == gone_raw && !f.file);
 	}
-	EXPECT_TRUE(table.forget_range_entries(0, ~0U).empty());
+	EXPECT_TRUE(table.forget_closed_range(0, ~0U).empty());
 	::close(*fa);
 	::close(*fb);
 }
