@@ -153,10 +153,14 @@ unsigned reap_dead_sessions()
 		if (!entry.is_directory(ec))
 			continue;
 		const std::string path = entry.path().string();
-		if (session_alive(path))
+		/* One reading decides: a session being set up has no kernel
+		 * file yet (give it time), and asking "alive?" then "has it a
+		 * kernel file?" would take one whose file appeared in between
+		 * for dead, and remove it under its kernel. */
+		auto kernel = session_kernel_pid(path);
+		if (kernel)
 			continue;
-		/* One being set up has no kernel file yet: give it time. */
-		if (!fs::exists(path + "/kernel", ec)) {
+		if (kernel.error() == ENOENT) {
 			auto age = fs::file_time_type::clock::now() - fs::last_write_time(path, ec);
 			if (ec || age < kSetupGrace)
 				continue;
