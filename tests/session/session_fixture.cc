@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <dirent.h>
 #include <poll.h>
 #include <set>
 #include <sys/mman.h>
@@ -99,6 +100,36 @@ pid_t fork_joined(const std::string &dir, const std::function<int(session::Conne
 	return pid;
 }
 
+/* What a hung child's threads were doing (the system call each sits in,
+ * and where in the kernel it waits), for the log of the test that saw it:
+ * a hang in CI must say where it was. */
+void describe_hung(pid_t pid)
+{
+	const std::string task = "/proc/" + std::to_string(pid) + "/task";
+	DIR *d = ::opendir(task.c_str());
+	if (d == nullptr)
+		return;
+	while (struct dirent *e = ::readdir(d)) {
+		if (e->d_name[0] == '.')
+			continue;
+		std::string line = std::string("  thread ") + e->d_name + ":";
+		for (const char *what : {"wchan", "syscall"}) {
+			std::string path = task + "/" + e->d_name + "/" + what;
+			FILE *f = std::fopen(path.c_str(), "r");
+			if (f == nullptr)
+				continue;
+			char buf[256] = {};
+			if (std::fgets(buf, sizeof(buf), f) != nullptr) {
+				buf[std::strcspn(buf, "\n")] = 0;
+				line += std::string(" ") + what + "=" + buf;
+			}
+			std::fclose(f);
+		}
+		std::fprintf(stderr, "%s\n", line.c_str());
+	}
+	::closedir(d);
+}
+
 int exit_status(int status)
 {
 	if (WIFSIGNALED(status))
@@ -158,6 +189,8 @@ int SessionTest::reap(pid_t pid)
 		::close(pidfd);
 		if (!ended) {
 			std::fprintf(stderr, "child %d did not end in time: killed\n", static_cast<int>(pid));
+			describe_hung(pid);
+			std::fprintf(stderr, "  the session knows %zu processes\n", processes());
 			::kill(pid, SIGKILL);
 			::waitpid(pid, nullptr, 0);
 			return -1;
