@@ -192,6 +192,79 @@ def sequence_seeds():
           + op(TRIGGER, 0, 0) + op(MUNMAP, 0, 2))
 
 
+def session_seeds():
+    t = "fuzz_session"
+    CALL, PUMP, GOOD, JOIN, CLOSE, DUP, POKE, ACK, KILL, STOP, POST, SCRATCH = range(12)
+    A, B = 0, 1
+    (CONTAINER, GROUP, SET_CONTAINER, SET_IOMMU, DEVICE, EXPORT, MAP_BAR, MAP_BUF, MUNMAP, MEMORY, REVOKE,
+     CLOSE_NAMED, REGION_INFO, FORK, CDEV, QUERY) = range(16)
+    (Open, NodeInfo, ListNodes, SysfsRoot, SysfsWrite, Ioctl, Read, Write, Pread, Pwrite, Lseek, Mmap, Munmap,
+     Mremap, Mprotect, Madvise, Closed, ClosedRange, Identify, Fcntl, LinkName, ForkPrepare, ExecPrepare,
+     ExecFailed, Resync, Mappings, BufferOf, ForkDone) = range(1, 29)
+    PROPER, ERROR, WRONG_SEQ, WRONG_KIND, HOSTILE, NONE, RAW = 0, 10, 11, 12, 13, 14, 15
+
+    def good(p, m, param=0, slot=0):
+        return u8(GOOD) + u8(p) + u8(m | (slot << 4)) + u8(param)
+
+    # Arguments: a selector byte (% 10) and its value (session_driver.cc, Driver::arg).
+    def small(v): return u8(0) + u8(v)
+    def fd(i): return u8(1) + u8(i)
+    def scratch(off): return u8(2) + u16(off)
+    def special(i): return u8(4) + u8(i)   # kSpecial: 6 4096, 7 0x10000, 8 O_RDWR, 9 PROT_RW, 10 MAP_SHARED,
+    def path(i): return u8(8) + u8(i)      # 11 MAP_SHARED|MAP_FIXED, 21 INT_MAX, 23 BAR2, 24 config + 4
+    def region(i): return u8(9) + u8(i << 1)
+    def w64(v): return u8(7) + u64(v)
+
+    def call(p, k, op, args, mode=0, policies=b""):
+        args = list(args) + [small(0)] * (6 - len(args))
+        return u8(CALL) + u8(p) + u8(k) + u8(op - 1) + b"".join(args) + u8(mode) + policies
+
+    device = (good(A, CONTAINER) + good(A, GROUP) + good(A, SET_CONTAINER) + good(A, SET_IOMMU) + good(A, DEVICE))
+    write(t, "device_lifecycle", device + good(A, REGION_INFO, 2) + good(A, MAP_BAR, 4) + good(A, EXPORT)
+          + good(A, MAP_BUF) + good(A, MEMORY, 0) + good(A, MEMORY, 1) + good(A, REVOKE) + good(A, MUNMAP)
+          + good(A, CLOSE_NAMED, 2) + good(A, CLOSE_NAMED, 3) + good(A, CLOSE_NAMED, 1) + good(A, CLOSE_NAMED, 0))
+    shared = device + good(A, EXPORT) + good(A, MAP_BUF) + good(A, MAP_BAR) + good(A, FORK, 0, 3)
+    write(t, "fork_then_revoke", shared + good(A, MEMORY, 0) + good(A, REVOKE, 0, 2) + good(B, QUERY, 0)
+          + u8(KILL) + u8(A) + good(B, QUERY, 1) + good(B, MEMORY, 1))
+    write(t, "fork_child_never_acks", shared + u8(ACK) + u8(B) + u8(1) + good(A, MEMORY, 0, 5)
+          + good(A, MEMORY, 1, 6) + u8(ACK) + u8(B) + u8(2) + good(A, REVOKE))
+    write(t, "wrong_seq_then_exec", call(A, 3, Open, [path(0), special(8)], 0, u8(WRONG_SEQ) + u8(0))
+          + good(A, CONTAINER, 0, 3))
+    write(t, "wrong_kind", call(A, 0, Open, [path(0), special(8)], 0, u8(WRONG_KIND) + u8(1)))
+    write(t, "standin_variants", b"".join(call(A, v, Open, [path(0), special(8)], 0, u8(HOSTILE) + u8(v)
+                                                 + (u32(7) if v == 3 else b"")) for v in range(8))
+          + good(A, CONTAINER))
+    write(t, "reserve_variants", device + b"".join(
+        call(A, 1, Mmap, [small(0), special(7), special(9), special(10), fd(2), special(23)], 0,
+             u8(HOSTILE) + u8(v) + (u64(0x7f0000001000) if v == 7 else b"")) for v in range(8))
+          + call(A, 2, Mmap, [small(0), special(7), special(9), special(10), fd(2), special(23)], 0,
+                 u8(ERROR) + u8(6)))
+    write(t, "dies_mid_call", device + call(A, 4, Mmap, [small(0), special(7), special(9), special(10), fd(2),
+                                                           special(23)], 0, u8(NONE))
+          + good(B, CONTAINER) + u8(KILL) + u8(A) + good(B, GROUP) + good(B, CLOSE_NAMED, 1))
+    write(t, "joins", u8(JOIN) + u8(A) + u8(1) + u8(5) + b"\x53\x46\x56\x53\x01"
+          + u8(JOIN) + u8(A) + u8(2) + u8(0) + u8(1) + u32(2) + u8(1) + u32(0) + u64(1) + u64(2) + u8(1)
+          + u8(JOIN) + u8(A) + u8(2) + u8(0) + u8(0) + u8(2) + u32(0) + u64(99) + u64(99) + u8(1)
+          + u8(JOIN) + u8(A) + u8(3) + u8(0) + u8(JOIN) + u8(B) + u8(3) + u8(3)
+          + u8(JOIN) + u8(A) + u8(0) + u8(JOIN) + u8(A) + u8(0) + u8(JOIN) + u8(A) + u8(4) + u8(0x81) + u8(3)
+          + u8(JOIN) + u8(A) + u8(5) + u8(7) + good(B, CONTAINER))
+    write(t, "stray_words", good(A, CONTAINER) + u8(POKE) + u8(A) + u8(2) + u8(0) + u32(12345)
+          + u8(POKE) + u8(A) + u8(7) + u8(0) + u32(0) + u8(POKE) + u8(A) + u8(9) + u8(0) + u32(0x10)
+          + u8(POKE) + u8(A) + u8(0) + u8(0) + u32(1) + good(A, CONTAINER, 0, 1))
+    write(t, "many_slots", good(A, CONTAINER) + b"".join(call(A, k, Identify, [fd(0)], 1) for k in range(16))
+          + b"".join(u8(PUMP) + u8(A) + u8(k) for k in range(16)))
+    write(t, "stop_exec", device + u8(STOP) + u8(A) + good(B, CONTAINER) + u8(STOP) + u8(A)
+          + u8(JOIN) + u8(A) + u8(0) + good(A, REGION_INFO, 1))
+    write(t, "raw_posts", good(A, CONTAINER) + u8(POST) + u8(A) + u8(2) + u8(2) + u8(1) + u8(1) + u8(8) + bytes(8)
+          + u8(POST) + u8(B) + u8(0) + u8(1) + u8(200) + u8(0) + u8(0))
+    write(t, "closes", device + u8(DUP) + u8(A) + u8(2) + u8(CLOSE) + u8(A) + u8(2) + u8(0)
+          + call(A, 5, ClosedRange, [small(0), special(21)]) + good(A, EXPORT) + u8(CLOSE) + u8(A) + u8(3) + u8(0x31)
+          + good(B, GROUP))
+    write(t, "queries", device + good(A, EXPORT) + b"".join(good(A, QUERY, q) for q in range(5))
+          + call(A, 6, Mappings, [scratch(0x2000), w64(1 << 40)]) + call(A, 7, ListNodes, [path(7), scratch(0x3000), special(6)])
+          + call(A, 8, Pread, [fd(2), scratch(0x3000), special(6), region(7)]) + good(A, CDEV, 1) + good(A, CDEV, 0))
+
+
 if __name__ == "__main__":
     device_seeds()
     config_seeds()
@@ -200,3 +273,4 @@ if __name__ == "__main__":
     access_seeds()
     description_seeds()
     sequence_seeds()
+    session_seeds()
