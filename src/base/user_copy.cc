@@ -143,11 +143,31 @@ void raw_copy(void *dst, const void *src, size_t n)
 		d[i] = s[i];
 }
 
-__attribute__((noinline))
-Result<void> guarded_copy(void *dst, const void *src, size_t n)
+/* The same for a comparison: equal or not. */
+__attribute__((no_sanitize("address", "thread", "undefined"), noinline))
+bool raw_equal(const void *a, const void *b, size_t n)
 {
-	if (n == 0)
-		return {};
+	auto *x = static_cast<const volatile unsigned char *>(a);
+	auto *y = static_cast<const volatile unsigned char *>(b);
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		uint64_t u, v;
+		__builtin_memcpy(&u, const_cast<const unsigned char *>(x + i), 8);
+		__builtin_memcpy(&v, const_cast<const unsigned char *>(y + i), 8);
+		if (u != v)
+			return false;
+	}
+	for (; i < n; i++)
+		if (x[i] != y[i])
+			return false;
+	return true;
+}
+
+/* Run `access` (raw_copy or raw_equal on the caller's memory) with a
+ * fault on it turned into EFAULT. */
+template<typename Access>
+__attribute__((noinline)) Result<void> guarded(Access &&access)
+{
 	/* Installed once; afterwards a plain load (call_once itself costs a
 	 * TLS lookup through __tls_get_addr on every copy). */
 	if (!g_installed.load(std::memory_order_acquire))
@@ -159,10 +179,17 @@ Result<void> guarded_copy(void *dst, const void *src, size_t n)
 	}
 	t_guard = &guard;
 	std::atomic_signal_fence(std::memory_order_seq_cst);
-	raw_copy(dst, src, n);
+	access();
 	std::atomic_signal_fence(std::memory_order_seq_cst);
 	t_guard = nullptr;
 	return {};
+}
+
+Result<void> guarded_copy(void *dst, const void *src, size_t n)
+{
+	if (n == 0)
+		return {};
+	return guarded([&] { raw_copy(dst, src, n); });
 }
 
 } /* namespace */
@@ -196,6 +223,35 @@ Result<void> copy_to_user(void *user_dst, const void *src, size_t n)
 	if (HostProcess *remote = current_remote_host())
 		return n ? remote->write_memory(reinterpret_cast<uintptr_t>(user_dst), src, n) : Result<void>{};
 	return guarded_copy(user_dst, src, n);
+}
+
+Result<bool> user_compare_and_write(uintptr_t base, const UserBytes *expect, size_t n_expect,
+				    const UserBytes *answer, size_t n_answer)
+{
+	if (current_remote_host()) {
+		unsigned char buf[256];
+		for (size_t i = 0; i < n_expect; i++)
+			for (size_t at = 0; at < expect[i].length; at += sizeof(buf)) {
+				const size_t chunk = std::min<size_t>(sizeof(buf), expect[i].length - at);
+				SVFIO_TRY(copy_from_user(buf, user_ptr(base + expect[i].offset + at), chunk));
+				if (std::memcmp(buf, expect[i].bytes + at, chunk) != 0)
+					return false;
+			}
+		for (size_t i = 0; i < n_answer; i++)
+			SVFIO_TRY(copy_to_user(user_ptr(base + answer[i].offset), answer[i].bytes, answer[i].length));
+		return true;
+	}
+	/* Written by the access, read after the jump point: volatile. */
+	volatile bool same = false;
+	SVFIO_TRY(guarded([&] {
+		for (size_t i = 0; i < n_expect; i++)
+			if (!raw_equal(user_ptr(base + expect[i].offset), expect[i].bytes, expect[i].length))
+				return;
+		for (size_t i = 0; i < n_answer; i++)
+			raw_copy(user_ptr(base + answer[i].offset), answer[i].bytes, answer[i].length);
+		same = true;
+	}));
+	return static_cast<bool>(same);
 }
 
 Result<std::string> copy_string_from_user(const char *user_src, size_t max)

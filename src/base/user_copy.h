@@ -34,6 +34,22 @@ namespace softvfio {
 Result<void> copy_from_user(void *dst, const void *user_src, size_t n);
 Result<void> copy_to_user(void *user_dst, const void *src, size_t n);
 
+/* Bytes at an offset from a caller's pointer. */
+struct UserBytes {
+	uint32_t offset;
+	uint32_t length;
+	const unsigned char *bytes;
+};
+
+/* If the caller's memory at `base` holds every `expect` span (compared in
+ * place), write every `answer` span there: true then, false if one
+ * differed (nothing written), EFAULT on a bad pointer (a fault in the
+ * middle of the answer leaves what was written, as copy_to_user does).
+ * One guard for all of it: replaying a remembered ioctl answer costs no
+ * more than the copies. */
+Result<bool> user_compare_and_write(uintptr_t base, const UserBytes *expect, size_t n_expect,
+				    const UserBytes *answer, size_t n_answer);
+
 /* Copy a NUL-terminated string of at most `max` bytes (NUL included):
  * EFAULT on a bad pointer, EINVAL when no NUL comes within `max`. */
 Result<std::string> copy_string_from_user(const char *user_src, size_t max);

@@ -37,7 +37,11 @@ SHIM_EXPORT int ioctl(int fd, unsigned long req, ...)
 	 * real already, at the kernel's numbers, and known to the fd cache
 	 * (Connection's fd observer). */
 	const uint32_t key = fd_cache().get(fd).word;
-	long r = model_call([&] { return k->ioctl(fd, key, req, reinterpret_cast<uintptr_t>(arg)); }, -ENOMEM);
+	/* A remembered answer touches only this process's memory: no fork
+	 * gate, no model scope (it calls nothing the shim interposes). */
+	long r;
+	if (!k->ioctl_from_memo(fd, key, req, reinterpret_cast<uintptr_t>(arg), r))
+		r = model_call([&] { return k->ioctl(fd, key, req, reinterpret_cast<uintptr_t>(arg)); }, -ENOMEM);
 	if (r == Kernel::kForeign)
 		return REAL(ioctl)(fd, req, arg);
 	if (tracing())

@@ -43,6 +43,11 @@ public:
 	/* --- fds: kForeign when `fd` is not the session's --- */
 	/* `key`: the fd cache's word for `fd` (its file, for the memo). */
 	long ioctl(int fd, uint32_t key, unsigned long cmd, uintptr_t arg);
+	/* The answer the process remembers, if it does (Connection's memo). */
+	bool ioctl_from_memo(int fd, uint32_t key, unsigned long cmd, uintptr_t arg, long &result) noexcept
+	{
+		return c_.ioctl_from_memo(fd, key, cmd, arg, result);
+	}
 	long read(int fd, void *buf, size_t count);
 	long write(int fd, const void *buf, size_t count);
 	long pread(int fd, void *buf, size_t count, off_t offset);

@@ -69,6 +69,58 @@ TEST(UserCopy, String)
 	EXPECT_EQ(copy_string_from_user(reinterpret_cast<const char *>(0x8), 3).error(), EFAULT);
 }
 
+/* A remembered answer is replayed only over its question. */
+TEST(UserCompareAndWrite, WritesTheAnswerWhenEveryQuestionMatches)
+{
+	unsigned char arg[32] = {};
+	arg[0] = 32;
+	arg[8] = 2;
+	const unsigned char argsz = 32, index = 2, answer[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+	const UserBytes q[] = {{0, 1, &argsz}, {8, 1, &index}}, a[] = {{16, 8, answer}};
+	auto r = user_compare_and_write(reinterpret_cast<uintptr_t>(arg), q, 2, a, 1);
+	ASSERT_TRUE(r);
+	EXPECT_TRUE(*r);
+	EXPECT_EQ(std::memcmp(arg + 16, answer, 8), 0);
+}
+
+TEST(UserCompareAndWrite, AnyDifferenceWritesNothing)
+{
+	unsigned char arg[32] = {};
+	arg[0] = 32;
+	arg[8] = 3;
+	const unsigned char argsz = 32, index = 2, answer[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+	const UserBytes q[] = {{0, 1, &argsz}, {8, 1, &index}}, a[] = {{16, 8, answer}};
+	auto r = user_compare_and_write(reinterpret_cast<uintptr_t>(arg), q, 2, a, 1);
+	ASSERT_TRUE(r);
+	EXPECT_FALSE(*r);
+	for (int i = 16; i < 24; i++)
+		EXPECT_EQ(arg[i], 0) << i;
+}
+
+TEST(UserCompareAndWrite, AQuestionInAnInaccessiblePageIsEfault)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	auto *two = static_cast<unsigned char *>(
+		mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+	ASSERT_NE(two, MAP_FAILED);
+	ASSERT_EQ(mprotect(two + page, page, PROT_NONE), 0);
+	const unsigned char question[16] = {};
+	const UserBytes q[] = {{0, 16, question}};
+	EXPECT_EQ(user_compare_and_write(reinterpret_cast<uintptr_t>(two + page - 8), q, 1, nullptr, 0).error(), EFAULT);
+	munmap(two, 2 * page);
+}
+
+TEST(UserCompareAndWrite, AnAnswerIntoReadOnlyMemoryIsEfault)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	auto *ro = static_cast<unsigned char *>(mmap(nullptr, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+	ASSERT_NE(ro, MAP_FAILED);
+	const unsigned char zero = 0, answer[4] = {9, 9, 9, 9};
+	const UserBytes q[] = {{0, 1, &zero}}, a[] = {{8, 4, answer}};
+	EXPECT_EQ(user_compare_and_write(reinterpret_cast<uintptr_t>(ro), q, 1, a, 1).error(), EFAULT);
+	munmap(ro, page);
+}
+
 /* Guards are per thread: faults in one thread never unwind another. */
 TEST(UserCopy, ConcurrentFaultingAndValidCopies)
 {

@@ -267,6 +267,18 @@ long Connection::call(wire::Op op, std::initializer_list<int64_t> args, int64_t 
 	return call_with(op, args, extra, mm_held, nullptr);
 }
 
+bool Connection::ioctl_from_memo(int fd, uint32_t key, unsigned long cmd, uintptr_t arg, long &result) noexcept
+{
+	wire::Mailbox *mb = mailbox_.load(std::memory_order_acquire);
+	if (!mb)
+		return false;
+	const uint32_t generation = mb->header.cache_generation.load(std::memory_order_acquire);
+	/* Once the kernel serves us no more, not even from memory (the call
+	 * then fails with ENODEV and revokes the mappings). */
+	return mb->header.state.load(std::memory_order_acquire) == static_cast<uint32_t>(wire::MailboxState::Alive) &&
+	       memo_.answer(fd, key, cmd, arg, generation, result);
+}
+
 long Connection::ioctl(int fd, uint32_t key, unsigned long cmd, uintptr_t arg) noexcept
 {
 	wire::Mailbox *mb = mailbox_.load(std::memory_order_acquire);
@@ -274,11 +286,7 @@ long Connection::ioctl(int fd, uint32_t key, unsigned long cmd, uintptr_t arg) n
 		return -ENODEV;
 	const uint32_t generation = mb->header.cache_generation.load(std::memory_order_acquire);
 	long r;
-	/* Once the kernel serves us no more, not even from memory (the call
-	 * below fails with ENODEV and revokes the mappings). */
-	const bool served = mb->header.state.load(std::memory_order_acquire) ==
-			    static_cast<uint32_t>(wire::MailboxState::Alive);
-	if (served && memo_.answer(fd, key, cmd, arg, generation, r))
+	if (ioctl_from_memo(fd, key, cmd, arg, r))
 		return r;
 	unsigned char buf[wire::kMemoMax];
 	Data data{buf, sizeof(buf), 0};

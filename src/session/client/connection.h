@@ -82,6 +82,11 @@ public:
 	 * may be kept (the fd's cache word `key` names its file), else a
 	 * call. */
 	long ioctl(int fd, uint32_t key, unsigned long cmd, uintptr_t arg) noexcept;
+	/* The memo alone: true with `result` set when it answered. It only
+	 * reads and writes this process's memory (no mailbox, no lock), so
+	 * a caller may try it before whatever a call needs (the shim's fork
+	 * gate). */
+	bool ioctl_from_memo(int fd, uint32_t key, unsigned long cmd, uintptr_t arg, long &result) noexcept;
 
 	/* The session signal reached the process (the handler). */
 	void on_signal() noexcept;

@@ -26,31 +26,6 @@ size_t Memo::bucket(int fd, unsigned long cmd) noexcept
 	return ((static_cast<size_t>(fd) * 31 + cmd) * 0x9e3779b97f4a7c15ull >> 40) % (kEntries / kWays) * kWays;
 }
 
-/* Does the caller's memory hold the question? Then write the answer. */
-bool Memo::replay(const Entry &e, uintptr_t arg) noexcept
-{
-	unsigned char seen[4096];
-	if (!e.span || e.span > sizeof(seen) ||
-	    !copy_from_user(seen, reinterpret_cast<const void *>(arg), e.span))
-		return false;
-	const auto *h = reinterpret_cast<const wire::MemoHeader *>(e.data);
-	const unsigned char *p = e.data + sizeof(*h);
-	for (uint32_t i = 0; i < h->nrec; i++) {
-		const wire::MemoRecord *r = record_at(p);
-		if (!r->written && std::memcmp(seen + r->offset, p + sizeof(*r), r->length) != 0)
-			return false;
-		p += sizeof(*r) + padded(r->length);
-	}
-	p = e.data + sizeof(*h);
-	for (uint32_t i = 0; i < h->nrec; i++) {
-		const wire::MemoRecord *r = record_at(p);
-		if (r->written && !copy_to_user(reinterpret_cast<void *>(arg + r->offset), p + sizeof(*r), r->length))
-			return false;
-		p += sizeof(*r) + padded(r->length);
-	}
-	return true;
-}
-
 bool Memo::answer(int fd, uint32_t key, unsigned long cmd, uintptr_t arg, uint32_t generation, long &result) noexcept
 {
 	Entry *table = entries_.load(std::memory_order_acquire);
@@ -63,7 +38,15 @@ bool Memo::answer(int fd, uint32_t key, unsigned long cmd, uintptr_t arg, uint32
 		if ((s & 1) || e.fd != fd || e.key != key || e.cmd != cmd || e.generation != generation)
 			continue;
 		const long r = e.result;
-		if (!replay(e, arg))
+		/* The question compared where it lies and the answer written,
+		 * under one guard: a replay is the whole cost of a hit. A
+		 * rewrite meanwhile shows in seq; the spans stay inside the
+		 * table whatever a torn read of them gives (one spare entry
+		 * at its end). */
+		const size_t questions = std::min<size_t>(e.questions, kMaxSpans);
+		const size_t answers = std::min<size_t>(e.answers, kMaxSpans - questions);
+		auto same = user_compare_and_write(arg, e.spans, questions, e.spans + questions, answers);
+		if (!same || !*same)
 			continue;
 		std::atomic_thread_fence(std::memory_order_acquire);
 		if (e.seq.load(std::memory_order_relaxed) != s)
@@ -79,23 +62,33 @@ void Memo::remember(int fd, uint32_t key, unsigned long cmd, uint32_t generation
 {
 	if (length < sizeof(wire::MemoHeader) || length > wire::kMemoMax)
 		return;
-	/* The span of the question, and a sanity check of the records. */
+	/* A sanity check of the records, and where they are in `data`: the
+	 * question's first. A memo without a question is not kept (it would
+	 * answer any argument). */
 	const auto *h = reinterpret_cast<const wire::MemoHeader *>(data);
-	size_t at = sizeof(*h);
-	uint32_t span = 0;
+	if (h->nrec > kMaxSpans)
+		return;
+	struct Span {
+		UserBytes bytes;
+		bool written;
+	} found[kMaxSpans];
+	size_t at = sizeof(*h), questions = 0;
 	for (uint32_t i = 0; i < h->nrec; i++) {
 		if (at + sizeof(wire::MemoRecord) > length)
 			return;
 		const wire::MemoRecord *r = record_at(data + at);
 		if (at + sizeof(*r) + r->length > length || r->offset + r->length > 4096)
 			return;
-		span = std::max<uint32_t>(span, r->offset + r->length);
+		found[i] = {{r->offset, r->length, nullptr}, r->written != 0};
+		questions += !r->written;
 		at += sizeof(*r) + padded(r->length);
 	}
+	if (!questions)
+		return;
 	std::lock_guard guard(writers_);
 	Entry *table = entries_.load(std::memory_order_relaxed);
 	if (!table) {
-		table = new (std::nothrow) Entry[kEntries];
+		table = new (std::nothrow) Entry[kEntries + 1];
 		if (!table)
 			return;
 		entries_.store(table, std::memory_order_release);
@@ -118,8 +111,21 @@ void Memo::remember(int fd, uint32_t key, unsigned long cmd, uint32_t generation
 	slot->generation = generation;
 	slot->result = result;
 	slot->length = static_cast<uint32_t>(length);
-	slot->span = span;
 	std::memcpy(slot->data, data, length);
+	/* The spans point into the slot's own copy, questions first. */
+	size_t n = 0;
+	for (bool written : {false, true})
+		for (uint32_t i = 0, off = sizeof(*h); i < h->nrec; i++) {
+			const wire::MemoRecord *r = record_at(data + off);
+			if (found[i].written == written) {
+				slot->spans[n] = found[i].bytes;
+				slot->spans[n].bytes = slot->data + off + sizeof(*r);
+				n++;
+			}
+			off += static_cast<uint32_t>(sizeof(*r) + padded(r->length));
+		}
+	slot->questions = static_cast<uint8_t>(questions);
+	slot->answers = static_cast<uint8_t>(n - questions);
 	slot->seq.fetch_add(1, std::memory_order_release);
 }
 

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <mutex>
 
+#include "base/user_copy.h"
 #include "session/wire/protocol.h"
 
 namespace softvfio::session {
@@ -38,6 +39,9 @@ public:
 		      const unsigned char *data, size_t length) noexcept;
 
 private:
+	/* Records of one memo (question and answer) beyond this many are not
+	 * kept: the call is asked again each time. */
+	static constexpr size_t kMaxSpans = 8;
 	struct Entry {
 		std::atomic<uint32_t> seq{0};   /* odd while written */
 		int fd = -1;
@@ -46,14 +50,17 @@ private:
 		uint32_t generation = 0;
 		long result = 0;
 		uint32_t length = 0;
-		uint32_t span = 0;              /* bytes from the argument the question covers */
+		/* The question's records, then the answer's, pointing into
+		 * `data`: what the replay compares and writes. */
+		uint8_t questions = 0;
+		uint8_t answers = 0;
+		UserBytes spans[kMaxSpans];
 		alignas(8) unsigned char data[wire::kMemoMax];
 	};
 	static constexpr size_t kEntries = 64;
 	static constexpr size_t kWays = 8;
 
 	static size_t bucket(int fd, unsigned long cmd) noexcept;
-	bool replay(const Entry &e, uintptr_t arg) noexcept;
 
 	std::mutex writers_;
 	std::atomic<Entry *> entries_{nullptr};
