@@ -225,22 +225,34 @@ Result<void> copy_to_user(void *user_dst, const void *src, size_t n)
 	return guarded_copy(user_dst, src, n);
 }
 
+namespace {
+
+/* The same for a process served from outside: through its memory's
+ * reads and writes (out of line: the local case is a hot path). */
+__attribute__((noinline)) Result<bool> remote_compare_and_write(uintptr_t base, const UserBytes *expect,
+								size_t n_expect, const UserBytes *answer,
+								size_t n_answer)
+{
+	unsigned char buf[256];
+	for (size_t i = 0; i < n_expect; i++)
+		for (size_t at = 0; at < expect[i].length; at += sizeof(buf)) {
+			const size_t chunk = std::min<size_t>(sizeof(buf), expect[i].length - at);
+			SVFIO_TRY(copy_from_user(buf, user_ptr(base + expect[i].offset + at), chunk));
+			if (std::memcmp(buf, expect[i].bytes + at, chunk) != 0)
+				return false;
+		}
+	for (size_t i = 0; i < n_answer; i++)
+		SVFIO_TRY(copy_to_user(user_ptr(base + answer[i].offset), answer[i].bytes, answer[i].length));
+	return true;
+}
+
+} /* namespace */
+
 Result<bool> user_compare_and_write(uintptr_t base, const UserBytes *expect, size_t n_expect,
 				    const UserBytes *answer, size_t n_answer)
 {
-	if (current_remote_host()) {
-		unsigned char buf[256];
-		for (size_t i = 0; i < n_expect; i++)
-			for (size_t at = 0; at < expect[i].length; at += sizeof(buf)) {
-				const size_t chunk = std::min<size_t>(sizeof(buf), expect[i].length - at);
-				SVFIO_TRY(copy_from_user(buf, user_ptr(base + expect[i].offset + at), chunk));
-				if (std::memcmp(buf, expect[i].bytes + at, chunk) != 0)
-					return false;
-			}
-		for (size_t i = 0; i < n_answer; i++)
-			SVFIO_TRY(copy_to_user(user_ptr(base + answer[i].offset), answer[i].bytes, answer[i].length));
-		return true;
-	}
+	if (current_remote_host())
+		return remote_compare_and_write(base, expect, n_expect, answer, n_answer);
 	/* Written by the access, read after the jump point: volatile. */
 	volatile bool same = false;
 	SVFIO_TRY(guarded([&] {
