@@ -169,6 +169,17 @@ bool cut_off(RawSlot &slot)
 	}
 }
 
+/* Ask for a mapping of BAR2 through the raw slot and wait for the kernel's
+ * Reserve: false if something else came. */
+bool await_reserve(RawSlot &slot, int device, uint32_t seq, int64_t at, int64_t flags, session::wire::MsgHeader &q)
+{
+	slot.request(static_cast<uint32_t>(Op::Mmap), seq, {at, 0x10000, PROT_READ | PROT_WRITE, flags, device, int64_t(kBar2)});
+	if (slot.wait(10 * kSecond) != RawSlot::Wait::Message)
+		return false;
+	q = slot.header();
+	return q.kind == static_cast<uint32_t>(MsgKind::SubRequest) && q.op == static_cast<uint32_t>(SubOp::Reserve);
+}
+
 /* A process that misbehaves in its mailbox, holding the device open and a
  * BAR mapping: it is cut off, and nobody else notices. */
 class CutOffTest : public SessionTest
@@ -244,12 +255,8 @@ TEST_F(CutOffTest, ASubReplyWhereARequestBelongsCutsTheProcessOff)
 TEST_F(CutOffTest, AnAnswerToAnotherQuestionCutsTheProcessOff)
 {
 	expect_cut_off([](Connection &, RawSlot &slot, int device) {
-		slot.request(static_cast<uint32_t>(Op::Mmap), 7,
-			     {0, 0x10000, PROT_READ | PROT_WRITE, MAP_SHARED, device, int64_t(kBar2)});
-		if (slot.wait(10 * kSecond) != RawSlot::Wait::Message)
-			return false;
-		auto q = slot.header();
-		if (q.kind != static_cast<uint32_t>(MsgKind::SubRequest) || q.op != static_cast<uint32_t>(SubOp::Reserve))
+		session::wire::MsgHeader q;
+		if (!await_reserve(slot, device, 7, 0, MAP_SHARED, q))
 			return false;
 		/* The answer names another call. */
 		slot.sub_reply(q.op, q.seq + 1, 0x10000);
@@ -311,12 +318,8 @@ TEST_F(CutOffTest, AReservationOverAMappingOfItsOwnIsNotRoom)
 		long p = child::mmap(c, 0x10000, PROT_READ | PROT_WRITE, device, kBar2);
 		if (p <= 0)
 			return false;
-		slot.request(static_cast<uint32_t>(Op::Mmap), 5,
-			     {0, 0x10000, PROT_READ | PROT_WRITE, MAP_SHARED, device, int64_t(kBar2)});
-		if (slot.wait(10 * kSecond) != RawSlot::Wait::Message)
-			return false;
-		auto q = slot.header();
-		if (q.kind != static_cast<uint32_t>(MsgKind::SubRequest) || q.op != static_cast<uint32_t>(SubOp::Reserve))
+		session::wire::MsgHeader q;
+		if (!await_reserve(slot, device, 5, 0, MAP_SHARED, q))
 			return false;
 		/* Half over the mapping it has. */
 		slot.sub_reply(q.op, q.seq, p + 0x8000);
@@ -331,12 +334,8 @@ TEST_F(CutOffTest, AReservationThatIsNotWhereMapFixedAskedIsNotRoom)
 		if (hole == MAP_FAILED)
 			return false;
 		const int64_t at = reinterpret_cast<int64_t>(hole);
-		slot.request(static_cast<uint32_t>(Op::Mmap), 5,
-			     {at, 0x10000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, device, int64_t(kBar2)});
-		if (slot.wait(10 * kSecond) != RawSlot::Wait::Message)
-			return false;
-		auto q = slot.header();
-		if (q.kind != static_cast<uint32_t>(MsgKind::SubRequest) || q.op != static_cast<uint32_t>(SubOp::Reserve))
+		session::wire::MsgHeader q;
+		if (!await_reserve(slot, device, 5, at, MAP_SHARED | MAP_FIXED, q))
 			return false;
 		slot.sub_reply(q.op, q.seq, at + 0x10000);
 		return cut_off(slot);
@@ -346,12 +345,8 @@ TEST_F(CutOffTest, AReservationThatIsNotWhereMapFixedAskedIsNotRoom)
 TEST_F(CutOffTest, AReservationThatIsNoAddressIsNotRoom)
 {
 	expect_cut_off([](Connection &, RawSlot &slot, int device) {
-		slot.request(static_cast<uint32_t>(Op::Mmap), 5,
-			     {0, 0x10000, PROT_READ | PROT_WRITE, MAP_SHARED, device, int64_t(kBar2)});
-		if (slot.wait(10 * kSecond) != RawSlot::Wait::Message)
-			return false;
-		auto q = slot.header();
-		if (q.kind != static_cast<uint32_t>(MsgKind::SubRequest) || q.op != static_cast<uint32_t>(SubOp::Reserve))
+		session::wire::MsgHeader q;
+		if (!await_reserve(slot, device, 5, 0, MAP_SHARED, q))
 			return false;
 		/* Not page-aligned, and beyond the user address space. */
 		slot.sub_reply(q.op, q.seq, int64_t(0x7ffffffff123));
