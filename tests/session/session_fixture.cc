@@ -83,23 +83,6 @@ bool readable(int fd)
 	}
 }
 
-pid_t fork_joined(const std::string &dir, const std::function<int(session::Connection &)> &body)
-{
-	::fflush(nullptr);
-	pid_t pid = ::fork();
-	if (pid == 0) {
-		child::note_inherited_mailboxes();
-		session::Connection c;
-		int r = c.join(dir.c_str());
-		if (r < 0) {
-			std::fprintf(stderr, "join: %s\n", std::strerror(-r));
-			::_exit(100);
-		}
-		::_exit(body(c));
-	}
-	return pid;
-}
-
 /* What a hung child's threads were doing (the system call each sits in,
  * and where in the kernel it waits), for the log of the test that saw it:
  * a hang in CI must say where it was. */
@@ -128,6 +111,84 @@ void describe_hung(pid_t pid)
 		std::fprintf(stderr, "%s\n", line.c_str());
 	}
 	::closedir(d);
+}
+
+/* How long a forked child may take to join before it is taken for one
+ * that never will (below). */
+constexpr int kJoinDeadlineMs = 10'000;
+
+/* Fork a child that joins the session and runs `body`; the child tells
+ * through `joined` once it has. A child forked from this process (which
+ * runs the session kernel's threads) can be stuck for good before it
+ * joins: a lock a kernel thread held at the fork, that nobody in the child
+ * will release (GCC 12's libasan takes no allocator lock around fork, so
+ * the child of a fork made while a kernel thread allocated spins in its
+ * first malloc). Nothing of the test has run in it then: it is replaced by
+ * a new fork, up to twice, and said in the log. */
+pid_t fork_joined_once(const std::string &dir, const std::function<int(session::Connection &)> &body,
+		       int joined_fd)
+{
+	::fflush(nullptr);
+	pid_t pid = ::fork();
+	if (pid == 0) {
+		child::note_inherited_mailboxes();
+		session::Connection c;
+		int r = c.join(dir.c_str());
+		if (r < 0) {
+			std::fprintf(stderr, "join: %s\n", std::strerror(-r));
+			::_exit(100);
+		}
+		char b = 1;
+		if (::write(joined_fd, &b, 1) != 1)
+			::_exit(101);
+		::close(joined_fd);
+		::_exit(body(c));
+	}
+	return pid;
+}
+
+/* Did child `pid` join (true), or end before (true: reap() says how), or
+ * neither within the deadline (false)? */
+bool joined_or_ended(pid_t pid, int joined_fd)
+{
+	int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+	if (pidfd < 0)
+		return true;
+	const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(kJoinDeadlineMs);
+	bool answered = false;
+	for (;;) {
+		auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+		if (left.count() < 0)
+			break;
+		struct pollfd p[2] = {{joined_fd, POLLIN, 0}, {pidfd, POLLIN, 0}};
+		int r = ::poll(p, 2, static_cast<int>(left.count()));
+		if (r < 0 && errno == EINTR)
+			continue;
+		answered = r > 0;
+		break;
+	}
+	::close(pidfd);
+	return answered;
+}
+
+pid_t fork_joined(const std::string &dir, const std::function<int(session::Connection &)> &body)
+{
+	for (int attempt = 1;; attempt++) {
+		int joined[2];
+		if (::pipe2(joined, O_CLOEXEC) < 0)
+			return -1;
+		pid_t pid = fork_joined_once(dir, body, joined[1]);
+		::close(joined[1]);
+		const bool ok = pid < 0 || joined_or_ended(pid, joined[0]);
+		::close(joined[0]);
+		if (ok || attempt == 3)
+			return pid;
+		std::fprintf(stderr, "child %d did not join within %d ms (attempt %d): replaced\n", static_cast<int>(pid),
+			     kJoinDeadlineMs, attempt);
+		describe_hung(pid);
+		::kill(pid, SIGKILL);
+		::waitpid(pid, nullptr, 0);
+	}
 }
 
 int exit_status(int status)
