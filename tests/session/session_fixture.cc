@@ -126,11 +126,15 @@ constexpr int kJoinDeadlineMs = 10'000;
  * first malloc). Nothing of the test has run in it then: it is replaced by
  * a new fork, up to twice, and said in the log. */
 pid_t fork_joined_once(const std::string &dir, const std::function<int(session::Connection &)> &body,
-		       int joined_fd)
+		       const int joined[2])
 {
 	::fflush(nullptr);
 	pid_t pid = ::fork();
 	if (pid == 0) {
+		/* The body sees the fd table it would have had without the
+		 * pipe: both ends are gone before it runs. */
+		::close(joined[0]);
+		const int joined_fd = joined[1];
 		child::note_inherited_mailboxes();
 		session::Connection c;
 		int r = c.join(dir.c_str());
@@ -177,7 +181,7 @@ pid_t fork_joined(const std::string &dir, const std::function<int(session::Conne
 		int joined[2];
 		if (::pipe2(joined, O_CLOEXEC) < 0)
 			return -1;
-		pid_t pid = fork_joined_once(dir, body, joined[1]);
+		pid_t pid = fork_joined_once(dir, body, joined);
 		::close(joined[1]);
 		const bool ok = pid < 0 || joined_or_ended(pid, joined[0]);
 		::close(joined[0]);
