@@ -104,7 +104,7 @@ Result<int> FdTable::install(std::shared_ptr<File> file, std::unique_ptr<Standin
 	return fd;
 }
 
-FdTable::Forgotten FdTable::replace(int fd, std::shared_ptr<File> file)
+void FdTable::replace(int fd, std::shared_ptr<File> file)
 {
 	const File *raw = file.get();
 	Forgotten previous;
@@ -117,8 +117,7 @@ FdTable::Forgotten FdTable::replace(int fd, std::shared_ptr<File> file)
 			reused_.insert(fd);
 	}
 	if (previous.was && previous.was != raw)
-		space_->stale(fd, previous.was, previous.file);
-	return previous;
+		space_->stale(fd, previous.was, std::move(previous.file));
 }
 
 Result<int> FdTable::install(std::shared_ptr<File> file, UniqueFD standin)
@@ -214,10 +213,7 @@ FdTable::Forgotten FdTable::clear_locked(int fd)
 
 std::shared_ptr<File> FdTable::forget(int fd)
 {
-	if (fd < 0)
-		return nullptr;
-	std::unique_lock guard(lock_);
-	return set_locked(fd, nullptr);
+	return forget_entry(fd).file;
 }
 
 FdTable::Forgotten FdTable::forget_entry(int fd)

@@ -119,7 +119,7 @@ private:
 	Forgotten clear_locked(int fd);
 	/* Put `file` at `fd`; a different file there before is stale (its
 	 * close may still be told: the number goes into reused_). */
-	Forgotten replace(int fd, std::shared_ptr<File> file);
+	void replace(int fd, std::shared_ptr<File> file);
 
 	const Options options_;
 	const std::shared_ptr<FdSpace> space_;
