@@ -367,19 +367,26 @@ bool ClientProcess::unreachable()
 	return false;
 }
 
-uint64_t ClientProcess::start_delivery(uint64_t upto)
+bool ClientProcess::post_and_check(uint64_t upto, uint64_t &posted, uint32_t &done)
 {
-	std::lock_guard one(deliver_lock_);
-	uint64_t posted;
 	{
 		std::lock_guard guard(work_lock_);
 		post_locked();
 		posted = posted_;
 	}
-	const uint32_t done = mailbox_->header.done.load(std::memory_order_acquire);
+	done = mailbox_->header.done.load(std::memory_order_acquire);
+	/* Entries are counted modulo 2^32 in `done`. */
 	if (posted >= upto && static_cast<int32_t>(done - static_cast<uint32_t>(upto)) >= 0)
-		return 0;
-	if (state() == State::Forking || state() == State::Retired)
+		return true;
+	return state() == State::Forking || state() == State::Retired;
+}
+
+uint64_t ClientProcess::start_delivery(uint64_t upto)
+{
+	std::lock_guard one(deliver_lock_);
+	uint64_t posted;
+	uint32_t done;
+	if (post_and_check(upto, posted, done))
 		return 0;
 	return signal() ? posted : 0;
 }
@@ -387,26 +394,17 @@ uint64_t ClientProcess::start_delivery(uint64_t upto)
 void ClientProcess::deliver(uint64_t upto, uint64_t signalled)
 {
 	std::lock_guard one(deliver_lock_);
-	wire::Header &h = mailbox_->header;
 	for (;;) {
 		uint64_t posted;
-		{
-			std::lock_guard guard(work_lock_);
-			post_locked();
-			posted = posted_;
-		}
-		const uint32_t done = h.done.load(std::memory_order_acquire);
-		/* Entries are counted modulo 2^32 in `done`. */
-		if (posted >= upto && static_cast<int32_t>(done - static_cast<uint32_t>(upto)) >= 0)
-			return;
-		if (state() == State::Forking || state() == State::Retired)
+		uint32_t done;
+		if (post_and_check(upto, posted, done))
 			return;
 		if (posted > signalled) {
 			if (!signal())
 				return;
 			signalled = posted;
 		}
-		if (wire::futex_wait(h.done, done, kAckPollNs) == -ETIMEDOUT) {
+		if (wire::futex_wait(mailbox_->header.done, done, kAckPollNs) == -ETIMEDOUT) {
 			if (unreachable())
 				return;
 			/* Ask again: a process that blocked the signal for a moment

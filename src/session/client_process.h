@@ -116,6 +116,10 @@ private:
 	void handle(wire::Slot &slot, const wire::Request &req, uint32_t &consumed);
 	bool spawn(void (*body)(ClientProcess *, unsigned), unsigned arg);
 	void post_locked();
+	/* Post what is queued (`posted`: how far, `done`: how far the
+	 * process applied): true if entry `upto` needs no waiting for, being
+	 * applied or the process being unable to now (forking, retired). */
+	bool post_and_check(uint64_t upto, uint64_t &posted, uint32_t &done);
 	siginfo_t signal_info() const;
 	bool signal();
 	void signal_every_thread();
