@@ -8,24 +8,24 @@ namespace softvfio {
 bool lexically_normal(std::string_view path, bool allow_dotdot, std::string &out)
 {
 	std::vector<std::string_view> parts;
-	size_t at = 0;
-	while (at < path.size()) {
-		size_t next = path.find('/', at);
-		if (next == std::string_view::npos)
-			next = path.size();
-		std::string_view part = path.substr(at, next - at);
-		at = next + 1;
+	bool refused = false;
+	for_each_component(path, [&](std::string_view part) {
 		if (part.empty() || part == ".")
-			continue;
+			return true;
 		if (part == "..") {
-			if (!allow_dotdot)
+			if (!allow_dotdot) {
+				refused = true;
 				return false;
+			}
 			if (!parts.empty())
 				parts.pop_back();
-			continue;
+			return true;
 		}
 		parts.push_back(part);
-	}
+		return true;
+	});
+	if (refused)
+		return false;
 	std::string joined;
 	for (auto part : parts) {
 		joined.push_back('/');

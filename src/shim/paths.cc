@@ -83,17 +83,14 @@ std::string_view own_proc_rest(std::string_view norm, pid_t (*self)())
  * which are the root there). */
 std::string_view first_name(std::string_view path)
 {
-	size_t at = 0;
-	while (at < path.size()) {
-		size_t next = path.find('/', at);
-		if (next == std::string_view::npos)
-			next = path.size();
-		std::string_view part = path.substr(at, next - at);
-		if (!part.empty() && part != "." && part != "..")
-			return part;
-		at = next + 1;
-	}
-	return {};
+	std::string_view name;
+	for_each_component(path, [&](std::string_view part) {
+		if (part.empty() || part == "." || part == "..")
+			return true;
+		name = part;
+		return false;
+	});
+	return name;
 }
 
 /* "<n>" or "<n>/<rest>" after "fd/": the number and "" or "/<rest>". */
@@ -119,24 +116,19 @@ std::string tidy_path(std::string_view path, bool &dotdot)
 	out.reserve(path.size());
 	dotdot = false;
 	bool trailing = false;
-	size_t at = 0;
-	while (at < path.size()) {
-		size_t next = path.find('/', at);
-		if (next == std::string_view::npos)
-			next = path.size();
-		std::string_view part = path.substr(at, next - at);
-		at = next + 1;
+	for_each_component(path, [&](std::string_view part) {
 		trailing = part.empty() || part == ".";
 		if (trailing)
-			continue;
+			return true;
 		if (part == "..") {
 			if (out.empty())
-				continue; /* "/.." is "/" */
+				return true; /* "/.." is "/" */
 			dotdot = true;
 		}
 		out += '/';
 		out.append(part.data(), part.size());
-	}
+		return true;
+	});
 	if (out.empty() || trailing || (!path.empty() && path.back() == '/'))
 		out += '/';
 	return out;
