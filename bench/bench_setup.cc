@@ -8,6 +8,8 @@
 #include <sys/mman.h>
 #include <vector>
 
+#include "dma_buf_request.h"
+
 namespace softvfio::bench {
 
 void die(const char *what, long r)
@@ -61,15 +63,9 @@ long BenchDevice::feature(uint32_t flags, const void *payload, size_t size)
 
 int BenchDevice::export_bar(unsigned bar, uint64_t offset, uint64_t length)
 {
-	vfio_device_feature_dma_buf req{};
-	req.region_index = bar;
-	req.open_flags = O_RDWR | O_CLOEXEC;
-	req.nr_ranges = 1;
-	vfio_region_dma_range range{offset, length};
-	unsigned char p[sizeof(req) + sizeof(range)];
-	std::memcpy(p, &req, sizeof(req));
-	std::memcpy(p + sizeof(req), &range, sizeof(range));
-	return static_cast<int>(check("export", feature(VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF, p, sizeof(p))));
+	const DmaBufRequest p = dma_buf_request(bar, offset, length);
+	return static_cast<int>(
+		check("export", feature(VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF, p.data(), p.size())));
 }
 
 void BenchDevice::revoke(int buf)

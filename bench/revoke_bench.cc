@@ -23,7 +23,6 @@
  */
 #include <benchmark/benchmark.h>
 
-#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <unistd.h>
@@ -34,6 +33,7 @@
 
 namespace uapi = softvfio::bench::uapi;
 using softvfio::bench::ChildPool;
+using softvfio::bench::FastestIteration;
 using softvfio::bench::now;
 
 namespace {
@@ -56,33 +56,6 @@ ChildPool &pool(unsigned k)
 	g_pool->ensure(k);
 	return *g_pool;
 }
-
-/* Each iteration's manual time, and the fastest as counter best_ns,
- * which the report judges these figures by: with 16 processes waking on
- * 2 shared vCPUs, a mean mostly measures how long each waited for a CPU
- * behind other people's jobs, the fastest round what the work costs. */
-class Timer
-{
-public:
-	explicit Timer(benchmark::State &state) : state_(state) {}
-	~Timer()
-	{
-		if (best_ < 1e300)
-			state_.counters["best_ns"] = best_ * 1e9;
-	}
-	Timer(const Timer &) = delete;
-	Timer &operator=(const Timer &) = delete;
-
-	void record(double seconds)
-	{
-		state_.SetIterationTime(seconds);
-		best_ = std::min(best_, seconds);
-	}
-
-private:
-	benchmark::State &state_;
-	double best_ = 1e300;
-};
 
 void process_counts(benchmark::internal::Benchmark *b)
 {
@@ -135,7 +108,7 @@ void BM_Revoke_Processes(benchmark::State &state)
 	revoke_once(children, k, true, &faulted);
 	if (!faulted)
 		return state.SkipWithError("a child's mapping did not fault after REVOKE");
-	Timer timer(state);
+	FastestIteration timer(state);
 	for (auto _ : state)
 		timer.record(revoke_once(children, k, false));
 }
@@ -162,7 +135,7 @@ void BM_MemoryOff_Processes(benchmark::State &state)
 		state.SkipWithError("memory off/on did not reach every child's mapping");
 	} else {
 		children.touch(k);
-		Timer timer(state);
+		FastestIteration timer(state);
 		for (auto _ : state) {
 			double t0 = now();
 			command.set_memory(false);
@@ -185,7 +158,7 @@ void BM_Call_ConfigRead(benchmark::State &state)
 	uint16_t value = 0;
 	if (pread(dev, &value, sizeof(value), command) != sizeof(value))
 		return state.SkipWithError("config read failed");
-	Timer timer(state);
+	FastestIteration timer(state);
 	for (auto _ : state) {
 		double t0 = now();
 		if (pread(dev, &value, sizeof(value), command) != sizeof(value)) {
@@ -204,7 +177,7 @@ void BM_Signal_RoundTrip(benchmark::State &state)
 	/* Untimed, as the subjects' first call is. */
 	for (unsigned i = 0; i < k; i++)
 		children.ping(i);
-	Timer timer(state);
+	FastestIteration timer(state);
 	for (auto _ : state) {
 		double t0 = now();
 		for (unsigned i = 0; i < k; i++)
@@ -223,7 +196,7 @@ void BM_Signal_RoundTripRemap(benchmark::State &state)
 	ChildPool &children = pool(k);
 	for (unsigned i = 0; i < k; i++)
 		children.ping(i, true);
-	Timer timer(state);
+	FastestIteration timer(state);
 	for (auto _ : state) {
 		double t0 = now();
 		for (unsigned i = 0; i < k; i++)
@@ -240,7 +213,7 @@ void BM_Signal_Broadcast(benchmark::State &state)
 	const unsigned k = static_cast<unsigned>(state.range(0));
 	ChildPool &children = pool(k);
 	children.ping_all(k);
-	Timer timer(state);
+	FastestIteration timer(state);
 	for (auto _ : state) {
 		double t0 = now();
 		children.ping_all(k);

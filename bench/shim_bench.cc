@@ -12,7 +12,6 @@
  */
 #include <benchmark/benchmark.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -25,6 +24,7 @@
 #include "vfio_uapi.h"
 
 namespace uapi = softvfio::bench::uapi;
+using softvfio::bench::FastestIteration;
 
 namespace {
 
@@ -53,31 +53,12 @@ void BM_RegionInfo_Shim(benchmark::State &state)
 }
 BENCHMARK(BM_RegionInfo_Shim)->Name("RegionInfo/Shim");
 
-/* The export figure is judged by the fastest iteration (counter best_ns),
+/* The export figure is judged by the fastest iteration (FastestIteration),
  * both sides timed by hand the same way: half of the export's work is in
- * the session kernel, and on a shared machine a mean of its wall time
- * mostly measures the two processes' waits for a CPU. */
-class Fastest
-{
-public:
-	explicit Fastest(benchmark::State &state) : state_(state) {}
-	~Fastest() { state_.counters["best_ns"] = best_ * 1e9; }
-	Fastest(const Fastest &) = delete;
-	Fastest &operator=(const Fastest &) = delete;
-	void record(double seconds)
-	{
-		state_.SetIterationTime(seconds);
-		best_ = std::min(best_, seconds);
-	}
-
-private:
-	benchmark::State &state_;
-	double best_ = 1e300;
-};
-
+ * the session kernel. */
 void BM_ExportClose_Memfd(benchmark::State &state)
 {
-	Fastest timer(state);
+	FastestIteration timer(state);
 	for (auto _ : state) {
 		double t0 = softvfio::bench::now();
 		int fd = memfd_create("bench", MFD_CLOEXEC);
@@ -104,7 +85,7 @@ void BM_ExportClose_Shim(benchmark::State &state)
 	close(uapi::export_bar(fd, uapi::kBigBar, 0, 2 << 20));
 	const double k0 = softvfio::bench::process_cpu_ns(kernel);
 	{
-		Fastest timer(state);
+		FastestIteration timer(state);
 		for (auto _ : state) {
 			double t0 = softvfio::bench::now();
 			int buf = uapi::export_bar(fd, uapi::kBigBar, 0, 2 << 20);

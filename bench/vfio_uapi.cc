@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <vector>
 
+#include "dma_buf_request.h"
+
 namespace softvfio::bench::uapi {
 
 void die(const char *what)
@@ -74,16 +76,8 @@ long feature(int device, uint32_t flags, const void *payload, size_t size)
 
 int export_bar(int device, unsigned bar, uint64_t offset, uint64_t length)
 {
-	/* The request ends in a flexible array of ranges: one here. */
-	vfio_device_feature_dma_buf req{};
-	req.region_index = bar;
-	req.open_flags = O_RDWR | O_CLOEXEC;
-	req.nr_ranges = 1;
-	vfio_region_dma_range range{offset, length};
-	unsigned char p[sizeof(req) + sizeof(range)];
-	std::memcpy(p, &req, sizeof(req));
-	std::memcpy(p + sizeof(req), &range, sizeof(range));
-	long fd = feature(device, VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF, p, sizeof(p));
+	const DmaBufRequest p = dma_buf_request(bar, offset, length);
+	long fd = feature(device, VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF, p.data(), p.size());
 	if (fd < 0)
 		die("DMA_BUF export");
 	return static_cast<int>(fd);
