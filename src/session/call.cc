@@ -22,14 +22,38 @@ constexpr uint64_t kAnswerPollNs = 100'000'000;
 
 } /* namespace */
 
-Call::Call(ClientProcess &process, wire::Slot &slot, uint32_t seq, uint32_t &consumed)
-	: process_(process), slot_(slot), seq_(seq), consumed_(consumed)
+Call::Call(ClientProcess &process, wire::Slot &slot, const wire::Request &req, uint32_t &consumed)
+	: process_(process), slot_(slot), seq_(req.h.seq), consumed_(consumed)
 {
+	/* Numbers only: what they are is checked when a stand-in takes them
+	 * (RemoteFdSpace), as an answer to NewStandin is. */
+	if ((req.h.flags & wire::kRequestSpare) && req.spare[0] >= 0 && req.spare[1] >= 0 &&
+	    req.spare[0] != req.spare[1]) {
+		spare_[0] = req.spare[0];
+		spare_[1] = req.spare[1];
+		spare_cloexec_ = (req.h.flags & wire::kRequestSpareCloexec) != 0;
+	}
 }
 
-void Call::post(wire::MsgKind kind, uint32_t op, const void *body, size_t len)
+std::optional<std::pair<int, int>> Call::take_spare(bool cloexec)
 {
-	wire::MsgHeader h{static_cast<uint32_t>(kind), op, seq_, 0};
+	if (spare_[0] < 0 || spare_cloexec_ != cloexec)
+		return std::nullopt;
+	std::pair<int, int> pair{spare_[0], spare_[1]};
+	spare_[0] = spare_[1] = -1;
+	reply_flags_ |= wire::kReplySpareTaken;
+	return pair;
+}
+
+void Call::asked_standin(bool cloexec)
+{
+	reply_flags_ = (reply_flags_ & ~wire::kReplyStandinCloexec) | wire::kReplyStandinAsked |
+		       (cloexec ? wire::kReplyStandinCloexec : 0);
+}
+
+void Call::post(wire::MsgKind kind, uint32_t op, const void *body, size_t len, uint32_t flags)
+{
+	wire::MsgHeader h{static_cast<uint32_t>(kind), op, seq_, flags};
 	std::memcpy(slot_.payload, &h, sizeof(h));
 	if (len)
 		std::memcpy(slot_.payload + sizeof(h), static_cast<const unsigned char *>(body) + sizeof(h),
@@ -95,7 +119,7 @@ bool Call::reply(long result)
 		std::memcpy(slot_.payload + at, data_.data(), data_.size());
 		r.data_len = static_cast<uint32_t>(data_.size());
 	}
-	post(wire::MsgKind::Reply, 0, &r, sizeof(r));
+	post(wire::MsgKind::Reply, 0, &r, sizeof(r), reply_flags_);
 	return true;
 }
 

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -35,7 +36,7 @@ class Call
 {
 public:
 	/* `consumed`: the slot's to_kernel count this worker has read. */
-	Call(ClientProcess &process, wire::Slot &slot, uint32_t seq, uint32_t &consumed);
+	Call(ClientProcess &process, wire::Slot &slot, const wire::Request &req, uint32_t &consumed);
 	Call(const Call &) = delete;
 	Call &operator=(const Call &) = delete;
 
@@ -52,6 +53,16 @@ public:
 	/* Data after the reply's ops (a memo). */
 	void set_data(std::vector<unsigned char> data) { data_ = std::move(data); }
 
+	/* The spare pair the request offered (wire::kRequestSpare), if it
+	 * is still there and made the way the stand-in is asked for
+	 * (`cloexec`): {kept end, other end}, which the call now owns.
+	 * Otherwise nothing, and the stand-in is to be asked for
+	 * (asked_standin()). */
+	std::optional<std::pair<int, int>> take_spare(bool cloexec);
+	/* A stand-in was asked for with NewStandin: the reply says so, and
+	 * how it was made, for the process's next such call. */
+	void asked_standin(bool cloexec);
+
 	/* A number found closed and reused during the call: its old file's
 	 * close is dealt with when the call's work is done (release_closed),
 	 * not under the locks held where it was found. */
@@ -64,7 +75,7 @@ public:
 
 private:
 	Result<wire::Reply> wait_answer();
-	void post(wire::MsgKind kind, uint32_t op, const void *body, size_t len);
+	void post(wire::MsgKind kind, uint32_t op, const void *body, size_t len, uint32_t flags = 0);
 
 	ClientProcess &process_;
 	wire::Slot &slot_;
@@ -74,6 +85,10 @@ private:
 	int64_t extra_[2] = {0, 0};
 	std::vector<unsigned char> data_;
 	std::vector<vfs::FdTable::Forgotten> closed_;
+	/* The request's spare pair, and what the reply says of stand-ins. */
+	int spare_[2] = {-1, -1};
+	bool spare_cloexec_ = false;
+	uint32_t reply_flags_ = 0;
 };
 
 /* The call the calling thread serves, or null. */

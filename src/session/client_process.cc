@@ -217,7 +217,7 @@ void ClientProcess::serve(unsigned k)
 
 void ClientProcess::handle(wire::Slot &slot, const wire::Request &req, uint32_t &consumed)
 {
-	Call call(*this, slot, req.h.seq, consumed);
+	Call call(*this, slot, req, consumed);
 	long result;
 	{
 		CallScope in_call(call);

@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <sys/socket.h>
+#include <tuple>
 
 #include "dmabuf/sync_file.h"
 #include "session/call.h"
@@ -78,13 +79,20 @@ Result<std::unique_ptr<vfs::Standin>> RemoteFdSpace::reserve(const vfs::StandinS
 	Call *call = current_call();
 	if (!call || &call->process() != &owner_)
 		return err(EMFILE);
-	auto answer = call->ask(wire::SubOp::NewStandin, {(spec.flags & O_CLOEXEC) ? 1 : 0});
-	if (!answer)
-		return err(EIO);
-	if (answer->result < 0)
-		return err(static_cast<int>(-answer->result));
-	const int mine = static_cast<int>(answer->extra[0]);
-	const int theirs = static_cast<int>(answer->extra[1]);
+	const bool cloexec = (spec.flags & O_CLOEXEC) != 0;
+	int mine, theirs;
+	if (auto spare = call->take_spare(cloexec)) {
+		std::tie(mine, theirs) = *spare;
+	} else {
+		auto answer = call->ask(wire::SubOp::NewStandin, {cloexec ? 1 : 0});
+		if (!answer)
+			return err(EIO);
+		if (answer->result < 0)
+			return err(static_cast<int>(-answer->result));
+		call->asked_standin(cloexec);
+		mine = static_cast<int>(answer->extra[0]);
+		theirs = static_cast<int>(answer->extra[1]);
+	}
 	auto peer = owner_.host().take_fd(theirs);
 	if (!peer || !plausible_pair_end(peer->get())) {
 		owner_.cut_off("a stand-in that is not one");

@@ -66,6 +66,20 @@ public:
 		post(&r, sizeof(r));
 	}
 
+	/* A request offering a spare pair (wire::kRequestSpare): `mine`,
+	 * `theirs`, made close-on-exec or not. */
+	void request_with_spare(uint32_t op, uint32_t seq, const int64_t (&a)[6], int mine, int theirs, bool cloexec)
+	{
+		session::wire::Request r{};
+		r.h = session::wire::MsgHeader{static_cast<uint32_t>(session::wire::MsgKind::Request), op, seq,
+					       session::wire::kRequestSpare |
+						       (cloexec ? session::wire::kRequestSpareCloexec : 0)};
+		std::memcpy(r.a, a, sizeof(r.a));
+		r.spare[0] = mine;
+		r.spare[1] = theirs;
+		post(&r, sizeof(r));
+	}
+
 	/* The answer to a sub-request. */
 	void sub_reply(uint32_t op, uint32_t seq, int64_t result, int64_t extra0 = 0, int64_t extra1 = 0,
 		       uint32_t kind = static_cast<uint32_t>(session::wire::MsgKind::SubReply))

@@ -307,6 +307,35 @@ TEST_F(CutOffTest, AStandinOfAnotherFileIsNotANewOne)
 	});
 }
 
+/* A spare pair (wire::kRequestSpare) is checked as an answer to
+ * NewStandin is: one that is not a pair, or whose other end is another
+ * file's stand-in, cuts the process off when the call takes it. */
+TEST_F(CutOffTest, ASpareThatIsNotAPairCutsTheProcessOff)
+{
+	expect_cut_off([](Connection &, RawSlot &slot, int) {
+		static const char path[] = "/dev/vfio/vfio";
+		int p[2];
+		if (::pipe2(p, O_CLOEXEC) < 0)
+			return false;
+		slot.request_with_spare(static_cast<uint32_t>(Op::Open), 3, {ptr(path), O_RDWR, 0, 0, 0, 0}, p[0], p[1],
+					false);
+		return cut_off(slot);
+	});
+}
+
+TEST_F(CutOffTest, ASpareOfAnotherFilesStandinIsNotANewOne)
+{
+	expect_cut_off([](Connection &, RawSlot &slot, int device) {
+		static const char path[] = "/dev/vfio/vfio";
+		int sv[2];
+		if (::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+			return false;
+		slot.request_with_spare(static_cast<uint32_t>(Op::Open), 3, {ptr(path), O_RDWR, 0, 0, 0, 0}, sv[0],
+					device, false);
+		return cut_off(slot);
+	});
+}
+
 /* Room for a new mapping is what the process answers to Reserve; the
  * kernel's mm takes it for free space. An answer over one of the process's
  * own mappings would give the kernel two VMAs at one address (and the

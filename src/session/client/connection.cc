@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "base/user_copy.h"
 #include "session/client/sys.h"
 #include "session/wire/futex.h"
 
@@ -290,15 +291,63 @@ long Connection::ioctl(int fd, uint32_t key, unsigned long cmd, uintptr_t arg) n
 		return r;
 	unsigned char buf[wire::kMemoMax];
 	Data data{buf, sizeof(buf), 0};
-	r = call_with(wire::Op::Ioctl, {fd, static_cast<int64_t>(cmd), static_cast<int64_t>(arg)}, nullptr, false, &data);
+	/* The question's first bytes, for StandinHints. An argument below
+	 * the lowest address a program can map is a number, not a pointer:
+	 * not read (a guarded read of it would cost a fault). */
+	constexpr uintptr_t kLowestMappable = 65536;
+	uint64_t head = 0;
+	const bool asked = arg >= kLowestMappable && copy_from_user(&head, user_ptr(arg), sizeof(head));
+	Spare spare;
+	if (asked && hints_.expects(cmd, head, spare.cloexec))
+		make_spare(spare);
+	const bool offered = spare.offered();
+	r = call_with(wire::Op::Ioctl, {fd, static_cast<int64_t>(cmd), static_cast<int64_t>(arg)}, nullptr, false, &data,
+		      &spare);
+	if (offered) {
+		spares_offered_.fetch_add(1, std::memory_order_relaxed);
+		if (spare.reply_flags & wire::kReplySpareTaken)
+			spares_taken_.fetch_add(1, std::memory_order_relaxed);
+	}
+	if (asked)
+		hints_.learn(cmd, head, spare.reply_flags, offered);
 	if (data.length)
 		memo_.remember(fd, key, cmd, generation, r, buf, data.length);
 	return r;
 }
 
-long Connection::call_with(wire::Op op, std::initializer_list<int64_t> args, int64_t *extra, bool mm_held,
-			   Data *data) noexcept
+bool Connection::make_spare(Spare &spare) noexcept
 {
+	int sv[2];
+	if (sys::socketpair_momentary(SOCK_STREAM | (spare.cloexec ? SOCK_CLOEXEC : 0), sv) < 0)
+		return false;
+	/* The kernel takes the other end; until then it must not leak into
+	 * an exec. */
+	if (!spare.cloexec)
+		::syscall(SYS_fcntl, sv[1], F_SETFD, FD_CLOEXEC);
+	spare.ends[0] = sv[0];
+	spare.ends[1] = sv[1];
+	if (fd_observer_)
+		fd_observer_(sv[0], sv[1]);
+	return true;
+}
+
+long Connection::call_with(wire::Op op, std::initializer_list<int64_t> args, int64_t *extra, bool mm_held,
+			   Data *data, Spare *spare) noexcept
+{
+	/* The spare's ends this call still holds: the other end always goes
+	 * when the call is over (the kernel has its own copy of it, if it
+	 * took it); the kept end too unless the kernel made it a stand-in. */
+	struct SpareEnds {
+		Spare *spare;
+		~SpareEnds()
+		{
+			if (!spare)
+				return;
+			sys::close(spare->ends[1]);
+			if (!(spare->reply_flags & wire::kReplySpareTaken))
+				sys::close(spare->ends[0]);
+		}
+	} spare_ends{spare && spare->offered() ? spare : nullptr};
 	wire::Mailbox *mb = mailbox_.load(std::memory_order_acquire);
 	if (!mb)
 		return -ENODEV;
@@ -324,6 +373,12 @@ long Connection::call_with(wire::Op op, std::initializer_list<int64_t> args, int
 	for (int64_t a : args)
 		if (i < 6)
 			req.a[i++] = a;
+	req.spare[0] = req.spare[1] = -1;
+	if (spare_ends.spare) {
+		req.h.flags = wire::kRequestSpare | (spare->cloexec ? wire::kRequestSpareCloexec : 0);
+		req.spare[0] = spare->ends[0];
+		req.spare[1] = spare->ends[1];
+	}
 	uint32_t seen = slot.c.to_client.load(std::memory_order_acquire);
 	std::memcpy(slot.payload, &req, sizeof(req));
 	slot.c.to_kernel.fetch_add(1, std::memory_order_release);
@@ -366,6 +421,8 @@ long Connection::call_with(wire::Op op, std::initializer_list<int64_t> args, int
 		wire::Reply r;
 		std::memcpy(&r, slot.payload, sizeof(r));
 		result = r.result;
+		if (spare)
+			spare->reply_flags = r.h.flags;
 		if (extra) {
 			extra[0] = r.extra[0];
 			extra[1] = r.extra[1];

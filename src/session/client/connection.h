@@ -30,6 +30,7 @@
 
 #include "session/client/memo.h"
 #include "session/client/mm_table.h"
+#include "session/client/standin_hints.h"
 #include "session/wire/protocol.h"
 
 namespace softvfio::session {
@@ -88,6 +89,17 @@ public:
 	 * gate). */
 	bool ioctl_from_memo(int fd, uint32_t key, unsigned long cmd, uintptr_t arg, long &result) noexcept;
 
+	/* Spare pairs (StandinHints) this process offered with its calls,
+	 * and how many the kernel took: a figure for tests and benchmarks. */
+	struct SpareCounts {
+		uint64_t offered;
+		uint64_t taken;
+	};
+	SpareCounts spare_counts() const noexcept
+	{
+		return {spares_offered_.load(std::memory_order_relaxed), spares_taken_.load(std::memory_order_relaxed)};
+	}
+
 	/* The session signal reached the process (the handler). */
 	void on_signal() noexcept;
 
@@ -102,13 +114,26 @@ private:
 	int handshake(const char *dir, const wire::JoinRequest &req, wire::JoinReply &reply, int *fd) noexcept;
 	unsigned claim() noexcept;
 	long answer(wire::Slot &slot, const wire::MsgHeader &h, bool mm_held, int &taken) noexcept;
+	/* A socket pair made ahead for a call expected to make a stand-in
+	 * (StandinHints): offered with the request, closed after the reply
+	 * except for the end the call took. */
+	struct Spare {
+		int ends[2] = {-1, -1};
+		bool cloexec = false;
+		uint32_t reply_flags = 0;   /* the reply's kReply* flags */
+		bool offered() const noexcept { return ends[0] >= 0; }
+	};
+	bool make_spare(Spare &spare) noexcept;
 	long call_with(wire::Op op, std::initializer_list<int64_t> args, int64_t *extra, bool mm_held,
-		       Data *data) noexcept;
+		       Data *data, Spare *spare = nullptr) noexcept;
 	void dead() noexcept;
 
 	std::atomic<wire::Mailbox *> mailbox_{nullptr};
 	MmTable mm_;
 	Memo memo_;
+	StandinHints hints_;
+	std::atomic<uint64_t> spares_offered_{0};
+	std::atomic<uint64_t> spares_taken_{0};
 	pid_t server_ = 0;
 	int signal_ = 0;
 	std::string session_;

@@ -37,7 +37,7 @@
 namespace softvfio::session::wire {
 
 inline constexpr uint32_t kMagic = 0x53564653;   /* "SFVS" */
-inline constexpr uint32_t kVersion = 1;
+inline constexpr uint32_t kVersion = 2;
 
 /* --- the handshake (over the session socket) --- */
 
@@ -229,13 +229,36 @@ struct MsgHeader {
 	uint32_t kind;      /* MsgKind */
 	uint32_t op;        /* Op or SubOp */
 	uint32_t seq;       /* the call's number, echoed back */
-	uint32_t reserved;
+	uint32_t flags;     /* a Request's kRequest*, a Reply's kReply* */
 };
+static_assert(sizeof(MsgHeader) == 16);
+
+/* A spare pair: a stand-in made ahead. A call that will make a stand-in
+ * costs a NewStandin round trip in the middle; when the process expects
+ * one (the same question made one last time, see kReplyStandinAsked), it
+ * makes the socket pair before the call and offers it in spare[]: the
+ * kernel takes it instead of asking (the same checks as an answer to
+ * NewStandin), or says it did not and the process closes it. */
+inline constexpr uint32_t kRequestSpare = 1u << 0;
+/* The spare's kept end is close-on-exec; only a stand-in asked for the
+ * same way takes it. */
+inline constexpr uint32_t kRequestSpareCloexec = 1u << 1;
 
 struct Request {
 	MsgHeader h;
 	int64_t a[6];
+	/* With kRequestSpare: the end the program keeps, the other end. */
+	int32_t spare[2];
 };
+static_assert(sizeof(Request) == 72);
+
+/* The call took the spare: the process closes only the other end. */
+inline constexpr uint32_t kReplySpareTaken = 1u << 0;
+/* The call asked for a stand-in with NewStandin: the same question may
+ * offer a spare next time. */
+inline constexpr uint32_t kReplyStandinAsked = 1u << 1;
+/* ... and that stand-in was close-on-exec. */
+inline constexpr uint32_t kReplyStandinCloexec = 1u << 2;
 
 /* A reply, or a sub-request's answer. After it: `nops` MmOps, then
  * `data_len` bytes of data. */
@@ -246,6 +269,7 @@ struct Reply {
 	uint32_t nops;
 	uint32_t data_len;
 };
+static_assert(sizeof(Reply) == 48);
 
 /* --- mm ops: changes to the caller's emulated mappings --- */
 
