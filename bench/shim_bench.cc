@@ -86,11 +86,24 @@ void BM_ExportClose_Shim(benchmark::State &state)
 	const double k0 = softvfio::bench::process_cpu_ns(kernel);
 	{
 		FastestIteration timer(state);
+		/* Each half's fastest too: which of the two round trips the
+		 * figure is made of (counters export_best_ns, close_best_ns). */
+		double export_best = 0, close_best = 0;
 		for (auto _ : state) {
 			double t0 = softvfio::bench::now();
 			int buf = uapi::export_bar(fd, uapi::kBigBar, 0, 2 << 20);
+			double t1 = softvfio::bench::now();
 			close(buf);
-			timer.record(softvfio::bench::now() - t0);
+			double t2 = softvfio::bench::now();
+			timer.record(t2 - t0);
+			if (export_best == 0 || t1 - t0 < export_best)
+				export_best = t1 - t0;
+			if (close_best == 0 || t2 - t1 < close_best)
+				close_best = t2 - t1;
+		}
+		if (export_best > 0) {
+			state.counters["export_best_ns"] = export_best;
+			state.counters["close_best_ns"] = close_best;
 		}
 	}
 	const double k1 = softvfio::bench::process_cpu_ns(kernel);
