@@ -2,7 +2,7 @@
 /*
  * In-process DMABUF importers: what a kernel driver importing a vfio-pci
  * DMABUF does (dma_buf_dynamic_attach, map/unmap, move_notify, fences),
- * for tests and software peers (kernel-semantics.md §4.10, §5.8).
+ * for tests and software peers (docs/semantics.md §4.10, §5.8).
  *
  * An importer attaches to a dma-buf fd with Kernel::attach_dma_buf(). The
  * attachment maps the buffer (its physical ranges, as an sg list would give

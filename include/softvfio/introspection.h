@@ -58,7 +58,7 @@ struct DeviceState {
 	uint64_t iommu_faults = 0;
 };
 
-/* --- DMABUFs (kernel-semantics.md §3.2; added with the DMABUF system) --- */
+/* --- DMABUFs (docs/semantics.md §3.2; added with the DMABUF system) --- */
 
 /* One range of a buffer, in buffer order. */
 struct BufferRange {

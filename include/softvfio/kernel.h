@@ -40,7 +40,7 @@ struct DeviceOptions {
 	bool dmabuf_config = true;       /* CONFIG_VFIO_PCI_DMABUF */
 	bool dmabuf_support = true;      /* driver provides DMABUF export */
 	bool zap_bars_on_revoke = false;
-	/* kernel-semantics.md §7 item 2: let DMABUF mmap succeed on TEMP
+	/* docs/semantics.md §7 item 2: let DMABUF mmap succeed on TEMP
 	 * buffers (map and fault). An experiment; never the default. */
 	bool map_and_fault_on_temp = false;
 };
@@ -81,7 +81,7 @@ struct KernelOptions {
 	 * session's directory). */
 	std::string sysfs_dir;
 	/* The ways in that exist, as kernel configuration decides them
-	 * (kernel-semantics.md §1.1: not part of a profile). A way in that
+	 * (docs/semantics.md §1.1: not part of a profile). A way in that
 	 * does not exist has no device nodes (ENOENT). */
 	AccessPaths access;
 };

@@ -3,7 +3,7 @@
  * uAPI profiles: which kernel the model behaves like.
  *
  * Every behaviour that differs between the kernels softvfio models is a field
- * here (kernel-semantics.md §1.1); the model reads the profile and never
+ * here (docs/semantics.md §1.1); the model reads the profile and never
  * hard-codes a feature number or a version-dependent errno elsewhere.
  */
 #pragma once

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Opening a device by BDF: through its cdev and /dev/iommu, or through its
- * group and a container, as client-surface.md §1 and §2.1 describe the
+ * group and a container, as docs/semantics-client.md §1 and §2.1 describe the
  * way programs find the nodes.
  */
 #include <algorithm>
@@ -130,7 +130,7 @@ Result<void> open_group(detail::DeviceHandle &h)
 	return {};
 }
 
-/* Which optional features this kernel offers (kernel-semantics.md §1.1). */
+/* Which optional features this kernel offers (docs/semantics.md §1.1). */
 Features probe_features(const Device &dev)
 {
 	auto has = [&](uint32_t index, uint32_t op) {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * DmaBuf: one vfio-pci DMABUF (struct vfio_pci_dma_buf with its dma_buf),
- * kernel-semantics.md §3.2.
+ * docs/semantics.md §3.2.
  *
  * It is the dma-buf file (a vfs::File: fd, mmap, ioctls) and what its VMAs
  * map (an mm::Mappable with its own AddressSpace). Two kinds: exported by

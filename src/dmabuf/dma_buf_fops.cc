@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The dma-buf file operations (dma_buf_fops): mmap through the core's
- * checks into vfio's op (kernel-semantics.md §2.7, §4.3), llseek, and the
+ * checks into vfio's op (docs/semantics.md §2.7, §4.3), llseek, and the
  * dma-buf ioctls with the core's exact validation.
  */
 #include <cerrno>

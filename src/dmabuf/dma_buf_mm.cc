@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * DmaBuf as mm sees it: the host memory behind a VMA, whether access may
- * succeed now, and the series fault handler (kernel-semantics.md §4.4).
+ * succeed now, and the series fault handler (docs/semantics.md §4.4).
  */
 #include <cerrno>
 #include <shared_mutex>

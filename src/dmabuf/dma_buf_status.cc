@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The per-buffer state machine (kernel-semantics.md §4.6) and the importer
+ * The per-buffer state machine (docs/semantics.md §4.6) and the importer
  * drain it runs on revocation (§6 item 6).
  */
 #include "dmabuf/attachment.h"

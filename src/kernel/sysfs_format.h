@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The text formats of the sysfs attributes programs read
- * (client-surface.md §2.1, §2.2), byte for byte as the kernel prints them.
+ * (docs/semantics-client.md §2.1, §2.2), byte for byte as the kernel prints
+ * them.
  */
 #pragma once
 

@@ -4,8 +4,8 @@
  * so the LD_PRELOAD shim can redirect /sys paths into it and every read,
  * readdir, readlink and realpath behaves natively.
  *
- * It holds exactly what client-surface.md §2.1/§2.2 lists that programs
- * read: the PCI device directories (with their driver, iommu_group and
+ * It holds exactly what docs/semantics-client.md §2.1/§2.2 lists that
+ * programs read: the PCI device directories (with their driver, iommu_group and
  * vfio-dev entries while bound to vfio-pci), /sys/bus/pci (devices,
  * drivers/vfio-pci, drivers_probe, rescan), /sys/kernel/iommu_groups, the
  * vfio class devices and their /sys/dev/char links, and the vfio modules'

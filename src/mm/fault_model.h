@@ -2,7 +2,7 @@
 /*
  * The kernel's fault arithmetic for vfio-pci VMAs, as pure functions:
  *
- *  - base_pfn: the pre-series vfio_pci_mmap_huge_fault (kernel-semantics
+ *  - base_pfn: the pre-series vfio_pci_mmap_huge_fault (docs/semantics.md
  *    §4.4 "Base"), PFN from the BAR start and the in-BAR page offset;
  *  - find_pfn: the series (v4) lookup over a DMABUF's ranges (§4.4
  *    pseudo-code), including its 40-bit mask and its -EAGAIN/-EFAULT rules.

@@ -32,7 +32,7 @@ namespace softvfio::vfio {
 class VfioGroup;
 class VfioPciDevice;
 
-/* Which ways in exist (kernel-semantics.md §1.1: configuration, not
+/* Which ways in exist (docs/semantics.md §1.1: configuration, not
  * profile). `noiommu`: the machine has no IOMMU and
  * enable_unsafe_noiommu_mode is set, so every group and cdev is a no-IOMMU
  * one. */

@@ -4,7 +4,7 @@
  * device sits behind, and the device numbers of the vfio nodes.
  *
  * The IOMMU is shaped like the Intel VT-d of the reference guest (QEMU 7.2
- * q35, 39-bit address width, kernel-semantics.md §8): page sizes 4 KiB,
+ * q35, 39-bit address width, docs/semantics.md §8): page sizes 4 KiB,
  * 2 MiB and 1 GiB, one MSI window reserved per group. Those are the figures
  * type1's GET_INFO and iommufd's IOVA_RANGES report.
  */

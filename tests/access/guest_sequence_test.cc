@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The real-kernel guest test's container/group/type1 sequence and its
- * figures (reference/realkernel/vfio_guest_test.c, sample-console-6.12.log;
- * kernel-semantics.md §8.2, §8.5), on ivshmem-plain and edu.
+ * The container/group/type1 sequence run in a real 6.12 guest, with the
+ * figures that guest reported (docs/semantics-realkernel.md §8.2, §8.5),
+ * on ivshmem-plain and edu.
  */
 #include <numeric>
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * IOMMU_IOAS_MAP_FILE: a memfd, and a vfio DMABUF through the private
- * interconnect (kernel-semantics.md §4.10): peer-to-peer DMA from edu
+ * interconnect (docs/semantics.md §4.10): peer-to-peer DMA from edu
  * into ivshmem's BAR2, revocation invalidating the mapping, and the
  * import's errno rows.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The sysfs view: file formats byte for byte (client-surface.md §2.1,
+ * The sysfs view: file formats byte for byte (docs/semantics-client.md §2.1,
  * §2.2, the observed resource line of §8.2), links, and the control files
  * (driver_override, unbind, drivers_probe, bind, new_id, remove_id).
  */

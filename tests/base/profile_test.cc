@@ -24,7 +24,7 @@ TEST(Profile, LookupByName)
 	EXPECT_EQ(find_profile("linux-6.1"), nullptr);
 }
 
-/* kernel-semantics.md §1.1: the feature numbers and errnos per profile. */
+/* docs/semantics.md §1.1: the feature numbers and errnos per profile. */
 TEST(Profile, FeatureNumbersFollowTheTable)
 {
 	EXPECT_FALSE(profile(ProfileId::Linux612).dma_buf_export);

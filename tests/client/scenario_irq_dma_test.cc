@@ -94,7 +94,7 @@ TEST_P(DmaScenario, OverlappingMappingIsEEXIST)
 INSTANTIATE_TEST_SUITE_P(Paths, DmaScenario, ::testing::Values(AccessPath::Cdev, AccessPath::Group),
 			 [](const auto &p) { return p.param == AccessPath::Cdev ? "Cdev" : "Group"; });
 
-/* type1's alignment rule (client-surface.md 3.1). */
+/* type1's alignment rule (docs/semantics-client.md 3.1). */
 TEST_F(ClientScenario, UnalignedType1MappingIsEINVAL)
 {
 	Device *dev = open({AccessPath::Group});

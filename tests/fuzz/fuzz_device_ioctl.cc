@@ -13,7 +13,7 @@
  *
  * Checks: every answer is a value or an errno the spec allows for that
  * ioctl; VFIO_DEVICE_FEATURE follows the generic validation order of
- * kernel-semantics.md §5.1 exactly (an independent oracle); GET_INFO and
+ * docs/semantics.md §5.1 exactly (an independent oracle); GET_INFO and
  * region info answer what the description says; a new dma-buf fd is a
  * dma-buf of this device; and once the Kernel is gone the process holds the
  * fds and mappings it held before the input.

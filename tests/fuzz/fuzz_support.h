@@ -4,7 +4,8 @@
  * describes itself in kFuzzer), reading the input, user buffers that end
  * at an unmapped page (so "argsz claims more than the payload holds" is a
  * real fault, answered EFAULT, never an out-of-bounds read), errno checks
- * against the spec's tables, and the per-input leak check.
+ * against the errno tables of docs/semantics.md §5, and the per-input
+ * leak check.
  *
  * A failed check prints what went wrong and aborts, which libFuzzer reports
  * as a crash with the input that caused it.
@@ -76,8 +77,9 @@ inline void check(bool ok, const std::string &what)
 
 /* r is >= 0, or -e for one of `allowed`. */
 void check_errno(long r, std::initializer_list<int> allowed, const char *what);
-/* An errno the model may answer for anything (the union of the spec's
- * tables): a wild value such as -1000 or EOVERFLOW on a read is a defect. */
+/* An errno the model may answer for anything (the union of the errno
+ * tables of docs/semantics.md §5): a wild value such as -1000 or EOVERFLOW
+ * on a read is a defect. */
 bool plausible_errno(int e);
 
 /* A fuzz target, as each one defines it (kFuzzer below); fuzz_support.cc

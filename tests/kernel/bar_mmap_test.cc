@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Series BAR mmap through the device fd (kernel-semantics.md §4.2, §5.5):
+ * Series BAR mmap through the device fd (docs/semantics.md §4.2, §5.5):
  * the argument checks, the hidden buffer behind every mapping, offsets and
  * names, SIGBUS while memory is disabled, data surviving, and the mapping
  * keeping the device open.

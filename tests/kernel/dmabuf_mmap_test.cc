@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mmap of an exported DMABUF fd (kernel-semantics.md §2.7, §4.3, §5.6):
+ * mmap of an exported DMABUF fd (docs/semantics.md §2.7, §4.3, §5.6):
  * every row with its errno and the order of competing errors, the buffer
  * layout a mapping sees, aliasing, names, and the file operations.
  */

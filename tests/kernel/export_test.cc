@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * VFIO_DEVICE_FEATURE_DMA_BUF (11), GET: every row of kernel-semantics.md
+ * VFIO_DEVICE_FEATURE_DMA_BUF (11), GET: every row of docs/semantics.md
  * §5.2 with its exact errno, the §4.1 order where two errors compete, and
  * what a successful export gives.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The series fault model (kernel-semantics.md §4.4, §5.7) seen through
+ * The series fault model (docs/semantics.md §4.4, §5.7) seen through
  * Kernel::touch() and the page-table introspection: PUD, PMD and PTE
  * insertion over nic's 1 GiB-aligned BAR2, fallback at VMA edges,
  * misaligned PFNs and range boundaries, SIGBUS when revoked.

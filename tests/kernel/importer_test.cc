@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * In-process importers (kernel-semantics.md §4.10, §5.8, §6 item 6):
+ * In-process importers (docs/semantics.md §4.10, §5.8, §6 item 6):
  * attach rules, mapping counts, invalidation, the drain that makes a revoke
  * wait for every mapping (proved with handshakes, never with sleeps), and
  * fences.

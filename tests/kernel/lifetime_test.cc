@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Lifetimes (kernel-semantics.md §4.9, §6 items 3-5): the eight scenarios of
+ * Lifetimes (docs/semantics.md §4.9, §6 items 3-5): the eight scenarios of
  * the RFC test program and the cover letter, plus the cleanup and release
  * rules around them. Scenarios 4-7 also have detailed tests in
  * revoke_test.cc; here they run as the scenario describes them.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * DMA_BUF_MEMATTR (kernel-semantics.md §2.6, §4.8, §5.4): series-v4's
+ * DMA_BUF_MEMATTR (docs/semantics.md §2.6, §4.8, §5.4): series-v4's
  * feature 14 and series-v2's feature 13, errnos by profile, and the rule
  * that only future mmaps of the DMABUF fd see the attribute.
  */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * kernel-semantics.md §1.1: one test per difference row between the
+ * docs/semantics.md §1.1: one test per difference row between the
  * profiles linux-6.12, linux-6.19, series-v2 and series-v4, each checking
  * every profile.
  */

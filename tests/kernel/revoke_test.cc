@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Permanent revocation (kernel-semantics.md §2.5, §4.7, §5.3): series-v4's
+ * Permanent revocation (docs/semantics.md §2.5, §4.7, §5.3): series-v4's
  * feature 13 and series-v2's device ioctl 122, every row and the order of
  * competing errors, and what a revoked buffer is.
  */

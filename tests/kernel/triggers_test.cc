@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Temporary revocation triggers (kernel-semantics.md §4.5): each one
+ * Temporary revocation triggers (docs/semantics.md §4.5): each one
  * revokes the device's buffers (status, importers, CPU mappings) and
  * un-revokes them afterwards only if memory is then enabled.
  */

@@ -2,7 +2,7 @@
 /*
  * The built-in presets, header field by field. ivshmem-plain and edu are
  * checked against what a real 6.12 kernel reports for QEMU's devices
- * through vfio-pci (shared/reference/realkernel/sample-console-6.12.log)
+ * through vfio-pci (docs/semantics-realkernel.md §8.2–§8.5)
  * and QEMU's own definitions of them.
  */
 #include <cstdio>

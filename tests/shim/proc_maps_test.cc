@@ -7,7 +7,7 @@
 namespace softvfio::shim {
 namespace {
 
-/* The reference kernel's line (realkernel/sample-console-6.12.log). */
+/* The reference kernel's line (docs/semantics-realkernel.md §8.3). */
 TEST(ProcMaps, FormatsLikeTheKernel)
 {
 	MapsVma v{0x7f42eeb63000, 0x7f42eec63000, 0x20000000000, PROT_READ | PROT_WRITE, true, 0, 0x10, 42,

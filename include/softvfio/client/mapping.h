@@ -21,7 +21,7 @@
 
 namespace softvfio::client {
 
-/* The CPU memory attribute (kernel-semantics.md §2.6). Device-fd BAR
+/* The CPU memory attribute (docs/semantics.md §2.6). Device-fd BAR
  * mappings are always NC. Userspace cannot observe it; it is what the
  * kernel was asked for. */
 enum class MemAttr : uint32_t { NC = 0, WC = 1 };

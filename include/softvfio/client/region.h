@@ -12,7 +12,7 @@
 
 namespace softvfio::client {
 
-/* vfio-pci's fixed region indexes (kernel-semantics.md §2.3). */
+/* vfio-pci's fixed region indexes (docs/semantics.md §2.3). */
 inline constexpr unsigned kBar0 = 0;
 inline constexpr unsigned kNumBars = 6;
 inline constexpr unsigned kRomRegion = 6;

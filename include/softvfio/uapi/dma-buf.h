@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * softvfio's own definition of the dma-buf ioctls (<linux/dma-buf.h>) used on
- * the fds VFIO_DEVICE_FEATURE_DMA_BUF returns, written from client-surface.md
- * §3.5 (kernel-semantics.md §2.7). Names, values and layouts are the
- * kernel's; the text is not. Pure C11/C++20.
+ * the fds VFIO_DEVICE_FEATURE_DMA_BUF returns, written from
+ * docs/semantics-client.md §3.5 (docs/semantics.md §2.7). Names, values and
+ * layouts are the kernel's; the text is not. Pure C11/C++20.
  *
  * Coexistence (guard _DMA_BUF_UAPI_H_, the same installed and in-tree):
  *  - This header first: defines everything and the guard; a later
@@ -74,14 +74,14 @@ struct dma_buf_import_sync_file {
  * NOT IN ANY KERNEL AND NOT IN ANY softvfio PROFILE. The "vfio/pci: Add
  * mmap() for DMABUFs" RFC v1 proposed a generic revoke ioctl on the dma-buf
  * fd; review rejected it and later versions revoke through the VFIO device
- * (kernel-semantics.md §1.6, §2.5). Defined only so the number has a name;
+ * (docs/semantics.md §1.6, §2.5). Defined only so the number has a name;
  * no profile implements it (a real kernel answers ENOTTY).
  */
 #ifndef DMA_BUF_IOCTL_REVOKE
 #define DMA_BUF_IOCTL_REVOKE _IO(DMA_BUF_BASE, 4)
 #endif
 
-/* ---- Layout: client-surface.md §3.5 ---- */
+/* ---- Layout: docs/semantics-client.md §3.5 ---- */
 SOFTVFIO_UAPI_SIZE(struct dma_buf_sync, 8);
 SOFTVFIO_UAPI_OFFSET(struct dma_buf_sync, flags, 0);
 SOFTVFIO_UAPI_SIZE(struct dma_buf_export_sync_file, 8);

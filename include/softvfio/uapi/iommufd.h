@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * softvfio's own definition of the iommufd uAPI (<linux/iommufd.h>, /dev/iommu),
- * written from client-surface.md §3.4. Names, values and layouts are the
- * kernel's; the text is not. Pure C11/C++20.
+ * written from docs/semantics-client.md §3.4. Names, values and layouts are
+ * the kernel's; the text is not. Pure C11/C++20.
  *
  * Every ioctl is _IO(';', 0x80 + k) = 0x3B80 | k, and every struct starts
  * with __u32 size: the kernel accepts a larger size only if the bytes it does
@@ -331,7 +331,7 @@ struct iommu_fault_alloc {
  * ---- 0x8f: map a file range (memfd, or a VFIO DMABUF fd on 6.19+) ----
  * The way to map BAR memory for peer-to-peer: a VA backed by an mmapped BAR
  * is refused by IOAS_MAP. A revoked DMABUF gives ENODEV, a multi-range one
- * EOPNOTSUPP (kernel-semantics.md §4.10).
+ * EOPNOTSUPP (docs/semantics.md §4.10).
  */
 #ifndef IOMMU_IOAS_MAP_FILE
 enum { IOMMUFD_CMD_IOAS_MAP_FILE = 0x8f };
@@ -439,7 +439,7 @@ struct iommu_hw_queue_alloc {
 
 SOFTVFIO_UAPI_END
 
-/* ---- Layout: client-surface.md §3.4 ---- */
+/* ---- Layout: docs/semantics-client.md §3.4 ---- */
 SOFTVFIO_UAPI_SIZE(struct iommu_destroy, 8);
 SOFTVFIO_UAPI_OFFSET(struct iommu_destroy, id, 4);
 SOFTVFIO_UAPI_SIZE(struct iommu_ioas_alloc, 12);

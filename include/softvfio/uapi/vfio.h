@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * softvfio's own definition of the VFIO uAPI (<linux/vfio.h>), written from
- * kernel-semantics.md §2 and client-surface.md §3.1-§3.3. Names, values and
- * layouts are the kernel's; the text is not. Pure C11/C++20.
+ * docs/semantics.md §2 and docs/semantics-client.md §3.1-§3.3. Names, values
+ * and layouts are the kernel's; the text is not. Pure C11/C++20.
  *
  * Besides what Debian 12's 6.1 header has, it defines the later upstream
  * additions the specs use (cdev/iommufd device ioctls, PCI_ATOMIC_COMP,

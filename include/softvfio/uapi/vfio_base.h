@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * VFIO uAPI, part 1: ioctl encoding, extension ids, the capability chain
- * header, container and group ioctls (client-surface.md §3.1, §3.2;
- * kernel-semantics.md §2.1). Included by <softvfio/uapi/vfio.h> only.
+ * header, container and group ioctls (docs/semantics-client.md §3.1, §3.2;
+ * docs/semantics.md §2.1). Included by <softvfio/uapi/vfio.h> only.
  */
 #ifndef SOFTVFIO_UAPI_VFIO_BASE_H
 #define SOFTVFIO_UAPI_VFIO_BASE_H
@@ -30,7 +30,7 @@
 /*
  * Every VFIO ioctl is _IO(';', 100 + n): no size or direction bits, the
  * structs carry argsz instead. The same value means different things on
- * different fd kinds (client-surface.md §3).
+ * different fd kinds (docs/semantics-client.md §3).
  */
 #define VFIO_TYPE (';')
 #define VFIO_BASE 100
@@ -63,7 +63,7 @@ struct vfio_group_status {
 
 #endif /* !SOFTVFIO_UAPI_VFIO_SYSTEM */
 
-/* ---- Layout: client-surface.md §3.1 (cap header), §3.2 ---- */
+/* ---- Layout: docs/semantics-client.md §3.1 (cap header), §3.2 ---- */
 SOFTVFIO_UAPI_SIZE(struct vfio_info_cap_header, 8);
 SOFTVFIO_UAPI_OFFSET(struct vfio_info_cap_header, id, 0);
 SOFTVFIO_UAPI_OFFSET(struct vfio_info_cap_header, version, 2);

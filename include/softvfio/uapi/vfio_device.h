@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * VFIO uAPI, part 2: device fd ioctls other than VFIO_DEVICE_FEATURE
- * (client-surface.md §3.3; kernel-semantics.md §2.1, §2.3, §2.5).
+ * (docs/semantics-client.md §3.3; docs/semantics.md §2.1, §2.3, §2.5).
  * Included by <softvfio/uapi/vfio.h> only.
  */
 #ifndef SOFTVFIO_UAPI_VFIO_DEVICE_H
@@ -404,7 +404,7 @@ struct vfio_pci_dmabuf_revoke {
 /*
  * vfio-pci's device fd offset encoding, under the kernel's names. Kernel-
  * internal, not uAPI (clients should use region_info.offset), but clients
- * hard-code it and the model uses it (kernel-semantics.md §2.3).
+ * hard-code it and the model uses it (docs/semantics.md §2.3).
  */
 #ifndef VFIO_PCI_OFFSET_SHIFT
 #define VFIO_PCI_OFFSET_SHIFT 40
@@ -413,7 +413,7 @@ struct vfio_pci_dmabuf_revoke {
 #define VFIO_PCI_OFFSET_MASK ((1ULL << VFIO_PCI_OFFSET_SHIFT) - 1)
 #endif
 
-/* ---- Layout: kernel-semantics.md §2.3, client-surface.md §3.3 ---- */
+/* ---- Layout: docs/semantics.md §2.3, docs/semantics-client.md §3.3 ---- */
 #if !SOFTVFIO_UAPI_VFIO_SYSTEM
 SOFTVFIO_UAPI_SIZE(struct vfio_device_info, 24);
 SOFTVFIO_UAPI_OFFSET(struct vfio_device_info, pad, 20);
@@ -508,7 +508,7 @@ SOFTVFIO_UAPI_OFFSET(struct vfio_device_attach_iommufd_pt, flags, 4);
 SOFTVFIO_UAPI_OFFSET(struct vfio_device_attach_iommufd_pt, pt_id, 8);
 SOFTVFIO_UAPI_OFFSET(struct vfio_device_detach_iommufd_pt, flags, 4);
 
-/* kernel-semantics.md §1.4, §2.5 (series v2) */
+/* docs/semantics.md §1.4, §2.5 (series v2) */
 SOFTVFIO_UAPI_SIZE(struct vfio_pci_dmabuf_revoke, 8);
 SOFTVFIO_UAPI_OFFSET(struct vfio_pci_dmabuf_revoke, argsz, 0);
 SOFTVFIO_UAPI_OFFSET(struct vfio_pci_dmabuf_revoke, dmabuf_fd, 4);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * VFIO uAPI, part 3: VFIO_DEVICE_FEATURE (n = 17) and its payloads, feature
- * indexes 0..14 (kernel-semantics.md §2.2, §2.4-§2.6). Included by
+ * indexes 0..14 (docs/semantics.md §2.2, §2.4-§2.6). Included by
  * <softvfio/uapi/vfio.h> only.
  *
  * Indexes 13 and 14 are unmerged proposals whose meaning depends on the
@@ -9,7 +9,7 @@
  * (the kernel names below), v2 used 13 = MEMATTR with GET and SET
  * (SOFTVFIO_SERIES_V2_FEATURE_DMA_BUF_MEMATTR). The model takes feature
  * numbers 13 and 14 from its profile table (include/softvfio/profile.h,
- * kernel-semantics.md §1.1), not from these macros.
+ * docs/semantics.md §1.1), not from these macros.
  */
 #ifndef SOFTVFIO_UAPI_VFIO_FEATURE_H
 #define SOFTVFIO_UAPI_VFIO_FEATURE_H
@@ -202,7 +202,7 @@ enum vfio_device_dma_buf_memattr {
  */
 #define SOFTVFIO_SERIES_V2_FEATURE_DMA_BUF_MEMATTR 13
 
-/* ---- Layout: kernel-semantics.md §2.2 ---- */
+/* ---- Layout: docs/semantics.md §2.2 ---- */
 SOFTVFIO_UAPI_SIZE(struct vfio_device_feature, 8);
 SOFTVFIO_UAPI_OFFSET(struct vfio_device_feature, argsz, 0);
 SOFTVFIO_UAPI_OFFSET(struct vfio_device_feature, flags, 4);
@@ -223,7 +223,7 @@ SOFTVFIO_UAPI_OFFSET(struct vfio_precopy_info, dirty_bytes, 16);
 SOFTVFIO_UAPI_SIZE(struct vfio_device_feature_mig_data_size, 8);
 SOFTVFIO_UAPI_SIZE(struct vfio_device_feature_bus_master, 4);
 
-/* kernel-semantics.md §2.4 */
+/* docs/semantics.md §2.4 */
 SOFTVFIO_UAPI_SIZE(struct vfio_region_dma_range, 16);
 SOFTVFIO_UAPI_OFFSET(struct vfio_region_dma_range, offset, 0);
 SOFTVFIO_UAPI_OFFSET(struct vfio_region_dma_range, length, 8);
@@ -234,11 +234,11 @@ SOFTVFIO_UAPI_OFFSET(struct vfio_device_feature_dma_buf, flags, 8);
 SOFTVFIO_UAPI_OFFSET(struct vfio_device_feature_dma_buf, nr_ranges, 12);
 SOFTVFIO_UAPI_OFFSET(struct vfio_device_feature_dma_buf, dma_ranges, 16);
 
-/* kernel-semantics.md §2.5 (v4) */
+/* docs/semantics.md §2.5 (v4) */
 SOFTVFIO_UAPI_SIZE(struct vfio_device_feature_dma_buf_revoke, 4);
 SOFTVFIO_UAPI_OFFSET(struct vfio_device_feature_dma_buf_revoke, dmabuf_fd, 0);
 
-/* kernel-semantics.md §2.6 */
+/* docs/semantics.md §2.6 */
 SOFTVFIO_UAPI_SIZE(struct vfio_device_feature_dma_buf_memattr, 8);
 SOFTVFIO_UAPI_OFFSET(struct vfio_device_feature_dma_buf_memattr, dmabuf_fd, 0);
 SOFTVFIO_UAPI_OFFSET(struct vfio_device_feature_dma_buf_memattr, memattr, 4);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * VFIO uAPI, part 4: the type1 IOMMU ioctls on a container fd
- * (client-surface.md §3.1). Included by <softvfio/uapi/vfio.h> only.
+ * (docs/semantics-client.md §3.1). Included by <softvfio/uapi/vfio.h> only.
  */
 #ifndef SOFTVFIO_UAPI_VFIO_IOMMU_TYPE1_H
 #define SOFTVFIO_UAPI_VFIO_IOMMU_TYPE1_H
@@ -109,7 +109,7 @@ struct vfio_iommu_type1_dirty_bitmap_get {
 
 #endif /* !SOFTVFIO_UAPI_VFIO_SYSTEM */
 
-/* ---- Layout: client-surface.md §3.1 ---- */
+/* ---- Layout: docs/semantics-client.md §3.1 ---- */
 SOFTVFIO_UAPI_SIZE(struct vfio_iommu_type1_info, 24);
 SOFTVFIO_UAPI_OFFSET(struct vfio_iommu_type1_info, argsz, 0);
 SOFTVFIO_UAPI_OFFSET(struct vfio_iommu_type1_info, flags, 4);

@@ -3,7 +3,7 @@
  * VFIO uAPI, part 5: the sPAPR TCE IOMMU and EEH ioctls (POWER only). The
  * model does not implement them; they are here so that including this
  * header before <linux/vfio.h> (which it then hides) loses no name. They
- * reuse container ioctl numbers 12 and 15..21 (client-surface.md §3.1).
+ * reuse container ioctl numbers 12 and 15..21 (docs/semantics-client.md §3.1).
  * Included by <softvfio/uapi/vfio.h> only.
  */
 #ifndef SOFTVFIO_UAPI_VFIO_SPAPR_H

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * DmabufImport: iommufd as the importer of a vfio DMABUF
- * (IOMMU_IOAS_MAP_FILE with a dma-buf fd; kernel-semantics.md §4.10).
+ * (IOMMU_IOAS_MAP_FILE with a dma-buf fd; docs/semantics.md §4.10).
  *
  * It attaches to the buffer like any importer (peer-to-peer, revocable),
  * takes the buffer's single physical range through vfio's private

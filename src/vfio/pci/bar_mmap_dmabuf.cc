@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The series BAR mmap (kernel-semantics.md §4.2, v2+): every mmap of a BAR
+ * The series BAR mmap (docs/semantics.md §4.2, v2+): every mmap of a BAR
  * through the device fd is backed by a hidden single-range DMABUF covering
  * exactly the mapped window. The VMA maps the buffer; the buffer holds the
  * device file, so a live BAR mapping keeps the device open. vm_pgoff stays

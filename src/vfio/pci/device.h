@@ -6,7 +6,7 @@
  * virtualised config space, interrupt state, the memory_lock that decides
  * whether MMIO is accessible, the address space of classic device-file
  * mappings and the list of DMABUFs. Every revocation trigger of
- * kernel-semantics.md §4.5 goes through revoke_mmio_locked() and
+ * docs/semantics.md §4.5 goes through revoke_mmio_locked() and
  * unrevoke_mmio_locked() here.
  */
 #pragma once

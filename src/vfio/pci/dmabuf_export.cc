@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * VFIO_DEVICE_FEATURE_DMA_BUF (11), GET: export BAR ranges as a dma-buf fd,
- * validated in exactly the kernel's order (kernel-semantics.md §4.1).
+ * validated in exactly the kernel's order (docs/semantics.md §4.1).
  */
 #include <cerrno>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * DMA_BUF_MEMATTR: the CPU attribute of future mmaps of a DMABUF
- * (kernel-semantics.md §2.6, §4.8). series-v4: feature 14, SET only,
+ * (docs/semantics.md §2.6, §4.8). series-v4: feature 14, SET only,
  * lock-free, unknown value ENOENT, stub ENOTTY. series-v2: feature 13, GET
  * and SET under memory_lock, unknown value 524, stub ENODEV. Numbers and
  * errnos come from the profile.

@@ -2,7 +2,7 @@
 /*
  * vfio-pci's DMABUF entry points (the kernel's vfio_pci_dmabuf.c): the
  * device's feature and ioctl handlers and the DMABUF-backed BAR mmap. Their
- * behaviour is kernel-semantics.md §4.1–§4.3, §4.7, §4.8, by profile.
+ * behaviour is docs/semantics.md §4.1–§4.3, §4.7, §4.8, by profile.
  */
 #pragma once
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Permanent revocation of a DMABUF (kernel-semantics.md §2.5, §4.7):
+ * Permanent revocation of a DMABUF (docs/semantics.md §2.5, §4.7):
  * series-v4's feature 13 and series-v2's device ioctl 122.
  */
 #include <cerrno>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * VFIO_DEVICE_FEATURE: the vfio core's generic validation (kernel-semantics.md
+ * VFIO_DEVICE_FEATURE: the vfio core's generic validation (docs/semantics.md
  * §2.2, in that exact order), the dispatch by index through the profile's
  * feature table, and the runtime low-power features.
  */

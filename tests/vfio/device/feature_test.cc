@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* VFIO_DEVICE_FEATURE: the generic validation of kernel-semantics.md §2.2 /
+/* VFIO_DEVICE_FEATURE: the generic validation of docs/semantics.md §2.2 /
  * §5.1 in order, the 6.12 probe table (§8.4), runtime low power. */
 #include <sys/eventfd.h>
 #include <unistd.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The ivshmem-plain and edu presets against what a real 6.12 kernel reports
- * for QEMU's devices through vfio-pci (kernel-semantics.md §8.2–§8.5 and
- * ../shared/reference/realkernel/sample-console-6.12.log). */
+ * for QEMU's devices through vfio-pci (docs/semantics-realkernel.md
+ * §8.2–§8.5, the observations of a stock Debian 6.12 guest). */
 #include "vfio/device/fixture.h"
 
 namespace softvfio::test {

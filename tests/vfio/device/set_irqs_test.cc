@@ -225,7 +225,7 @@ TEST_F(SetIrqsTest, EduIntxIsAutomaskedUntilUnmask)
 }
 
 /* QEMU's edu sends MSI when MSI is enabled and bus mastering is on: exactly
- * one eventfd count per raise (kernel-semantics.md §8.5). */
+ * one eventfd count per raise (docs/semantics.md §8.5). */
 TEST_F(SetIrqsTest, EduMsiDeliversOneCountPerRaise)
 {
 	open("edu");

@@ -4,7 +4,7 @@
  *
  * Some user config writes have device-wide effects that belong to the device,
  * not to the config code: they take memory_lock and revoke or restore MMIO
- * access (kernel-semantics.md §4.5). The config code calls these hooks at the
+ * access (docs/semantics.md §4.5). The config code calls these hooks at the
  * points vfio-pci does, and the device implements the locking and revocation.
  */
 #pragma once
