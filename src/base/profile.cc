@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <softvfio/profile.h>
 
+#include "base/profile_names.h"
+
 #include <array>
 #include <cerrno>
 
@@ -106,6 +108,14 @@ const Profile *find_profile(std::string_view name)
 		if (p.name == name)
 			return &p;
 	return nullptr;
+}
+
+std::vector<std::string_view> profile_names()
+{
+	std::vector<std::string_view> names;
+	for (const Profile &p : kProfiles)
+		names.push_back(p.name);
+	return names;
 }
 
 } /* namespace softvfio */

@@ -96,22 +96,13 @@ std::vector<std::string> sessions_to_list()
 int list_processes(const MapsOptions &opts)
 {
 	nlohmann::json list = nlohmann::json::array();
-	for (const std::string &dir : sessions_to_list()) {
-		/* Short: one session that is ending must not hold up the list. */
-		auto text = session::query_session(dir, session::kQueryProcesses, std::chrono::seconds(1));
-		if (!text)
-			continue;
-		auto j = nlohmann::json::parse(*text, nullptr, false);
-		if (j.is_discarded() || !j.contains("processes"))
-			continue;
-		for (const auto &p : j["processes"])
-			list.push_back({{"pid", p.value("pid", 0)},
-					{"program", p.value("program", "")},
-					{"answered", true},
-					{"mappings", p.value("mappings", 0)},
-					{"buffers", p.value("buffers", 0)},
-					{"session", dir}});
-	}
+	for (const SessionProcess &p : session_processes())
+		list.push_back({{"pid", p.pid},
+				{"program", p.program},
+				{"answered", true},
+				{"mappings", p.mappings},
+				{"buffers", p.buffers},
+				{"session", p.session}});
 	if (opts.json) {
 		fmt::print("{}\n", list.dump(2));
 	} else if (list.empty()) {
@@ -125,6 +116,24 @@ int list_processes(const MapsOptions &opts)
 }
 
 } /* namespace */
+
+std::vector<SessionProcess> session_processes()
+{
+	std::vector<SessionProcess> out;
+	for (const std::string &dir : sessions_to_list()) {
+		/* Short: one session that is ending must not hold up the list. */
+		auto text = session::query_session(dir, session::kQueryProcesses, std::chrono::seconds(1));
+		if (!text)
+			continue;
+		auto j = nlohmann::json::parse(*text, nullptr, false);
+		if (j.is_discarded() || !j.contains("processes"))
+			continue;
+		for (const auto &p : j["processes"])
+			out.push_back({p.value("pid", 0), p.value("program", ""), p.value("mappings", size_t{0}),
+				       p.value("buffers", size_t{0}), dir});
+	}
+	return out;
+}
 
 int run_maps(const MapsOptions &opts)
 {

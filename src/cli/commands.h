@@ -2,6 +2,7 @@
 /* The softvfio subcommands and their options. */
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,6 +68,19 @@ struct MapsOptions {
 };
 
 int run_maps(const MapsOptions &opts);
+
+/* A process of a live session, as `softvfio maps` lists it. */
+struct SessionProcess {
+	int pid = 0;
+	std::string program;
+	size_t mappings = 0;
+	size_t buffers = 0;
+	std::string session;                /* its session's directory */
+};
+
+/* The processes of the session SOFTVFIO_SESSION names, or else of every
+ * live session of this user. */
+std::vector<SessionProcess> session_processes();
 
 struct TraceOptions {
 	RunOptions run;
