@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages softvfio needs, and nothing when all are present
 # (one dpkg-query call, well under a second). Used by scripts/demo.sh and
-# scripts/test.sh. Extra package groups: --with conformance,fuzz,bench
+# scripts/test.sh. Extra package groups: --with conformance,fuzz,bench,package
 set -euo pipefail
 
 base=(cmake ninja-build g++ ccache pkg-config libgtest-dev libgmock-dev libbenchmark-dev
@@ -10,6 +10,7 @@ declare -A groups=(
   [fuzz]="clang libclang-rt-14-dev"
   [conformance]="qemu-system-x86 busybox-static cpio xz-utils gzip"
   [bench]="umockdev"
+  [package]="dpkg-dev file lintian"
 )
 
 wanted=("${base[@]}")

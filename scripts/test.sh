@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's second command: set up, then build and run every test in every
 # preset (default, asan-ubsan, tsan, and fuzz: the libFuzzer targets, a few
-# seconds each over their seed corpora). Pass preset names to run only those.
+# seconds each over their seed corpora), then the Debian packages from the
+# default preset's build. Pass preset names to run only those.
 # In CI (CI=true) warnings are errors.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,7 @@ presets=("${@:-default asan-ubsan tsan fuzz}")
 presets=(${presets[*]})
 groups=conformance
 [[ " ${presets[*]} " == *" fuzz "* ]] && groups+=,fuzz
+[[ " ${presets[*]} " == *" default "* ]] && groups+=,package
 scripts/bootstrap.sh --with "$groups"
 werror=OFF
 [[ ${CI:-} == true ]] && werror=ON
@@ -30,3 +32,9 @@ for p in "${presets[@]}"; do
     break
   fi
 done
+# The Debian packages built from the default preset, installed, used from
+# /usr and purged again (scripts/package-test.sh, docs/packaging.md).
+if [[ " ${presets[*]} " == *" default "* ]]; then
+  echo "=== package ===" >&2
+  scripts/package-test.sh build/default
+fi
