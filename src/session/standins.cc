@@ -82,10 +82,12 @@ std::shared_ptr<vfs::File> StandinTable::closed(const vfs::File *file)
 		auto it = by_file_.find(file);
 		if (it == by_file_.end()) {
 			guard.unlock();
-			/* The event loop saw the hang-up first and handed its
-			 * reference on: the release runs as soon as it is let go
-			 * of (or as soon as the caller lets go of its own). Wait
-			 * for the first. */
+			/* The event loop saw the hang-up first and queued the
+			 * release: the closer runs it itself rather than wait
+			 * for the worker to come to it, or, once the worker
+			 * has started it, waits for its end. */
+			if (auto ref = start_release(releasing_, file))
+				return ref;
 			std::unique_lock wait(releasing_->lock);
 			releasing_->cv.wait(wait, [&] { return !releasing_->files.count(file); });
 			return nullptr;
@@ -141,19 +143,41 @@ std::shared_ptr<vfs::File> StandinTable::event(int peer, uint32_t events)
 		/* Under the table's lock, so that closed() finds the file either
 		 * here or in the table. */
 		std::lock_guard r(releasing_->lock);
-		releasing_->files.insert(file.get());
+		vfs::File *raw = file.get();
+		releasing_->files.emplace(raw, std::move(file));
+		file = std::shared_ptr<vfs::File>(raw, [releasing = releasing_](vfs::File *f) {
+			/* Whoever starts the release first runs it: here the
+			 * worker, unless a closer took it over meanwhile. */
+			start_release(releasing, f).reset();
+		});
 	}
-	/* The reference handed out: letting go of it drops the table's own
-	 * (maybe the release), then tells closed(). */
-	vfs::File *raw = file.get();
-	return std::shared_ptr<vfs::File>(raw, [keep = std::move(file), releasing = releasing_](vfs::File *f) mutable {
+	return file;
+}
+
+std::shared_ptr<vfs::File> StandinTable::start_release(const std::shared_ptr<Releasing> &r, const vfs::File *file)
+{
+	std::shared_ptr<vfs::File> ref;
+	decltype(r->files)::iterator it;
+	{
+		std::lock_guard guard(r->lock);
+		auto [first, last] = r->files.equal_range(file);
+		for (it = first; it != last && !it->second; ++it) {
+		}
+		if (it == last)
+			return nullptr;
+		/* The entry stays, null, until the release is done: closers
+		 * that come now wait for it. */
+		ref = std::move(it->second);
+	}
+	vfs::File *raw = ref.get();
+	return std::shared_ptr<vfs::File>(raw, [keep = std::move(ref), r, it](vfs::File *) mutable {
 		keep.reset();
 		/* What the release did to other processes' mappings is done
 		 * before the closer hears of it. */
 		WorkScope::flush_current();
-		std::lock_guard r(releasing->lock);
-		releasing->files.erase(releasing->files.find(f));
-		releasing->cv.notify_all();
+		std::lock_guard guard(r->lock);
+		r->files.erase(it);
+		r->cv.notify_all();
 	});
 }
 

@@ -50,14 +50,16 @@ public:
 	/* A process closed a stand-in of `file`, or replaced it: if that was
 	 * the last copy anywhere, the file's reference here is dropped (to
 	 * the caller, who lets it go with no lock held). If the event loop saw
-	 * the hang-up first, this waits until the reference it took is let go
-	 * of: close(2) of the last copy returns after the file's release, as
-	 * on Linux (the caller must then hold no lock either). */
+	 * the hang-up first, the caller takes over the release it queued, or,
+	 * once that has started, waits until it is done: close(2) of the last
+	 * copy returns after the file's release, as on Linux (the caller must
+	 * then hold no lock either). */
 	std::shared_ptr<vfs::File> closed(const vfs::File *file);
 	/* The event loop saw `peer` hang up, or receive bytes (a process
-	 * without the shim wrote to its stand-in: drained). The reference
-	 * returned is to be let go of soon, with no lock held; closed() waits
-	 * for that. */
+	 * without the shim wrote to its stand-in: drained). On a hang-up the
+	 * file's release is queued: letting go of the pointer returned runs
+	 * it, with no lock held, unless a closed() took it over first (the
+	 * closer then does not wait for the event loop's worker). */
 	std::shared_ptr<vfs::File> event(int peer, uint32_t events);
 
 	/* Every reference, at the session's end. */
@@ -71,14 +73,20 @@ private:
 	};
 	std::shared_ptr<vfs::File> remove_locked(int peer);
 
-	/* Files whose hang-up the event loop took, until the reference it
-	 * handed out is let go of. Shared with those references, which may
-	 * outlive the table (the session's worker drains its queue last). */
+	/* Files whose hang-up the event loop took, until their release is
+	 * done: the reference while nobody has started the release yet, null
+	 * once somebody has. Shared with the pointers event() hands out,
+	 * which may outlive the table (the session's worker drains its queue
+	 * last). */
 	struct Releasing {
 		std::mutex lock;
 		std::condition_variable cv;
-		std::multiset<const vfs::File *> files;
+		std::multimap<const vfs::File *, std::shared_ptr<vfs::File>> files;
 	};
+	/* Start the release of `file` queued in `r`, if nobody has: the
+	 * reference, which erases the entry and wakes the waiters once let
+	 * go of; null if there is none to start. */
+	static std::shared_ptr<vfs::File> start_release(const std::shared_ptr<Releasing> &r, const vfs::File *file);
 	const std::shared_ptr<Releasing> releasing_ = std::make_shared<Releasing>();
 
 	const int epoll_;
