@@ -66,6 +66,12 @@ struct NodeInfo {
 	 * that this configuration lacks: stat must fail with ENOENT (mode is
 	 * then 0). */
 	bool exists = true;
+	/* The owner. The nodes an administrator hands to the user of VFIO
+	 * (a group's, a device's cdev, /dev/iommu: chown in a udev rule)
+	 * belong to the user the model runs for; directories and the
+	 * container (0666) are root's. */
+	uid_t uid = 0;
+	gid_t gid = 0;
 };
 
 struct KernelOptions {

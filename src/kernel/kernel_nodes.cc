@@ -144,16 +144,24 @@ NodeInfo info_of(const vfio::VfioCore &core, Node node)
 		info = {false, S_IFCHR | 0660, pf::kMiscMajor, pf::kIommuMinor};
 		break;
 	}
+	/* Handed to the user who runs the model, as the setup for
+	 * unprivileged VFIO does (see NodeInfo::uid). */
+	if (node.kind == NodeKind::Group || node.kind == NodeKind::Cdev || node.kind == NodeKind::Iommufd) {
+		info.uid = ::geteuid();
+		info.gid = ::getegid();
+	}
 	return info;
 }
 
-/* Nodes are root's: the owner's bits for root (or any CAP_DAC_OVERRIDE
- * holder), the group's or the others' bits for anyone else. */
-bool permitted(mode_t mode, int flags)
+/* The owner's bits for the owner, the group's for its group, the others'
+ * for anyone else; root (CAP_DAC_OVERRIDE) may do anything. The caller is
+ * the user the model runs for. */
+bool permitted(const NodeInfo &info, int flags)
 {
 	if (::geteuid() == 0)
 		return true;
-	unsigned shift = ::getegid() == 0 ? 3 : 0;
+	const mode_t mode = info.mode;
+	unsigned shift = ::geteuid() == info.uid ? 6 : ::getegid() == info.gid ? 3 : 0;
 	int acc = flags & O_ACCMODE;
 	bool want_read = acc == O_RDONLY || acc == O_RDWR;
 	bool want_write = acc == O_WRONLY || acc == O_RDWR;
@@ -236,7 +244,7 @@ long Kernel::open(const char *path, int flags)
 		return -ENOTDIR;
 	if ((flags & O_CREAT) && (flags & O_EXCL))
 		return -EEXIST;
-	if (!permitted(info_of(*impl_->vfio, node).mode, flags))
+	if (!permitted(info_of(*impl_->vfio, node), flags))
 		return -EACCES;
 	vfs::FdTable &fds = impl_->current().fds;
 	auto standin = fds.reserve(standin_spec(standin_name(node.kind), flags));

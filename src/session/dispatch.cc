@@ -257,7 +257,7 @@ long dispatch_op(ClientProcess &cp, Call &call, const wire::Request &req)
 		if (!info)
 			return 0;
 		wire::NodeInfoData d{info->directory, static_cast<uint32_t>(info->mode), info->major, info->minor,
-				     info->exists, 0};
+				     info->exists, info->uid, info->gid, 0};
 		if (!copy_to_user(ptr(a[1]), &d, sizeof(d)))
 			return -EFAULT;
 		return 1;

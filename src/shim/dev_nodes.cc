@@ -75,8 +75,8 @@ void fill_node_stat(const std::string &path, const NodeInfo &info, size_t entrie
 		st.st_nlink = 1;
 		st.st_rdev = makedev(info.major, info.minor);
 	}
-	st.st_uid = 0;
-	st.st_gid = 0;
+	st.st_uid = info.uid;
+	st.st_gid = info.gid;
 	st.st_blksize = 4096;
 	st.st_atim = st.st_mtim = st.st_ctim = ids.born;
 }
@@ -122,8 +122,7 @@ int node_access(const NodeInfo &info, int mode, bool effective)
 			return -EACCES;
 		return 0;
 	}
-	/* Nodes belong to root:root. */
-	mode_t granted = gid == 0 ? (perm >> 3) & 7 : perm & 7;
+	mode_t granted = uid == info.uid ? (perm >> 6) & 7 : gid == info.gid ? (perm >> 3) & 7 : perm & 7;
 	int need = ((mode & R_OK) ? 4 : 0) | ((mode & W_OK) ? 2 : 0) | ((mode & X_OK) ? 1 : 0);
 	return (granted & static_cast<mode_t>(need)) == static_cast<mode_t>(need) ? 0 : -EACCES;
 }

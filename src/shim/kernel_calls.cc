@@ -38,6 +38,8 @@ std::optional<NodeInfo> KernelCalls::node_info(std::string_view path)
 	info.major = d.major;
 	info.minor = d.minor;
 	info.exists = d.exists;
+	info.uid = d.uid;
+	info.gid = d.gid;
 	return info;
 }
 

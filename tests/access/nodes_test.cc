@@ -4,6 +4,8 @@
  * reports, what readdir lists, and open(2)'s flags.
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "access/access_fixture.h"
 
@@ -135,6 +137,43 @@ TEST_F(Nodes, StatNumbersAndModes)
 	EXPECT_TRUE(dir.directory);
 	EXPECT_EQ(dir.mode, mode_t(S_IFDIR | 0755));
 	EXPECT_TRUE(stat("/dev/vfio/devices").directory);
+}
+
+/* The nodes an administrator hands to the user of VFIO (chown in a udev
+ * rule) are the user's who runs the model; the rest stay root's. */
+TEST_F(Nodes, TheGroupCdevAndIommuNodesBelongToTheUserWhoRunsTheModel)
+{
+	with({});
+	for (const char *path : {"/dev/vfio/1", "/dev/vfio/devices/vfio0", "/dev/iommu"}) {
+		NodeInfo n = stat(path);
+		EXPECT_EQ(n.uid, ::geteuid()) << path;
+		EXPECT_EQ(n.gid, ::getegid()) << path;
+	}
+	for (const char *path : {"/dev/vfio/vfio", "/dev/vfio", "/dev/vfio/devices"}) {
+		NodeInfo n = stat(path);
+		EXPECT_EQ(n.uid, 0u) << path;
+		EXPECT_EQ(n.gid, 0u) << path;
+	}
+}
+
+/* softvfio needs no root: a user who is not root opens every node,
+ * through its owner's bits. */
+TEST_F(Nodes, AUserWhoIsNotRootOpensTheNodes)
+{
+	with({});
+	pid_t pid = ::fork();
+	ASSERT_GE(pid, 0);
+	if (pid == 0) {
+		if (::geteuid() == 0 && (::setresgid(65534, 65534, 65534) || ::setresuid(65534, 65534, 65534)))
+			::_exit(2);
+		int bad = 0;
+		for (const char *path : {"/dev/vfio/vfio", "/dev/vfio/1", "/dev/vfio/devices/vfio0", "/dev/iommu"})
+			bad += open_node(path) < 0;
+		::_exit(bad ? 1 : 0);
+	}
+	int status = 0;
+	ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
 }
 
 TEST_F(Nodes, ListsDirectories)

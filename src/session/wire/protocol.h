@@ -325,8 +325,11 @@ struct NodeInfoData {
 	uint32_t major;
 	uint32_t minor;
 	uint32_t exists;
+	uint32_t uid;
+	uint32_t gid;
 	uint32_t reserved;
 };
+static_assert(sizeof(NodeInfoData) == 32);
 
 /* Op::Mappings: one per emulated VMA. */
 struct MappingData {
