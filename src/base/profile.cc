@@ -13,7 +13,7 @@ namespace {
 /* Kernel-internal errno that series v2 leaked to userspace. */
 constexpr int kENOTSUPP = 524;
 
-/* kernel-semantics.md §1.1, one column per profile. */
+/* docs/semantics.md §1.1, one column per profile. */
 constexpr std::array<Profile, 4> kProfiles = {{
 	{
 		.id = ProfileId::Linux612,

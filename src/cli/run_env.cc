@@ -85,7 +85,7 @@ std::vector<std::pair<std::string, std::string>> run_environment(const RunSettin
 	if (settings.asan)
 		/* Leaks of the program under test are not ours to report; the
 		 * model's fault-safe copies and the program's own SIGBUS handler
-		 * must be installable next to ASan's (client-surface.md §6). */
+		 * must be installable next to ASan's (docs/semantics-client.md §6). */
 		env.emplace_back("ASAN_OPTIONS", merge_sanitizer_options(existing("ASAN_OPTIONS"),
 									 {{"detect_leaks", "0"}, {"allow_user_segv_handler", "1"}}));
 	return env;

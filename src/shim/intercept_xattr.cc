@@ -2,7 +2,7 @@
 /*
  * Extended attributes, which `ls -l` asks for every file (ACLs, security
  * labels): a served device node has none, a sysfs view path has those of
- * the file it is. Not in client-surface.md §4, but without them tools that
+ * the file it is. Not in docs/semantics-client.md §4, but without them tools that
  * list /dev/vfio or /sys report the paths missing.
  */
 #include <sys/xattr.h>
