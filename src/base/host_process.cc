@@ -87,7 +87,7 @@ HostProcess *current_remote_host() noexcept
 
 std::shared_ptr<HostProcess> current_remote_host_ref()
 {
-	return t_current ? t_current->shared_from_this() : nullptr;
+	return t_current ? t_current->lasting_ref() : nullptr;
 }
 
 HostScope::HostScope(HostProcess &host) noexcept : saved_(t_current)

@@ -56,6 +56,11 @@ public:
 	/* One of its /proc files by name ("maps", "pagemap"), as a path this
 	 * process can open. */
 	virtual std::string proc_file(std::string_view name) const = 0;
+
+	/* A reference to keep beyond the call (current_remote_host_ref): a
+	 * view of the process that lives only for one call (a recording, a
+	 * read-ahead window) gives the process's own. */
+	virtual std::shared_ptr<HostProcess> lasting_ref() { return shared_from_this(); }
 };
 
 /* This process. */

@@ -19,6 +19,7 @@
 #include "kernel/process.h"
 #include "session/call.h"
 #include "session/client_process.h"
+#include "session/read_ahead_host.h"
 #include "session/remote_fds.h"
 #include "session/session_kernel.h"
 
@@ -169,6 +170,7 @@ public:
 	Result<FileIdentity> fd_identity(int fd) override { return inner_.fd_identity(fd); }
 	Result<std::string> fd_link(int fd) override { return inner_.fd_link(fd); }
 	std::string proc_file(std::string_view name) const override { return inner_.proc_file(name); }
+	std::shared_ptr<HostProcess> lasting_ref() override { return inner_.lasting_ref(); }
 
 	/* The memo, or nothing if the call cannot be replayed. */
 	std::vector<unsigned char> memo() const
@@ -209,11 +211,14 @@ private:
 
 long ioctl(ClientProcess &cp, Call &call, Kernel &k, int fd, unsigned long cmd, uintptr_t arg)
 {
-	if (!constant_query(cmd))
-		return k.ioctl(fd, cmd, arg);
 	auto file = cp.process().fds.get(fd);
-	if (!file || !*file || (*file)->kind() != vfs::FileKind::VfioDevice)
+	if (!constant_query(cmd) || !file || !*file || (*file)->kind() != vfs::FileKind::VfioDevice) {
+		/* An ioctl reads its argument in pieces (argsz, then the rest):
+		 * one system call for them all. */
+		ReadAheadHost window(cp.host());
+		HostScope scope(window);
 		return k.ioctl(fd, cmd, arg);
+	}
 	auto recorder = std::make_shared<RecordingHost>(cp.host(), arg);
 	long r;
 	{
