@@ -5,7 +5,7 @@
 set -euo pipefail
 
 base=(cmake ninja-build g++ ccache pkg-config libgtest-dev libgmock-dev libbenchmark-dev
-      libfmt-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev groff-base)
+      libfmt-dev nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libzydis-dev groff-base)
 declare -A groups=(
   [fuzz]="clang libclang-rt-14-dev"
   [conformance]="qemu-system-x86 busybox-static cpio xz-utils gzip"
