@@ -27,6 +27,7 @@ gb() { # NAME COMMAND...: a Google Benchmark program, its JSON to NAME.json
 run() { "$softvfio" run -- "$@"; }
 
 gb model "$bench/bench_model"
+gb trap "$bench/bench_trap"
 gb shim run "$bench/bench_shim"
 gb revoke run "$bench/bench_revoke"
 gb fork run "$bench/bench_fork"
