@@ -125,7 +125,26 @@ void Driver::call_action()
 	const uint8_t mode = in_.u8();
 	if (!ready(p, false))
 		return;
-	request(p, k, op, a);
+	if (mode & 2) {
+		/* A spare pair offered with the call (wire::kRequestSpare): one
+		 * the puppet made, as a client does, or numbers that are not
+		 * one. The kernel may take it or leave it; the puppet closes
+		 * the other end at the next message either way. */
+		const bool cloexec = mode & 4;
+		int spare[2];
+		if (!(mode & 8) && cmd(p, Cmd::Socketpair, {cloexec}) && p.ctl->r[0] >= 0) {
+			spare[0] = static_cast<int>(p.ctl->r[1]);
+			spare[1] = static_cast<int>(p.ctl->r[2]);
+			remember(p, spare[0]);
+			p.slots[k].close_next = spare[1];
+		} else {
+			spare[0] = static_cast<int>(arg(p));
+			spare[1] = static_cast<int>(arg(p));
+		}
+		request(p, k, op, a, &spare, cloexec);
+	} else {
+		request(p, k, op, a);
+	}
 	if (!(mode & 1))
 		drive(p, k, -2);
 }

@@ -282,12 +282,15 @@ test::RawSlot &Driver::raw(Pup &p, unsigned k)
 	return *s.raw;
 }
 
-void Driver::request(Pup &p, unsigned k, uint32_t op, const int64_t (&a)[6])
+void Driver::request(Pup &p, unsigned k, uint32_t op, const int64_t (&a)[6], const int (*spare)[2], bool spare_cloexec)
 {
 	SlotState &s = p.slots[k];
 	s.op = op;
 	std::copy(a, a + 6, s.a);
-	raw(p, k).request(op, ++s.seq, a);
+	if (spare)
+		raw(p, k).request_with_spare(op, ++s.seq, a, (*spare)[0], (*spare)[1], spare_cloexec);
+	else
+		raw(p, k).request(op, ++s.seq, a);
 	s.st = SlotState::KernelOwes;
 	if (kTrace)
 		std::fprintf(stderr, "%c[%u] op %u (%llx %llx %llx %llx %llx %llx)\n", 'A' + p.index, k, op,

@@ -130,7 +130,8 @@ private:
 
 	/* --- calls --- */
 	test::RawSlot &raw(Pup &p, unsigned k);
-	void request(Pup &p, unsigned k, uint32_t op, const int64_t (&a)[6]);
+	void request(Pup &p, unsigned k, uint32_t op, const int64_t (&a)[6], const int (*spare)[2] = nullptr,
+		     bool spare_cloexec = false);
 	/* The kernel's next message in slot k; a sub-request is answered by
 	 * `policy`: -1 properly, -2 as the input's next byte says. */
 	Step step(Pup &p, unsigned k, int policy, int64_t *result = nullptr);
