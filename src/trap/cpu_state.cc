@@ -141,9 +141,11 @@ uint64_t CpuState::xstate_bv() const
 	return bv;
 }
 
-uint8_t *CpuState::live_component(unsigned component, size_t size)
+uint8_t *CpuState::component_bytes(unsigned component, size_t size) const
 {
 	uint8_t *fp = fpstate();
+	if (fp == nullptr)
+		return nullptr;
 	if (!has_xsave_header())
 		return component == kComponentSse ? fp + kXmmOffset : nullptr; /* plain FXSAVE frame */
 	XstateSoftwareBytes sw;
@@ -151,14 +153,31 @@ uint8_t *CpuState::live_component(unsigned component, size_t size)
 	size_t offset = component == kComponentSse ? kXmmOffset : xsave_component_offset(component);
 	if (offset == 0 || offset + size > sw.xstate_size || !(sw.xfeatures & (1ull << component)))
 		return nullptr;
+	return fp + offset;
+}
+
+uint8_t *CpuState::live_component(unsigned component, size_t size)
+{
+	uint8_t *bytes = component_bytes(component, size);
+	if (bytes == nullptr || !has_xsave_header())
+		return bytes;
 	uint64_t bv = xstate_bv();
 	if (!(bv & (1ull << component))) {
 		/* XSAVE left these bytes stale: the component is zero. */
-		std::memset(fp + offset, 0, size);
+		std::memset(bytes, 0, size);
 		bv |= 1ull << component;
-		std::memcpy(fp + kXsaveHeaderOffset, &bv, sizeof(bv));
+		std::memcpy(fpstate() + kXsaveHeaderOffset, &bv, sizeof(bv));
 	}
-	return fp + offset;
+	return bytes;
+}
+
+Result<void> CpuState::check_vector_write(ZydisRegister reg, unsigned bytes, bool vex) const
+{
+	if (vector_index(reg) < 0 || bytes > 32 || component_bytes(kComponentSse, 16 * 16) == nullptr)
+		return err(EOPNOTSUPP);
+	if ((vex || bytes == 32) && component_bytes(kComponentYmmHigh, 16 * 16) == nullptr)
+		return err(EOPNOTSUPP);
+	return {};
 }
 
 Result<void> CpuState::read_vector(ZydisRegister reg, uint8_t *out, unsigned bytes) const
@@ -184,24 +203,16 @@ Result<void> CpuState::read_vector(ZydisRegister reg, uint8_t *out, unsigned byt
 
 Result<void> CpuState::write_vector(ZydisRegister reg, const uint8_t *in, unsigned bytes, bool vex)
 {
+	SVFIO_TRY(check_vector_write(reg, bytes, vex));
 	int index = vector_index(reg);
-	if (index < 0 || bytes > 32 || fpstate() == nullptr)
-		return err(EOPNOTSUPP);
 	uint8_t value[32] = {};
 	std::memcpy(value, in, bytes);
-	/* Check everything first: a failed write must leave the state alone. */
 	bool upper = vex || bytes == 32;
-	if (upper && (!has_xsave_header() || xsave_component_offset(kComponentYmmHigh) == 0))
-		return err(EOPNOTSUPP);
 	uint8_t *xmm = live_component(kComponentSse, 16 * 16);
-	if (xmm == nullptr)
-		return err(EOPNOTSUPP);
+	uint8_t *ymm_high = upper ? live_component(kComponentYmmHigh, 16 * 16) : nullptr;
 	std::memcpy(xmm + 16 * index, value, 16);
 	if (!upper)
 		return {};
-	uint8_t *ymm_high = live_component(kComponentYmmHigh, 16 * 16);
-	if (ymm_high == nullptr)
-		return err(EOPNOTSUPP);
 	std::memcpy(ymm_high + 16 * index, value + 16, 16);
 	/* VEX zeroes up to the widest vector length: bits 511:256 of ZMM0-15
 	 * when AVX-512 state is live (when it is not, they are zero already). */

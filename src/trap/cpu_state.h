@@ -52,11 +52,17 @@ public:
 	 * bits); legacy SSE leaves bits 255 and up alone.
 	 */
 	Result<void> write_vector(ZydisRegister reg, const uint8_t *in, unsigned bytes, bool vex);
+	/* Would write_vector() succeed? Asked before the device is read, so
+	 * that a refused load has no side effect on the device. */
+	Result<void> check_vector_write(ZydisRegister reg, unsigned bytes, bool vex) const;
 
 private:
 	uint8_t *fpstate() const;
 	bool has_xsave_header() const;
 	uint64_t xstate_bv() const;
+	/* Where a component's bytes are in the frame; null if the frame
+	 * cannot hold it. */
+	uint8_t *component_bytes(unsigned component, size_t size) const;
 	/* Makes the component's bytes in the frame authoritative (zeroing
 	 * them first if the component was in its initial state); null if the
 	 * frame does not hold the component. */

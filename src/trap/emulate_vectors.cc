@@ -70,6 +70,7 @@ Result<void> emulate_vector_move(const Trap &trap)
 		return err(EINVAL);
 	uint8_t bytes[32];
 	if (memory->operand == &trap.operands[1]) {
+		SVFIO_TRY(trap.cpu.check_vector_write(other.reg.value, size, vex));
 		SVFIO_TRY(load(trap.map, memory->address, size, bytes));
 		return trap.cpu.write_vector(other.reg.value, bytes, size, vex);
 	}

@@ -69,7 +69,7 @@ Result<uintptr_t> effective_address(const Trap &trap, const ZydisDecodedOperand 
 	if (operand.type != ZYDIS_OPERAND_TYPE_MEMORY || operand.mem.type != ZYDIS_MEMOP_TYPE_MEM)
 		return err(EINVAL);
 	uint64_t address = static_cast<uint64_t>(operand.mem.disp.value);
-	if (operand.mem.base == ZYDIS_REGISTER_RIP)
+	if (operand.mem.base == ZYDIS_REGISTER_RIP || operand.mem.base == ZYDIS_REGISTER_EIP)
 		address += trap.cpu.rip() + trap.instruction.length;
 	else if (operand.mem.base != ZYDIS_REGISTER_NONE)
 		address += trap.cpu.gpr(operand.mem.base);
@@ -140,6 +140,12 @@ Result<MemoryOperand> faulting_memory_operand(const Trap &trap)
 		/* The kernel's fault address must lie in the operand: anything
 		 * else means we decoded something other than what faulted. */
 		if (trap.fault_address < *address || trap.fault_address - *address >= size)
+			return err(EFAULT);
+		/* Only string instructions touch plain memory: here it would be
+		 * a fault that is not ours (and touching it would fault again
+		 * inside the handler). */
+		RegisterTarget target;
+		if (trap.map.resolve(*address, size, target) != Region::registers)
 			return err(EFAULT);
 		return MemoryOperand{&operand, *address, size};
 	}

@@ -46,7 +46,8 @@ Result<uint64_t> load_value(const AddressMap &map, uintptr_t address, unsigned s
 Result<void> store_value(const AddressMap &map, uintptr_t address, unsigned size, uint64_t value);
 
 /* The instruction's memory operand that the fault hit: its address, which
- * must contain the fault address (else EFAULT), and its size in bytes. */
+ * must contain the fault address and lie in one register range (else
+ * EFAULT), and its size in bytes. */
 struct MemoryOperand {
 	const ZydisDecodedOperand *operand;
 	uintptr_t address;

@@ -64,6 +64,14 @@ TEST_F(ReadModifyWrite, LockXorWord)
 	EXPECT_EQ(defined_logic_flags(), kBaseFlags | PF);
 }
 
+TEST_F(ReadModifyWrite, LockOrWithSignExtendedImm8)
+{
+	registers.set(0x40, 0x10, 4);
+	ASSERT_TRUE(run_at(0x40, {0xf0, 0x83, 0x0f, 0xff})); /* lock orl $-1,(%rdi) */
+	EXPECT_EQ(accesses(), (std::vector{Read(0x40, 4, 0x10), Write(0x40, 4, 0xffffffff)}));
+	EXPECT_EQ(defined_logic_flags(), kBaseFlags | SF | PF);
+}
+
 TEST_F(ReadModifyWrite, LockIncOverflowsAndKeepsCarry)
 {
 	registers.set(0x40, 0x7fffffff, 4);

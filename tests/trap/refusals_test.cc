@@ -73,6 +73,13 @@ TEST_F(Refusals, FaultAddressOutsideTheDecodedOperand)
 	expect_refused(run({0x8b, 0x07}, kRange + 0x800), EFAULT, "mov", "8b 07");
 }
 
+TEST_F(Refusals, OperandInPlainMemory)
+{
+	/* The map does not know the address: a fault that is not ours. */
+	reg(REG_RDI) = static_cast<greg_t>(kRange + 0x2000);
+	expect_refused(run({0x8b, 0x07}, kRange + 0x2000), EFAULT, "mov", "8b 07");
+}
+
 TEST_F(Refusals, UndecodableBytes)
 {
 	auto result = run_at(0x10, {0x06}); /* push %es: invalid in 64-bit mode */

@@ -187,6 +187,18 @@ TEST_F(VectorMoves, SseStateInInitialStateBecomesLiveAndZero)
 	EXPECT_EQ(xmm(3), filled(0));
 }
 
+TEST_F(VectorMoves, VexLoadIntoAFrameWithoutAvxStateIsRefusedBeforeTheRead)
+{
+	uint32_t no_magic = 0;
+	std::memcpy(context.area + kSoftwareBytesOffset, &no_magic, 4); /* a plain FXSAVE frame */
+	auto result = run_at(0x80, {0xc5, 0xfe, 0x6f, 0x17});             /* vmovdqu (%rdi),%ymm2 */
+	ASSERT_FALSE(result);
+	EXPECT_EQ(result.error(), EOPNOTSUPP);
+	EXPECT_EQ(registers.logged, 0u);
+	EXPECT_EQ(xmm(2), filled(0xa2));
+	EXPECT_TRUE(rip_unchanged());
+}
+
 TEST_F(VectorMoves, MisalignedMovdqaIsRefused)
 {
 	auto result = run_at(0x88 - 8 + 4, {0x66, 0x0f, 0x6f, 0x0f}); /* movdqa (%rdi),%xmm1 at 0x84 */
