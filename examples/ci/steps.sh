@@ -41,7 +41,7 @@ die() { say "$*"; exit 1; }
 # Build dependencies only: the tests, benchmarks and fuzzers of softvfio
 # itself are not built here (scripts/bootstrap.sh installs their extras).
 packages=(cmake ninja-build gcc g++ libc6-dev make ccache pkg-config libfmt-dev nlohmann-json3-dev
-          libcli11-dev libtomlplusplus-dev)
+          libcli11-dev libtomlplusplus-dev libzydis-dev)
 
 deps() {
 	local missing=() p status
