@@ -172,10 +172,16 @@ const toml::table *Parser::as_table(const toml::node &node, const std::string &f
 
 Problem Parser::parse(const toml::table &root, DeviceDescription &out)
 {
+	/* vendor_id is the one key without a default. Said here, because
+	 * validation would only see its zero and call it an invalid ID. */
+	if (root.empty())
+		return error("", "the description is empty (it needs at least vendor_id)");
 	for (const auto &[key, node] : root) {
 		if (Problem p = parse_top_key(std::string(key.str()), node, out))
 			return p;
 	}
+	if (!root.contains("vendor_id"))
+		return error("vendor_id", "missing (every description needs its PCI vendor ID)");
 	return {};
 }
 

@@ -296,6 +296,19 @@ TEST(DescriptionParseErrors, BarNotATable)
 		  "test.toml: bar[#1]: expected a table, found an integer");
 }
 
+/* Issue 16: both said "vendor_id: 0x0 is not a valid vendor ID". */
+TEST(DescriptionParseErrors, EmptyDescriptionSaysSo)
+{
+	EXPECT_EQ(parse_error(""), "test.toml: the description is empty (it needs at least vendor_id)");
+	EXPECT_EQ(parse_error("# only a comment\n\n"), "test.toml: the description is empty (it needs at least vendor_id)");
+}
+
+TEST(DescriptionParseErrors, MissingVendorIdIsMissing)
+{
+	EXPECT_EQ(parse_error("device_id = 0x1234\n"),
+		  "test.toml: vendor_id: missing (every description needs its PCI vendor ID)");
+}
+
 TEST(DescriptionLoad, MissingFile)
 {
 	auto r = load_device_description("/nonexistent/x.toml");

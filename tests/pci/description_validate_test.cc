@@ -171,9 +171,16 @@ TEST(Validate, VendorIdAllOnes)
 		  "nic.toml: vendor_id: 0xffff is not a valid vendor ID (it means \"no device\")");
 }
 
+/* A missing vendor_id is reported as missing by the parser, not as the
+ * zero it would default to (issue 16); an explicit zero is invalid. */
 TEST(Validate, VendorIdMissing)
 {
-	EXPECT_EQ(problem("device_id = 1\n"),
+	EXPECT_EQ(problem("device_id = 1\n"), "nic.toml: vendor_id: missing (every description needs its PCI vendor ID)");
+}
+
+TEST(Validate, VendorIdZero)
+{
+	EXPECT_EQ(problem("vendor_id = 0\n"),
 		  "nic.toml: vendor_id: 0x0 is not a valid vendor ID (it means \"no device\")");
 }
 
