@@ -109,8 +109,8 @@ int list_processes(const MapsOptions &opts)
 		fmt::print("no process on software devices can be asked (start one with softvfio run)\n");
 	} else {
 		for (const auto &p : list)
-			fmt::print("{:>8}  {}  ({} mappings, {} buffers)\n", p["pid"].get<int>(),
-				   p["program"].get<std::string>(), p["mappings"].get<size_t>(), p["buffers"].get<size_t>());
+			fmt::print("{}", process_line(p["pid"].get<int>(), p["program"].get<std::string>(),
+						     p["mappings"].get<size_t>(), p["buffers"].get<size_t>()));
 	}
 	return kExitOk;
 }

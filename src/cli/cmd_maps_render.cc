@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "cli/plural.h"
+
 namespace softvfio::cli {
 
 using session::Snapshot;
@@ -237,6 +239,11 @@ std::vector<MappingView> analyse(const Snapshot &s)
 		views.push_back(std::move(v));
 	}
 	return views;
+}
+
+std::string process_line(int pid, const std::string &program, size_t mappings, size_t buffers)
+{
+	return fmt::format("{:>8}  {}  ({}, {})\n", pid, program, counted(mappings, "mapping"), counted(buffers, "buffer"));
 }
 
 std::string render_text(const Snapshot &s, bool colour)

@@ -36,6 +36,10 @@ struct MappingView {
 	std::string advice;                    /* empty: nothing to gain */
 };
 
+/* One line of `softvfio maps` without a PID:
+ * "    1234  prog  (1 mapping, 2 buffers)". */
+std::string process_line(int pid, const std::string &program, size_t mappings, size_t buffers);
+
 /* "PTE", "PMD", "PUD", or "order N". */
 std::string order_name(unsigned order, const session::Snapshot &s);
 

@@ -120,4 +120,11 @@ TEST(MapsRender, JsonRoundTrips)
 	EXPECT_EQ(back.devices[0].bars[0].size, 4 * kGiB);
 }
 
+/* Issue 16: the process list said "1 mappings". */
+TEST(MapsRender, ProcessLineCountsInTheSingular)
+{
+	EXPECT_EQ(cli::process_line(42, "prog", 1, 1), "      42  prog  (1 mapping, 1 buffer)\n");
+	EXPECT_EQ(cli::process_line(42, "prog", 0, 2), "      42  prog  (0 mappings, 2 buffers)\n");
+}
+
 } /* namespace */
