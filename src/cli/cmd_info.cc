@@ -44,6 +44,7 @@ int run_info(const InfoOptions &opts)
 		[&](void *buf, size_t n, uint64_t off) { return kernel.pread(dfd, buf, n, static_cast<off_t>(off)); },
 	};
 	InfoReport report;
+	report.series_v2 = profile->id == ProfileId::SeriesV2;
 	if (long r = gather_info(calls, report); r < 0) {
 		fmt::print(stderr, "softvfio: VFIO_DEVICE_GET_INFO: {}\n", errno_name(static_cast<int>(-r)));
 		return kExitFailure;

@@ -84,12 +84,20 @@ nlohmann::json to_json(const InfoReport &rep)
 			ij.update({{"flags", i.flags}, {"flag_names", irq_flags(i.flags)}, {"count", i.count}});
 		j["irqs"].push_back(ij);
 	}
-	for (const auto &c : rep.config_caps)
-		j["config_capabilities"].push_back(
-			{{"offset", c.offset}, {"id", c.id}, {"extended", c.extended}, {"name", c.name}});
+	for (const auto &c : rep.config_caps) {
+		nlohmann::json cj{{"offset", c.offset}, {"id", c.id}, {"extended", c.extended}, {"name", c.name}};
+		if (c.msix)
+			cj["msix"] = {{"count", c.msix->count},           {"enabled", c.msix->enabled},
+				      {"masked", c.msix->masked},         {"table_bar", c.msix->table_bar},
+				      {"table_offset", c.msix->table_offset}, {"pba_bar", c.msix->pba_bar},
+				      {"pba_offset", c.msix->pba_offset}};
+		j["config_capabilities"].push_back(cj);
+	}
 	for (const auto &f : rep.features)
-		j["feature_probes"].push_back(
-			{{"index", f.index}, {"get", probe_text(f.get_errno)}, {"set", probe_text(f.set_errno)}});
+		j["feature_probes"].push_back({{"index", f.index},
+					       {"name", feature_name(f.index, rep.series_v2)},
+					       {"get", probe_text(f.get_errno)},
+					       {"set", probe_text(f.set_errno)}});
 	return j;
 }
 
@@ -125,11 +133,21 @@ std::string to_text(const InfoReport &rep, bool colour)
 	out += s.head("config capabilities") + "\n";
 	if (rep.config_caps.empty())
 		out += "  " + s.dim("none") + "\n";
-	for (const auto &c : rep.config_caps)
+	for (const auto &c : rep.config_caps) {
 		out += fmt::format("  0x{:03x} {}\n", c.offset, c.name);
+		/* lspci -vv's "Vector table: BAR=0 offset=00002000" lines. */
+		if (const auto &m = c.msix)
+			out += fmt::format("        count {}, {}{}; vector table BAR{} offset 0x{:08x}, PBA BAR{} "
+					   "offset 0x{:08x}\n",
+					   m->count, m->enabled ? "enabled" : "disabled", m->masked ? ", masked" : "",
+					   m->table_bar, m->table_offset, m->pba_bar, m->pba_offset);
+	}
 	out += s.head("feature probes") + " (PROBE|GET / PROBE|SET)\n";
-	for (const auto &f : rep.features)
-		out += fmt::format("  {:>2}  {:<10} {}\n", f.index, probe_text(f.get_errno), probe_text(f.set_errno));
+	for (const auto &f : rep.features) {
+		std::string name = feature_name(f.index, rep.series_v2);
+		out += fmt::format("  {:>2} {:<28} {:<10} {}\n", f.index, name.empty() ? "(unassigned)" : name,
+				   probe_text(f.get_errno), probe_text(f.set_errno));
+	}
 	return out;
 }
 

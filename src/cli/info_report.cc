@@ -137,6 +137,22 @@ RegionReport region(const DeviceCalls &c, unsigned index)
 	return rep;
 }
 
+MsixLocation msix_location(const DeviceCalls &c, uint8_t at)
+{
+	uint16_t flags = cfg<uint16_t>(c, at + r::kMsixFlags);
+	uint32_t table = cfg<uint32_t>(c, at + r::kMsixTable);
+	uint32_t pba = cfg<uint32_t>(c, at + r::kMsixPba);
+	MsixLocation m;
+	m.count = (flags & r::kMsixFlagsQsize) + 1u;
+	m.enabled = flags & r::kMsixFlagsEnable;
+	m.masked = flags & r::kMsixFlagsMaskAll;
+	m.table_bar = table & r::kMsixBirMask;
+	m.table_offset = table & r::kMsixOffsetMask;
+	m.pba_bar = pba & r::kMsixBirMask;
+	m.pba_offset = pba & r::kMsixOffsetMask;
+	return m;
+}
+
 void walk_config_caps(const DeviceCalls &c, InfoReport &out)
 {
 	if (!(cfg<uint16_t>(c, r::kStatus) & r::kStatusCapList))
@@ -144,7 +160,9 @@ void walk_config_caps(const DeviceCalls &c, InfoReport &out)
 	uint8_t at = cfg<uint8_t>(c, r::kCapabilityList) & 0xfc;
 	for (int guard = 0; at && guard < 48; guard++) {
 		uint8_t id = cfg<uint8_t>(c, at);
-		out.config_caps.push_back({at, id, false, cap_name(id, false)});
+		out.config_caps.push_back({at, id, false, cap_name(id, false), std::nullopt});
+		if (id == r::kCapIdMsix)
+			out.config_caps.back().msix = msix_location(c, at);
 		at = cfg<uint8_t>(c, at + 1) & 0xfc;
 	}
 	uint16_t ext = r::kExtCapStart;
@@ -152,7 +170,7 @@ void walk_config_caps(const DeviceCalls &c, InfoReport &out)
 		uint32_t hdr = 0;
 		if (c.pread(&hdr, 4, kConfigOffset + ext) != 4 || hdr == 0 || hdr == 0xffffffff)
 			break;
-		out.config_caps.push_back({ext, r::ext_cap_id(hdr), true, cap_name(r::ext_cap_id(hdr), true)});
+		out.config_caps.push_back({ext, r::ext_cap_id(hdr), true, cap_name(r::ext_cap_id(hdr), true), std::nullopt});
 		ext = r::ext_cap_next(hdr);
 	}
 }
@@ -168,6 +186,32 @@ int probe(const DeviceCalls &c, unsigned index, uint32_t op)
 }
 
 } /* namespace */
+
+std::string feature_name(unsigned index, bool series_v2)
+{
+	if (series_v2 && index == SOFTVFIO_SERIES_V2_FEATURE_DMA_BUF_MEMATTR)
+		return "DMA_BUF_MEMATTR";
+	if (series_v2 && index == VFIO_DEVICE_FEATURE_DMA_BUF_MEMATTR)
+		return {};
+	switch (index) {
+	case VFIO_DEVICE_FEATURE_PCI_VF_TOKEN: return "PCI_VF_TOKEN";
+	case VFIO_DEVICE_FEATURE_MIGRATION: return "MIGRATION";
+	case VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE: return "MIG_DEVICE_STATE";
+	case VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY: return "LOW_POWER_ENTRY";
+	case VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP: return "LOW_POWER_ENTRY_WITH_WAKEUP";
+	case VFIO_DEVICE_FEATURE_LOW_POWER_EXIT: return "LOW_POWER_EXIT";
+	case VFIO_DEVICE_FEATURE_DMA_LOGGING_START: return "DMA_LOGGING_START";
+	case VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP: return "DMA_LOGGING_STOP";
+	case VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT: return "DMA_LOGGING_REPORT";
+	case VFIO_DEVICE_FEATURE_MIG_DATA_SIZE: return "MIG_DATA_SIZE";
+	case VFIO_DEVICE_FEATURE_BUS_MASTER: return "BUS_MASTER";
+	case VFIO_DEVICE_FEATURE_DMA_BUF: return "DMA_BUF";
+	case VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2: return "MIG_PRECOPY_INFOv2";
+	case VFIO_DEVICE_FEATURE_DMA_BUF_REVOKE: return "DMA_BUF_REVOKE";
+	case VFIO_DEVICE_FEATURE_DMA_BUF_MEMATTR: return "DMA_BUF_MEMATTR";
+	default: return {};
+	}
+}
 
 long gather_info(const DeviceCalls &c, InfoReport &out)
 {
@@ -206,7 +250,7 @@ long gather_info(const DeviceCalls &c, InfoReport &out)
 		out.irqs.push_back(rep);
 	}
 	walk_config_caps(c, out);
-	for (unsigned i = 0; i <= 14; i++)
+	for (unsigned i = 0; i <= VFIO_DEVICE_FEATURE_DMA_BUF_MEMATTR; i++)
 		out.features.push_back(
 			{i, probe(c, i, VFIO_DEVICE_FEATURE_GET), probe(c, i, VFIO_DEVICE_FEATURE_SET)});
 	return 0;

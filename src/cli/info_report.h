@@ -47,11 +47,24 @@ struct IrqReport {
 	uint32_t count = 0;
 };
 
+/* Where an MSI-X capability puts its vector table and PBA (and its Message
+ * Control), as lspci -vv shows them. */
+struct MsixLocation {
+	unsigned count = 0;        /* table size */
+	bool enabled = false;
+	bool masked = false;       /* function mask */
+	unsigned table_bar = 0;
+	uint32_t table_offset = 0;
+	unsigned pba_bar = 0;
+	uint32_t pba_offset = 0;
+};
+
 struct ConfigCap {
 	uint16_t offset;
 	uint16_t id;
 	bool extended;
 	std::string name;
+	std::optional<MsixLocation> msix;   /* the MSI-X capability's */
 };
 
 struct FeatureProbe {
@@ -59,6 +72,10 @@ struct FeatureProbe {
 	int get_errno;         /* 0 = PROBE|GET supported */
 	int set_errno;
 };
+
+/* The uAPI name of VFIO_DEVICE_FEATURE `index` ("DMA_BUF"), "" if none.
+ * Series v2 numbered MEMATTR 13, where v3 on have REVOKE, and had no 14. */
+std::string feature_name(unsigned index, bool series_v2);
 
 struct InfoReport {
 	uint32_t device_flags = 0;
@@ -71,6 +88,8 @@ struct InfoReport {
 	std::vector<IrqReport> irqs;
 	std::vector<ConfigCap> config_caps;
 	std::vector<FeatureProbe> features;
+	/* Feature numbers as series v2 used them (feature_name). */
+	bool series_v2 = false;
 };
 
 /* Gather the report; a failing GET_INFO is the only fatal error (-errno). */
