@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include "cli/app.h"
 
+#include <cmath>
+#include <cstdlib>
+#include <memory>
+
 #include "base/profile_names.h"
+#include "cli/usage.h"
 
 namespace softvfio::cli {
 
@@ -33,6 +38,30 @@ void add_session_options(CLI::App *cmd, SessionArgs &args, const std::string &wh
 			     "syscall)");
 }
 
+/* The colour switch: --no-colour, and --no-color as NO_COLOR spells it. */
+void add_no_colour(CLI::App *cmd, bool &colour)
+{
+	cmd->add_flag("!--no-colour,!--no-color", colour, "Never colour the output");
+}
+
+/* --wait's range. CLI::NonNegativeNumber would print its bound, the largest
+ * double, with all 309 digits; this says it in seconds. */
+constexpr double kMaxWaitSeconds = 86400;
+
+CLI::Validator seconds_in_range()
+{
+	return CLI::Validator(
+		[](std::string &text) -> std::string {
+			char *end = nullptr;
+			double v = std::strtod(text.c_str(), &end);
+			if (text.empty() || *end != '\0' || !std::isfinite(v) || v < 0 || v > kMaxWaitSeconds)
+				return "'" + text + "' is not a number of seconds from 0 to " +
+				       std::to_string(static_cast<long>(kMaxWaitSeconds));
+			return {};
+		},
+		"");
+}
+
 void add_info(CLI::App &app, Invocation &inv)
 {
 	inv.info_cmd = app.add_subcommand("info", "Show a device's regions, capabilities and irqs as the kernel reports them");
@@ -43,13 +72,14 @@ void add_info(CLI::App &app, Invocation &inv)
 		->type_name(kValueProfile)
 		->capture_default_str();
 	inv.info_cmd->add_flag("--json", inv.info.json, "Machine-readable output");
-	inv.info_cmd->add_flag("!--no-colour", inv.info.colour, "Never colour the output");
+	add_no_colour(inv.info_cmd, inv.info.colour);
 }
 
 void add_run(CLI::App &app, Invocation &inv)
 {
 	inv.run_cmd = app.add_subcommand(
 		"run", "Run an unmodified program on software devices: softvfio run [options] -- program args...");
+	inv.run_cmd->formatter(std::make_shared<ProgramUsageFormatter>());
 	add_session_options(inv.run_cmd, inv.run.session, "For a new session: ");
 	inv.run_cmd->add_flag("--maps", inv.maps_flag,
 			      "Accepted and ignored: every program of a session answers `softvfio maps` at any time");
@@ -84,9 +114,9 @@ void add_maps(CLI::App &app, Invocation &inv)
 	inv.maps_cmd->add_option("pid", inv.maps.pid, "The process (one of a softvfio session)")->type_name(kValuePid);
 	inv.maps_cmd->add_option("--wait", inv.maps.wait, "Accepted and ignored: every program of a session answers at once")
 		->type_name(kValueSeconds)
-		->check(CLI::NonNegativeNumber);
+		->check(seconds_in_range());
 	inv.maps_cmd->add_flag("--json", inv.maps.json, "Machine-readable output");
-	inv.maps_cmd->add_flag("!--no-colour", inv.maps.colour, "Never colour the output");
+	add_no_colour(inv.maps_cmd, inv.maps.colour);
 	inv.maps_cmd->footer("The session kernel of the process answers (the process itself does nothing). Without a "
 			     "PID: the processes of the session SOFTVFIO_SESSION names, or of every session of yours. "
 			     "Exit status: 0 shown, 1 no such process or a bad answer, 2 bad usage, 4 the process is "
@@ -97,6 +127,7 @@ void add_trace(CLI::App &app, Invocation &inv)
 {
 	inv.trace_cmd = app.add_subcommand(
 		"trace", "Run a program on software devices, printing every uAPI call it makes to them, decoded");
+	inv.trace_cmd->formatter(std::make_shared<ProgramUsageFormatter>());
 	inv.trace_cmd->add_option("--output,-o", inv.trace.output, "Write the trace to this file (default: stderr)")
 		->type_name(kValueFile);
 	inv.trace_cmd->add_flag("--json", inv.trace.json, "One JSON object per call");
@@ -142,11 +173,12 @@ void build_app(CLI::App &app, Invocation &inv)
 	app.name("softvfio");
 	app.description("softvfio: a software vfio-pci device with the DMABUF BAR-mapping series");
 	app.require_subcommand(1);
+	app.failure_message(usage_error_text);
 	app.set_version_flag("--version", "softvfio " SOFTVFIO_VERSION);
 
 	add_info(app, inv);
 	inv.demo_cmd = app.add_subcommand("demo", "Tell the DMABUF BAR-mapping story on the default device, step by step");
-	inv.demo_cmd->add_flag("!--no-colour", inv.demo.colour, "Never colour the output");
+	add_no_colour(inv.demo_cmd, inv.demo.colour);
 	inv.presets_cmd = app.add_subcommand("presets", "List the built-in device presets");
 	inv.presets_cmd->add_flag("--json", inv.presets_json, "Machine-readable output");
 	add_run(app, inv);

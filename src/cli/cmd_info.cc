@@ -10,15 +10,17 @@
 #include "base/errno_name.h"
 #include "cli/commands.h"
 #include "cli/info_report.h"
+#include "cli/session_setup.h"
 
 namespace softvfio::cli {
 
 int run_info(const InfoOptions &opts)
 {
-	auto desc = resolve_device(opts.device.empty() ? std::string(default_preset_name()) : opts.device);
+	const std::string device = opts.device.empty() ? std::string(default_preset_name()) : opts.device;
+	auto desc = resolve_device(device);
 	if (auto *e = std::get_if<DescriptionError>(&desc)) {
-		fmt::print(stderr, "softvfio: {}\n", e->message());
-		return kExitBadInput;
+		fmt::print(stderr, "softvfio info: --device {}\n", e->message());
+		return device_error_status(device);
 	}
 	const Profile *profile = find_profile(opts.profile);
 	if (!profile) {

@@ -17,6 +17,7 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -40,6 +41,12 @@ constexpr int kExitNotExecutable = 126;
 constexpr int kExitNotFound = 127;
 
 bool exists(const std::string &path) { return !path.empty() && ::access(path.c_str(), F_OK) == 0; }
+
+bool is_directory(const std::string &path)
+{
+	struct stat st {};
+	return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
 
 std::string absolute(const std::string &path)
 {
@@ -87,7 +94,9 @@ std::string find_program(const std::string &name)
 			next = dirs.size();
 		std::string dir = dirs.substr(at, next - at);
 		std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-		if (::access(candidate.c_str(), X_OK) == 0)
+		/* A directory is searchable (X_OK) but no program: the
+		 * search goes on, as a shell's does. */
+		if (::access(candidate.c_str(), X_OK) == 0 && !is_directory(candidate))
 			return candidate;
 		at = next + 1;
 	}
@@ -131,6 +140,16 @@ int run_program(const RunOptions &opts)
 	if (program.empty() || !exists(program)) {
 		fmt::print(stderr, "softvfio run: {}: command not found\n", opts.command[0]);
 		return kExitNotFound;
+	}
+	/* Said the way a shell says it, and before a session is started for a
+	 * program that cannot run: exec would only say EACCES for both. */
+	if (is_directory(program)) {
+		fmt::print(stderr, "softvfio run: {}: Is a directory\n", opts.command[0]);
+		return kExitNotExecutable;
+	}
+	if (::access(program.c_str(), X_OK) != 0) {
+		fmt::print(stderr, "softvfio run: {}: Permission denied (not executable)\n", opts.command[0]);
+		return kExitNotExecutable;
 	}
 	/* A script's interpreter is what the loader starts. */
 	std::string loaded = program;

@@ -11,8 +11,9 @@
 
 namespace softvfio::cli {
 
-/* Exit codes: 0 success, 1 the operation failed, 2 bad usage, 3 bad input
- * (a device description that does not parse). */
+/* Exit codes: 0 success, 1 the operation failed, 2 bad usage (a device
+ * argument naming no preset and no file included), 3 bad input (a device
+ * description file that does not parse or is not valid). */
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;

@@ -2,6 +2,7 @@
 #include "cli/session_setup.h"
 
 #include <cstdlib>
+#include <unistd.h>
 #include <variant>
 
 #include <fmt/format.h>
@@ -27,6 +28,13 @@ std::variant<shim::ShimConfig, shim::ConfigError> parse(const RunSettings &setti
 
 } /* namespace */
 
+int device_error_status(const std::string &arg)
+{
+	/* resolve_device() only fails for a preset name when no file of
+	 * that name exists either. */
+	return ::access(arg.c_str(), F_OK) == 0 ? kExitBadInput : kExitUsage;
+}
+
 int check_session_args(std::string_view command, const SessionArgs &args, RunSettings &settings)
 {
 	for (const auto &arg : args.devices) {
@@ -35,10 +43,11 @@ int check_session_args(std::string_view command, const SessionArgs &args, RunSet
 			fmt::print(stderr, "softvfio {}: --device {}\n", command, e->what);
 			return kExitUsage;
 		}
-		auto desc = resolve_device(std::get<shim::DeviceSpec>(spec).source);
+		const std::string &source = std::get<shim::DeviceSpec>(spec).source;
+		auto desc = resolve_device(source);
 		if (auto *e = std::get_if<DescriptionError>(&desc)) {
-			fmt::print(stderr, "softvfio: {}\n", e->message());
-			return kExitBadInput;
+			fmt::print(stderr, "softvfio {}: --device {}\n", command, e->message());
+			return device_error_status(source);
 		}
 		settings.devices.push_back(std::get<shim::DeviceSpec>(spec));
 	}

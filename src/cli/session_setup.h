@@ -25,8 +25,13 @@ struct SessionArgs {
 /* Check `args` for `command` ("run", "serve"): every device parses and
  * resolves, the profile exists, the access list is valid. Fills the
  * session's part of `settings` and returns 0, or prints why not and
- * returns the exit code (kExitUsage, kExitBadInput). */
+ * returns the exit code (kExitUsage, kExitBadInput: device_error_status). */
 int check_session_args(std::string_view command, const SessionArgs &args, RunSettings &settings);
+
+/* The exit status for a device argument (PRESET|FILE) that did not resolve:
+ * kExitUsage when it names no preset and no file, as an unknown --profile
+ * is; kExitBadInput when it names a file that is not a valid description. */
+int device_error_status(const std::string &arg);
 
 /* The session kernel's configuration for `settings`, read exactly as the
  * shim read it from run_environment()'s variables (SOFTVFIO_DOMAIN from

@@ -137,9 +137,19 @@ TEST_F(ServeTest, StopOfNoSessionFails)
 	EXPECT_NE(o.err.find("no session"), std::string::npos) << o.err;
 }
 
-TEST_F(ServeTest, BadDeviceIsBadInputAndStartsNothing)
+/* A name that is no preset and no file is bad usage, like an unknown
+ * --profile; 3 is for a description file that does not parse. */
+TEST_F(ServeTest, UnknownDeviceIsUsageAndStartsNothing)
 {
 	auto o = run({SOFTVFIO_BINARY, "serve", "--device", "no-such-preset"});
+	EXPECT_EQ(o.status, 2) << o.err;
+	EXPECT_NE(o.err.find("no such preset or file"), std::string::npos) << o.err;
+	EXPECT_EQ(o.out, "");
+}
+
+TEST_F(ServeTest, BadDescriptionFileIsBadInputAndStartsNothing)
+{
+	auto o = run({SOFTVFIO_BINARY, "serve", "--device", BAD_DEVICE_TOML});
 	EXPECT_EQ(o.status, 3) << o.err;
 	EXPECT_EQ(o.out, "");
 }

@@ -28,12 +28,15 @@ const EnvVar kAsan{"ASAN_OPTIONS",
 		   "unless already set, so the program's own SIGBUS handler sees revocations."};
 
 const std::string kCommonExit =
-	"0 success, 1 the operation failed, 2 bad usage, 3 a device description that does not parse (the "
+	"0 success, 1 the operation failed, 2 bad usage (a --device that names no preset and no file included, "
+	"like an unknown --profile), 3 a device description file that does not parse or is not valid (the "
 	"message names the file, the field and the problem).";
 const std::string kProgramExit =
 	"The program's own exit status (a shell shows death by signal N as 128+N), since the program replaces "
-	"softvfio in the same process; 126 when the program cannot be executed, 127 when it is not found; "
-	"otherwise 1 when the session cannot be started, 2 bad usage, 3 a device description that does not parse.";
+	"softvfio in the same process; 126 when the program cannot be executed (a directory, or a file without "
+	"execute permission), 127 when it is not found; "
+	"otherwise 1 when the session cannot be started, 2 bad usage (a --device that names no preset and no file "
+	"included), 3 a device description file that does not parse or is not valid.";
 
 const std::vector<ManualText> kPages = {
 	{
