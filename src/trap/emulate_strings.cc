@@ -77,6 +77,15 @@ Result<void> emulate_string(const Trap &trap)
 				    : size == 2 ? ZYDIS_REGISTER_AX
 				    : size == 4 ? ZYDIS_REGISTER_EAX : ZYDIS_REGISTER_RAX;
 	uint64_t fill = cpu.gpr(accumulator);
+	/* The element the CPU stopped at must touch a register range: if
+	 * neither side does, the fault is not ours (and copying would fault
+	 * again inside the handler). */
+	RegisterTarget target;
+	bool source_is_registers = op != StringOp::stos &&
+				   trap.map.resolve(*source_base + rsi, size, target) != Region::memory;
+	bool destination_is_registers = op != StringOp::lods && trap.map.resolve(rdi, size, target) != Region::memory;
+	if (count > 0 && !source_is_registers && !destination_is_registers)
+		return err(EFAULT);
 	Result<void> status;
 	for (; count > 0; count--) {
 		uint8_t element[8];

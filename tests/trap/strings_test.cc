@@ -157,6 +157,18 @@ TEST_F(Strings, ZeroCountDoesNothing)
 	EXPECT_TRUE(rip_advanced());
 }
 
+TEST_F(Strings, NeitherSideInARegisterRangeIsNotOurs)
+{
+	uint8_t other[8] = {};
+	registers_for(plain_address(), reinterpret_cast<uint64_t>(other), 8);
+	auto result = run({0xf3, 0xa4}, plain_address()); /* rep movsb */
+	ASSERT_FALSE(result);
+	EXPECT_EQ(result.error(), EFAULT);
+	EXPECT_EQ(ureg(REG_RCX), 8u);
+	EXPECT_EQ(other[0], 0);
+	EXPECT_TRUE(rip_unchanged());
+}
+
 TEST_F(Strings, StraddlingElementStopsWithRegistersAtIt)
 {
 	reg(REG_RAX) = 1;

@@ -62,7 +62,18 @@ protected:
 		return run(bytes, kRange + offset);
 	}
 
+	Result<void> run_at(uint64_t offset, const std::vector<uint8_t> &bytes)
+	{
+		reg(REG_RDI) = static_cast<greg_t>(kRange + offset);
+		return run(bytes, kRange + offset);
+	}
+
 	Result<void> run(std::initializer_list<uint8_t> bytes, uintptr_t fault)
+	{
+		return run(std::vector<uint8_t>(bytes), fault);
+	}
+
+	Result<void> run(const std::vector<uint8_t> &bytes, uintptr_t fault)
 	{
 		std::memset(code, 0xcc, sizeof(code));
 		std::copy(bytes.begin(), bytes.end(), code);
