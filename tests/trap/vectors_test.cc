@@ -199,6 +199,48 @@ TEST_F(VectorMoves, VexLoadIntoAFrameWithoutAvxStateIsRefusedBeforeTheRead)
 	EXPECT_TRUE(rip_unchanged());
 }
 
+/* On AVX-512 machines VEX writes also zero bits 511:256 (ZMM_Hi256). */
+class VectorMovesWithZmmState : public VectorMoves
+{
+protected:
+	void SetUp() override
+	{
+		VectorMoves::SetUp();
+		zmm_offset = xsave_component_offset(kComponentZmmHigh);
+		if (zmm_offset == 0 || zmm_offset + 16 * 32 > sizeof(context.area))
+			GTEST_SKIP() << "this CPU has no AVX-512 state";
+		XstateSoftwareBytes sw;
+		std::memcpy(&sw, context.area + kSoftwareBytesOffset, sizeof(sw));
+		sw.xfeatures |= 0xe0; /* opmask, ZMM_Hi256, Hi16_ZMM */
+		sw.xstate_size = zmm_offset + 16 * 32;
+		std::memcpy(context.area + kSoftwareBytesOffset, &sw, sizeof(sw));
+		context.set_xstate_bv(0x7 | (1u << kComponentZmmHigh));
+		std::memset(context.area + zmm_offset, 0xff, 16 * 32);
+	}
+	bool zmm_high_is(unsigned r, uint8_t value)
+	{
+		for (unsigned i = 0; i < 32; i++)
+			if (context.area[zmm_offset + 32 * r + i] != value)
+				return false;
+		return true;
+	}
+
+	uint32_t zmm_offset = 0;
+};
+
+TEST_F(VectorMovesWithZmmState, VexLoadZeroesTheZmmUpperBits)
+{
+	ASSERT_TRUE(run_at(0x80, {0xc5, 0xfa, 0x6f, 0x17})); /* vmovdqu (%rdi),%xmm2 */
+	EXPECT_TRUE(zmm_high_is(2, 0));
+	EXPECT_TRUE(zmm_high_is(1, 0xff));
+}
+
+TEST_F(VectorMovesWithZmmState, SseLoadKeepsTheZmmUpperBits)
+{
+	ASSERT_TRUE(run_at(0x80, {0xf3, 0x0f, 0x6f, 0x17})); /* movdqu (%rdi),%xmm2 */
+	EXPECT_TRUE(zmm_high_is(2, 0xff));
+}
+
 TEST_F(VectorMoves, MisalignedMovdqaIsRefused)
 {
 	auto result = run_at(0x88 - 8 + 4, {0x66, 0x0f, 0x6f, 0x0f}); /* movdqa (%rdi),%xmm1 at 0x84 */
