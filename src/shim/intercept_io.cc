@@ -4,10 +4,12 @@
  * emulated device fds, and stores into control files of the sysfs view.
  * Everything else goes to the C library after one cached lookup.
  */
+#include <algorithm>
 #include <cstring>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "base/user_copy.h"
 #include "shim/real.h"
 #include "shim/state.h"
 #include "shim/trace.h"
@@ -92,12 +94,26 @@ ssize_t vectored(const struct iovec *iov, int iovcnt, Op op)
 	return total;
 }
 
-std::string gather(const struct iovec *iov, int iovcnt)
+/* What a vectored write hands a sysfs attribute: kernfs copies at most a
+ * page of it, across the segments, into the store's buffer
+ * (fs/kernfs/file.c, kernfs_fop_write_iter: len = min(count, PAGE_SIZE)),
+ * so a huge count costs a page, not the count; a bad pointer in that page
+ * is EFAULT, as copy_from_iter makes it. 0, or -errno. */
+long gather_page(const struct iovec *iov, int iovcnt, std::string &out)
 {
-	std::string all;
-	for (int i = 0; i < iovcnt; i++)
-		all.append(static_cast<const char *>(iov[i].iov_base), iov[i].iov_len);
-	return all;
+	constexpr size_t kPage = 4096;
+	if (iovcnt < 0 || iovcnt > IOV_MAX)
+		return -EINVAL;
+	for (int i = 0; i < iovcnt && out.size() < kPage; i++) {
+		size_t take = std::min(iov[i].iov_len, kPage - out.size());
+		if (!take)
+			continue;
+		size_t at = out.size();
+		out.resize(at + take);
+		if (!copy_from_user(out.data() + at, iov[i].iov_base, take))
+			return -EFAULT;
+	}
+	return 0;
 }
 
 ssize_t preadv_impl(int fd, const struct iovec *iov, int iovcnt, off_t off, int flags, bool v2)
@@ -119,8 +135,9 @@ ssize_t pwritev_impl(int fd, const struct iovec *iov, int iovcnt, off_t off, int
 	if (!k)
 		return v2 ? REAL(pwritev2)(fd, iov, iovcnt, off, flags) : REAL(pwritev)(fd, iov, iovcnt, off);
 	if (kind == FdKind::SysFile) {
-		std::string all = gather(iov, iovcnt);
-		return syscall_result<ssize_t>(sysfs_store(k, fd, all.data(), all.size()));
+		std::string page;
+		long r = gather_page(iov, iovcnt, page);
+		return syscall_result<ssize_t>(r < 0 ? r : sysfs_store(k, fd, page.data(), page.size()));
 	}
 	sysfs_changed();
 	return vectored(iov, iovcnt, [&](void *base, size_t len, ssize_t done) {
