@@ -41,6 +41,24 @@ int open_real(const Resolved &r, int dirfd, const char *path, int flags, mode_t 
 	return fd;
 }
 
+/* sysfs checks an attribute's mode bits at open, for root too: asking to
+ * write a file no one may write (or to read one no one may read) is
+ * EACCES there and then, not at the write (fs/kernfs/file.c,
+ * kernfs_fop_open, under KERNFS_ROOT_EXTRA_OPEN_PERM_CHECK, which sysfs
+ * sets). The view's files carry the attributes' modes. 0 or -errno. */
+int sysfs_open_check(const std::string &view_path, int flags)
+{
+	struct stat st;
+	if (REAL(stat)(view_path.c_str(), &st) < 0 || S_ISDIR(st.st_mode))
+		return 0; /* the open itself answers */
+	int acc = flags & O_ACCMODE;
+	if ((acc == O_WRONLY || acc == O_RDWR) && !(st.st_mode & 0222))
+		return -EACCES;
+	if ((acc == O_RDONLY || acc == O_RDWR) && !(st.st_mode & 0444))
+		return -EACCES;
+	return 0;
+}
+
 /* A stdio stream writing to a control file of the sysfs view: every
  * write(2) the stream makes is one store into the attribute, as with a
  * real sysfs file; reads and seeks see the view's file. */
@@ -160,6 +178,9 @@ int open_path(int dirfd, const char *path, int flags, mode_t mode)
 		if (exclusive)
 			return syscall_result<int>(-EEXIST);
 		sysfs_root(true);
+		if (!(flags & O_PATH))
+			if (int e = sysfs_open_check(r.path, flags))
+				return syscall_result<int>(e);
 		/* sysfs attributes are never created or truncated; the view's
 		 * files must not be either ("echo x > attr" asks for both). */
 		int fd = REAL(openat)(AT_FDCWD, r.path.c_str(), flags & ~(O_CREAT | O_TRUNC | O_EXCL), mode);
@@ -208,8 +229,13 @@ FILE *fopen_path(const char *path, const char *mode)
 			fd_claim(fileno(f), FdKind::Foreign);
 		return f;
 	}
-	if (r.route == Route::SysView)
+	if (r.route == Route::SysView) {
 		sysfs_root(true);
+		if (int e = sysfs_open_check(r.path, flags)) {
+			errno = -e;
+			return nullptr;
+		}
+	}
 	if (r.route == Route::SysView && (flags & O_ACCMODE) != O_RDONLY) {
 		int fd = REAL(openat)(AT_FDCWD, r.path.c_str(), (flags & ~(O_CREAT | O_TRUNC | O_EXCL | O_ACCMODE)) | O_RDWR);
 		if (fd < 0)
