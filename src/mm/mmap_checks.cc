@@ -73,6 +73,11 @@ Result<void> generic_mmap_checks(const vfs::File &file, const vfs::MmapArgs &arg
 	const uint64_t pgoff = args.offset >> kPageShift;
 	if (pgoff + (len >> kPageShift) < pgoff)
 		return err(EOVERFLOW);
+	/* No address space holds it: __get_unmapped_area() refuses a length
+	 * above TASK_SIZE with ENOMEM before the file is asked
+	 * (mm/mmap.c), whatever the file would have said of the range. */
+	if (len > kTaskSize)
+		return err(ENOMEM);
 	SVFIO_TRY(check_placement(args, len));
 	return check_access(file, args);
 }

@@ -214,6 +214,10 @@ TEST(GenericMmapChecks, KernelOrder)
 	EXPECT_EQ(generic_mmap_checks(rw, args(0, 4096, kRW, MAP_SHARED, 5)).error(), EINVAL);
 	EXPECT_EQ(generic_mmap_checks(rw, args(0, 0, kRW, MAP_SHARED, 0)).error(), EINVAL);
 	EXPECT_EQ(generic_mmap_checks(rw, args(0, ~0ull, kRW, MAP_SHARED, 0)).error(), ENOMEM);
+	/* Page-aligned lengths beyond the address space: ENOMEM, not the
+	 * file's own EINVAL for a range past its region. */
+	EXPECT_EQ(generic_mmap_checks(rw, args(0, ~0ull - kPageSize + 1, kRW, MAP_SHARED, 0)).error(), ENOMEM);
+	EXPECT_EQ(generic_mmap_checks(rw, args(0, kTaskSize + kPageSize, kRW, MAP_SHARED, 0)).error(), ENOMEM);
 	EXPECT_EQ(generic_mmap_checks(rw, args(0x1001, 4096, kRW, MAP_SHARED | MAP_FIXED, 0)).error(), EINVAL);
 	EXPECT_EQ(generic_mmap_checks(ro, args(0, 4096, kRW, MAP_SHARED, 0)).error(), EACCES);
 	EXPECT_TRUE(generic_mmap_checks(ro, args(0, 4096, PROT_READ, MAP_SHARED, 0)));
