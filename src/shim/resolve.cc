@@ -2,10 +2,15 @@
 #include "shim/resolve.h"
 
 #include <cerrno>
+#include <climits>
+#include <cstring>
 #include <unistd.h>
 
 #include "shim/cwd.h"
+#include "shim/dev_nodes.h"
+#include "shim/dev_walk.h"
 #include "shim/paths.h"
+#include "shim/real.h"
 #include "shim/state.h"
 #include "shim/sysfs_route.h"
 #include "shim/sysfs_walk.h"
@@ -40,6 +45,27 @@ Resolved failed(int error, std::string spelled)
 }
 
 Resolved resolve_absolute(const char *path, bool follow, bool spelled, int round);
+
+/* The kernel copies at most PATH_MAX bytes of a path, its NUL included
+ * (fs/namei.c, getname_flags): a longer one is ENAMETOOLONG before any
+ * lookup. Checked for the paths the shim answers or rewrites; the C
+ * library's own get the kernel's check. */
+bool too_long(const char *path) { return ::strnlen(path, PATH_MAX) >= PATH_MAX; }
+
+/* What a prefix of a /dev path is, for walk_dev_path: the model's answer
+ * for its nodes, the machine's for the rest of /dev. */
+DevEntry probe_dev(const std::string &prefix)
+{
+	if (prefix == "/dev/iommu" || prefix.rfind("/dev/vfio", 0) == 0) {
+		if (auto info = served_node(prefix))
+			return !info->exists ? DevEntry::Missing : info->directory ? DevEntry::Dir : DevEntry::Other;
+	}
+	struct stat st;
+	ModelScope pass;
+	if (REAL(stat)(prefix.c_str(), &st) < 0)
+		return DevEntry::Missing;
+	return S_ISDIR(st.st_mode) ? DevEntry::Dir : DevEntry::Other;
+}
 
 /* A tidied /sys path: walked, then routed by where it ends. */
 Resolved resolve_sys(PathClass &c, bool follow, bool spelled, int round)
@@ -99,6 +125,15 @@ Resolved resolve_absolute(const char *path, bool follow, bool spelled, int round
 	if (round > kMaxRounds)
 		return failed(ELOOP, {});
 	PathClass c = classify_path(path, self_pid);
+	bool ours = c.kind != PathKind::Other || !c.norm.empty();
+	if (ours && !spelled && too_long(path))
+		return failed(ENAMETOOLONG, {});
+	/* A served node, or a path folded through /dev/vfio: the names
+	 * before its ".." or trailing '/' must be directories. */
+	if ((c.kind == PathKind::DevNode || (ours && std::strncmp(path, "/dev/", 5) == 0)) &&
+	    dev_path_needs_walk(path))
+		if (int e = walk_dev_path(path, probe_dev))
+			return failed(e, {});
 	switch (c.kind) {
 	case PathKind::Other:
 		if (!c.norm.empty())
@@ -159,6 +194,8 @@ Resolved resolve(int dirfd, const char *path, bool follow)
 	auto dir = logical_dir(dirfd == AT_FDCWD ? -1 : dirfd);
 	if (!dir)
 		return {};
+	if (too_long(path))
+		return failed(ENAMETOOLONG, {});
 	std::string joined = join_path(*dir, path);
 	return resolve_absolute(joined.c_str(), follow, true, 0);
 }
