@@ -7,6 +7,7 @@
  *   wc_bar [BDF [BAR]]        (default: the first vfio-pci device, BAR 2)
  *   softvfio run -- wc_bar    (on a software device)
  */
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
@@ -37,13 +38,12 @@ int main(int argc, char **argv)
 		std::fprintf(stderr, "wc_bar: %s\n", dev.error().message().c_str());
 		return 1;
 	}
-	auto region = dev->region(bar);
-	if (!region) {
-		std::fprintf(stderr, "wc_bar: %s\n", region.error().message().c_str());
-		return 1;
-	}
-	size_t length = region->size < (2u << 20) ? region->size : (2u << 20);
-	auto map = dev->map_bar_wc(bar, 0, length);
+	/* At most the first 2 MiB of the BAR. Each step runs only if the one
+	 * before it worked, and the first failure is what `map` carries. */
+	constexpr uint64_t kWindow = 2u << 20;
+	auto map = dev->region(bar)
+			   .transform([&](const Region &r) { return static_cast<size_t>(std::min(r.size, kWindow)); })
+			   .and_then([&](size_t length) { return dev->map_bar_wc(bar, 0, length); });
 	if (!map) {
 		std::fprintf(stderr, "wc_bar: %s\n", map.error().message().c_str());
 		return 1;
@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 		std::fprintf(stderr, "wc_bar: %s\n", w.error().message().c_str());
 		return 1;
 	}
-	auto v = map->read<uint32_t>(0);
-	std::printf("read back %#x, accessible: %s\n", v ? *v : 0u, map->accessible() ? "yes" : "no");
-	return v && *v == 0x12345678u ? 0 : 1;
+	uint32_t v = map->read<uint32_t>(0).value_or(0u);
+	std::printf("read back %#x, accessible: %s\n", v, map->accessible() ? "yes" : "no");
+	return v == 0x12345678u ? 0 : 1;
 }

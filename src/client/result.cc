@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <softvfio/client/result.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace softvfio::client {
@@ -30,7 +32,7 @@ const char *errno_name(int code)
 	case EBADFD: return "EBADFD";
 	case EMSGSIZE: return "EMSGSIZE";
 	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case 524: return "ENOTSUPP";
+	case kENOTSUPP: return "ENOTSUPP";
 	default: return nullptr;
 	}
 }
@@ -41,13 +43,23 @@ std::string Error::message() const
 {
 	std::string out = what.empty() ? std::string("error") : what;
 	out += ": ";
-	out += code == 524 ? "Operation is not supported" : std::strerror(code);
+	out += code == kENOTSUPP ? "Operation is not supported" : std::strerror(code);
 	if (const char *name = errno_name(code)) {
 		out += " (";
 		out += name;
 		out += ")";
 	}
 	return out;
+}
+
+/* Where std::expected would throw, a Result aborts instead (the library
+ * throws nothing), saying which failure went unchecked so the crash is
+ * worth reading. */
+void detail::bad_result_access(const Error &error) noexcept
+{
+	std::string message = error.message();
+	std::fprintf(stderr, "softvfio client: the value of a failed Result was used: %s\n", message.c_str());
+	std::abort();
 }
 
 } /* namespace softvfio::client */

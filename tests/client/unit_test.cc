@@ -44,7 +44,7 @@ TEST(ClientResult, MessageNamesTheErrno)
 	std::string m = e.message();
 	EXPECT_EQ(m.rfind("revoke: ", 0), 0u) << m;
 	EXPECT_NE(m.find("(ENODEV)"), std::string::npos) << m;
-	EXPECT_NE(Error({524, "memattr"}).message().find("ENOTSUPP"), std::string::npos);
+	EXPECT_NE(Error({kENOTSUPP, "memattr"}).message().find("ENOTSUPP"), std::string::npos);
 }
 
 TEST(ClientResult, VoidResultAndCheck)

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <system_error>
+#include <utility>
 
 #include <softvfio/client/client.h>
 
@@ -18,7 +20,8 @@ int main(int argc, char **argv)
 	auto backend = kernel_backend();
 	if (argc < 2 || std::strcmp(argv[1], "--device") != 0) {
 		auto dev = Device::open(backend, "ffff:ff:1f.7");
-		if (dev || (dev.code() != ENOENT && dev.code() != ENODEV)) {
+		std::error_code ec = dev.error_code();
+		if (dev || (ec != std::errc::no_such_file_or_directory && ec != std::errc::no_such_device)) {
 			std::fprintf(stderr, "consumer: a device that cannot exist did not give ENOENT\n");
 			return 1;
 		}
@@ -35,12 +38,14 @@ int main(int argc, char **argv)
 		std::fprintf(stderr, "consumer: %s\n", dev.error().message().c_str());
 		return 1;
 	}
-	auto vendor = dev->read_config<uint16_t>(0);
-	auto device = dev->read_config<uint16_t>(2);
-	if (!vendor || !device) {
-		std::fprintf(stderr, "consumer: config space could not be read\n");
+	/* Both IDs in one word: vendor in the low half, device in the high. */
+	auto ids = dev->read_config<uint32_t>(0).transform([](uint32_t w) {
+		return std::pair<unsigned, unsigned>(w & 0xffffu, w >> 16);
+	});
+	if (!ids) {
+		std::fprintf(stderr, "consumer: config space could not be read: %s\n", ids.error().message().c_str());
 		return 1;
 	}
-	std::printf("consumer: %s is %04x:%04x\n", dev->bdf().c_str(), *vendor, *device);
+	std::printf("consumer: %s is %04x:%04x\n", dev->bdf().c_str(), ids->first, ids->second);
 	return 0;
 }
