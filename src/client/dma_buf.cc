@@ -30,7 +30,7 @@ Result<DmaBuf> DmaBuf::adopt(std::shared_ptr<Backend> backend, int fd)
 	return DmaBuf(std::move(parts));
 }
 
-int DmaBuf::fd() const { return buffer_ ? buffer_->fd : -1; }
+int DmaBuf::fd() const { return buffer_ ? buffer_->fd : kNoFd; }
 
 Result<void> DmaBuf::set_memattr(MemAttr attr)
 {

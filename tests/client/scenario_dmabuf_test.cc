@@ -113,7 +113,7 @@ TEST_F(DmaBufScenario, UnknownMemattrUsesTheProfilesErrno)
 		return;
 	auto set = buf->set_memattr(static_cast<MemAttr>(7));
 	ASSERT_FALSE(set);
-	int expected = profile() == ProfileId::SeriesV4 ? ENOENT : profile() == ProfileId::SeriesV2 ? 524 : ENOTTY;
+	int expected = profile() == ProfileId::SeriesV4 ? ENOENT : profile() == ProfileId::SeriesV2 ? kENOTSUPP : ENOTTY;
 	EXPECT_EQ(set.code(), expected);
 	EXPECT_EQ(buf->memattr(), MemAttr::NC);
 }

@@ -170,9 +170,18 @@ TEST_F(ClientScenario, UnknownFeatureProbesAsUnsupported)
 {
 	Device *dev = open();
 	ASSERT_NE(dev, nullptr);
-	auto r = dev->probe_feature(0x7ff, VFIO_DEVICE_FEATURE_GET);
+	auto r = dev->probe_feature(0x7ff, kFeatureGet);
 	ASSERT_TRUE(r);
 	EXPECT_FALSE(*r);
+}
+
+/* The named constants probe what Features recorded at open. */
+TEST_F(ClientScenario, NamedFeatureConstantsProbeWhatFeaturesSays)
+{
+	Device *dev = open();
+	ASSERT_NE(dev, nullptr);
+	EXPECT_EQ(dev->probe_feature(kFeatureDmaBuf, kFeatureGet).value_or(false), dev->features().dma_buf);
+	EXPECT_EQ(dev->probe_feature(kFeatureLowPowerEntry, kFeatureSet).value_or(false), dev->features().low_power);
 }
 
 TEST_F(ClientScenario, ResetSucceedsOnAResettableDevice)

@@ -14,3 +14,4 @@
 #include <softvfio/client/region.h>
 #include <softvfio/client/result.h>
 #include <softvfio/client/safe_access.h>
+#include <softvfio/client/uapi_values.h>

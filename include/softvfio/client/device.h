@@ -23,6 +23,7 @@
 #include <softvfio/client/mapping.h>
 #include <softvfio/client/region.h>
 #include <softvfio/client/result.h>
+#include <softvfio/client/uapi_values.h>
 
 namespace softvfio::client {
 
@@ -41,20 +42,20 @@ struct OpenOptions {
 /* What VFIO_DEVICE_FEATURE_PROBE (and, where no probe exists, inference)
  * found on this kernel. */
 struct Features {
-	bool dma_buf = false;            /* feature 11, GET */
+	bool dma_buf = false;            /* kFeatureDmaBuf, GET */
 	/* mmap of DMABUF fds: no probe exists; inferred from REVOKE or
 	 * MEMATTR (the mmap series brought all three). */
 	bool dma_buf_mmap = false;
 	enum class Revoke { None, Feature13, Ioctl122 } revoke = Revoke::None;
 	enum class Memattr { None, Feature14, Feature13 } memattr = Memattr::None;
-	bool low_power = false;          /* feature 3, SET */
+	bool low_power = false;          /* kFeatureLowPowerEntry, SET */
 };
 
 struct DeviceInfo {
-	uint32_t flags = 0;              /* VFIO_DEVICE_FLAGS_* */
+	uint32_t flags = 0;              /* VFIO_DEVICE_FLAGS_* (kDeviceFlagReset) */
 	uint32_t num_regions = 0;
 	uint32_t num_irqs = 0;
-	bool resettable() const { return flags & 1u; }
+	bool resettable() const { return (flags & kDeviceFlagReset) != 0; }
 };
 
 /* BDFs of the PCI devices bound to vfio-pci (sysfs driver link), sorted.
@@ -138,8 +139,8 @@ public:
 	Result<void> exit_low_power();
 
 	/*
-	 * VFIO_DEVICE_FEATURE_PROBE of feature `index` for `op`
-	 * (VFIO_DEVICE_FEATURE_GET or _SET): true if supported; false for
+	 * VFIO_DEVICE_FEATURE_PROBE of feature `index` (kFeatureDmaBuf, ...)
+	 * for `op` (kFeatureGet or kFeatureSet): true if supported; false for
 	 * ENOTTY (unknown feature), EINVAL (op not supported) and EOPNOTSUPP
 	 * (driver without DMABUF support). Other errnos are errors.
 	 */

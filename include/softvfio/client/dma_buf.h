@@ -18,6 +18,7 @@
 #include <softvfio/client/fwd.h>
 #include <softvfio/client/mapping.h>
 #include <softvfio/client/result.h>
+#include <softvfio/client/uapi_values.h>
 
 namespace softvfio::client {
 
@@ -55,7 +56,7 @@ public:
 	 * Set the CPU memory attribute of future mappings: series-v4 feature
 	 * 14, series-v2 feature 13 (SET). Errors: ENOTTY (the kernel has no
 	 * MEMATTR), EOPNOTSUPP (no DMABUF support in the driver), ENOENT
-	 * (series-v4: unknown attribute), 524 ENOTSUPP (series-v2: unknown
+	 * (series-v4: unknown attribute), kENOTSUPP (524, series-v2: unknown
 	 * attribute), ENODEV (the device is closed or the buffer is not its),
 	 * EBADF, EINVAL.
 	 */
@@ -87,9 +88,9 @@ public:
 	struct Parts {
 		std::shared_ptr<Backend> backend;
 		std::weak_ptr<detail::DeviceHandle> owner;
-		int fd = -1;
+		int fd = kNoFd;
 		uint64_t size = 0;
-		int bar = -1;
+		int bar = kNoBar;
 	};
 	explicit DmaBuf(Parts parts);
 
@@ -98,7 +99,7 @@ private:
 	std::weak_ptr<detail::DeviceHandle> owner_;
 	std::shared_ptr<detail::FdBox> buffer_;
 	uint64_t size_ = 0;
-	int bar_ = -1;
+	int bar_ = kNoBar;
 	MemAttr memattr_ = MemAttr::NC;
 };
 

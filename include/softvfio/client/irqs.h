@@ -12,6 +12,7 @@
 
 #include <softvfio/client/fwd.h>
 #include <softvfio/client/result.h>
+#include <softvfio/client/uapi_values.h>
 
 namespace softvfio::client {
 
@@ -36,8 +37,8 @@ public:
 
 	IrqIndex index() const { return index_; }
 	size_t count() const { return fds_.size(); }
-	/* The eventfd of `vector` (for poll/epoll), or -1. */
-	int fd(unsigned vector) const { return vector < fds_.size() ? fds_[vector] : -1; }
+	/* The eventfd of `vector` (for poll/epoll), or kNoFd. */
+	int fd(unsigned vector) const { return vector < fds_.size() ? fds_[vector] : kNoFd; }
 
 	/* Fire `vector` from userspace (SET_IRQS DATA_NONE|ACTION_TRIGGER):
 	 * a loopback test needs no device. Errors: EINVAL (bad vector), and

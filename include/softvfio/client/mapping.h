@@ -26,6 +26,10 @@ namespace softvfio::client {
  * kernel was asked for. */
 enum class MemAttr : uint32_t { NC = 0, WC = 1 };
 
+/* Mapping::bar() and DmaBuf::bar() of a window whose BAR is not known (a
+ * DMABUF received from another process). */
+inline constexpr int kNoBar = -1;
+
 enum class MappingKind {
 	DeviceFd,   /* mmap of the VFIO device fd */
 	DmaBuf,     /* mmap of a DMABUF fd */
@@ -47,7 +51,7 @@ public:
 	/* The mmap offset: region offset + offset in the BAR for DeviceFd,
 	 * offset into the buffer for DmaBuf. */
 	uint64_t offset() const { return p_.offset; }
-	/* The BAR this window shows (-1 if unknown, e.g. a received DMABUF). */
+	/* The BAR this window shows (kNoBar if unknown, e.g. a received DMABUF). */
 	int bar() const { return p_.bar; }
 	MappingKind kind() const { return p_.kind; }
 	MemAttr memattr() const { return p_.memattr; }
@@ -99,7 +103,7 @@ public:
 		void *addr = nullptr;
 		size_t size = 0;
 		uint64_t offset = 0;
-		int bar = -1;
+		int bar = kNoBar;
 		MappingKind kind = MappingKind::DeviceFd;
 		MemAttr memattr = MemAttr::NC;
 		std::shared_ptr<detail::DeviceHandle> device;   /* DeviceFd */

@@ -10,6 +10,8 @@
 #include <optional>
 #include <vector>
 
+#include <softvfio/client/uapi_values.h>
+
 namespace softvfio::client {
 
 /* vfio-pci's fixed region indexes (docs/semantics.md §2.3). */
@@ -26,13 +28,13 @@ struct SparseArea {
 
 struct Region {
 	unsigned index = 0;
-	uint32_t flags = 0;     /* VFIO_REGION_INFO_FLAG_* */
+	uint32_t flags = 0;     /* VFIO_REGION_INFO_FLAG_* (kRegionFlag*) */
 	uint64_t size = 0;
 	uint64_t offset = 0;    /* device-fd offset of the region's byte 0 */
 
-	bool readable() const { return flags & (1u << 0); }
-	bool writable() const { return flags & (1u << 1); }
-	bool mappable() const { return flags & (1u << 2); }
+	bool readable() const { return (flags & kRegionFlagRead) != 0; }
+	bool writable() const { return (flags & kRegionFlagWrite) != 0; }
+	bool mappable() const { return (flags & kRegionFlagMmap) != 0; }
 
 	/* VFIO_REGION_INFO_CAP_SPARSE_MMAP: only these parts may be mapped
 	 * (empty: no such capability). */
