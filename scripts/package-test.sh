@@ -119,8 +119,13 @@ pcdir=$(pkg-config --variable=pcfiledir softvfio-client)
 grep -qxF "${pcdir#"$root"}/softvfio-client.pc" "$scratch/files" || fail "pkg-config found $pcdir, not the package's"
 [[ $(pkg-config --modversion softvfio-client) == "$version" ]] || fail "pkg-config version is not $version"
 consumer=$src/tests/package/consumer
+# The .pc file sets no -std=: the language level is the consumer's choice,
+# C++20 or later. A C++23 build checks the headers are not tied to C++20.
+grep -q -- '-std=' <(pkg-config --cflags softvfio-client) && fail "softvfio-client.pc forces a -std= flag"
 # shellcheck disable=SC2046 # the flags are words
-g++ -o "$scratch/consumer-pc" "$consumer/main.cc" $(pkg-config --cflags --libs softvfio-client)
+g++ -std=c++20 -o "$scratch/consumer-pc" "$consumer/main.cc" $(pkg-config --cflags --libs softvfio-client)
+# shellcheck disable=SC2046
+g++ -std=c++23 -fsyntax-only "$consumer/main.cc" $(pkg-config --cflags softvfio-client)
 "$scratch/consumer-pc"
 
 step "consumer through find_package"
