@@ -23,6 +23,7 @@
 #include <softvfio/uapi/vfio.h>
 
 #include "support/device_feature.h"
+#include "support/dma_buf_arg.h"
 #include "support/guarded_access.h"
 
 namespace softvfio::test {
@@ -200,14 +201,8 @@ TEST_F(Handles, BufferOfAnotherKernelIsNotADmaBufHere)
 	ASSERT_TRUE(bdf);
 	long ofd = other.open_device(*bdf);
 	ASSERT_GE(ofd, 0);
-	uint8_t p[sizeof(vfio_device_feature) + sizeof(vfio_device_feature_dma_buf) + sizeof(vfio_region_dma_range)] = {};
-	vfio_device_feature hdr{sizeof(p), VFIO_DEVICE_FEATURE_DMA_BUF | VFIO_DEVICE_FEATURE_GET};
-	vfio_device_feature_dma_buf req{2, O_RDWR, 0, 1};
-	vfio_region_dma_range range{0, kPage};
-	std::memcpy(p, &hdr, sizeof(hdr));
-	std::memcpy(p + sizeof(hdr), &req, sizeof(req));
-	std::memcpy(p + sizeof(hdr) + sizeof(req), &range, sizeof(range));
-	long obuf = other.ioctl(static_cast<int>(ofd), VFIO_DEVICE_FEATURE, p);
+	DmaBufArg p = dma_buf_arg(2, 0, kPage, O_RDWR);
+	long obuf = other.ioctl(static_cast<int>(ofd), VFIO_DEVICE_FEATURE, p.data());
 	ASSERT_GE(obuf, 0);
 	const int fa = open(a_);
 	EXPECT_EQ(revoke(fa, static_cast<int>(obuf)), -EINVAL);

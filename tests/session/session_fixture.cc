@@ -20,6 +20,7 @@
 #include <softvfio/uapi/vfio.h>
 
 #include "session/session_dir.h"
+#include "support/dma_buf_arg.h"
 #include "support/sigbus_probe.h"
 
 /* The children of the test process (which runs the session kernel's
@@ -436,15 +437,8 @@ bool set_memory(session::Connection &c, int device, bool on)
 
 long export_dmabuf(session::Connection &c, int device, unsigned bar, uint64_t offset, uint64_t length)
 {
-	uint8_t arg[sizeof(vfio_device_feature) + sizeof(vfio_device_feature_dma_buf) + sizeof(vfio_region_dma_range)] =
-		{};
-	vfio_device_feature hdr{sizeof(arg), VFIO_DEVICE_FEATURE_DMA_BUF | VFIO_DEVICE_FEATURE_GET};
-	vfio_device_feature_dma_buf req{bar, O_RDWR | O_CLOEXEC, 0, 1};
-	vfio_region_dma_range range{offset, length};
-	std::memcpy(arg, &hdr, sizeof(hdr));
-	std::memcpy(arg + sizeof(hdr), &req, sizeof(req));
-	std::memcpy(arg + sizeof(hdr) + sizeof(req), &range, sizeof(range));
-	return ioctl(c, device, VFIO_DEVICE_FEATURE, arg);
+	DmaBufArg arg = dma_buf_arg(bar, offset, length);
+	return ioctl(c, device, VFIO_DEVICE_FEATURE, arg.data());
 }
 
 long revoke_dmabuf(session::Connection &c, int device, int dmabuf)

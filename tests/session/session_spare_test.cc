@@ -17,6 +17,7 @@
 #include <softvfio/uapi/vfio.h>
 
 #include "session/session_fixture.h"
+#include "support/dma_buf_arg.h"
 
 namespace softvfio::test {
 namespace {
@@ -40,15 +41,8 @@ int open_fds()
  * spares are offered), with `open_flags`. */
 long export_page(Connection &c, int device, uint32_t open_flags, uint64_t length = 4096)
 {
-	uint8_t arg[sizeof(vfio_device_feature) + sizeof(vfio_device_feature_dma_buf) + sizeof(vfio_region_dma_range)] =
-		{};
-	vfio_device_feature hdr{sizeof(arg), VFIO_DEVICE_FEATURE_DMA_BUF | VFIO_DEVICE_FEATURE_GET};
-	vfio_device_feature_dma_buf req{2, open_flags, 0, 1};
-	vfio_region_dma_range range{0, length};
-	std::memcpy(arg, &hdr, sizeof(hdr));
-	std::memcpy(arg + sizeof(hdr), &req, sizeof(req));
-	std::memcpy(arg + sizeof(hdr) + sizeof(req), &range, sizeof(range));
-	return c.ioctl(device, 0, VFIO_DEVICE_FEATURE, reinterpret_cast<uintptr_t>(arg));
+	DmaBufArg arg = dma_buf_arg(2, 0, length, open_flags);
+	return c.ioctl(device, 0, VFIO_DEVICE_FEATURE, reinterpret_cast<uintptr_t>(arg.data()));
 }
 
 bool cloexec(long fd)
