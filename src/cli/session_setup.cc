@@ -70,6 +70,12 @@ int check_session_args(std::string_view command, const SessionArgs &args, RunSet
 		fmt::print(stderr, "softvfio {}: {}\n", command, e->what);
 		return kExitUsage;
 	}
+	/* Two devices at one address, or one over a device of the machine:
+	 * refused here rather than warned about by each process. */
+	if (auto e = shim::check_device_addresses(std::get<shim::ShimConfig>(checked), shim::machine_has_pci_device)) {
+		fmt::print(stderr, "softvfio {}: {}\n", command, e->what);
+		return kExitUsage;
+	}
 	return kExitOk;
 }
 

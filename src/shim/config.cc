@@ -2,7 +2,10 @@
 #include "shim/config.h"
 
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
+#include <map>
+#include <sys/stat.h>
 
 #include <softvfio/device_description.h>
 #include <softvfio/profile.h>
@@ -163,6 +166,39 @@ std::variant<ShimConfig, ConfigError> parse_config(const char *devices, const ch
 		config.domain = static_cast<uint16_t>(value);
 	}
 	return config;
+}
+
+std::optional<ConfigError> check_device_addresses(const ShimConfig &config, bool (*machine_has)(const std::string &bdf))
+{
+	uint16_t domain = config.domain.value_or(KernelOptions{}.domain);
+	/* Each BDF and the argument that took it. */
+	std::map<std::string, std::string> taken;
+	unsigned next_slot = 1;
+	for (const DeviceSpec &d : config.devices) {
+		std::string arg = format_device_specs({d});
+		std::string bdf = d.bdf;
+		if (bdf.empty()) {
+			char buf[16];
+			do
+				std::snprintf(buf, sizeof(buf), "%04x:00:%02x.0", domain, next_slot++);
+			while (taken.count(buf));
+			bdf = buf;
+		}
+		if (auto it = taken.find(bdf); it != taken.end())
+			return ConfigError{"--device " + arg + ": " + bdf + " is taken by --device " + it->second};
+		if (machine_has && machine_has(bdf))
+			return ConfigError{"--device " + arg + ": " + bdf +
+					   " is a PCI device of this machine, which a software device would hide" +
+					   (d.bdf.empty() ? " (set SOFTVFIO_DOMAIN to a domain the machine does not use)" : "")};
+		taken.emplace(bdf, d.bdf.empty() ? arg + " (placed at " + bdf + ")" : arg);
+	}
+	return std::nullopt;
+}
+
+bool machine_has_pci_device(const std::string &bdf)
+{
+	struct stat st;
+	return ::lstat(("/sys/bus/pci/devices/" + bdf).c_str(), &st) == 0;
 }
 
 } /* namespace softvfio::shim */

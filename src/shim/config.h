@@ -71,4 +71,14 @@ std::string format_access(const AccessPaths &access);
 std::variant<ShimConfig, ConfigError> parse_config(const char *devices, const char *profile, const char *access,
 						   const char *domain);
 
+/* Where each device of `config` will be, as Kernel::add_device places them
+ * in order: its own BDF, or the first free slot of bus 0 in the domain
+ * from 1 on. A BDF taken twice, or one `machine_has` (the machine's own
+ * PCI devices, which the view would hide), is an error naming the
+ * --device argument; the model would only warn when it comes to it. */
+std::optional<ConfigError> check_device_addresses(const ShimConfig &config,
+						  bool (*machine_has)(const std::string &bdf));
+/* Whether /sys/bus/pci/devices/<bdf> exists on this machine. */
+bool machine_has_pci_device(const std::string &bdf);
+
 } /* namespace softvfio::shim */

@@ -57,5 +57,35 @@ TEST(Config, Environment)
 	}
 }
 
+bool machine_has_00_05(const std::string &bdf) { return bdf == "0000:00:05.0"; }
+
+std::optional<ConfigError> addresses(const char *devices, const char *domain = nullptr)
+{
+	return check_device_addresses(std::get<ShimConfig>(parse_config(devices, nullptr, nullptr, domain)),
+				      machine_has_00_05);
+}
+
+TEST(Config, DeviceAddresses)
+{
+	EXPECT_FALSE(addresses("nic,edu,ivshmem-plain"));
+	EXPECT_FALSE(addresses("nic@5f00:00:01.0,edu"));  /* edu goes to 02 */
+	EXPECT_FALSE(addresses("nic@0000:00:06.0"));
+	auto twice = addresses("nic@5f00:00:01.0,edu@5f00:00:01.0");
+	ASSERT_TRUE(twice);
+	EXPECT_EQ(twice->what, "--device edu@5f00:00:01.0: 5f00:00:01.0 is taken by --device nic@5f00:00:01.0");
+	/* A device without a BDF took the slot first. */
+	auto placed = addresses("edu,nic@5f00:00:01.0");
+	ASSERT_TRUE(placed);
+	EXPECT_NE(placed->what.find("taken by --device edu (placed at 5f00:00:01.0)"), std::string::npos) << placed->what;
+	auto real = addresses("nic@0000:00:05.0");
+	ASSERT_TRUE(real);
+	EXPECT_EQ(real->what.rfind("--device nic@0000:00:05.0: 0000:00:05.0 is a PCI device of this machine", 0), 0u)
+		<< real->what;
+	/* Placed in a domain the machine uses, onto its device. */
+	auto placed_real = addresses("nic,edu,ivshmem-plain,nic,edu", "0");
+	ASSERT_TRUE(placed_real);
+	EXPECT_NE(placed_real->what.find("SOFTVFIO_DOMAIN"), std::string::npos) << placed_real->what;
+}
+
 } /* namespace */
 } /* namespace softvfio::shim */

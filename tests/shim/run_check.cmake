@@ -6,6 +6,8 @@
 #   exit_status        exit(N) comes back as the status of `softvfio run`
 #   exit_signal        death by a signal comes back as death by that signal
 #   same_pid           the program keeps softvfio's pid (softvfio execs it)
+#   device_addresses   two devices at one BDF, or one at a BDF of the
+#                      machine's, are refused before anything starts (exit 2)
 
 function(fail)
   string(JOIN "" text ${ARGN})
@@ -64,6 +66,31 @@ elseif(CHECK STREQUAL "same_pid")
   endif()
   if(NOT CMAKE_MATCH_2 STREQUAL started)
     fail("softvfio started as ${started}, the program ran as ${CMAKE_MATCH_2}")
+  endif()
+
+elseif(CHECK STREQUAL "device_addresses")
+  execute_process(COMMAND ${SOFTVFIO} run --device nic@5f00:00:01.0 --device edu@5f00:00:01.0 -- ${BIN}/exit_status exit 0
+    RESULT_VARIABLE r ERROR_VARIABLE err)
+  if(NOT r EQUAL 2 OR NOT err MATCHES "5f00:00:01.0 is taken by --device nic@5f00:00:01.0")
+    fail("two devices at one BDF: status '${r}', stderr '${err}'")
+  endif()
+  execute_process(COMMAND ${SOFTVFIO} run --device edu --device nic@5f00:00:01.0 -- ${BIN}/exit_status exit 0
+    RESULT_VARIABLE r ERROR_VARIABLE err)
+  if(NOT r EQUAL 2 OR NOT err MATCHES "taken by --device edu")
+    fail("a BDF the first device was placed at: status '${r}', stderr '${err}'")
+  endif()
+  # A device of this machine, where it has one.
+  file(GLOB machine LIST_DIRECTORIES true /sys/bus/pci/devices/*)
+  if(machine)
+    list(GET machine 0 first)
+    get_filename_component(bdf ${first} NAME)
+    execute_process(COMMAND ${SOFTVFIO} run --device nic@${bdf} -- ${BIN}/exit_status exit 0
+      RESULT_VARIABLE r ERROR_VARIABLE err)
+    if(NOT r EQUAL 2 OR NOT err MATCHES "is a PCI device of this machine")
+      fail("a BDF of the machine (${bdf}): status '${r}', stderr '${err}'")
+    endif()
+  else()
+    message(STATUS "this machine has no PCI devices: the shadowing case is not tried")
   endif()
 
 else()
