@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages softvfio needs, and nothing when all are present
 # (one dpkg-query call, well under a second). Used by scripts/demo.sh and
-# scripts/test.sh. Extra package groups: --with conformance,fuzz,bench,package
+# scripts/test.sh. Extra package groups: --with conformance,fuzz,bench,package,third-party
 set -euo pipefail
 
 base=(cmake ninja-build g++ ccache pkg-config libgtest-dev libgmock-dev libbenchmark-dev
@@ -11,6 +11,8 @@ declare -A groups=(
   [conformance]="qemu-system-x86 busybox-static cpio xz-utils gzip"
   [bench]="umockdev"
   [package]="dpkg-dev file lintian"
+  # the programs tests/third_party runs under softvfio (lspci, python3)
+  [third-party]="pciutils python3"
 )
 
 wanted=("${base[@]}")

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 presets=("${@:-default asan-ubsan tsan fuzz}")
 # shellcheck disable=SC2206
 presets=(${presets[*]})
-groups=conformance
+groups=conformance,third-party
 [[ " ${presets[*]} " == *" fuzz "* ]] && groups+=,fuzz
 [[ " ${presets[*]} " == *" default "* ]] && groups+=,package
 scripts/bootstrap.sh --with "$groups"
