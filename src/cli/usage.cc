@@ -36,10 +36,16 @@ std::string in_words(const CLI::App &app, const CLI::Error &e)
 	if (dynamic_cast<const CLI::RequiredError *>(&e) && no_command) {
 		/* require_subcommand(1): the word that was no command is
 		 * left over. */
-		for (const std::string &word : app.remaining(true))
+		std::string unknown_option;
+		for (const std::string &word : app.remaining(true)) {
 			if (!word.empty() && word[0] != '-')
 				return "'" + word + "' is not a softvfio command (commands: " + visible_commands(app) + ")";
-		return "a command is required (commands: " + visible_commands(app) + ")";
+			if (unknown_option.empty())
+				unknown_option = word;
+		}
+		/* Options other than --help and --version belong to a command. */
+		std::string before = unknown_option.empty() ? "" : "unknown option '" + unknown_option + "'; ";
+		return before + "a command is required (commands: " + visible_commands(app) + ")";
 	}
 	std::smatch m;
 	static const std::regex at_most("^(\\S+): At Most ([0-9]+) required but received ([0-9]+)$");
@@ -47,6 +53,9 @@ std::string in_words(const CLI::App &app, const CLI::Error &e)
 		std::string allowed = m[2] == "1" ? "one value: give it once" : "at most " + m[2].str() + " values";
 		return m[1].str() + " was given " + m[3].str() + " times, but it takes " + allowed;
 	}
+	static const std::regex no_value("^(\\S+): [0-9]+ required (\\S+) missing$");
+	if (std::regex_match(what, m, no_value))
+		return m[1].str() + " needs a value (" + m[2].str() + ")";
 	static const std::regex excludes("^(\\S+) excludes (\\S+)$");
 	if (std::regex_match(what, m, excludes))
 		return m[1].str() + " and " + m[2].str() + " cannot be used together: give one of them";

@@ -51,6 +51,20 @@ TEST(CliUsage, NoCommandSaysOneIsRequired)
 	EXPECT_TRUE(has(o.err, "a command is required (commands: info,")) << o.err;
 }
 
+TEST(CliUsage, UnknownOptionBeforeACommandIsNamed)
+{
+	auto o = run({SOFTVFIO_BINARY, "--bogus"});
+	EXPECT_EQ(o.status, 2);
+	EXPECT_TRUE(has(o.err, "unknown option '--bogus'; a command is required")) << o.err;
+}
+
+TEST(CliUsage, OptionWithoutItsValueSaysSo)
+{
+	auto o = run({SOFTVFIO_BINARY, "info", "--profile"});
+	EXPECT_EQ(o.status, 2);
+	EXPECT_TRUE(has(o.err, "softvfio info: --profile needs a value (NAME)")) << o.err;
+}
+
 TEST(CliUsage, OptionGivenTwiceIsSaidInWords)
 {
 	auto o = run({SOFTVFIO_BINARY, "info", "--device", "nic", "--device", "edu"});
