@@ -35,4 +35,10 @@ std::vector<std::shared_ptr<File>> OpenFiles::files()
 	return out;
 }
 
+size_t OpenFiles::size()
+{
+	std::shared_lock guard(lock_);
+	return by_identity_.size();
+}
+
 } /* namespace softvfio::vfs */

@@ -28,6 +28,9 @@ public:
 	std::shared_ptr<File> find(const FileIdentity &id);
 	/* Every File still alive. */
 	std::vector<std::shared_ptr<File>> files();
+	/* How many identities are remembered, those of Files already gone
+	 * and not yet dropped included: what the table costs (tests). */
+	size_t size();
 
 private:
 	struct IdentityHash {

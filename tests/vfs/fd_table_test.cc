@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
+#include <algorithm>
 #include <cerrno>
 #include <fcntl.h>
 #include <unistd.h>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -29,6 +31,30 @@ int install_dummy(FdTable &table, bool *released)
 	auto fd = table.install(std::make_shared<Dummy>(released), std::move(*standin));
 	EXPECT_TRUE(fd);
 	return *fd;
+}
+
+/* Issue 16: the identity table grew with every file ever installed. It
+ * may keep the identities of files already closed, but only a bounded
+ * number of them: counted, not timed. */
+TEST(FdTable, IdentityTableStaysBoundedOverManyFiles)
+{
+	FdTable table;
+	bool released = false;
+	std::vector<int> kept;
+	for (int i = 0; i < 10; i++)
+		kept.push_back(install_dummy(table, &released));
+	size_t most = 0;
+	for (int i = 0; i < 100000; i++) {
+		auto standin = create_memfd("cycle");
+		ASSERT_TRUE(standin);
+		auto fd = table.install(std::make_shared<Dummy>(&released), std::move(*standin));
+		ASSERT_TRUE(fd);
+		ASSERT_TRUE(table.close(*fd));
+		most = std::max(most, table.open_files().size());
+	}
+	/* Ten live files: the table is pruned when it doubles, from 64 on. */
+	EXPECT_LE(most, 64u);
+	EXPECT_EQ(table.open_files().files().size(), kept.size());
 }
 
 TEST(FdTable, InstallAndLookup)
