@@ -76,6 +76,8 @@ static int sysfs_open(const char *bdf)
 	SVT_CHECK(!f && errno == EACCES, "fopen(vendor, \"w\"): EACCES");
 	if (f)
 		fclose(f);
+	/* bind is write-only (0200): reading it is refused the same way. */
+	SVT_ERRNO(open("/sys/bus/pci/drivers/vfio-pci/bind", O_RDONLY), EACCES, "open(bind, O_RDONLY): EACCES");
 	int fd = open(dev_path(bdf, "vendor"), O_RDONLY);
 	SVT_CHECK(fd >= 0, "open(vendor, O_RDONLY) still works");
 	if (fd >= 0)
