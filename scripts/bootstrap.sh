@@ -12,7 +12,7 @@ declare -A groups=(
   [bench]="umockdev"
   [package]="dpkg-dev file lintian"
   # the programs tests/third_party runs under softvfio (lspci, python3)
-  [third-party]="pciutils python3"
+  [third-party]="pciutils python3 qemu-system-x86"
 )
 
 wanted=("${base[@]}")
