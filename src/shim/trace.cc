@@ -154,10 +154,15 @@ void trace_close(int fd, long result) noexcept
 void trace_ioctl(int fd, unsigned long request, uintptr_t arg, long result) noexcept
 {
 	std::string what = fd_text(fd);
+	/* The kind from the link the kernel would show: the fd may be closed
+	 * or reused once the call returns, the text was taken before. */
+	TraceFdKind kind = trace_fd_kind(what);
 	emit_with([&] {
-		std::string name = ioctl_name(request);
-		return TraceEvent{"ioctl",
-				  {fd_arg("fd", fd, what), {"request", name, name}, decode_ioctl_arg(request, arg, result)},
+		std::string name = ioctl_name(kind, request);
+		TraceArg fd_a = fd_arg("fd", fd, what);
+		if (kind != TraceFdKind::Unknown)
+			fd_a.json["kind"] = trace_fd_kind_name(kind);
+		return TraceEvent{"ioctl", {std::move(fd_a), {"request", name, name}, decode_ioctl_arg(kind, request, arg)},
 				  result};
 	});
 }
@@ -166,7 +171,7 @@ void trace_mmap(void *addr, size_t length, int prot, int flags, int fd, off_t of
 {
 	std::string what = fd_text(fd);
 	emit_with([&] {
-		bool device = what.rfind("/dev/vfio/", 0) == 0 || what == "anon_inode:[vfio-device]";
+		bool device = trace_fd_kind(what) == TraceFdKind::Device;
 		return TraceEvent{"mmap",
 				  {address_arg("addr", reinterpret_cast<uintptr_t>(addr)), number_arg("length", static_cast<long long>(length)),
 				   mmap_prot_arg("prot", prot), mmap_flags_arg("flags", flags), fd_arg("fd", fd, what),

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <utility>
 #include <vector>
@@ -39,11 +40,27 @@ std::string format_text(const TraceEvent &event);
 /* {"call": "ioctl", "args": {...}, "result": 0} or with "errno": "EINVAL". */
 nlohmann::json format_json(const TraceEvent &event);
 
-/* "VFIO_DEVICE_GET_REGION_INFO", or "_IOC(0x3, 0x3b, 0x70, 0x10)". */
-std::string ioctl_name(unsigned long request);
+/* What an fd is, for naming its ioctls: VFIO numbers carry no size or
+ * direction, and the same number means different things on different kinds
+ * (0x3b70 is VFIO_IOMMU_GET_INFO on a container or iommufd,
+ * VFIO_DEVICE_GET_PCI_HOT_RESET_INFO on a device). */
+enum class TraceFdKind : uint8_t { Unknown, Container, Group, Device, Iommufd, DmaBuf, Eventfd };
 
-/* The ioctl's argument as the kernel saw it after the call (`result`). */
-TraceArg decode_ioctl_arg(unsigned long request, uintptr_t arg, long result);
+/* The kind behind a /proc/self/fd link text as the kernel gives it:
+ * "/dev/vfio/vfio", "/dev/vfio/1", "anon_inode:[vfio-device]",
+ * "/dev/iommu", "/dmabuf:name", "anon_inode:[eventfd]", ... */
+TraceFdKind trace_fd_kind(std::string_view link);
+/* "container", "group", "device", "iommufd", "dma-buf", "eventfd", "unknown". */
+const char *trace_fd_kind_name(TraceFdKind kind);
+
+/* "VFIO_IOMMU_GET_INFO", or "_IOC(0, 0x3b, 0x70, 0)" for a number `kind`
+ * does not know. On an fd of Unknown kind only the numbers one kind alone
+ * uses are named. */
+std::string ioctl_name(TraceFdKind kind, unsigned long request);
+
+/* The ioctl's argument as it is after the call (the kernel's answers
+ * written back), decoded as `kind` reads it; its address when unreadable. */
+TraceArg decode_ioctl_arg(TraceFdKind kind, unsigned long request, uintptr_t arg);
 
 /* An fd, with what it stands for when known: 5</dev/vfio/devices/vfio0>. */
 TraceArg fd_arg(const char *name, int fd, const std::string &what);

@@ -75,6 +75,53 @@ TEST_F(TraceTest, SetupIoctlsAreNamed)
 	EXPECT_TRUE(has(t, "VFIO_GROUP_GET_DEVICE_FD, \"5f00:00:01.0\") = ")) << t;
 }
 
+/* 0x3b70 and 0x3b71 are also device commands (GET_PCI_HOT_RESET_INFO,
+ * PCI_HOT_RESET): on a container they are the IOMMU's. */
+TEST_F(TraceTest, ContainerCommandsAreNamedAsTheContainers)
+{
+	std::string t = trace();
+	EXPECT_TRUE(has(t, "</dev/vfio/vfio>, VFIO_IOMMU_GET_INFO, {argsz=")) << t;
+	EXPECT_TRUE(has(t, "flags=VFIO_IOMMU_INFO_PGSIZES")) << t;
+	EXPECT_TRUE(has(t, "</dev/vfio/vfio>, VFIO_IOMMU_MAP_DMA, {argsz=32, flags=VFIO_DMA_MAP_FLAG_READ|"
+			   "VFIO_DMA_MAP_FLAG_WRITE, vaddr=0x")) << t;
+	EXPECT_TRUE(has(t, "iova=0x100000, size=0x10000}) = 0")) << t;
+	EXPECT_TRUE(has(t, "</dev/vfio/vfio>, VFIO_IOMMU_UNMAP_DMA, {argsz=24, flags=0, iova=0x100000, size=0x10000}) = 0"))
+		<< t;
+	EXPECT_FALSE(has(t, "HOT_RESET")) << t;
+}
+
+TEST_F(TraceTest, ContainerCommandsAreNamedAsTheContainersInJson)
+{
+	std::string t = trace({"--json"});
+	std::istringstream in(t);
+	std::string line;
+	int info = 0, map = 0;
+	while (std::getline(in, line)) {
+		auto j = nlohmann::json::parse(line, nullptr, false);
+		ASSERT_FALSE(j.is_discarded()) << line;
+		if (j["call"] != "ioctl")
+			continue;
+		EXPECT_EQ(j["args"]["request"].get<std::string>().find("HOT_RESET"), std::string::npos) << line;
+		if (j["args"]["request"] == "VFIO_IOMMU_GET_INFO") {
+			info++;
+			EXPECT_EQ(j["args"]["fd"]["kind"], "container") << line;
+			/* After the call: the kernel asks for room for its capabilities. */
+			EXPECT_GE(j["args"]["arg"]["argsz"].get<int>(), 24) << line;
+			EXPECT_EQ(j["args"]["arg"]["flags"], "VFIO_IOMMU_INFO_PGSIZES|VFIO_IOMMU_INFO_CAPS") << line;
+		}
+		if (j["args"]["request"] == "VFIO_IOMMU_MAP_DMA") {
+			map++;
+			EXPECT_EQ(j["args"]["fd"]["kind"], "container") << line;
+			EXPECT_EQ(j["args"]["arg"]["iova"], 0x100000) << line;
+			EXPECT_EQ(j["args"]["arg"]["size"], 0x10000) << line;
+			EXPECT_EQ(j["args"]["arg"]["flags"], "VFIO_DMA_MAP_FLAG_READ|VFIO_DMA_MAP_FLAG_WRITE") << line;
+			EXPECT_EQ(j["result"], 0) << line;
+		}
+	}
+	EXPECT_EQ(info, 1) << t;
+	EXPECT_EQ(map, 1) << t;
+}
+
 TEST_F(TraceTest, DmabufExportShowsItsRanges)
 {
 	std::string t = trace();

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The calls `softvfio trace` must show decoded: the group way in, region
- * info (one good, one refused with EINVAL), a config read, a DMABUF
- * export, an mmap of it, munmap and close.
+ * The calls `softvfio trace` must show decoded: the group way in, the
+ * container's GET_INFO, MAP_DMA and UNMAP_DMA (numbers a device fd gives
+ * other meanings), region info (one good, one refused with EINVAL), a
+ * config read, a DMABUF export, an mmap of it, munmap and close.
  *
  * usage: trace_prog BDF
  */
 #include "svt.h"
+
+/* DMA-mapped by the container: page-aligned, in the program's own memory. */
+static char dma_buffer[1 << 16] __attribute__((aligned(1 << 16)));
 
 int main(int argc, char **argv)
 {
@@ -14,6 +18,19 @@ int main(int argc, char **argv)
 		return 2;
 	struct svt_dev d;
 	if (svt_open_group_path(argv[1], &d) < 0)
+		return 1;
+	struct vfio_iommu_type1_info iommu = {.argsz = sizeof(iommu)};
+	if (ioctl(d.container, VFIO_IOMMU_GET_INFO, &iommu) < 0)
+		return 1;
+	struct vfio_iommu_type1_dma_map dma = {.argsz = sizeof(dma),
+					       .flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+					       .vaddr = (uintptr_t)dma_buffer,
+					       .iova = 0x100000,
+					       .size = sizeof(dma_buffer)};
+	if (ioctl(d.container, VFIO_IOMMU_MAP_DMA, &dma) < 0)
+		return 1;
+	struct vfio_iommu_type1_dma_unmap unmap = {.argsz = sizeof(unmap), .iova = 0x100000, .size = sizeof(dma_buffer)};
+	if (ioctl(d.container, VFIO_IOMMU_UNMAP_DMA, &unmap) < 0)
 		return 1;
 	struct vfio_region_info info;
 	if (svt_region(d.device, 2, &info) < 0)
