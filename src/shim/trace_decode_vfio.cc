@@ -7,6 +7,8 @@
  * VFIO_DEVICE_PCI_HOT_RESET on a device); one switch over all of them
  * could not even be written.
  */
+#include <algorithm>
+
 #include <softvfio/uapi/vfio.h>
 
 #include "shim/trace_decode_util.h"
@@ -110,6 +112,44 @@ TraceArg feature_arg(uintptr_t arg)
 	return out.done();
 }
 
+
+/* SET_IRQS's payload after the header, as its DATA flag says: `count`
+ * eventfds (-1 tears one down) or `count` bools; none for DATA_NONE.
+ * Bounded by argsz as the kernel bounds it, and by a line's patience. */
+void irq_set_data(Fields &out, const vfio_irq_set &set, uintptr_t data)
+{
+	size_t size;
+	if (set.flags & VFIO_IRQ_SET_DATA_EVENTFD)
+		size = sizeof(int32_t);
+	else if (set.flags & VFIO_IRQ_SET_DATA_BOOL)
+		size = sizeof(uint8_t);
+	else
+		return;
+	constexpr uint32_t kShown = 32;
+	size_t room = set.argsz > sizeof(vfio_irq_set) ? (set.argsz - sizeof(vfio_irq_set)) / size : 0;
+	uint32_t n = static_cast<uint32_t>(std::min<size_t>({set.count, room, kShown}));
+	std::string text = "[";
+	json values = json::array();
+	for (uint32_t i = 0; i < n; i++) {
+		int64_t v;
+		if (size == sizeof(int32_t)) {
+			auto fd = read_struct<int32_t>(data + i * size);
+			if (!fd)
+				break;
+			v = *fd;
+		} else {
+			auto b = read_struct<uint8_t>(data + i * size);
+			if (!b)
+				break;
+			v = *b;
+		}
+		text += (i ? ", " : "") + std::to_string(v);
+		values.push_back(v);
+	}
+	if (n < set.count && n == kShown)
+		text += ", ...";
+	out.raw("data", text + "]", values);
+}
 
 /* The container's commands (also iommufd's, in its compatibility mode). */
 std::optional<TraceArg> decode_container(unsigned long request, uintptr_t arg)
@@ -220,14 +260,16 @@ std::optional<TraceArg> decode_device(unsigned long request, uintptr_t arg)
 				.done();
 		break;
 	case VFIO_DEVICE_SET_IRQS:
-		if (auto s = read_struct<vfio_irq_set>(arg))
-			return Fields()
-				.num("argsz", s->argsz)
+		if (auto s = read_struct<vfio_irq_set>(arg)) {
+			Fields out;
+			out.num("argsz", s->argsz)
 				.flags("flags", s->flags, kIrqSetFlags)
 				.named("index", s->index, kIrqs)
 				.num("start", s->start)
-				.num("count", s->count)
-				.done();
+				.num("count", s->count);
+			irq_set_data(out, *s, arg + sizeof(vfio_irq_set));
+			return out.done();
+		}
 		break;
 	case VFIO_DEVICE_FEATURE:
 		return feature_arg(arg);

@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <set>
 #include <string>
@@ -227,6 +228,83 @@ TEST(TraceDecode, ValueArgumentsAndUnreadableStructs)
 			  std::snprintf(b, sizeof(b), "%lx", static_cast<unsigned long>(ptr(&map)));
 			  return std::string(b);
 		  }());
+}
+
+/* A SET_IRQS header followed by its payload, as a program builds it (in
+ * bytes: the header ends in a flexible array). */
+template<typename T, size_t N>
+struct IrqSet {
+	alignas(8) unsigned char bytes[sizeof(vfio_irq_set) + N * sizeof(T)] = {};
+	vfio_irq_set &head = *reinterpret_cast<vfio_irq_set *>(bytes);
+	struct Slot {
+		unsigned char *at;
+		void operator=(T v) { std::memcpy(at, &v, sizeof(T)); }
+	};
+	Slot data(size_t i) { return {bytes + sizeof(vfio_irq_set) + i * sizeof(T)}; }
+	static constexpr uint32_t size() { return sizeof(vfio_irq_set) + N * sizeof(T); }
+};
+
+TEST(TraceDecode, SetIrqsShowsTheEventfdsAfterTheHeader)
+{
+	IrqSet<int32_t, 3> s{};
+	s.head.argsz = s.size();
+	s.head.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	s.head.index = VFIO_PCI_MSIX_IRQ_INDEX;
+	s.head.count = 3;
+	s.data(0) = 7;
+	s.data(1) = -1;
+	s.data(2) = 9;
+	auto a = decode_ioctl_arg(TraceFdKind::Device, VFIO_DEVICE_SET_IRQS, ptr(s.bytes));
+	EXPECT_EQ(a.text, "{argsz=32, flags=VFIO_IRQ_SET_DATA_EVENTFD|VFIO_IRQ_SET_ACTION_TRIGGER, index=MSIX, start=0, "
+			  "count=3, data=[7, -1, 9]}");
+	EXPECT_EQ(a.json["data"], nlohmann::json::array({7, -1, 9}));
+}
+
+TEST(TraceDecode, SetIrqsShowsTheBools)
+{
+	IrqSet<uint8_t, 2> s{};
+	s.head.argsz = sizeof(vfio_irq_set) + 2;
+	s.head.flags = VFIO_IRQ_SET_DATA_BOOL | VFIO_IRQ_SET_ACTION_MASK;
+	s.head.index = VFIO_PCI_INTX_IRQ_INDEX;
+	s.head.count = 2;
+	s.data(0) = 1;
+	s.data(1) = 0;
+	auto a = decode_ioctl_arg(TraceFdKind::Device, VFIO_DEVICE_SET_IRQS, ptr(s.bytes));
+	EXPECT_EQ(a.text, "{argsz=22, flags=VFIO_IRQ_SET_DATA_BOOL|VFIO_IRQ_SET_ACTION_MASK, index=INTX, start=0, "
+			  "count=2, data=[1, 0]}");
+}
+
+TEST(TraceDecode, SetIrqsWithoutDataOrWithTooSmallArgsz)
+{
+	IrqSet<int32_t, 2> s{};
+	s.head.argsz = sizeof(vfio_irq_set);
+	s.head.flags = VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER;
+	s.head.count = 0;
+	auto none = decode_ioctl_arg(TraceFdKind::Device, VFIO_DEVICE_SET_IRQS, ptr(s.bytes));
+	EXPECT_EQ(none.text.find("data="), std::string::npos) << none.text;
+	EXPECT_FALSE(none.json.contains("data"));
+	/* Two eventfds claimed, room for one: the kernel reads argsz's worth. */
+	s.head.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	s.head.argsz = sizeof(vfio_irq_set) + 4;
+	s.head.count = 2;
+	s.data(0) = 5;
+	s.data(1) = 6;
+	auto shortened = decode_ioctl_arg(TraceFdKind::Device, VFIO_DEVICE_SET_IRQS, ptr(s.bytes));
+	EXPECT_NE(shortened.text.find("count=2, data=[5]}"), std::string::npos) << shortened.text;
+}
+
+TEST(TraceDecode, SetIrqsShowsAtMost32)
+{
+	IrqSet<int32_t, 40> s{};
+	s.head.argsz = s.size();
+	s.head.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
+	s.head.index = VFIO_PCI_MSIX_IRQ_INDEX;
+	s.head.count = 40;
+	for (int i = 0; i < 40; i++)
+		s.data(i) = 100 + i;
+	auto a = decode_ioctl_arg(TraceFdKind::Device, VFIO_DEVICE_SET_IRQS, ptr(s.bytes));
+	EXPECT_NE(a.text.find("130, 131, ...]}"), std::string::npos) << a.text;
+	EXPECT_EQ(a.json["data"].size(), 32u);
 }
 
 } /* namespace */
