@@ -28,6 +28,9 @@ const Names kDmaBufIoctls = {
 	NAME(DMA_BUF_IOCTL_SYNC), NAME(DMA_BUF_SET_NAME_A), NAME(DMA_BUF_SET_NAME_B),
 	NAME(DMA_BUF_IOCTL_EXPORT_SYNC_FILE), NAME(DMA_BUF_IOCTL_IMPORT_SYNC_FILE),
 };
+/* MAP, MAP_FILE and COPY share these. */
+const Names kIoasMapFlags = {NAME(IOMMU_IOAS_MAP_FIXED_IOVA), NAME(IOMMU_IOAS_MAP_WRITEABLE),
+			     NAME(IOMMU_IOAS_MAP_READABLE)};
 const Names kSyncFlags = {NAME(DMA_BUF_SYNC_READ), NAME(DMA_BUF_SYNC_WRITE), NAME(DMA_BUF_SYNC_END)};
 
 #undef NAME
@@ -43,9 +46,21 @@ std::optional<TraceArg> decode_iommufd_own(unsigned long request, uintptr_t arg)
 		if (auto s = read_struct<iommu_ioas_map>(arg))
 			return Fields()
 				.num("size", s->size)
-				.hex("flags", s->flags)
+				.flags("flags", s->flags, kIoasMapFlags)
 				.num("ioas_id", s->ioas_id)
 				.hex("user_va", s->user_va)
+				.hex("length", s->length)
+				.hex("iova", s->iova)
+				.done();
+		break;
+	case IOMMU_IOAS_MAP_FILE:
+		if (auto s = read_struct<iommu_ioas_map_file>(arg))
+			return Fields()
+				.num("size", s->size)
+				.flags("flags", s->flags, kIoasMapFlags)
+				.num("ioas_id", s->ioas_id)
+				.sint("fd", s->fd)
+				.hex("start", s->start)
 				.hex("length", s->length)
 				.hex("iova", s->iova)
 				.done();

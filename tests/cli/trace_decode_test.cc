@@ -307,4 +307,37 @@ TEST(TraceDecode, SetIrqsShowsAtMost32)
 	EXPECT_EQ(a.json["data"].size(), 32u);
 }
 
+TEST(TraceDecode, IoasMapFlagsAreNamed)
+{
+	iommu_ioas_map map{};
+	map.size = sizeof(map);
+	map.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE;
+	map.ioas_id = 2;
+	map.user_va = 0x7f0000000000;
+	map.length = 0x10000;
+	map.iova = 0x100000;
+	auto a = decode_ioctl_arg(TraceFdKind::Iommufd, IOMMU_IOAS_MAP, ptr(&map));
+	EXPECT_EQ(a.text, "{size=40, flags=IOMMU_IOAS_MAP_FIXED_IOVA|IOMMU_IOAS_MAP_WRITEABLE|IOMMU_IOAS_MAP_READABLE, "
+			  "ioas_id=2, user_va=0x7f0000000000, length=0x10000, iova=0x100000}");
+	EXPECT_EQ(a.json["flags"], "IOMMU_IOAS_MAP_FIXED_IOVA|IOMMU_IOAS_MAP_WRITEABLE|IOMMU_IOAS_MAP_READABLE");
+	/* An unknown bit stays visible as a number. */
+	map.flags = IOMMU_IOAS_MAP_READABLE | 0x100;
+	EXPECT_NE(decode_ioctl_arg(TraceFdKind::Iommufd, IOMMU_IOAS_MAP, ptr(&map)).text.find("flags=IOMMU_IOAS_MAP_READABLE|0x100,"),
+		  std::string::npos);
+}
+
+TEST(TraceDecode, IoasMapFileShowsTheFileAndFlags)
+{
+	iommu_ioas_map_file map{};
+	map.size = sizeof(map);
+	map.flags = IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE;
+	map.ioas_id = 2;
+	map.fd = 7;
+	map.start = 0x1000;
+	map.length = 0x200000;
+	auto a = decode_ioctl_arg(TraceFdKind::Iommufd, IOMMU_IOAS_MAP_FILE, ptr(&map));
+	EXPECT_EQ(a.text, "{size=40, flags=IOMMU_IOAS_MAP_WRITEABLE|IOMMU_IOAS_MAP_READABLE, ioas_id=2, fd=7, "
+			  "start=0x1000, length=0x200000, iova=0}");
+}
+
 } /* namespace */
