@@ -9,6 +9,7 @@
  *   flood  <dir> <shm> <threads>
  *   receiver <dir> - <socket fd> <length> <mapped pipe (write end)> <revoked pipe (read end)>
  *   observer <dir> <shm> <device fd> <dma-buf fd> <step pipe (read end)> <done pipe (write end)>
+ *   chaos <dir> <shm> <device fd> <slot> <threads> <seed> <own socket> <every slot's socket, comma-separated>
  */
 #include "session/session_helper.h"
 
@@ -346,6 +347,7 @@ int main(int argc, char **argv)
 			 : mode == "flood"    ? 5
 			 : mode == "receiver" ? 8
 			 : mode == "observer" ? 8
+			 : mode == "chaos"    ? 10
 					      : -1;
 	if (need < 0 || argc < need) {
 		std::fprintf(stderr, "session_helper: bad mode or arguments\n");
@@ -365,5 +367,7 @@ int main(int argc, char **argv)
 		return receiver(c, args);
 	if (mode == "observer")
 		return observer(c, args);
+	if (mode == "chaos")
+		return chaos(c, args);
 	return flood(c, args);
 }

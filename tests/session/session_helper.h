@@ -28,6 +28,10 @@
 #include <unistd.h>
 #include <vector>
 
+namespace softvfio::session {
+class Connection;
+}
+
 namespace softvfio::test::helper {
 
 /* "reader": `threads` threads read and write the BAR mapping of the
@@ -90,6 +94,51 @@ struct ObserverShared {
 };
 constexpr uint64_t kObservedPages = 4;
 constexpr uint32_t observed_pattern(uint64_t page) { return 0x0b5e0000u | static_cast<uint32_t>(page); }
+
+/* "chaos": `threads` threads export DMABUFs of BAR2, map them, pass their
+ * fds to other chaos processes (SCM_RIGHTS, a record index as the data),
+ * revoke them, reset the device and close or drop what they hold, in an
+ * order drawn from `seed`, until `stop`, the process's `exit_at` (it then
+ * exits holding what it holds) or its deadline. Every access is checked
+ * against what was published before it: a buffer whose REVOKE returned
+ * (revoked[record]), or memory whose "off" call returned and whose "on"
+ * call has not started (memory odd), must fault. */
+constexpr unsigned kChaosSlots = 8;
+constexpr unsigned kChaosRecords = 4096;
+constexpr uint64_t kChaosPages = 8;
+enum ChaosAction : uint32_t {
+	kExport = 1, kSend = 2, kReceive = 4, kRevoke = 8, kRelease = 16, kReset = 32, kProbe = 64,
+};
+struct ChaosSlot {
+	std::atomic<uint64_t> ops{0};        /* actions drawn by the current image */
+	std::atomic<uint64_t> exit_at{0};    /* 0: run until stop */
+};
+struct ChaosShared {
+	std::atomic<uint32_t> memory{0};
+	std::atomic<uint32_t> stop{0};
+	/* The actions drawn (bits of ChaosAction); the others are skipped. */
+	std::atomic<uint32_t> actions{~0u};
+	std::atomic<uint32_t> next_record{0};
+	std::atomic<uint32_t> revoked[kChaosRecords] = {};
+	std::atomic<uint64_t> ids[kChaosRecords] = {};   /* the kernel's id of each record's buffer */
+	ChaosSlot slots[kChaosSlots];
+	std::atomic<uint64_t> exports{0}, maps{0}, sends{0}, receives{0}, revokes{0}, resets{0}, releases{0};
+	std::atomic<uint64_t> accesses{0}, faults{0};
+	std::atomic<uint32_t> kills{0};   /* images killed by the driver */
+	/* Accesses made when they had to fault, and those that did not. */
+	std::atomic<uint64_t> after_revoke{0}, after_off{0};
+	std::atomic<uint64_t> revoke_violations{0}, off_violations{0};
+	/* An access that raised another signal than SIGBUS (where Linux
+	 * gives SIGBUS or the data). */
+	std::atomic<uint64_t> wrong_signals{0};
+	/* A call that failed in a way no interleaving explains. */
+	std::atomic<uint64_t> errors{0};
+	std::atomic<uint32_t> reported{0}, violated{0};
+	char failure[200] = {};     /* the first error, for the test's message */
+	char violation[200] = {};   /* the first violation */
+};
+/* The role's body (session_chaos_helper.cc), in the helper. */
+int chaos(session::Connection &c, char **args);
 
 /* A struct shared with a helper: a memfd (close-on-exec; the helper's
  * copy is made inheritable in the child) and its mapping. */
