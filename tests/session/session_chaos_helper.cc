@@ -81,17 +81,17 @@ struct Chaos {
 	/* The image's exit_at was reached. */
 	std::atomic<bool> leaving{false};
 
-	/* Count it; the first error and the first violation keep their
-	 * words for the test's message. */
+	/* Count it; the first error, the first wrong signal and the first
+	 * access that succeeded keep their words for the test's message. */
 	void report(std::atomic<uint64_t> &counter, const char *fmt, ...)
 	{
 		counter++;
-		const bool error = &counter == &s.errors;
-		if ((error ? s.reported : s.violated).fetch_add(1) != 0)
+		const bool error = &counter == &s.errors, signal = &counter == &s.wrong_signals;
+		if ((error ? s.reported : signal ? s.signalled : s.violated).fetch_add(1) != 0)
 			return;
 		va_list ap;
 		va_start(ap, fmt);
-		std::vsnprintf(error ? s.failure : s.violation, sizeof(s.failure), fmt, ap);
+		std::vsnprintf(error ? s.failure : signal ? s.wrong_signal : s.violation, sizeof(s.failure), fmt, ap);
 		va_end(ap);
 	}
 

@@ -280,7 +280,7 @@ TEST_F(SessionChaosTest, DISABLED_NoAccessSucceedsAfterARevokeReturnedUnderChaos
 	ASSERT_EQ(run_chaos(), 0) << s_->failure;
 	EXPECT_EQ(s_->revoke_violations.load(), 0u) << s_->violation;
 	EXPECT_EQ(s_->off_violations.load(), 0u) << s_->violation;
-	EXPECT_EQ(s_->wrong_signals.load(), 0u) << s_->violation;
+	EXPECT_EQ(s_->wrong_signals.load(), 0u) << s_->wrong_signal;
 	expect_everything_happened();
 }
 
@@ -301,8 +301,29 @@ TEST_F(SessionChaosTest, DISABLED_ABarMappingNeverRaisesSigsegvWhileMemoryIsTogg
 	plan.actions = kProbe;
 	ASSERT_EQ(run_chaos(plan), 0) << s_->failure;
 	EXPECT_GT(s_->after_off.load(), 0u);
-	EXPECT_EQ(s_->wrong_signals.load(), 0u) << s_->violation;
+	EXPECT_EQ(s_->wrong_signals.load(), 0u) << s_->wrong_signal;
 	EXPECT_EQ(s_->off_violations.load(), 0u) << s_->violation;
+}
+
+/* DISABLED (reported to the lead): the smaller case of the revocation
+ * failure above. Each buffer stays in the process that exported it (no fd
+ * passing, no reset); its threads export, map, REVOKE, drop and read
+ * while another process turns memory off and on. Now and then a read of
+ * a process's own mapping succeeds after a REVOKE of its buffer returned
+ * in that process. Never seen without the memory toggling: most likely a
+ * restore for "memory on" that lands after the REVOKE. */
+TEST_F(SessionChaosTest, DISABLED_ARevokeStaysInForceWhileAnotherProcessTogglesMemory)
+{
+	ASSERT_TRUE(s_);
+	Plan plan;
+	plan.steady = 2;
+	plan.mortal = 0;
+	plan.rounds = 300;
+	plan.actions = kExport | kRevoke | kRelease | kProbe;
+	ASSERT_EQ(run_chaos(plan), 0) << s_->failure;
+	EXPECT_GT(s_->revokes.load(), 0u);
+	EXPECT_GT(s_->after_revoke.load(), 0u);
+	EXPECT_EQ(s_->revoke_violations.load(), 0u) << s_->violation;
 }
 
 } /* namespace */

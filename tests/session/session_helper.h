@@ -133,9 +133,10 @@ struct ChaosShared {
 	std::atomic<uint64_t> wrong_signals{0};
 	/* A call that failed in a way no interleaving explains. */
 	std::atomic<uint64_t> errors{0};
-	std::atomic<uint32_t> reported{0}, violated{0};
-	char failure[200] = {};     /* the first error, for the test's message */
-	char violation[200] = {};   /* the first violation */
+	std::atomic<uint32_t> reported{0}, violated{0}, signalled{0};
+	char failure[200] = {};      /* the first error, for the test's message */
+	char violation[200] = {};    /* the first access that succeeded */
+	char wrong_signal[200] = {}; /* the first access that raised SIGSEGV */
 };
 /* The role's body (session_chaos_helper.cc), in the helper. */
 int chaos(session::Connection &c, char **args);
