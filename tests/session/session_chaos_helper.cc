@@ -405,6 +405,9 @@ int chaos(Connection &c, char **args)
 					static_cast<int64_t>(kStressBar2)},
 			     nullptr, true);
 	}
+	if (bar <= 0 || session::last_apply_error())
+		std::fprintf(stderr, "chaos slot %u: mmap of the BAR: %ld, laying it: %d\n", slot, bar,
+			     session::last_apply_error());
 	CHAOS_CHECK(bar > 0 && !session::last_apply_error());
 	Chaos chaos{c, *s, device, slot, std::atoi(args[5]), sockets, static_cast<uintptr_t>(bar), {}, {}};
 	std::vector<std::thread> workers;
