@@ -131,6 +131,12 @@ void add_trace(CLI::App &app, Invocation &inv)
 	inv.trace_cmd->add_option("--output,-o", inv.trace.output, "Write the trace to this file (default: stderr)")
 		->type_name(kValueFile);
 	inv.trace_cmd->add_flag("--json", inv.trace.json, "One JSON object per call");
+	/* strace's letters: -t, -tt, -ttt are one flag given once, twice, three times. */
+	inv.trace_cmd->add_flag("-t,--absolute-timestamps", inv.trace.timestamps,
+				"Start each line with the time of day; -tt with microseconds, -ttt as seconds since "
+				"the epoch");
+	inv.trace_cmd->add_flag("-T,--syscall-times", inv.trace.durations,
+				"End each line with the time spent in the call, as <0.000012> (seconds)");
 	add_session_options(inv.trace_cmd, inv.trace.run.session, "As for run: ");
 	inv.trace_cmd->add_flag("--maps", inv.maps_flag, "As for run");
 	inv.trace_cmd->footer("Everything from the program name on is the program's; the exit status is the program's.");

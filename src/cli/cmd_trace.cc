@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `softvfio trace [-o FILE] [--json] [run options] -- program args...`:
+ * `softvfio trace [-o FILE] [--json] [-t[t[t]]] [-T] [run options] -- program args...`:
  * `softvfio run` with the shim's trace on (shim/trace.h). The program's
  * exit status is the command's, as with run.
  */
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -41,6 +43,13 @@ int run_trace(const TraceOptions &opts)
 	}
 	::setenv(shim::kEnvTrace, sink.c_str(), 1);
 	::setenv(shim::kEnvTraceFormat, opts.json ? "json" : "text", 1);
+	/* A traced program running softvfio trace again gets only what it asks for. */
+	::unsetenv(shim::kEnvTraceTimestamps);
+	::unsetenv(shim::kEnvTraceDurations);
+	if (opts.timestamps > 0)
+		::setenv(shim::kEnvTraceTimestamps, std::to_string(std::min(opts.timestamps, 3)).c_str(), 1);
+	if (opts.durations)
+		::setenv(shim::kEnvTraceDurations, "1", 1);
 	return run_program(opts.run);
 }
 

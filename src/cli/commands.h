@@ -87,6 +87,8 @@ struct TraceOptions {
 	RunOptions run;
 	std::string output;                 /* empty: stderr */
 	bool json = false;
+	int timestamps = 0;                 /* -t, -tt, -ttt: how many */
+	bool durations = false;             /* -T */
 };
 
 /* Like split_run_command, for `trace` (which also takes -o FILE). */

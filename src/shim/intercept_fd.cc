@@ -180,12 +180,13 @@ SHIM_EXPORT int close(int fd)
 	FdKind kind = classify(fd);
 	if (kind == FdKind::Internal)
 		return bad_fd();
+	TraceStart t0 = trace_start();
 	int r = REAL(close)(fd);
 	int e = errno;
 	if (r == 0 && kind == FdKind::Ours) {
 		tell_closed(k, fd);
 		if (tracing())
-			trace_close(fd, 0);
+			trace_close(fd, 0, t0);
 	}
 	fd_forget(fd);
 	errno = e;

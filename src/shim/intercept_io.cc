@@ -50,11 +50,12 @@ ssize_t read_impl(int fd, void *buf, size_t n)
 	KernelCalls *k = in_model() ? nullptr : emulated(fd, kind);
 	if (!k || kind != FdKind::Ours)
 		return REAL(read)(fd, buf, n);
+	TraceStart t0 = trace_start();
 	long r = model_call([&] { return k->read(fd, buf, n); }, -ENOMEM);
 	if (r == Kernel::kForeign)
 		return REAL(read)(fd, buf, n);
 	if (tracing())
-		trace_rw("read", fd, buf, n, -1, r);
+		trace_rw("read", fd, buf, n, -1, r, t0);
 	return syscall_result<ssize_t>(r);
 }
 
@@ -64,11 +65,12 @@ ssize_t pread_impl(int fd, void *buf, size_t n, off_t off)
 	KernelCalls *k = in_model() ? nullptr : emulated(fd, kind);
 	if (!k || kind != FdKind::Ours)
 		return REAL(pread)(fd, buf, n, off);
+	TraceStart t0 = trace_start();
 	long r = model_call([&] { return k->pread(fd, buf, n, off); }, -ENOMEM);
 	if (r == Kernel::kForeign)
 		return REAL(pread)(fd, buf, n, off);
 	if (tracing())
-		trace_rw("pread64", fd, buf, n, off, r);
+		trace_rw("pread64", fd, buf, n, off, r, t0);
 	return syscall_result<ssize_t>(r);
 }
 
@@ -166,11 +168,12 @@ SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 	if (kind == FdKind::SysFile)
 		return syscall_result<ssize_t>(sysfs_store(k, fd, buf, n));
 	sysfs_changed();
+	TraceStart t0 = trace_start();
 	long r = model_call([&] { return k->write(fd, buf, n); }, -ENOMEM);
 	if (r == Kernel::kForeign)
 		return REAL(write)(fd, buf, n);
 	if (tracing())
-		trace_rw("write", fd, buf, n, -1, r);
+		trace_rw("write", fd, buf, n, -1, r, t0);
 	return syscall_result<ssize_t>(r);
 }
 
@@ -201,11 +204,12 @@ static ssize_t pwrite_impl(int fd, const void *buf, size_t n, off_t off)
 	if (kind == FdKind::SysFile)
 		return syscall_result<ssize_t>(sysfs_store(k, fd, buf, n));
 	sysfs_changed();
+	TraceStart t0 = trace_start();
 	long r = model_call([&] { return k->pwrite(fd, buf, n, off); }, -ENOMEM);
 	if (r == Kernel::kForeign)
 		return REAL(pwrite)(fd, buf, n, off);
 	if (tracing())
-		trace_rw("pwrite64", fd, buf, n, off, r);
+		trace_rw("pwrite64", fd, buf, n, off, r, t0);
 	return syscall_result<ssize_t>(r);
 }
 

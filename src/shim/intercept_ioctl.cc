@@ -39,12 +39,13 @@ SHIM_EXPORT int ioctl(int fd, unsigned long req, ...)
 	const uint32_t key = fd_cache().get(fd).word;
 	/* A remembered answer touches only this process's memory: no fork
 	 * gate, no model scope (it calls nothing the shim interposes). */
+	TraceStart t0 = trace_start();
 	long r;
 	if (!k->ioctl_from_memo(fd, key, req, reinterpret_cast<uintptr_t>(arg), r))
 		r = model_call([&] { return k->ioctl(fd, key, req, reinterpret_cast<uintptr_t>(arg)); }, -ENOMEM);
 	if (r == Kernel::kForeign)
 		return REAL(ioctl)(fd, req, arg);
 	if (tracing())
-		trace_ioctl(fd, req, reinterpret_cast<uintptr_t>(arg), r);
+		trace_ioctl(fd, req, reinterpret_cast<uintptr_t>(arg), r, t0);
 	return syscall_result<int>(r);
 }

@@ -77,9 +77,10 @@ void *mmap_impl(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 		return real_mmap(addr, len, prot, flags, fd, off);
 	/* The kernel maps an emulated fd, or takes the emulated mappings a
 	 * MAP_FIXED mapping replaces (then the mapping itself is real). */
+	TraceStart t0 = trace_start();
 	long r = model_call([&] { return k->mmap(addr, len, prot, flags, ours_fd ? fd : -1, off); }, -ENOMEM);
 	if (tracing() && ours_fd)
-		trace_mmap(addr, len, prot, flags, fd, off, r);
+		trace_mmap(addr, len, prot, flags, fd, off, r, t0);
 	return to_pointer(r);
 }
 
@@ -100,9 +101,10 @@ SHIM_EXPORT int munmap(void *addr, size_t len)
 	KernelCalls *k = kernel_for(addr, len);
 	if (!k)
 		return real_munmap(addr, len);
+	TraceStart t0 = trace_start();
 	long r = model_call([&] { return k->munmap(addr, len); }, -ENOMEM);
 	if (tracing())
-		trace_munmap(addr, len, r);
+		trace_munmap(addr, len, r, t0);
 	return syscall_result<int>(r);
 }
 

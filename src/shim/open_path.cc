@@ -158,19 +158,20 @@ int open_path(int dirfd, const char *path, int flags, mode_t mode)
 		KernelCalls *k = kernel();
 		if (!k || !same_process())
 			return open_real(r, dirfd, path, flags, mode);
+		TraceStart t0 = trace_start();
 		long fd = model_call([&] { return k->open(r.logical.c_str(), flags); }, -ENOMEM);
 		if (fd == Kernel::kNotOurs)
 			return open_served_dir(r, dirfd, path, flags, mode);
 		if (fd < 0) {
 			if (tracing())
-				trace_open(path, flags, fd);
+				trace_open(path, flags, fd, t0);
 			return syscall_result<int>(fd);
 		}
 		/* A real fd already, at the lowest free number, known to the
 		 * fd cache as ours. */
 		int out = static_cast<int>(fd);
 		if (tracing())
-			trace_open(path, flags, out);
+			trace_open(path, flags, out, t0);
 		return out;
 	}
 	case Route::SysView: {

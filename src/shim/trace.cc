@@ -8,6 +8,7 @@
 #include <mutex>
 #include <pthread.h>
 #include <string>
+#include <ctime>
 #include <unistd.h>
 
 #include "base/reentry.h"
@@ -23,6 +24,7 @@ bool g_tracing = false;
 namespace {
 
 bool g_json = false;
+TraceFormat g_format;
 pid_t g_first_pid = 0;
 int g_sink = -1;
 std::mutex g_lock;      /* one line at a time; never held across a model call */
@@ -34,6 +36,10 @@ __attribute__((constructor)) void trace_init()
 		return;
 	const char *format = std::getenv(kEnvTraceFormat);
 	g_json = format && std::strcmp(format, "json") == 0;
+	if (const char *t = std::getenv(kEnvTraceTimestamps))
+		g_format.timestamps = std::atoi(t);
+	if (const char *d = std::getenv(kEnvTraceDurations))
+		g_format.durations = std::atoi(d) != 0;
 	g_first_pid = ::getpid();
 	g_tracing = true;
 	/* A fork while another thread writes a line must not leave the
@@ -92,11 +98,11 @@ void emit(const TraceEvent &event) noexcept
 		std::string line;
 		pid_t pid = ::getpid();
 		if (g_json) {
-			auto j = format_json(event);
+			auto j = format_json(event, g_format);
 			j["pid"] = pid;
 			line = j.dump();
 		} else {
-			line = (pid == g_first_pid ? std::string() : "[pid " + std::to_string(pid) + "] ") + format_text(event);
+			line = (pid == g_first_pid ? std::string() : "[pid " + std::to_string(pid) + "] ") + format_text(event, g_format);
 		}
 		line += '\n';
 		std::lock_guard lock(g_lock);
@@ -116,17 +122,23 @@ void emit(const TraceEvent &event) noexcept
 	}
 }
 
-/* Decoding reads the program's memory through the model's fault guard. */
+/* Decoding reads the program's memory through the model's fault guard.
+ * `end` is taken on entry to each trace_*: looking up the fd's link and
+ * decoding are the trace's time, not the call's. */
 template<typename F>
-void emit_with(F &&build) noexcept
+void emit_with(TraceStart start, TraceStart end, F &&build) noexcept
 {
 	int saved = errno;
+	if (!start.mono_ns)
+		start = end;
 	try {
 		TraceEvent event;
 		{
 			ModelScope pass;
 			event = build();
 		}
+		event.wall_ns = start.wall_ns;
+		event.duration_ns = end.mono_ns - start.mono_ns;
 		emit(event);
 	} catch (...) {
 	}
@@ -135,9 +147,18 @@ void emit_with(F &&build) noexcept
 
 } /* namespace */
 
-void trace_open(const char *path, int flags, long result) noexcept
+TraceStart trace_clock() noexcept
 {
-	emit_with([&] {
+	timespec wall{}, mono{};
+	::clock_gettime(CLOCK_REALTIME, &wall);
+	::clock_gettime(CLOCK_MONOTONIC, &mono);
+	return {wall.tv_sec * 1000000000LL + wall.tv_nsec, mono.tv_sec * 1000000000LL + mono.tv_nsec};
+}
+
+void trace_open(const char *path, int flags, long result, TraceStart start) noexcept
+{
+	TraceStart end = trace_clock();
+	emit_with(start, end, [&] {
 		return TraceEvent{"openat",
 				  {{"dirfd", "AT_FDCWD", "AT_FDCWD"}, text_arg("path", path ? path : ""),
 				   open_flags_arg("flags", flags)},
@@ -145,19 +166,21 @@ void trace_open(const char *path, int flags, long result) noexcept
 	});
 }
 
-void trace_close(int fd, long result) noexcept
+void trace_close(int fd, long result, TraceStart start) noexcept
 {
+	TraceStart end = trace_clock();
 	std::string what = fd_text(fd, false);   /* closed already */
-	emit_with([&] { return TraceEvent{"close", {fd_arg("fd", fd, what)}, result}; });
+	emit_with(start, end, [&] { return TraceEvent{"close", {fd_arg("fd", fd, what)}, result}; });
 }
 
-void trace_ioctl(int fd, unsigned long request, uintptr_t arg, long result) noexcept
+void trace_ioctl(int fd, unsigned long request, uintptr_t arg, long result, TraceStart start) noexcept
 {
+	TraceStart end = trace_clock();
 	std::string what = fd_text(fd);
 	/* The kind from the link the kernel would show: the fd may be closed
 	 * or reused once the call returns, the text was taken before. */
 	TraceFdKind kind = trace_fd_kind(what);
-	emit_with([&] {
+	emit_with(start, end, [&] {
 		std::string name = ioctl_name(kind, request);
 		TraceArg fd_a = fd_arg("fd", fd, what);
 		if (kind != TraceFdKind::Unknown)
@@ -167,10 +190,12 @@ void trace_ioctl(int fd, unsigned long request, uintptr_t arg, long result) noex
 	});
 }
 
-void trace_mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset, long result) noexcept
+void trace_mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset, long result,
+		TraceStart start) noexcept
 {
+	TraceStart end = trace_clock();
 	std::string what = fd_text(fd);
-	emit_with([&] {
+	emit_with(start, end, [&] {
 		bool device = trace_fd_kind(what) == TraceFdKind::Device;
 		return TraceEvent{"mmap",
 				  {address_arg("addr", reinterpret_cast<uintptr_t>(addr)), number_arg("length", static_cast<long long>(length)),
@@ -181,9 +206,10 @@ void trace_mmap(void *addr, size_t length, int prot, int flags, int fd, off_t of
 	});
 }
 
-void trace_munmap(void *addr, size_t length, long result) noexcept
+void trace_munmap(void *addr, size_t length, long result, TraceStart start) noexcept
 {
-	emit_with([&] {
+	TraceStart end = trace_clock();
+	emit_with(start, end, [&] {
 		return TraceEvent{"munmap",
 				  {address_arg("addr", reinterpret_cast<uintptr_t>(addr)),
 				   number_arg("length", static_cast<long long>(length))},
@@ -191,10 +217,12 @@ void trace_munmap(void *addr, size_t length, long result) noexcept
 	});
 }
 
-void trace_rw(const char *call, int fd, const void *buf, size_t count, off_t offset, long result) noexcept
+void trace_rw(const char *call, int fd, const void *buf, size_t count, off_t offset, long result,
+	      TraceStart start) noexcept
 {
+	TraceStart end = trace_clock();
 	std::string what = fd_text(fd);
-	emit_with([&] {
+	emit_with(start, end, [&] {
 		TraceEvent e{call, {fd_arg("fd", fd, what), address_arg("buf", reinterpret_cast<uintptr_t>(buf))}, result};
 		/* Small accesses are register accesses: show the value. */
 		bool moved = std::strstr(call, "read") ? result > 0 : result >= 0;

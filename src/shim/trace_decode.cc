@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <ctime>
 
 #include <softvfio/uapi/vfio.h>
 
@@ -168,9 +169,39 @@ TraceArg region_offset_arg(const char *name, unsigned long long offset)
 		json{{"offset", offset}, {"region", region}, {"region_offset", within}}};
 }
 
-std::string format_text(const TraceEvent &e)
+namespace {
+
+/* "SECONDS.uuuuuu" of a count of nanoseconds (microseconds, as strace). */
+std::string seconds_text(int64_t ns)
 {
-	std::string line = e.call + "(";
+	char buf[40];
+	std::snprintf(buf, sizeof(buf), "%lld.%06lld", static_cast<long long>(ns / 1000000000),
+		      static_cast<long long>(ns % 1000000000 / 1000));
+	return buf;
+}
+
+std::string timestamp_text(int64_t wall_ns, int level)
+{
+	if (level >= 3)
+		return seconds_text(wall_ns);
+	time_t secs = static_cast<time_t>(wall_ns / 1000000000);
+	struct tm tm {};
+	localtime_r(&secs, &tm);
+	char buf[40];
+	if (level == 2)
+		std::snprintf(buf, sizeof(buf), "%02d:%02d:%02d.%06lld", tm.tm_hour, tm.tm_min, tm.tm_sec,
+			      static_cast<long long>(wall_ns % 1000000000 / 1000));
+	else
+		std::snprintf(buf, sizeof(buf), "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return buf;
+}
+
+} /* namespace */
+
+std::string format_text(const TraceEvent &e, const TraceFormat &format)
+{
+	std::string line = format.timestamps ? timestamp_text(e.wall_ns, format.timestamps) + " " : std::string();
+	line += e.call + "(";
 	for (size_t i = 0; i < e.args.size(); i++)
 		line += (i ? ", " : "") + e.args[i].text;
 	line += ") = ";
@@ -182,10 +213,12 @@ std::string format_text(const TraceEvent &e)
 	} else {
 		line += std::to_string(e.result);
 	}
+	if (format.durations)
+		line += " <" + seconds_text(e.duration_ns > 0 ? e.duration_ns : 0) + ">";
 	return line;
 }
 
-json format_json(const TraceEvent &e)
+json format_json(const TraceEvent &e, const TraceFormat &format)
 {
 	json args = json::object();
 	for (const TraceArg &a : e.args)
@@ -197,6 +230,11 @@ json format_json(const TraceEvent &e)
 	} else {
 		j["result"] = e.result;
 	}
+	/* Whole microseconds, so that the numbers read as the text's do. */
+	if (format.timestamps)
+		j["time"] = static_cast<double>(e.wall_ns / 1000) / 1e6;
+	if (format.durations)
+		j["duration"] = static_cast<double>(e.duration_ns > 0 ? e.duration_ns / 1000 : 0) / 1e6;
 	return j;
 }
 

@@ -32,13 +32,25 @@ struct TraceEvent {
 	std::vector<TraceArg> args;
 	long result = 0;                /* a value, or -errno */
 	bool hex_result = false;        /* an address (mmap) */
+	int64_t wall_ns = 0;            /* when the call began (CLOCK_REALTIME) */
+	int64_t duration_ns = -1;       /* time spent in it; < 0 unknown */
+};
+
+/* What a line carries besides the call, as strace's options say. */
+struct TraceFormat {
+	int timestamps = 0;     /* 1 -t "HH:MM:SS ", 2 -tt "HH:MM:SS.uuuuuu ",
+				 * 3 -ttt "SECONDS.uuuuuu " (local time of day
+				 * for 1 and 2, the epoch for 3) */
+	bool durations = false; /* -T: " <0.000012>" after the result */
 };
 
 /* "ioctl(5, VFIO_DEVICE_GET_REGION_INFO, {argsz=32, ...}) = 0" or
  * "... = -1 EINVAL (Invalid argument)". */
-std::string format_text(const TraceEvent &event);
-/* {"call": "ioctl", "args": {...}, "result": 0} or with "errno": "EINVAL". */
-nlohmann::json format_json(const TraceEvent &event);
+std::string format_text(const TraceEvent &event, const TraceFormat &format = {});
+/* {"call": "ioctl", "args": {...}, "result": 0} or with "errno": "EINVAL";
+ * with timestamps "time" (epoch seconds), with durations "duration"
+ * (seconds), both with microseconds. */
+nlohmann::json format_json(const TraceEvent &event, const TraceFormat &format = {});
 
 /* What an fd is, for naming its ioctls: VFIO numbers carry no size or
  * direction, and the same number means different things on different kinds

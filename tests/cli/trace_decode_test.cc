@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <map>
 #include <set>
 #include <string>
@@ -338,6 +339,37 @@ TEST(TraceDecode, IoasMapFileShowsTheFileAndFlags)
 	auto a = decode_ioctl_arg(TraceFdKind::Iommufd, IOMMU_IOAS_MAP_FILE, ptr(&map));
 	EXPECT_EQ(a.text, "{size=40, flags=IOMMU_IOAS_MAP_WRITEABLE|IOMMU_IOAS_MAP_READABLE, ioas_id=2, fd=7, "
 			  "start=0x1000, length=0x200000, iova=0}");
+}
+
+TEST(TraceFormat, DurationsAndEpochTimestamps)
+{
+	softvfio::shim::TraceEvent e{"close", {softvfio::shim::number_arg("fd", 5)}, 0};
+	e.wall_ns = 1733505000123456789LL;
+	e.duration_ns = 12345;
+	using softvfio::shim::format_text;
+	EXPECT_EQ(format_text(e), "close(5) = 0");
+	EXPECT_EQ(format_text(e, {0, true}), "close(5) = 0 <0.000012>");
+	EXPECT_EQ(format_text(e, {3, true}), "1733505000.123456 close(5) = 0 <0.000012>");
+	e.result = -9;
+	EXPECT_EQ(format_text(e, {0, true}), "close(5) = -1 EBADF (Bad file descriptor) <0.000012>");
+	auto j = softvfio::shim::format_json(e, {3, true});
+	EXPECT_DOUBLE_EQ(j["time"].get<double>(), 1733505000.123456);
+	EXPECT_DOUBLE_EQ(j["duration"].get<double>(), 0.000012);
+	EXPECT_FALSE(softvfio::shim::format_json(e).contains("time"));
+	EXPECT_FALSE(softvfio::shim::format_json(e).contains("duration"));
+}
+
+TEST(TraceFormat, TimeOfDay)
+{
+	softvfio::shim::TraceEvent e{"close", {softvfio::shim::number_arg("fd", 5)}, 0};
+	e.wall_ns = 1733505000123456789LL;
+	time_t secs = 1733505000;
+	struct tm tm {};
+	localtime_r(&secs, &tm);
+	char hms[16];
+	std::snprintf(hms, sizeof(hms), "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+	EXPECT_EQ(softvfio::shim::format_text(e, {1, false}), std::string(hms) + " close(5) = 0");
+	EXPECT_EQ(softvfio::shim::format_text(e, {2, false}), std::string(hms) + ".123456 close(5) = 0");
 }
 
 } /* namespace */

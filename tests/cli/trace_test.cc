@@ -4,7 +4,9 @@
 #include <fstream>
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
+#include <ctime>
 #include <unistd.h>
 
 #include "spawn.h"
@@ -164,6 +166,48 @@ TEST_F(TraceTest, JsonIsOneObjectPerCall)
 	}
 	EXPECT_GT(lines, 10);
 	EXPECT_EQ(einval, 1);
+}
+
+/* strace's -tt (time of day, microseconds) and -T (time in the call). */
+TEST_F(TraceTest, TimeOfDayAndDurations)
+{
+	std::string t = trace({"-tt", "-T"});
+	std::istringstream in(t);
+	std::string line;
+	std::regex shape(R"(^\d\d:\d\d:\d\d\.\d{6} [a-z0-9]+\(.*\) = .* <\d+\.\d{6}>$)");
+	int lines = 0;
+	while (std::getline(in, line)) {
+		EXPECT_TRUE(std::regex_match(line, shape)) << line;
+		lines++;
+	}
+	EXPECT_GT(lines, 10);
+	EXPECT_TRUE(has(t, " VFIO_IOMMU_MAP_DMA, ")) << t;
+}
+
+TEST_F(TraceTest, EpochTimestampsAndDurationsInJson)
+{
+	std::string t = trace({"--json", "-ttt", "-T"});
+	std::istringstream in(t);
+	std::string line;
+	double now = static_cast<double>(time(nullptr));
+	while (std::getline(in, line)) {
+		auto j = nlohmann::json::parse(line, nullptr, false);
+		ASSERT_FALSE(j.is_discarded()) << line;
+		ASSERT_TRUE(j.contains("time") && j.contains("duration")) << line;
+		EXPECT_NEAR(j["time"].get<double>(), now, 120) << line;
+		EXPECT_GE(j["duration"].get<double>(), 0) << line;
+		EXPECT_LT(j["duration"].get<double>(), 60) << line;
+	}
+}
+
+TEST_F(TraceTest, NoTimesUnlessAsked)
+{
+	std::string t = trace();
+	EXPECT_TRUE(t.rfind("openat(", 0) == 0) << t;
+	EXPECT_FALSE(has(t, "> <")) << t;
+	std::string j = trace({"--json"});
+	EXPECT_FALSE(has(j, "\"duration\"")) << j;
+	EXPECT_FALSE(has(j, "\"time\"")) << j;
 }
 
 TEST(TraceCli, DefaultsToStderr)
