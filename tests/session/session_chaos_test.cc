@@ -246,14 +246,22 @@ private:
 	}
 };
 
-/* DISABLED until the lead has seen the report: green in the default build
- * (20 runs of 20, about 0.3 s each), but under ThreadSanitizer a chaos
- * process (steady or started mid-run) dies in about half the runs: SIGSEGV
- * at address 0 in one of its threads ("ThreadSanitizer: nested bug in the
- * same thread", so no stack), with or without the memory toggling; not
- * diagnosed yet. */
-TEST_F(SessionChaosTest, DISABLED_ChaosLeavesNothingBehind)
+/* Sanitized builds: under ThreadSanitizer a chaos process (steady or
+ * started mid-run) dies in about half the runs, SIGSEGV at address 0 in one
+ * of its threads ("ThreadSanitizer: nested bug in the same thread", so no
+ * stack), with or without the memory toggling; not diagnosed yet, and the
+ * AddressSanitizer build has not been tried. Skipped there until it is. */
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define SKIP_UNDER_SANITIZERS() GTEST_SKIP() << "chaos helpers crash under the sanitizers (not diagnosed yet)"
+#else
+#define SKIP_UNDER_SANITIZERS() \
+	do {                     \
+	} while (0)
+#endif
+
+TEST_F(SessionChaosTest, ChaosLeavesNothingBehind)
 {
+	SKIP_UNDER_SANITIZERS();
 	ASSERT_TRUE(s_);
 	const Footprint before = footprint();
 	ASSERT_EQ(run_chaos(), 0) << s_->failure;
@@ -268,8 +276,8 @@ TEST_F(SessionChaosTest, DISABLED_ChaosLeavesNothingBehind)
 
 /* DISABLED: fails in most runs (default build), in two ways
  * reported to the lead (src/session is not this test's to change):
- *  - an access raises SIGSEGV where Linux gives SIGBUS or the data: see
- *    DISABLED_ABarMappingNeverRaisesSigsegvWhileMemoryIsToggled below;
+ *  - an access raised SIGSEGV where Linux gives SIGBUS or the data (fixed,
+ *    ABarMappingNeverRaisesSigsegvWhileMemoryIsToggled below);
  *  - a read of a DMABUF mapping succeeds (reads 0) after a REVOKE of its
  *    buffer returned in some process and was published ("record N ...
  *    read 0 after its REVOKE returned"), for buffers the reading process
@@ -284,15 +292,15 @@ TEST_F(SessionChaosTest, DISABLED_NoAccessSucceedsAfterARevokeReturnedUnderChaos
 	expect_everything_happened();
 }
 
-/* DISABLED (reported to the lead): threads of one process read their BAR
- * mapping while another process turns memory off and on; now and then a
- * read raises SIGSEGV (SEGV_ACCERR at the mapping's address), where Linux
- * gives the data or SIGBUS. Most likely MmTable::install (src/session/
- * client/mm_table.cc): it lays a range by mremap of a PROT_NONE template,
- * then mprotect()s it to the mapping's protection, and another thread's
- * access in between meets PROT_NONE. */
-TEST_F(SessionChaosTest, DISABLED_ABarMappingNeverRaisesSigsegvWhileMemoryIsToggled)
+/* Threads of one process read their BAR mapping while another process
+ * turns memory off and on: a read gives the data or SIGBUS, never SIGSEGV.
+ * It did now and then (SEGV_ACCERR at the mapping's address) while the
+ * client laid a run from a PROT_NONE template and then mprotect()ed it;
+ * runs now come from templates that carry the protection
+ * (MmTable::template_with). */
+TEST_F(SessionChaosTest, ABarMappingNeverRaisesSigsegvWhileMemoryIsToggled)
 {
+	SKIP_UNDER_SANITIZERS();
 	ASSERT_TRUE(s_);
 	Plan plan;
 	plan.steady = 2;

@@ -202,24 +202,54 @@ int MmTable::find_template(const wire::MmOp &run) noexcept
 		return static_cast<int>(revoked);
 	}
 	templates_[ntemplate_] = Template{ino, ext_off, ext_len, static_cast<uintptr_t>(live),
-					  static_cast<uintptr_t>(revoked)};
+					  static_cast<uintptr_t>(revoked), {}};
 	return static_cast<int>(ntemplate_++);
 }
 
-/* Lay every run of `v`, live or revoked, over its range. */
+/* The copy of template `t` (live or revoked) with protection `prot` and
+ * MADV_DONTDUMP (vfio mappings are VM_DONTDUMP), made now if it is the
+ * first; 0 if it cannot be. A mapping duplicated with mremap takes both
+ * from its source. */
+uintptr_t MmTable::template_with(Template &t, bool live, int prot) noexcept
+{
+	uintptr_t &base = t.with_prot[live][prot & 7];
+	if (base)
+		return base;
+	const uintptr_t from = live ? t.live_base : t.revoked_base;
+	long p = sys::mremap(from, 0, t.extent_length, MREMAP_MAYMOVE, 0);
+	if (p < 0)
+		return 0;
+	if ((prot & 7) != PROT_NONE && sys::mprotect(static_cast<uintptr_t>(p), t.extent_length, prot & 7) < 0) {
+		sys::munmap(static_cast<uintptr_t>(p), t.extent_length);
+		return 0;
+	}
+	sys::madvise(static_cast<uintptr_t>(p), t.extent_length, MADV_DONTDUMP);
+	base = static_cast<uintptr_t>(p);
+	return base;
+}
+
+/* Lay every run of `v`, live or revoked, over its range: each in one
+ * mremap, with its protection from the template it comes from. */
 int MmTable::install(const Vma &v, bool live) noexcept
 {
 	for (uint32_t i = 0; i < v.run_count; i++) {
 		const Run &r = runs_[v.run_first + i];
-		const Template &t = templates_[r.tmpl];
-		const uintptr_t src = (live ? t.live_base : t.revoked_base) + (r.file_offset - t.extent_offset);
+		Template &t = templates_[r.tmpl];
 		const uintptr_t dest = v.start + r.vma_offset;
-		if (int e = dup_mapping(src, r.length, dest))
-			return e;
-		if (v.prot != PROT_NONE && sys::mprotect(dest, r.length, v.prot) < 0)
-			return -errno;
-		/* vfio mappings are VM_DONTDUMP; DONTFORK is the program's. */
-		sys::madvise(dest, r.length, MADV_DONTDUMP);
+		const uintptr_t base = template_with(t, live, v.prot);
+		if (base) {
+			if (int e = dup_mapping(base + (r.file_offset - t.extent_offset), r.length, dest))
+				return e;
+		} else {
+			/* No room for another template: in two steps. */
+			const uintptr_t src = (live ? t.live_base : t.revoked_base) + (r.file_offset - t.extent_offset);
+			if (int e = dup_mapping(src, r.length, dest))
+				return e;
+			if (v.prot != PROT_NONE && sys::mprotect(dest, r.length, v.prot) < 0)
+				return -errno;
+			sys::madvise(dest, r.length, MADV_DONTDUMP);
+		}
+		/* DONTFORK is the program's. */
 		if (v.dontfork)
 			sys::madvise(dest, r.length, MADV_DONTFORK);
 	}

@@ -66,6 +66,12 @@ public:
 		uint64_t extent_length;
 		uintptr_t live_base;
 		uintptr_t revoked_base;
+		/* Copies of the two with a protection and MADV_DONTDUMP set,
+		 * [live][prot & 7], made the first time a run needs one (0
+		 * until then): a run laid from one has its protection from the
+		 * start, so no thread ever sees it PROT_NONE in between (a
+		 * SIGSEGV where Linux gives the data or SIGBUS). */
+		uintptr_t with_prot[2][8];
 	};
 
 	/* `server`: the kernel's pid; `empty_fd`: its empty memfd, reached as
@@ -141,6 +147,7 @@ private:
 	Vma *find(uint64_t id) noexcept;
 	int create(const wire::MmOp *ops, size_t n, size_t &used) noexcept;
 	int install(const Vma &v, bool live) noexcept;
+	uintptr_t template_with(Template &t, bool live, int prot) noexcept;
 	void assert_state(Vma &v, bool live, uint64_t seq) noexcept;
 	void split(uint64_t id, uintptr_t at, uint64_t tail_id) noexcept;
 	void remove_range(uintptr_t lo, uintptr_t hi) noexcept;
