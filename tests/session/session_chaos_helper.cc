@@ -25,6 +25,7 @@
 #include "session/wire/protocol.h"
 #include "support/dma_buf_arg.h"
 #include "support/guarded_access.h"
+#include "support/scm_rights.h"
 
 namespace softvfio::test::helper {
 namespace {
@@ -32,13 +33,6 @@ namespace {
 using session::Connection;
 using session::wire::Op;
 
-#define CHAOS_CHECK(cond)                                                                       \
-	do {                                                                                    \
-		if (!(cond)) {                                                                  \
-			std::fprintf(stderr, "%s:%d: %s failed\n", __FILE__, __LINE__, #cond); \
-			return 1;                                                               \
-		}                                                                               \
-	} while (0)
 
 
 /* A buffer one chaos thread holds: its fd (-1 once closed, the mapping
@@ -199,19 +193,7 @@ struct Chaos {
 		unsigned to = static_cast<unsigned>(rng() % (sockets.size() - 1));
 		to += to >= slot;
 		Passed data{h.record, static_cast<uint32_t>(h.length)};
-		struct iovec iov{&data, sizeof(data)};
-		alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-		struct msghdr msg{};
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = control;
-		msg.msg_controllen = sizeof(control);
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		std::memcpy(CMSG_DATA(cm), &h.fd, sizeof(int));
-		if (::sendmsg(sockets[to], &msg, MSG_DONTWAIT | MSG_NOSIGNAL) != sizeof(data)) {
+		if (send_with_fd(sockets[to], &data, sizeof(data), h.fd, MSG_DONTWAIT | MSG_NOSIGNAL) != sizeof(data)) {
 			if (errno != EAGAIN)
 				report(s.errors, "slot %u: sendmsg: %s", slot, std::strerror(errno));
 			return;
@@ -385,7 +367,7 @@ struct Chaos {
 int chaos(Connection &c, char **args)
 {
 	void *shared = ::mmap(nullptr, sizeof(ChaosShared), PROT_READ | PROT_WRITE, MAP_SHARED, std::atoi(args[0]), 0);
-	CHAOS_CHECK(shared != MAP_FAILED);
+	HELPER_CHECK(shared != MAP_FAILED);
 	auto *s = static_cast<ChaosShared *>(shared);
 	const int device = std::atoi(args[1]);
 	const unsigned slot = static_cast<unsigned>(std::atoi(args[2]));
@@ -397,7 +379,7 @@ int chaos(Connection &c, char **args)
 		sockets.push_back(static_cast<int>(std::strtol(p, &next, 10)));
 		p = *next ? next + 1 : next;
 	}
-	CHAOS_CHECK(slot < sockets.size() && slot < kChaosSlots);
+	HELPER_CHECK(slot < sockets.size() && slot < kChaosSlots);
 	long bar;
 	{
 		session::MmTable::Guard guard(c.mm());
@@ -408,7 +390,7 @@ int chaos(Connection &c, char **args)
 	if (bar <= 0 || session::last_apply_error())
 		std::fprintf(stderr, "chaos slot %u: mmap of the BAR: %ld, laying it: %d\n", slot, bar,
 			     session::last_apply_error());
-	CHAOS_CHECK(bar > 0 && !session::last_apply_error());
+	HELPER_CHECK(bar > 0 && !session::last_apply_error());
 	Chaos chaos{c, *s, device, slot, std::atoi(args[5]), sockets, static_cast<uintptr_t>(bar), {}, {}};
 	std::vector<std::thread> workers;
 	for (int t = 0; t < threads; t++)

@@ -21,6 +21,7 @@
 
 #include "session/session_dir.h"
 #include "support/dma_buf_arg.h"
+#include "support/scm_rights.h"
 #include "support/sigbus_probe.h"
 
 /* The children of the test process (which runs the session kernel's
@@ -461,20 +462,8 @@ uint64_t buffer_id(session::Connection &c, int dmabuf)
 
 bool send_fd(int sock, int fd)
 {
-	char byte = 'F';
-	struct iovec iov{&byte, 1};
-	alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-	struct msghdr msg{};
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = control;
-	msg.msg_controllen = sizeof(control);
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	std::memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	return ::sendmsg(sock, &msg, MSG_NOSIGNAL) == 1;
+	const char byte = 'F';
+	return send_with_fd(sock, &byte, 1, fd, MSG_NOSIGNAL) == 1;
 }
 
 int recv_fd(int sock)

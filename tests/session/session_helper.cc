@@ -34,13 +34,6 @@ namespace {
 using session::Connection;
 using session::wire::Op;
 
-#define HELPER_CHECK(cond)                                                                      \
-	do {                                                                                    \
-		if (!(cond)) {                                                                  \
-			std::fprintf(stderr, "%s:%d: %s failed\n", __FILE__, __LINE__, #cond); \
-			return 1;                                                               \
-		}                                                                               \
-	} while (0)
 
 template<typename T>
 T *map_shared(const char *fd)

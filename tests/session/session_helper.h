@@ -21,12 +21,23 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
 #include <string>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <vector>
+
+/* In a helper process's role: a failed condition is reported on stderr
+ * and the role returns 1 (its exit status). */
+#define HELPER_CHECK(cond)                                                                      \
+	do {                                                                                    \
+		if (!(cond)) {                                                                  \
+			std::fprintf(stderr, "%s:%d: %s failed\n", __FILE__, __LINE__, #cond); \
+			return 1;                                                               \
+		}                                                                               \
+	} while (0)
 
 namespace softvfio::session {
 class Connection;
