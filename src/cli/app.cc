@@ -142,6 +142,25 @@ void add_trace(CLI::App &app, Invocation &inv)
 	inv.trace_cmd->footer("Everything from the program name on is the program's; the exit status is the program's.");
 }
 
+void add_record(CLI::App &app, Invocation &inv)
+{
+	inv.record_cmd = app.add_subcommand(
+		"record", "Write a device description (TOML) of a real PCI function, read from sysfs");
+	inv.record_cmd->add_option("bdf", inv.record.bdf, "The function's PCI address: DDDD:BB:DD.F, or BB:DD.F in "
+							  "domain 0000")
+		->type_name("BDF")
+		->required();
+	inv.record_cmd->add_option("--output,-o", inv.record.output, "Write the description to this file (default: "
+								      "standard output)")
+		->type_name(kValueFile);
+	inv.record_cmd->add_option("--sysfs-root", inv.record.sysfs_root,
+				   "Read DIR/bus/pci/devices/BDF instead of /sys's (a prepared tree, for tests)")
+		->type_name(kValueDir)
+		->capture_default_str();
+	inv.record_cmd->footer("Run it as root: without CAP_SYS_ADMIN Linux shows only the first 64 bytes of config, "
+			       "and the capabilities cannot be recorded (a warning says so).");
+}
+
 /* Hidden from --help (an empty group): a stable interface for the shell
  * completions, documented in softvfio(1) instead. */
 void add_complete(CLI::App &app, Invocation &inv)
@@ -191,6 +210,7 @@ void build_app(CLI::App &app, Invocation &inv)
 	add_serve(app, inv);
 	add_maps(app, inv);
 	add_trace(app, inv);
+	add_record(app, inv);
 	add_complete(app, inv);
 }
 

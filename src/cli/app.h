@@ -74,6 +74,7 @@ struct Invocation {
 	MapsOptions maps;
 	TraceOptions trace;
 	CompleteOptions complete;
+	RecordOptions record;
 	/* run --maps and trace --maps: accepted, ignored. */
 	bool maps_flag = false;
 
@@ -85,6 +86,7 @@ struct Invocation {
 	CLI::App *maps_cmd = nullptr;
 	CLI::App *trace_cmd = nullptr;
 	CLI::App *complete_cmd = nullptr;
+	CLI::App *record_cmd = nullptr;
 };
 
 /* Defines the whole command on `app` (name, description, version flag,

@@ -91,6 +91,15 @@ struct TraceOptions {
 	bool durations = false;             /* -T */
 };
 
+struct RecordOptions {
+	std::string bdf;                    /* DDDD:BB:DD.F or BB:DD.F */
+	std::string output;                 /* empty or "-": stdout */
+	std::string sysfs_root = "/sys";
+};
+
+/* Writes a device description of the PCI function `bdf` from sysfs. */
+int run_record(const RecordOptions &opts);
+
 /* Like split_run_command, for `trace` (which also takes -o FILE). */
 std::vector<std::string> split_trace_command(std::vector<std::string> &args);
 /* Exec's the program with tracing on; returns only on failure. */

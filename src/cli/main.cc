@@ -91,5 +91,7 @@ int main(int argc, char **argv)
 	}
 	if (*inv.presets_cmd)
 		return list_presets(inv.presets_json);
+	if (*inv.record_cmd)
+		return run_record(inv.record);
 	return kExitUsage;
 }

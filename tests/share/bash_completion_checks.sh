@@ -53,7 +53,7 @@ sv=$softvfio
 
 case $case in
 subcommands)
-  expect "$sv r" run
+  expect "$sv r" record run
   expect "$sv m" maps
   expect "$sv p" presets
   # Hidden from --help, so not offered either.

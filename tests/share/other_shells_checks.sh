@@ -30,8 +30,8 @@ fish)
   trap 'rm -rf "$bin"' EXIT
   ln -s "$softvfio" "$bin/softvfio"
   ask() { PATH=$bin:$PATH fish --no-config -c 'source $argv[1]; complete -C $argv[2]' "$file" "$1" 2>&1 | cut -f1; }
-  got=$(ask 'softvfio r')
-  [[ $got == run ]] || fail "'softvfio r': got [$got]"
+  got=$(ask 'softvfio ru')
+  [[ $got == run ]] || fail "'softvfio ru': got [$got]"
   grep -qx -- --device <<<"$(ask 'softvfio run --dev')" || fail "'softvfio run --dev': no --device"
   grep -qx edu <<<"$(ask 'softvfio run --device ')" || fail "'softvfio run --device ': no edu"
   grep -qx linux-6.12 <<<"$(ask 'softvfio info --profile ')" || fail "'softvfio info --profile ': no linux-6.12"

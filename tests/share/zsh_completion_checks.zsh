@@ -33,7 +33,7 @@ shows() {
   [[ $got != *(_arguments|_values|command not found|invalid)* ]] || fail "'$1<TAB>' complains: [$got]"
 }
 
-shows 'softvfio r' '*softvfio run *'
+shows 'softvfio ru' '*softvfio run *'
 shows 'softvfio run --dev' '*--dev*ice *'
 shows 'softvfio run --device ' '*edu*nic*'
 shows 'softvfio run --device edu@' '*edu@*5f00:00:*'

@@ -61,7 +61,7 @@ const std::vector<ManualText> kPages = {
 		{kCommonExit + " softvfio maps exits with 4 for a process in no running session; softvfio run and "
 			       "softvfio trace exit with the program's status."},
 		{"softvfio-run(1)", "softvfio-serve(1)", "softvfio-trace(1)", "softvfio-maps(1)", "softvfio-info(1)",
-		 "softvfio-demo(1)", "softvfio-presets(1)", "softvfio-device(5)"},
+		 "softvfio-demo(1)", "softvfio-presets(1)", "softvfio-record(1)", "softvfio-device(5)"},
 	},
 	{
 		"info",
@@ -166,6 +166,32 @@ const std::vector<ManualText> kPages = {
 										       "into a file."}},
 		{kProgramExit},
 		{"softvfio(1)", "softvfio-run(1)"},
+	},
+	{
+		"record",
+		"",
+		{"Writes a device description (softvfio-device(5)) of a PCI function from its sysfs directory, "
+		 "DIR/bus/pci/devices/BDF: its IDs, class, revision and header registers and its capabilities "
+		 "(power management, MSI, MSI-X with its table and PBA, PCI Express) from config; its BARs (size, "
+		 "32 or 64 bits, prefetchable, I/O or memory, address) and expansion ROM from resource; its reset "
+		 "methods from reset_method. The description parses as it is written (softvfio checks it before "
+		 "writing) and builds the same device: softvfio info --device FILE shows it.",
+		 "What the format cannot express (other capabilities, extended capabilities, other reset methods, "
+		 "header registers the model does not have) is named in comments at the top of the description; "
+		 "what is behind a BAR cannot be seen in sysfs, so every BAR is recorded as plain RAM.",
+		 "Run it as root: Linux shows a reader without CAP_SYS_ADMIN only the first 64 bytes of config. "
+		 "The recording is then made from the header alone, with a warning on standard error, and PCI "
+		 "Express and power management are inferred from the config space's size and reset_method."},
+		{},
+		{{"sudo softvfio record 0000:01:00.0 -o mydev.toml", "Record a function, then use it: softvfio run "
+								    "--device ./mydev.toml -- ./your-program"},
+		 {"softvfio run --device edu -- softvfio record 5f00:00:01.0", "Record a software device from the "
+									      "sysfs softvfio run emulates."},
+		 {"softvfio record --sysfs-root ./tree 0000:00:02.0", "Read a prepared copy of sysfs."}},
+		{"0 recorded; 1 a sysfs file could not be read, or the description could not be written; 2 bad usage, "
+		 "or no device at that address (the message names the path); 3 the directory is not a working PCI "
+		 "function's (no config, a malformed resource file, vendor ID 0xffff)."},
+		{"softvfio(1)", "softvfio-info(1)", "softvfio-device(5)"},
 	},
 };
 
