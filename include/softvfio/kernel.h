@@ -92,6 +92,19 @@ struct KernelOptions {
 	AccessPaths access;
 };
 
+/* What a Kernel holds for its own process (the in-process model), counted
+ * by the model itself: cheap enough to read after every test case or fuzz
+ * input (Kernel::resources()). */
+struct KernelResources {
+	size_t fds = 0;            /* emulated fd numbers of the Kernel's process */
+	size_t mappings = 0;       /* emulated mappings of the Kernel's process */
+	size_t files = 0;          /* live emulated open files, any kind and any process */
+	size_t buffers = 0;        /* live DMABUFs of its devices, hidden ones included */
+	size_t device_files = 0;   /* open device files (the devices' open counts) */
+	size_t unbound_devices = 0; /* devices not bound to vfio-pci */
+	bool operator==(const KernelResources &) const = default;
+};
+
 class Kernel
 {
 public:
@@ -208,6 +221,27 @@ public:
 	/* Wait until buffers whose last reference was dropped under a lock
 	 * (kernel: a deferred fput) are released. */
 	void flush_deferred_releases();
+
+	/* --- testing aids --- */
+
+	/* The counters above, for leak checks that cost no /proc read. */
+	KernelResources resources();
+	/* Return to the state the Kernel had right after its devices were
+	 * added, so that a test or fuzzer can reuse it (building a Kernel and
+	 * its devices costs more than most test cases): every emulated fd of
+	 * its own process is closed and every emulated mapping unmapped,
+	 * deferred releases are run, vfio-pci's module parameters, dynamic
+	 * ids, driver overrides and bindings go back to their defaults, and
+	 * every device returns to the state add_device() left (config space,
+	 * BAR memory zeroed, register models, power state). The sysfs view is
+	 * dropped and made again on next use. Ids that are unique for the
+	 * process's life (buffer ids) keep counting, as they do across fresh
+	 * Kernels. In process only: EBUSY while something outside the Kernel's
+	 * own process holds one of its files or buffers (a session's
+	 * processes, an importer's Attachment); the Kernel is then unchanged
+	 * except for what was closed. tests/kernel/reset_for_reuse_test.cc
+	 * holds it to "indistinguishable from a fresh Kernel". */
+	Result<void> reset_for_reuse();
 
 	struct Impl;
 	/* The internals, for the session kernel that hosts this Kernel. */

@@ -36,6 +36,8 @@ public:
 	bool attached_to(const IoPageTable *table) const;
 	/* Transfers the IOMMU blocked. */
 	uint64_t faults() const { return faults_.load(); }
+	/* Kernel::reset_for_reuse(): a fresh device has seen none. */
+	void reset_faults() { faults_ = 0; }
 
 	Result<void> dma_read(uint64_t iova, void *dst, size_t len) override;
 	Result<void> dma_write(uint64_t iova, const void *src, size_t len) override;

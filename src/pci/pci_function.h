@@ -182,6 +182,11 @@ public:
 	 * forget it with nullopt. */
 	std::optional<PciSavedState> store_saved_state();
 	void load_saved_state(std::optional<PciSavedState> state);
+	/* Back to the state create() left: a function reset, every RAM BAR
+	 * zeroed (clear_on_reset or not), BARs and COMMAND as firmware left
+	 * them, no saved state. For Kernel::reset_for_reuse() (tests reuse a
+	 * device between cases); no driver path does this. */
+	void power_on_reset();
 
 	/* --- the function's own activity: what a device without a register
 	 * model that raises interrupts (nic) does, for drivers' tests --- */

@@ -275,3 +275,27 @@ void PciFunction::load_saved_state(std::optional<PciSavedState> state)
 }
 
 } /* namespace softvfio::pci */
+
+namespace softvfio::pci {
+
+void PciFunction::power_on_reset()
+{
+	Impl::Locked lock(*impl_);
+	Impl &f = *impl_;
+	f.function_reset();
+	for (unsigned i = 0; i < 6; ++i) {
+		const BarDescription &bar = f.desc.bars[i];
+		if (bar.kind == BarKind::None || bar.contents != BarContents::Ram)
+			continue;
+		(void)::fallocate(f.mem.get(), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+				  static_cast<off_t>(region_offset(i)), static_cast<off_t>(bar.size));
+	}
+	/* What Impl::init() leaves after building the config space. */
+	write_bar_registers(f.cfg, f.bars, f.rom_bar);
+	f.cfg.set_word(regs::kCommand, f.desc.command);
+	f.cfg.set_byte(regs::kInterruptLine, f.desc.interrupt_line);
+	f.saved.reset();
+	f.deferred.clear();
+}
+
+} /* namespace softvfio::pci */

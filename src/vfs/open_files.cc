@@ -35,6 +35,13 @@ std::vector<std::shared_ptr<File>> OpenFiles::files()
 	return out;
 }
 
+void OpenFiles::prune()
+{
+	std::unique_lock guard(lock_);
+	std::erase_if(by_identity_, [](const auto &kv) { return kv.second.expired(); });
+	live_hint_ = by_identity_.size();
+}
+
 size_t OpenFiles::size()
 {
 	std::shared_lock guard(lock_);

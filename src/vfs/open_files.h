@@ -31,6 +31,9 @@ public:
 	/* How many identities are remembered, those of Files already gone
 	 * and not yet dropped included: what the table costs (tests). */
 	size_t size();
+	/* Forget the identities of Files already gone (Kernel::reset_for_reuse():
+	 * back to the table a fresh Kernel has). */
+	void prune();
 
 private:
 	struct IdentityHash {

@@ -15,11 +15,15 @@
  * ioctl; VFIO_DEVICE_FEATURE follows the generic validation order of
  * docs/semantics.md §5.1 exactly (an independent oracle); GET_INFO and
  * region info answer what the description says; a new dma-buf fd is a
- * dma-buf of this device; and once the Kernel is gone the process holds the
- * fds and mappings it held before the input.
+ * dma-buf of this device; and after the input the model holds nothing and
+ * the process the fds and mappings it held before it (finish_input).
+ *
+ * One Kernel per profile and device serves every input: finish_input()
+ * resets it (Kernel::reset_for_reuse()).
  */
 #include <cstdint>
 #include <fcntl.h>
+#include <memory>
 #include <optional>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -103,7 +107,11 @@ std::optional<long> feature_oracle(ProfileId p, uint32_t argsz, uint32_t flags)
 }
 
 struct Target {
-	Kernel kernel;
+	explicit Target(Kernel &k) : kernel(k) {}
+	Target(const Target &) = delete;
+	Target &operator=(const Target &) = delete;
+
+	Kernel &kernel;
 	ProfileId profile = ProfileId::SeriesV4;
 	DeviceDescription desc;
 	std::string bdf;
@@ -286,20 +294,44 @@ void run_record(Target &t, Input &in)
 	}
 }
 
+/* One Kernel per profile and device, reused by every input
+ * (finish_input() resets it); built before the baseline. */
+struct Configuration {
+	std::unique_ptr<Kernel> kernel;
+	DeviceDescription desc;
+	std::string bdf;
+};
+/* Never destroyed: at exit the model's own statics (the release thread)
+ * may go first; LeakSanitizer sees it reachable from here. */
+std::vector<Configuration> &g_configurations = *new std::vector<Configuration>;
+
+void set_up()
+{
+	for (size_t i = 0; i < std::size(kProfiles) * std::size(kDevices); i++) {
+		Configuration c;
+		c.kernel = std::make_unique<Kernel>();
+		c.desc = *preset(kDevices[i / std::size(kProfiles)]);
+		DeviceOptions o;
+		o.profile = kProfiles[i % std::size(kProfiles)];
+		auto bdf = c.kernel->add_device(c.desc, o);
+		check(bdf.ok(), "add_device");
+		c.bdf = *bdf;
+		g_configurations.push_back(std::move(c));
+	}
+}
+
 void run(const uint8_t *data, size_t size)
 {
 	Input in(data, size);
 	const uint8_t head = in.u8();
+	/* head bits 0-1: the profile; the rest: the device (as ever). */
+	Configuration &c = g_configurations[(head >> 2) % 3 * std::size(kProfiles) + head % 4];
 	{
-		Target t;
+		Target t(*c.kernel);
 		t.buf = &user_buffer();
 		t.profile = kProfiles[head % 4];
-		t.desc = *preset(kDevices[(head >> 2) % 3]);
-		DeviceOptions o;
-		o.profile = t.profile;
-		auto bdf = t.kernel.add_device(t.desc, o);
-		check(bdf.ok(), "add_device");
-		t.bdf = *bdf;
+		t.desc = c.desc;
+		t.bdf = c.bdf;
 		t.fd = static_cast<int>(t.kernel.open_device(t.bdf));
 		check(t.fd >= 0, "open_device");
 		t.fds.push_back(t.fd);
@@ -309,13 +341,13 @@ void run(const uint8_t *data, size_t size)
 			run_record(t, in);
 		check(t.kernel.device_state(t.bdf)->open_count == 1, "one device file");
 	}
-	check_baseline("device ioctl input");
+	finish_input(*c.kernel, "device ioctl input");
 }
 
 const uint8_t kWarm[] = {0, 8, 0, 16, 0, 16, 0, 0, 0, 1, 0, 0, 0};
 
 } /* namespace */
 
-const Fuzzer kFuzzer{run, kWarm};
+const Fuzzer kFuzzer{run, kWarm, set_up};
 
 } /* namespace softvfio::fuzz */

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 #include "fuzz/fuzz_support.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
 #include <optional>
+#include <poll.h>
+#include <sys/resource.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <softvfio/uapi/vfio.h>
 
@@ -18,7 +22,7 @@
  * must let them. Leaks are checked at exit and by libFuzzer per input. */
 extern "C" const char *__asan_default_options()
 {
-	return "allow_user_segv_handler=1:detect_leaks=1:abort_on_error=1";
+	return "allow_user_segv_handler=1:detect_leaks=1:abort_on_error=1:use_sigaltstack=0";
 }
 
 extern "C" const char *__ubsan_default_options()
@@ -111,7 +115,120 @@ namespace {
  * compared with) until then. */
 std::optional<test::ProcessSnapshot> g_baseline;
 
+/* The real fds after the warm-up, as one poll() over the low fd numbers
+ * sees them: POLLNVAL marks a closed number. A leaked fd takes the lowest
+ * free number, so it shows below the highest open one plus the leak count:
+ * the window reaches well past the highest. No /proc read; the pollfd
+ * array is made once, and poll()'s count of entries with events (closed
+ * numbers, and open ones that report a hang-up) is the whole per-input
+ * comparison; only a different count is looked at number by number. */
+std::vector<pollfd> g_poll;
+std::vector<short> g_revents;   /* at the baseline */
+int g_ready = -1;
+unsigned long g_inputs = 0;
+
+/* Support code, not the model: no coverage counters (they would cost
+ * time on every input and give libFuzzer features that mean nothing). */
+#if defined(__clang__)
+#define NO_COVERAGE __attribute__((no_sanitize("coverage")))
+#else
+#define NO_COVERAGE
+#endif
+
+NO_COVERAGE int poll_window()
+{
+	const int n = ::poll(g_poll.data(), g_poll.size(), 0);
+	check(n >= 0, "poll of the fd window");
+	return n;
+}
+
+void take_fd_baseline()
+{
+	/* poll() refuses more entries than RLIMIT_NOFILE allows fds. */
+	rlimit lim{};
+	check(::getrlimit(RLIMIT_NOFILE, &lim) == 0, "getrlimit");
+	const size_t limit = std::min<size_t>(lim.rlim_cur, 4096);
+	g_poll.assign(limit, pollfd{});
+	for (size_t i = 0; i < limit; i++)
+		g_poll[i].fd = static_cast<int>(i);
+	poll_window();
+	size_t highest = 0;
+	for (size_t i = 0; i < limit; i++)
+		if (!(g_poll[i].revents & POLLNVAL))
+			highest = i;
+	g_poll.resize(std::min(limit, highest + 64));
+	g_ready = poll_window();
+	g_revents.clear();
+	for (const auto &p : g_poll)
+		g_revents.push_back(p.revents);
+}
+
+NO_COVERAGE void check_fds(const char *where)
+{
+	if (g_ready < 0 || poll_window() == g_ready)
+		return;
+	std::string msg;
+	for (size_t i = 0; i < g_poll.size(); i++) {
+		const bool open = !(g_poll[i].revents & POLLNVAL), was = !(g_revents[i] & POLLNVAL);
+		if (open == was)
+			continue;
+		/* UBSan's vptr check probes memory through a pipe it opens
+		 * and closes at once, from any thread (see check_baseline). */
+		struct stat st;
+		if (open && ::fstat(static_cast<int>(i), &st) == 0 && S_ISFIFO(st.st_mode))
+			continue;
+		msg += std::string(open ? " +" : " -") + std::to_string(i);
+	}
+	if (!msg.empty())
+		fail(std::string(where) + ": real fds opened (+) or closed (-) since the warm-up:" + msg);
+}
+
+std::string describe(const KernelResources &r)
+{
+	return "fds " + std::to_string(r.fds) + ", mappings " + std::to_string(r.mappings) + ", files " +
+	       std::to_string(r.files) + ", buffers " + std::to_string(r.buffers) + ", device files " +
+	       std::to_string(r.device_files) + ", unbound devices " + std::to_string(r.unbound_devices);
+}
+
+void reset_kernel(Kernel &kernel, const char *where)
+{
+	kernel.flush_deferred_releases();
+	const KernelResources left = kernel.resources();
+	if (left != KernelResources{})
+		fail(std::string(where) + ": after the input's teardown the model still holds " + describe(left));
+	auto r = kernel.reset_for_reuse();
+	if (!r)
+		fail(std::string(where) + ": reset_for_reuse: errno " + std::to_string(r.error()));
+	check(kernel.resources() == KernelResources{}, std::string(where) + ": resources after the reset");
+}
+
 } /* namespace */
+
+void finish_input(std::span<Kernel *const> kernels, const char *where)
+{
+	for (Kernel *k : kernels)
+		reset_kernel(*k, where);
+	check_fds(where);
+	if (g_baseline && ++g_inputs % kFullCheckEvery == 0)
+		check_baseline(where);
+}
+
+OneDevice one_device(const char *preset_name, const DeviceOptions &options, const KernelOptions &kernel_options)
+{
+	OneDevice d;
+	d.kernel = std::make_unique<Kernel>(kernel_options);
+	d.desc = *preset(preset_name);
+	auto bdf = d.kernel->add_device(d.desc, options);
+	check(bdf.ok(), "add_device");
+	d.bdf = *bdf;
+	return d;
+}
+
+void finish_input(Kernel &kernel, const char *where)
+{
+	Kernel *k = &kernel;
+	finish_input(std::span<Kernel *const>(&k, 1), where);
+}
 
 void check_baseline(const char *where)
 {
@@ -166,6 +283,10 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***)
 	if (!kFuzzer.warm_input.empty())
 		kFuzzer.run(kFuzzer.warm_input.data(), kFuzzer.warm_input.size());
 	softvfio::fuzz::g_baseline = softvfio::test::ProcessSnapshot::take();
+	softvfio::fuzz::take_fd_baseline();
+	/* The full check once more when the run ends (-runs, -max_total_time):
+	 * the reused Kernels are still alive then, as at the baseline. */
+	std::atexit([] { softvfio::fuzz::check_baseline("at exit"); });
 	return 0;
 }
 

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -98,8 +99,36 @@ struct Fuzzer {
 extern const Fuzzer kFuzzer;
 
 /* The input must leave exactly the fds and file mappings that were there
- * after the warm-up once its Kernel is gone; a no-op during the warm-up. */
+ * after the warm-up once its Kernel is gone; a no-op during the warm-up.
+ * Reads /proc/self/fd and /proc/self/maps: the full check, which
+ * finish_input() runs every kFullCheckEvery inputs and at exit. */
 void check_baseline(const char *where);
+
+/* Kernels are reused between inputs (building one with its device costs
+ * more than an input): a target builds the ones it needs in set_up(),
+ * before the baseline, and ends every input with finish_input() on the
+ * Kernel it used, after its own teardown closed what it opened. */
+inline constexpr unsigned kFullCheckEvery = 1000;
+
+/* The per-input leak check and reset, from counters, no /proc read:
+ * after the input's teardown the model must hold nothing
+ * (Kernel::resources() all zero: no fd, mapping, open file, buffer or
+ * open device), Kernel::reset_for_reuse() must succeed, and the process
+ * must hold the same real fds as after the warm-up (one poll() over the
+ * low fd numbers). Every kFullCheckEvery inputs, and at exit, the full
+ * /proc check_baseline() runs as well. */
+void finish_input(Kernel &kernel, const char *where);
+/* The same for an input that used several Kernels. */
+void finish_input(std::span<Kernel *const> kernels, const char *where);
+
+/* A reused Kernel with one device, as most targets want it. */
+struct OneDevice {
+	std::unique_ptr<Kernel> kernel;
+	DeviceDescription desc;
+	std::string bdf;
+};
+OneDevice one_device(const char *preset_name, const DeviceOptions &options = {},
+		     const KernelOptions &kernel_options = {});
 
 /* The user buffer the targets pass to the model, made on first use. */
 GuardedBuffer &user_buffer();

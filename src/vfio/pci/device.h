@@ -146,6 +146,9 @@ public:
 	bool request_release() { return irqs_.request(); }
 	/* Start refusing new registrations and wait for none to remain. */
 	void unregister();
+	/* A closed device back to the state create() left (device_reuse.cc):
+	 * Kernel::reset_for_reuse(). EBUSY while a file is open. */
+	Result<void> reset_for_reuse();
 
 	/* Handlers need these (device_*.cc) */
 	long runtime_pm_entry(EventfdPtr wake);

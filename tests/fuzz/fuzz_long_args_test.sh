@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# scripts/fuzz-long.sh's argument handling, through --dry-run (which prints
+# the libFuzzer and merge commands and runs nothing).
+set -uo pipefail
+script=$1
+fails=0
+
+expect() {   # expect <status> <grep pattern or ""> -- args...
+  local want=$1 pattern=$2; shift 3
+  local out status
+  out=$("$script" "$@" 2>&1); status=$?
+  if [[ $status != "$want" ]]; then
+    echo "FAIL: fuzz-long.sh $* exited $status, expected $want"; echo "$out"; fails=$((fails + 1)); return
+  fi
+  if [[ -n $pattern ]] && ! grep -qE -- "$pattern" <<<"$out"; then
+    echo "FAIL: fuzz-long.sh $*: no line matches '$pattern'"; echo "$out"; fails=$((fails + 1)); return
+  fi
+  echo "ok: fuzz-long.sh $*"
+}
+
+expect 0 "usage: scripts/fuzz-long.sh" -- --help
+expect 2 "usage:" --
+expect 2 "bad DURATION" -- --dry-run soon
+expect 2 "bad DURATION" -- --dry-run 0
+expect 2 "bad DURATION" -- --dry-run xm
+expect 2 "bad DURATION" -- --dry-run 5d
+expect 2 "one DURATION only" -- --dry-run 10 20
+expect 2 "unknown option --bogus" -- --bogus 10
+expect 2 "--only needs a value" -- 10 --only
+expect 2 "unknown fuzzer 'fuzz_nope'" -- --dry-run --only fuzz_nope 10
+expect 2 "bad --parallel" -- --dry-run --parallel x 10
+# Durations in seconds, minutes and hours.
+expect 0 "fuzz_mmap -max_total_time=45 " -- --dry-run --only fuzz_mmap 45
+expect 0 "-max_total_time=120 " -- --dry-run --only fuzz_mmap 2m
+expect 0 "-max_total_time=7200 " -- --dry-run --only fuzz_mmap 2h
+expect 0 "-max_total_time=9 " -- --dry-run --only fuzz_mmap 9s
+# Every fuzzer by default, each with its merge back into the corpus.
+out=$("$script" --dry-run --corpus /c --work /w 1)
+for f in fuzz_device_ioctl fuzz_config fuzz_region_rw fuzz_mmap fuzz_access_paths fuzz_description \
+         fuzz_sequence fuzz_session; do
+  grep -q -- "$f -max_total_time=1 .* /w/$f/corpus .*tests/fuzz/corpus/$f .*tests/fuzz/regressions/$f /c/$f" <<<"$out" ||
+    { echo "FAIL: no run of $f in: $out"; fails=$((fails + 1)); }
+  grep -q -- "$f -merge=1 /c/$f /w/$f/corpus" <<<"$out" ||
+    { echo "FAIL: no merge of $f"; fails=$((fails + 1)); }
+done
+# libFuzzer options after --, the session fuzzer's own, the build tree.
+expect 0 "-max_len=64" -- --dry-run --only fuzz_sequence 5 -- -max_len=64
+expect 0 "-detect_leaks=0" -- --dry-run --only fuzz_session 5
+expect 0 "^/b/tests/fuzz/fuzz_config " -- --dry-run --build /b --only fuzz_config 5
+# A build tree without fuzzers is an error, not a silent no-op.
+expect 2 "no fuzzers in" -- --build /nonexistent --work /tmp/fuzz-long-args-test.$$ 1
+rm -rf /tmp/fuzz-long-args-test.$$
+
+((fails == 0)) && echo "all passed"
+exit $((fails != 0))
