@@ -122,6 +122,18 @@ TEST_F(RecordTest, ConfigShorterThanTheHeaderIsBadInput)
 	EXPECT_EQ(e->error, EINVAL);
 }
 
+/* A config that cannot be read at all (here a directory: root reads any
+ * file) fails with the errno, naming the file. */
+TEST_F(RecordTest, UnreadableConfigNamesTheFile)
+{
+	std::filesystem::create_directories(tree_.dir(kBdf) + "/config");
+	auto read = read_sysfs_function(tree_.root(), kBdf);
+	auto *e = std::get_if<ReadError>(&read);
+	ASSERT_TRUE(e);
+	EXPECT_EQ(e->error, EISDIR);
+	EXPECT_NE(e->message.find(tree_.dir(kBdf) + "/config: cannot read"), std::string::npos) << e->message;
+}
+
 TEST_F(RecordTest, AbsentFunctionIsRefused)
 {
 	tree_.config(kBdf, ConfigBytes::header(0xffff, 0xffff, 0xffffff));
