@@ -25,6 +25,10 @@ options:
   --corpus DIR    the persistent corpus merged back into (default: build/fuzz-long/corpus)
   --only LIST     comma-separated fuzzers, e.g. fuzz_sequence,fuzz_mmap (default: all)
   --parallel N    fuzzers running at once (default: the number of CPUs)
+  --measure       measure instead: each fuzzer for DURATION from its seeds only
+                  (-seed=1, a throwaway corpus, no merge), one at a time, and
+                  print libFuzzer's final exec/s, the CPU seconds it used and
+                  the load average (docs/fuzzing.md, "Speed")
   --dry-run       print what would run, run nothing
   -h, --help      this text
 
@@ -45,6 +49,7 @@ corpus=$root/build/fuzz-long/corpus
 only=""
 parallel=$(nproc 2>/dev/null || echo 1)
 dry=0
+measure=0
 duration=""
 extra=()
 
@@ -62,6 +67,7 @@ while (($#)); do
       esac
       shift 2 ;;
     --dry-run) dry=1; shift ;;
+    --measure) measure=1; shift ;;
     --) shift; extra=("$@"); break ;;
     -*) die "unknown option $1 (see --help)" ;;
     *) [[ -z $duration ]] || die "one DURATION only (got '$duration' and '$1')"
@@ -128,6 +134,43 @@ run_one() {
   rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$w/fuzz.log" | awk '{print $2}' || true)
   echo "$f: ${rate:-?} exec/s, $n artifact(s), log $w/fuzz.log"
 }
+
+# One fuzzer at a time, from its seeds only, so that runs compare.
+measure_one() {
+  local f=$1 bin=$build/tests/fuzz/$1 w
+  if ((dry)); then
+    echo "$bin -seed=1 -max_total_time=$seconds -timeout=10 -rss_limit_mb=4096 -print_final_stats=1" \
+         "-artifact_prefix=<tmp>/ ${extra[*]} <tmp>/corpus $root/tests/fuzz/corpus/$f"
+    return 0
+  fi
+  w=$(mktemp -d)
+  mkdir -p "$w/corpus"
+  # The log stays out of the corpus directories: libFuzzer re-reads them
+  # every second (-reload).
+  local timer=()
+  [[ -x /usr/bin/time ]] && timer=(/usr/bin/time -f "%U %S" -o "$w/time")
+  "${timer[@]}" "$bin" -seed=1 -max_total_time="$seconds" -timeout=10 \
+    -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$w/" "${extra[@]}" \
+    "$w/corpus" "$root/tests/fuzz/corpus/$f" >"$w/log" 2>&1 || true
+  local rate runs cpu
+  rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$w/log" | awk '{print $2}' | head -n1)
+  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$w/log" | awk '{print $2}' | head -n1)
+  cpu=$(awk '{printf "%.1f", $1 + $2}' "$w/time" 2>/dev/null || echo "?")
+  # Inputs per CPU second: what the fuzzer would do on an idle core; the
+  # wall-clock figure depends on what else the machine runs.
+  local per_cpu="?"
+  [[ $cpu != "?" && ${runs:-0} -gt 0 ]] && per_cpu=$(awk -v r="$runs" -v c="$cpu" 'BEGIN {printf "%d", r / (c > 0 ? c : 1)}')
+  printf '%-20s %6s exec/s  %8s inputs  %6s CPU s  %6s inputs/CPU s  load %s\n' "$f" "${rate:-?}" \
+    "${runs:-?}" "$cpu" "$per_cpu" "$(cut -d' ' -f1 /proc/loadavg)"
+  compgen -G "$w/crash-*" >/dev/null && echo "  (crashed: $(ls "$w"/crash-*))"
+  rm -rf "$w"
+}
+
+if ((measure)); then
+  [[ $dry == 1 || -x $build/tests/fuzz/${fuzzers[0]} ]] || die "no fuzzers in $build (build them with the fuzz preset)"
+  for f in "${fuzzers[@]}"; do measure_one "$f"; done
+  exit 0
+fi
 
 if ((!dry)); then
   if [[ ! -x $build/tests/fuzz/${fuzzers[0]} ]]; then

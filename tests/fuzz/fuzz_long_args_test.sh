@@ -48,6 +48,11 @@ done
 expect 0 "-max_len=64" -- --dry-run --only fuzz_sequence 5 -- -max_len=64
 expect 0 "-detect_leaks=0" -- --dry-run --only fuzz_session 5
 expect 0 "^/b/tests/fuzz/fuzz_config " -- --dry-run --build /b --only fuzz_config 5
+# The measuring mode: seeds only, a fixed seed, no merge.
+expect 0 "fuzz_config -seed=1 -max_total_time=20 " -- --measure --dry-run --only fuzz_config 20
+out=$("$script" --measure --dry-run --only fuzz_config 20)
+grep -q -- "-merge=1" <<<"$out" && { echo "FAIL: --measure merges"; fails=$((fails + 1)); }
+expect 2 "no fuzzers in" -- --measure --build /nonexistent 1
 # A build tree without fuzzers is an error, not a silent no-op.
 expect 2 "no fuzzers in" -- --build /nonexistent --work /tmp/fuzz-long-args-test.$$ 1
 rm -rf /tmp/fuzz-long-args-test.$$
