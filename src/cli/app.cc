@@ -137,9 +137,26 @@ void add_trace(CLI::App &app, Invocation &inv)
 				"the epoch");
 	inv.trace_cmd->add_flag("-T,--syscall-times", inv.trace.durations,
 				"End each line with the time spent in the call, as <0.000012> (seconds)");
+	/* strace's -e: only its trace= qualifier (the calls traced here are
+	 * few); checked by run_trace, which knows their names. */
+	inv.trace_cmd->add_option("-e,--expr", inv.trace.exprs,
+				  "Trace only these calls: trace=CALL,... or CALL,..., with strace's classes "
+				  "%file, %desc, %memory, %stat and !CALL,... for all but these; repeatable")
+		->type_name("EXPR")
+		->allow_extra_args(false);
+	auto *summary = inv.trace_cmd->add_flag(
+		"-c,--summary-only", inv.trace.summary,
+		"At the program's exit, write a table of calls, errors and time per call (ioctls per request) "
+		"instead of the lines");
+	inv.trace_cmd->add_flag("-C,--summary", inv.trace.summary_too, "The lines and, at exit, the table of -c")
+		->excludes(summary);
+	inv.trace_cmd->add_flag("-f,--follow-forks", inv.trace.follow,
+				"Accepted for strace's sake: every process the program starts is traced anyway");
 	add_session_options(inv.trace_cmd, inv.trace.run.session, "As for run: ");
 	inv.trace_cmd->add_flag("--maps", inv.maps_flag, "As for run");
-	inv.trace_cmd->footer("Everything from the program name on is the program's; the exit status is the program's.");
+	inv.trace_cmd->footer("Everything from the program name on is the program's; the exit status is the program's. "
+			      "Lines from a process other than the program carry [pid N]. Exit status 2: bad usage, "
+			      "an unknown call name in -e among them.");
 }
 
 void add_record(CLI::App &app, Invocation &inv)

@@ -89,6 +89,10 @@ struct TraceOptions {
 	bool json = false;
 	int timestamps = 0;                 /* -t, -tt, -ttt: how many */
 	bool durations = false;             /* -T */
+	std::vector<std::string> exprs;     /* -e EXPR, each as given */
+	bool summary = false;               /* -c: the table only */
+	bool summary_too = false;           /* -C: the lines and the table */
+	int follow = 0;                     /* -f: children are always traced */
 };
 
 struct RecordOptions {

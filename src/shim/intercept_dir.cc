@@ -18,6 +18,7 @@
 #include "shim/resolve.h"
 #include "shim/stat_path.h"
 #include "shim/state.h"
+#include "shim/trace_path.h"
 #include "shim/tree_walk.h"
 
 using namespace softvfio;
@@ -62,11 +63,12 @@ DIR *keep_stream(DIR *d, const std::string &logical)
 	return d;
 }
 
-DIR *opendir_impl(const char *path)
+/* `shown`: set when the trace shows the call (trace_path.h). */
+DIR *opendir_routed(const char *path, bool *shown)
 {
-	if (in_model())
-		return REAL(opendir)(path);
 	Resolved r = resolve_path(AT_FDCWD, path, true);
+	if (shown)
+		*shown = trace_shows(r);
 	switch (r.route) {
 	case Route::Node:
 	case Route::SysMerged:
@@ -88,6 +90,20 @@ DIR *opendir_impl(const char *path)
 		break;
 	}
 	return REAL(opendir)(r.path.empty() ? path : r.path.c_str());
+}
+
+DIR *opendir_impl(const char *path)
+{
+	if (in_model())
+		return REAL(opendir)(path);
+	if (!tracing())
+		return opendir_routed(path, nullptr);
+	TraceStart t0 = trace_start();
+	bool shown = false;
+	DIR *d = opendir_routed(path, &shown);
+	if (shown)
+		trace_opendir(path, d ? static_cast<long>(reinterpret_cast<uintptr_t>(d)) : -errno, t0);
+	return d;
 }
 
 /* The listing scandir() would make of a served directory. */
@@ -131,11 +147,29 @@ int scan_served(const std::string &logical, Dirent ***namelist, Filter filter, C
 }
 
 template<typename Dirent, typename Filter, typename Compar, typename Real>
+int scandir_answer(const Resolved &r, int dirfd, const char *path, Dirent ***namelist, Filter filter, Compar compar,
+		   Real real);
+
+template<typename Dirent, typename Filter, typename Compar, typename Real>
 int scandir_impl(int dirfd, const char *path, Dirent ***namelist, Filter filter, Compar compar, Real real)
 {
 	if (in_model())
 		return real(dirfd, path);
 	Resolved r = resolve_path(dirfd, path, true);
+	if (tracing() && trace_shows(r)) {
+		/* The listing below, shown once it is made. */
+		TraceStart t0 = trace_start();
+		int n = scandir_answer(r, dirfd, path, namelist, filter, compar, real);
+		trace_scandir(dirfd, path, trace_result(n), t0);
+		return n;
+	}
+	return scandir_answer(r, dirfd, path, namelist, filter, compar, real);
+}
+
+template<typename Dirent, typename Filter, typename Compar, typename Real>
+int scandir_answer(const Resolved &r, int dirfd, const char *path, Dirent ***namelist, Filter filter, Compar compar,
+		   Real real)
+{
 	if (r.route == Route::Node || r.route == Route::SysMerged) {
 		int n = scan_served(r.logical, namelist, filter, compar);
 		if (n != -2)

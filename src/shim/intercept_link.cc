@@ -15,6 +15,7 @@
 #include "shim/real.h"
 #include "shim/resolve.h"
 #include "shim/state.h"
+#include "shim/trace_path.h"
 
 using namespace softvfio;
 using namespace softvfio::shim;
@@ -32,11 +33,12 @@ ssize_t give(const std::string &text, char *buf, size_t size)
 	return static_cast<ssize_t>(n);
 }
 
-ssize_t readlink_at(int dirfd, const char *path, char *buf, size_t size)
+/* `shown`: set when the trace shows the call (trace_path.h). */
+ssize_t readlink_routed(int dirfd, const char *path, char *buf, size_t size, bool *shown)
 {
-	if (in_model())
-		return REAL(readlinkat)(dirfd, path, buf, size);
 	Resolved r = resolve_path(dirfd, path, false);
+	if (shown)
+		*shown = trace_shows(r);
 	switch (r.route) {
 	case Route::ProcFd:
 		try {
@@ -68,6 +70,20 @@ ssize_t readlink_at(int dirfd, const char *path, char *buf, size_t size)
 	if (!r.path.empty())
 		return REAL(readlinkat)(AT_FDCWD, r.path.c_str(), buf, size);
 	return REAL(readlinkat)(dirfd, path, buf, size);
+}
+
+ssize_t readlink_at(int dirfd, const char *path, char *buf, size_t size)
+{
+	if (in_model())
+		return REAL(readlinkat)(dirfd, path, buf, size);
+	if (!tracing())
+		return readlink_routed(dirfd, path, buf, size, nullptr);
+	TraceStart t0 = trace_start();
+	bool shown = false;
+	ssize_t r = readlink_routed(dirfd, path, buf, size, &shown);
+	if (shown)
+		trace_readlink(dirfd, path, buf, size, trace_result(r), t0);
+	return r;
 }
 
 /* The answer, in the caller's buffer or a new one (realpath(3)). */

@@ -15,6 +15,7 @@
 #include "shim/resolve.h"
 #include "shim/stat_path.h"
 #include "shim/state.h"
+#include "shim/trace_path.h"
 
 using namespace softvfio;
 using namespace softvfio::shim;
@@ -96,13 +97,16 @@ int fstat_impl(int fd, struct stat *buf)
 
 } /* namespace */
 
-int softvfio::shim::stat_path(int dirfd, const char *path, struct stat *buf, int flags)
+namespace {
+
+/* `shown`: set when the trace shows the call (trace_path.h). */
+int stat_routed(int dirfd, const char *path, struct stat *buf, int flags, bool *shown)
 {
-	if (in_model())
-		return REAL(fstatat)(dirfd, path, buf, flags);
 	if ((flags & AT_EMPTY_PATH) && path && !path[0])
 		return fstat_impl(dirfd, buf);
 	Resolved r = resolve_path(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
+	if (shown)
+		*shown = trace_shows(r);
 	switch (r.route) {
 	case Route::Node:
 		if (int n = node_stat(r.logical, *buf); n <= 0)
@@ -122,14 +126,28 @@ int softvfio::shim::stat_path(int dirfd, const char *path, struct stat *buf, int
 	return REAL(fstatat)(dirfd, path, buf, flags);
 }
 
+} /* namespace */
+
+int softvfio::shim::stat_path(int dirfd, const char *path, struct stat *buf, int flags)
+{
+	if (in_model())
+		return REAL(fstatat)(dirfd, path, buf, flags);
+	if (!tracing())
+		return stat_routed(dirfd, path, buf, flags, nullptr);
+	TraceStart t0 = trace_start();
+	bool shown = false;
+	int r = stat_routed(dirfd, path, buf, flags, &shown);
+	if (shown)
+		trace_stat(dirfd, path, flags, buf, trace_result(r), t0);
+	return r;
+}
+
 namespace {
 
 int stat_at(int dirfd, const char *path, struct stat *buf, int flags) { return stat_path(dirfd, path, buf, flags); }
 
-int statx_impl(int dirfd, const char *path, int flags, unsigned mask, struct statx *buf)
+int statx_routed(int dirfd, const char *path, int flags, unsigned mask, struct statx *buf, bool *shown)
 {
-	if (in_model())
-		return REAL(statx)(dirfd, path, flags, mask, buf);
 	struct stat st;
 	if ((flags & AT_EMPTY_PATH) && path && !path[0]) {
 		if (emulated_fstat(dirfd, st)) {
@@ -139,6 +157,8 @@ int statx_impl(int dirfd, const char *path, int flags, unsigned mask, struct sta
 		return REAL(statx)(dirfd, path, flags, mask, buf);
 	}
 	Resolved r = resolve_path(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
+	if (shown)
+		*shown = trace_shows(r);
 	switch (r.route) {
 	case Route::Node:
 		if (int n = node_stat(r.logical, st); n <= 0) {
@@ -159,6 +179,20 @@ int statx_impl(int dirfd, const char *path, int flags, unsigned mask, struct sta
 	if (!r.path.empty())
 		return REAL(statx)(AT_FDCWD, r.path.c_str(), flags, mask, buf);
 	return REAL(statx)(dirfd, path, flags, mask, buf);
+}
+
+int statx_impl(int dirfd, const char *path, int flags, unsigned mask, struct statx *buf)
+{
+	if (in_model())
+		return REAL(statx)(dirfd, path, flags, mask, buf);
+	if (!tracing())
+		return statx_routed(dirfd, path, flags, mask, buf, nullptr);
+	TraceStart t0 = trace_start();
+	bool shown = false;
+	int r = statx_routed(dirfd, path, flags, mask, buf, &shown);
+	if (shown)
+		trace_statx(dirfd, path, flags, mask, buf, trace_result(r), t0);
+	return r;
 }
 
 int statfs_impl(const char *path, struct statfs *buf)
@@ -198,11 +232,11 @@ int fstatfs_impl(int fd, struct statfs *buf)
 	return REAL(fstatfs)(fd, buf);
 }
 
-int access_at(int dirfd, const char *path, int mode, int flags)
+int access_routed(int dirfd, const char *path, int mode, int flags, bool *shown)
 {
-	if (in_model())
-		return REAL(faccessat)(dirfd, path, mode, flags);
 	Resolved r = resolve_path(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW));
+	if (shown)
+		*shown = trace_shows(r);
 	switch (r.route) {
 	case Route::Node:
 		if (auto info = served_node(r.logical))
@@ -220,6 +254,20 @@ int access_at(int dirfd, const char *path, int mode, int flags)
 	if (!r.path.empty())
 		return REAL(faccessat)(AT_FDCWD, r.path.c_str(), mode, flags);
 	return REAL(faccessat)(dirfd, path, mode, flags);
+}
+
+int access_at(int dirfd, const char *path, int mode, int flags)
+{
+	if (in_model())
+		return REAL(faccessat)(dirfd, path, mode, flags);
+	if (!tracing())
+		return access_routed(dirfd, path, mode, flags, nullptr);
+	TraceStart t0 = trace_start();
+	bool shown = false;
+	int r = access_routed(dirfd, path, mode, flags, &shown);
+	if (shown)
+		trace_access(dirfd, path, mode, flags, trace_result(r), t0);
+	return r;
 }
 
 } /* namespace */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "shim/open_path.h"
 
+#include <algorithm>
 #include <cstring>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include "shim/resolve.h"
 #include "shim/state.h"
 #include "shim/trace.h"
+#include "shim/trace_path.h"
 
 namespace softvfio::shim {
 
@@ -142,11 +144,16 @@ int open_served_dir(const Resolved &r, int dirfd, const char *path, int flags, m
 
 } /* namespace */
 
-int open_path(int dirfd, const char *path, int flags, mode_t mode)
+namespace {
+
+/* `shown`: set when the path is one the trace shows (trace_path.h). */
+int open_routed(int dirfd, const char *path, int flags, mode_t mode, bool *shown)
 {
 	/* O_CREAT | O_EXCL does not follow a last link: it fails on it. */
 	bool exclusive = (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
 	Resolved r = resolve_path(dirfd, path, !(flags & O_NOFOLLOW) && !exclusive);
+	if (shown)
+		*shown = trace_shows(r);
 	switch (r.route) {
 	case Route::Real:
 	case Route::ProcFd:
@@ -158,21 +165,14 @@ int open_path(int dirfd, const char *path, int flags, mode_t mode)
 		KernelCalls *k = kernel();
 		if (!k || !same_process())
 			return open_real(r, dirfd, path, flags, mode);
-		TraceStart t0 = trace_start();
 		long fd = model_call([&] { return k->open(r.logical.c_str(), flags); }, -ENOMEM);
 		if (fd == Kernel::kNotOurs)
 			return open_served_dir(r, dirfd, path, flags, mode);
-		if (fd < 0) {
-			if (tracing())
-				trace_open(path, flags, fd, t0);
+		if (fd < 0)
 			return syscall_result<int>(fd);
-		}
 		/* A real fd already, at the lowest free number, known to the
 		 * fd cache as ours. */
-		int out = static_cast<int>(fd);
-		if (tracing())
-			trace_open(path, flags, out, t0);
-		return out;
+		return static_cast<int>(fd);
 	}
 	case Route::SysView: {
 		/* It exists: nothing is created. */
@@ -212,12 +212,29 @@ int open_path(int dirfd, const char *path, int flags, mode_t mode)
 	return open_real(r, dirfd, path, flags, mode);
 }
 
-FILE *fopen_path(const char *path, const char *mode)
+} /* namespace */
+
+int open_path(int dirfd, const char *path, int flags, mode_t mode)
 {
-	int flags = mode ? mode_flags(mode) : -1;
-	if (flags < 0)
-		return REAL(fopen)(path, mode);
+	if (!tracing())
+		return open_routed(dirfd, path, flags, mode, nullptr);
+	TraceStart t0 = trace_start();
+	bool shown = false;
+	int fd = open_routed(dirfd, path, flags, mode, &shown);
+	if (shown)
+		trace_open(dirfd, path, flags, trace_result(fd), t0);
+	return fd;
+}
+
+namespace {
+
+/* `shown`: set when the trace shows this open here (the routes that do
+ * not go through open_path, which shows its own). */
+FILE *fopen_routed(const char *path, const char *mode, int flags, bool *shown)
+{
 	Resolved r = resolve_path(AT_FDCWD, path, true);
+	if (shown)
+		*shown = trace_shows(r) && r.route != Route::Node;
 	if (r.route == Route::Error) {
 		errno = r.error;
 		return nullptr;
@@ -260,6 +277,25 @@ FILE *fopen_path(const char *path, const char *mode)
 		close(fd);
 		errno = e;
 	}
+	return f;
+}
+
+} /* namespace */
+
+FILE *fopen_path(const char *path, const char *mode)
+{
+	int flags = mode ? mode_flags(mode) : -1;
+	if (flags < 0)
+		return REAL(fopen)(path, mode);
+	if (!tracing())
+		return fopen_routed(path, mode, flags, nullptr);
+	TraceStart t0 = trace_start();
+	bool shown = false;
+	FILE *f = fopen_routed(path, mode, flags, &shown);
+	if (shown)
+		/* A written attribute's stream (fopencookie) has no fd of its
+		 * own to show: 0 stands for it. */
+		trace_open(AT_FDCWD, path, flags, f ? std::max(fileno(f), 0) : -errno, t0);
 	return f;
 }
 

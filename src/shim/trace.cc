@@ -5,7 +5,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <atomic>
 #include <mutex>
+#include <set>
 #include <pthread.h>
 #include <string>
 #include <ctime>
@@ -15,7 +17,9 @@
 #include "shim/proc_self.h"
 #include "shim/real.h"
 #include "shim/state.h"
+#include "shim/trace_calls.h"
 #include "shim/trace_decode.h"
+#include "shim/trace_internal.h"
 
 namespace softvfio::shim {
 
@@ -28,6 +32,15 @@ TraceFormat g_format;
 pid_t g_first_pid = 0;
 int g_sink = -1;
 std::mutex g_lock;      /* one line at a time; never held across a model call */
+/* -e trace=: the calls shown; all when not filtered. Set before main,
+ * read only after. */
+bool g_filtered = false;
+std::set<std::string> *g_calls = nullptr;
+/* -c, -C: the records' file (its descriptor opened on first use), and
+ * whether lines are written at all. */
+const char *g_summary = nullptr;
+int g_records = -1;
+bool g_lines = true;
 
 __attribute__((constructor)) void trace_init()
 {
@@ -40,10 +53,32 @@ __attribute__((constructor)) void trace_init()
 		g_format.timestamps = std::atoi(t);
 	if (const char *d = std::getenv(kEnvTraceDurations))
 		g_format.durations = std::atoi(d) != 0;
-	g_first_pid = ::getpid();
+	if (const char *calls = std::getenv(kEnvTraceCalls)) {
+		/* Never freed: the hooks may run until the very end. */
+		g_calls = new (std::nothrow) std::set<std::string>;
+		if (g_calls) {
+			g_filtered = true;
+			std::string list = calls;
+			for (size_t at = 0; at <= list.size();) {
+				size_t comma = std::min(list.find(',', at), list.size());
+				if (comma > at)
+					g_calls->insert(list.substr(at, comma - at));
+				at = comma + 1;
+			}
+		}
+	}
+	if (const char *summary = std::getenv(kEnvTraceSummary); summary && *summary)
+		g_summary = summary;
+	if (const char *lines = std::getenv(kEnvTraceLines))
+		g_lines = std::strcmp(lines, "0") != 0;
+	/* The program's pid, which every image it execs keeps; a process
+	 * started by it is another, even once it has exec'd. */
+	const char *pid = std::getenv(kEnvTracePid);
+	g_first_pid = pid && *pid ? static_cast<pid_t>(std::atol(pid)) : ::getpid();
 	g_tracing = true;
 	/* A fork while another thread writes a line must not leave the
-	 * child's lock held. */
+	 * child's lock held; the child opens its own records' descriptor
+	 * (the same file, O_APPEND). */
 	pthread_atfork([] { g_lock.lock(); }, [] { g_lock.unlock(); }, [] { g_lock.unlock(); });
 }
 
@@ -78,11 +113,18 @@ void trace_sink_lost(int fd) noexcept
 		__atomic_compare_exchange_n(&g_sink, &expected, -1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
-namespace {
+bool trace_wants(const char *call) noexcept
+{
+	if (!g_filtered)
+		return true;
+	try {
+		return g_calls->count(call) != 0;
+	} catch (...) {
+		return false;
+	}
+}
 
-/* Whatever stands behind an fd the program holds: the shim's note, or
- * the /proc/self/fd link it would show (a dma-buf's "/dmabuf:name"). */
-std::string fd_text(int fd, bool open = true)
+std::string trace_fd_text(int fd, bool open)
 {
 	if (auto note = note_get(fd))
 		return *note;
@@ -92,58 +134,117 @@ std::string fd_text(int fd, bool open = true)
 	return {};
 }
 
-void emit(const TraceEvent &event) noexcept
+namespace {
+
+void write_all(int fd, const std::string &text)
+{
+	size_t at = 0;
+	while (at < text.size()) {
+		ssize_t n = REAL(write)(fd, text.data() + at, text.size() - at);
+		if (n <= 0)
+			break;
+		at += static_cast<size_t>(n);
+	}
+}
+
+/* The summary's name of an event: ioctls by their request. */
+std::string stat_name(const TraceEvent &event)
+{
+	if (event.call == "ioctl" && event.args.size() > 1)
+		return "ioctl(" + event.args[1].text + ")";
+	return event.call;
+}
+
+/* With g_lock held. */
+void record(const TraceEvent &event)
+{
+	if (g_records < 0) {
+		int fd;
+		{
+			ModelScope pass;
+			fd = REAL(open)(g_summary, O_WRONLY | O_APPEND | O_CLOEXEC);
+		}
+		if (fd < 0)
+			return;
+		g_records = relocate_internal(fd);
+		/* The program's stderr as it is now, for the table at exit. */
+		if (::getpid() == g_first_pid)
+			sink();
+	}
+	std::string line = trace_stat_record(stat_name(event), event.result < 0 && event.result > -4096,
+					     event.duration_ns);
+	ModelScope pass;
+	write_all(g_records, line);
+}
+
+} /* namespace */
+
+void trace_emit(TraceEvent &event) noexcept
 {
 	try {
 		std::string line;
 		pid_t pid = ::getpid();
-		if (g_json) {
-			auto j = format_json(event, g_format);
-			j["pid"] = pid;
-			line = j.dump();
-		} else {
-			line = (pid == g_first_pid ? std::string() : "[pid " + std::to_string(pid) + "] ") + format_text(event, g_format);
+		if (g_lines) {
+			if (g_json) {
+				auto j = format_json(event, g_format);
+				j["pid"] = pid;
+				line = j.dump();
+			} else {
+				line = (pid == g_first_pid ? std::string() : "[pid " + std::to_string(pid) + "] ") +
+				       format_text(event, g_format);
+			}
+			line += '\n';
 		}
-		line += '\n';
 		std::lock_guard lock(g_lock);
+		if (g_summary)
+			record(event);
+		if (!g_lines)
+			return;
 		int fd = sink();
 		if (fd < 0)
 			return;
 		ModelScope pass;
-		size_t at = 0;
-		while (at < line.size()) {
-			ssize_t n = REAL(write)(fd, line.data() + at, line.size() - at);
-			if (n <= 0)
-				break;
-			at += static_cast<size_t>(n);
-		}
+		write_all(fd, line);
 	} catch (...) {
 		/* A line lost to an allocation failure. */
 	}
 }
 
-/* Decoding reads the program's memory through the model's fault guard.
- * `end` is taken on entry to each trace_*: looking up the fd's link and
- * decoding are the trace's time, not the call's. */
-template<typename F>
-void emit_with(TraceStart start, TraceStart end, F &&build) noexcept
+/* At the program's exit: the table of every record the session's traced
+ * processes have written so far, to the trace's output. A child still
+ * running is counted up to here; a program killed by a signal writes none
+ * (the command has exec'd it: no one is left to). Once, from exit() (the
+ * destructor below) or _exit (trace_exit.cc), which shells use. */
+void trace_write_summary() noexcept
 {
-	int saved = errno;
-	if (!start.mono_ns)
-		start = end;
+	static std::atomic<bool> done{false};
+	if (!g_tracing || !g_summary || ::getpid() != g_first_pid || done.exchange(true))
+		return;
 	try {
-		TraceEvent event;
-		{
-			ModelScope pass;
-			event = build();
-		}
-		event.wall_ns = start.wall_ns;
-		event.duration_ns = end.mono_ns - start.mono_ns;
-		emit(event);
+		ModelScope pass;
+		std::string records;
+		int fd = REAL(open)(g_summary, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return;
+		char buf[65536];
+		ssize_t n;
+		while ((n = REAL(read)(fd, buf, sizeof(buf))) > 0)
+			records.append(buf, static_cast<size_t>(n));
+		REAL(close)(fd);
+		::unlink(g_summary);
+		auto stats = trace_stats_from_records(records);
+		std::string table = g_json ? format_summary_json(stats).dump() + "\n" : format_summary_text(stats);
+		std::lock_guard lock(g_lock);
+		int out = g_sink >= 0 ? g_sink : sink();
+		if (out >= 0)
+			write_all(out, table);
 	} catch (...) {
 	}
-	errno = saved;
 }
+
+namespace {
+
+__attribute__((destructor)) void trace_summary_at_exit() { trace_write_summary(); }
 
 } /* namespace */
 
@@ -155,13 +256,12 @@ TraceStart trace_clock() noexcept
 	return {wall.tv_sec * 1000000000LL + wall.tv_nsec, mono.tv_sec * 1000000000LL + mono.tv_nsec};
 }
 
-void trace_open(const char *path, int flags, long result, TraceStart start) noexcept
+void trace_open(int dirfd, const char *path, int flags, long result, TraceStart start) noexcept
 {
 	TraceStart end = trace_clock();
-	emit_with(start, end, [&] {
-		return TraceEvent{"openat",
-				  {{"dirfd", "AT_FDCWD", "AT_FDCWD"}, text_arg("path", path ? path : ""),
-				   open_flags_arg("flags", flags)},
+	std::string dir = dirfd == AT_FDCWD ? std::string() : trace_fd_text(dirfd);
+	trace_emit_with("openat", start, end, [&] {
+		return TraceEvent{"openat", {dirfd_arg("dirfd", dirfd, dir), path_arg("path", path), open_flags_arg("flags", flags)},
 				  result};
 	});
 }
@@ -169,23 +269,23 @@ void trace_open(const char *path, int flags, long result, TraceStart start) noex
 void trace_close(int fd, long result, TraceStart start) noexcept
 {
 	TraceStart end = trace_clock();
-	std::string what = fd_text(fd, false);   /* closed already */
-	emit_with(start, end, [&] { return TraceEvent{"close", {fd_arg("fd", fd, what)}, result}; });
+	std::string what = trace_fd_text(fd, false);   /* closed already */
+	trace_emit_with("close", start, end, [&] { return TraceEvent{"close", {fd_arg("fd", fd, what)}, result}; });
 }
 
 void trace_ioctl(int fd, unsigned long request, uintptr_t arg, long result, TraceStart start) noexcept
 {
 	TraceStart end = trace_clock();
-	std::string what = fd_text(fd);
+	std::string what = trace_fd_text(fd);
 	/* The kind from the link the kernel would show: the fd may be closed
 	 * or reused once the call returns, the text was taken before. */
 	TraceFdKind kind = trace_fd_kind(what);
-	emit_with(start, end, [&] {
+	trace_emit_with("ioctl", start, end, [&] {
 		std::string name = ioctl_name(kind, request);
 		TraceArg fd_a = fd_arg("fd", fd, what);
 		if (kind != TraceFdKind::Unknown)
 			fd_a.json["kind"] = trace_fd_kind_name(kind);
-		return TraceEvent{"ioctl", {std::move(fd_a), {"request", name, name}, decode_ioctl_arg(kind, request, arg)},
+		return TraceEvent{"ioctl", {std::move(fd_a), {"request", name, name}, decode_ioctl_arg(kind, request, arg, result)},
 				  result};
 	});
 }
@@ -194,8 +294,8 @@ void trace_mmap(void *addr, size_t length, int prot, int flags, int fd, off_t of
 		TraceStart start) noexcept
 {
 	TraceStart end = trace_clock();
-	std::string what = fd_text(fd);
-	emit_with(start, end, [&] {
+	std::string what = trace_fd_text(fd);
+	trace_emit_with("mmap", start, end, [&] {
 		bool device = trace_fd_kind(what) == TraceFdKind::Device;
 		return TraceEvent{"mmap",
 				  {address_arg("addr", reinterpret_cast<uintptr_t>(addr)), number_arg("length", static_cast<long long>(length)),
@@ -209,7 +309,7 @@ void trace_mmap(void *addr, size_t length, int prot, int flags, int fd, off_t of
 void trace_munmap(void *addr, size_t length, long result, TraceStart start) noexcept
 {
 	TraceStart end = trace_clock();
-	emit_with(start, end, [&] {
+	trace_emit_with("munmap", start, end, [&] {
 		return TraceEvent{"munmap",
 				  {address_arg("addr", reinterpret_cast<uintptr_t>(addr)),
 				   number_arg("length", static_cast<long long>(length))},
@@ -221,8 +321,8 @@ void trace_rw(const char *call, int fd, const void *buf, size_t count, off_t off
 	      TraceStart start) noexcept
 {
 	TraceStart end = trace_clock();
-	std::string what = fd_text(fd);
-	emit_with(start, end, [&] {
+	std::string what = trace_fd_text(fd);
+	trace_emit_with(call, start, end, [&] {
 		TraceEvent e{call, {fd_arg("fd", fd, what), address_arg("buf", reinterpret_cast<uintptr_t>(buf))}, result};
 		/* Small accesses are register accesses: show the value. */
 		bool moved = std::strstr(call, "read") ? result > 0 : result >= 0;

@@ -12,6 +12,16 @@
  *                          day (-t, -tt) or the epoch time (-ttt)
  *   SOFTVFIO_TRACE_DURATIONS   1: each line ends with the time spent in
  *                          the call (-T)
+ *   SOFTVFIO_TRACE_CALLS   comma list of the calls shown and counted
+ *                          (-e trace=, checked by the command); all
+ *                          without it
+ *   SOFTVFIO_TRACE_SUMMARY a file every traced process appends one record
+ *                          per call to (-c, -C); the program's process
+ *                          turns them into strace -c's table at its exit
+ *   SOFTVFIO_TRACE_LINES   0: no lines, only the summary (-c)
+ *   SOFTVFIO_TRACE_PID     the program's pid (the command's own: it execs
+ *                          the program); its lines carry no "[pid N]" and
+ *                          it writes the summary
  * Without SOFTVFIO_TRACE every hook is one load of a flag that is false.
  * The sink is a descriptor of the model's own (internal, close-on-exec,
  * out of the program's reach), opened on the first line; a program under
@@ -24,12 +34,19 @@
 #include <cstdint>
 #include <sys/types.h>
 
+struct stat;
+struct statx;
+
 namespace softvfio::shim {
 
 inline constexpr const char *kEnvTrace = "SOFTVFIO_TRACE";
 inline constexpr const char *kEnvTraceFormat = "SOFTVFIO_TRACE_FORMAT";
 inline constexpr const char *kEnvTraceTimestamps = "SOFTVFIO_TRACE_TIMESTAMPS";
 inline constexpr const char *kEnvTraceDurations = "SOFTVFIO_TRACE_DURATIONS";
+inline constexpr const char *kEnvTraceCalls = "SOFTVFIO_TRACE_CALLS";
+inline constexpr const char *kEnvTraceSummary = "SOFTVFIO_TRACE_SUMMARY";
+inline constexpr const char *kEnvTraceLines = "SOFTVFIO_TRACE_LINES";
+inline constexpr const char *kEnvTracePid = "SOFTVFIO_TRACE_PID";
 
 extern bool g_tracing;
 inline bool tracing() noexcept { return __builtin_expect(g_tracing, 0); }
@@ -49,7 +66,7 @@ inline TraceStart trace_start() noexcept { return tracing() ? trace_clock() : Tr
 void trace_sink_lost(int fd) noexcept;
 
 /* Each takes the result as the model gave it: a value or -errno. */
-void trace_open(const char *path, int flags, long result, TraceStart start = {}) noexcept;
+void trace_open(int dirfd, const char *path, int flags, long result, TraceStart start = {}) noexcept;
 void trace_close(int fd, long result, TraceStart start = {}) noexcept;
 void trace_ioctl(int fd, unsigned long request, uintptr_t arg, long result, TraceStart start = {}) noexcept;
 void trace_mmap(void *addr, size_t length, int prot, int flags, int fd, off_t offset, long result,
@@ -58,5 +75,19 @@ void trace_munmap(void *addr, size_t length, long result, TraceStart start = {})
 /* read, write, pread64, pwrite64: offset < 0 for the unpositioned ones. */
 void trace_rw(const char *call, int fd, const void *buf, size_t count, off_t offset, long result,
 	      TraceStart start = {}) noexcept;
+
+/* Calls on the paths the shim answers (the sysfs view, /dev/vfio,
+ * /dev/iommu: trace_path.h), as the C library would make them. */
+void trace_stat(int dirfd, const char *path, int flags, const struct stat *st, long result,
+		TraceStart start = {}) noexcept;
+void trace_statx(int dirfd, const char *path, int flags, unsigned mask, const struct statx *st, long result,
+		 TraceStart start = {}) noexcept;
+void trace_access(int dirfd, const char *path, int mode, int flags, long result, TraceStart start = {}) noexcept;
+void trace_readlink(int dirfd, const char *path, const char *buf, size_t size, long result,
+		    TraceStart start = {}) noexcept;
+/* opendir: `result` the stream's address or -errno. */
+void trace_opendir(const char *path, long result, TraceStart start = {}) noexcept;
+/* scandir, scandirat: `result` the number of entries or -errno. */
+void trace_scandir(int dirfd, const char *path, long result, TraceStart start = {}) noexcept;
 
 } /* namespace softvfio::shim */

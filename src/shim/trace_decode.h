@@ -13,6 +13,9 @@
 #include <string>
 #include <string_view>
 #include <sys/types.h>
+
+struct stat;
+struct statx;
 #include <utility>
 #include <vector>
 
@@ -71,8 +74,10 @@ const char *trace_fd_kind_name(TraceFdKind kind);
 std::string ioctl_name(TraceFdKind kind, unsigned long request);
 
 /* The ioctl's argument as it is after the call (the kernel's answers
- * written back), decoded as `kind` reads it; its address when unreadable. */
-TraceArg decode_ioctl_arg(TraceFdKind kind, unsigned long request, uintptr_t arg);
+ * written back), decoded as `kind` reads it; its address when unreadable.
+ * `result` (the call's, or -errno) tells what the kernel wrote: an array
+ * it fills only on success shows as its address after a failure. */
+TraceArg decode_ioctl_arg(TraceFdKind kind, unsigned long request, uintptr_t arg, long result = 0);
 
 /* An fd, with what it stands for when known: 5</dev/vfio/devices/vfio0>. */
 TraceArg fd_arg(const char *name, int fd, const std::string &what);
@@ -85,6 +90,17 @@ TraceArg mmap_prot_arg(const char *name, int prot);
 TraceArg mmap_flags_arg(const char *name, int flags);
 /* A VFIO device fd offset: {region=BAR2, offset=0x10} plus the raw value. */
 TraceArg region_offset_arg(const char *name, unsigned long long offset);
+
+/* The arguments of the path calls (trace_decode_path.cc). */
+TraceArg dirfd_arg(const char *name, int dirfd, const std::string &what);   /* AT_FDCWD or an fd */
+TraceArg path_arg(const char *name, const char *path);                      /* quoted, or NULL */
+/* {st_mode=S_IFCHR|0666, st_rdev=makedev(0xa, 0xc4), ...} as strace
+ * abbreviates it: the type and mode, then the device or the size. */
+TraceArg stat_arg(const char *name, const struct stat &st);
+TraceArg statx_arg(const char *name, const struct statx &st);
+TraceArg statx_mask_arg(const char *name, unsigned mask);
+TraceArg at_flags_arg(const char *name, int flags);       /* AT_SYMLINK_NOFOLLOW|..., or 0 */
+TraceArg access_mode_arg(const char *name, int mode);     /* F_OK, R_OK|W_OK, ... */
 
 /* "A|B|0x40" for the bits of `value` named in `names`; "0" for none. */
 std::string flag_names(uint64_t value, const std::vector<std::pair<uint64_t, const char *>> &names);

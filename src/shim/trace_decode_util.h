@@ -132,6 +132,39 @@ Read<T> read_struct(uintptr_t arg)
 
 inline TraceArg pointer(uintptr_t arg) { return {"arg", hex_text(arg), json(hex_text(arg))}; }
 
+/* "[a, b, ...]": the items of an array the program passed, in both
+ * renderings; `more` when some were left out (unreadable or too many). */
+class List
+{
+public:
+	void add(const TraceArg &item)
+	{
+		text_ += (j_.empty() ? "" : ", ") + item.text;
+		j_.push_back(item.json);
+	}
+	size_t size() const { return j_.size(); }
+	TraceArg done(const char *name, bool more = false) const
+	{
+		return {name, text_ + (more ? (j_.empty() ? "..." : ", ...") : "") + "]", j_};
+	}
+
+private:
+	std::string text_ = "[";
+	json j_ = json::array();
+};
+
+/* The result of the call being decoded (decode_ioctl_arg's). */
+extern thread_local long t_result;
+
+/* At most this many items of any array are shown: a line's patience. */
+inline constexpr uint32_t kListMax = 32;
+
+/* A GET_*_INFO struct's capability chain (trace_decode_caps.cc): the
+ * capabilities from `cap_offset`, as far as `argsz` reaches (the kernel
+ * writes no further), appended to `out` as "caps=[...]". */
+enum class CapFamily : uint8_t { Device, Region, Iommu };
+void info_caps(Fields &out, CapFamily family, uintptr_t arg, uint32_t argsz, uint32_t cap_offset);
+
 /* One kind's ioctls: their names, the decoding of their argument
  * (nullopt: not one of this kind's numbers), and another kind's commands
  * this kind also takes. Plain pointers, so that every decoder is
@@ -141,6 +174,9 @@ struct KindDecoder {
 	std::optional<TraceArg> (*decode)(unsigned long request, uintptr_t arg);
 	const KindDecoder *also;
 };
+
+/* VFIO_DEVICE_FEATURE's header and payload (trace_decode_feature.cc). */
+TraceArg feature_arg(uintptr_t arg);
 
 /* trace_decode_vfio.cc */
 extern const KindDecoder kContainerDecoder;

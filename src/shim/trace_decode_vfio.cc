@@ -8,6 +8,7 @@
  * could not even be written.
  */
 #include <algorithm>
+#include <cstddef>
 
 #include <softvfio/uapi/vfio.h>
 
@@ -36,20 +37,11 @@ const Names kDeviceIoctls = {
 	NAME(VFIO_DEVICE_PCI_DMABUF_REVOKE), NAME(VFIO_MIG_GET_PRECOPY_INFO),
 };
 
-const Names kFeatures = {
-	NAME(VFIO_DEVICE_FEATURE_PCI_VF_TOKEN), NAME(VFIO_DEVICE_FEATURE_MIGRATION),
-	NAME(VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE), NAME(VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY),
-	NAME(VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP), NAME(VFIO_DEVICE_FEATURE_LOW_POWER_EXIT),
-	NAME(VFIO_DEVICE_FEATURE_DMA_LOGGING_START), NAME(VFIO_DEVICE_FEATURE_DMA_LOGGING_STOP),
-	NAME(VFIO_DEVICE_FEATURE_DMA_LOGGING_REPORT), NAME(VFIO_DEVICE_FEATURE_MIG_DATA_SIZE),
-	NAME(VFIO_DEVICE_FEATURE_BUS_MASTER), NAME(VFIO_DEVICE_FEATURE_DMA_BUF), NAME(VFIO_DEVICE_FEATURE_MIG_PRECOPY_INFOv2),
-	NAME(VFIO_DEVICE_FEATURE_DMA_BUF_REVOKE), NAME(VFIO_DEVICE_FEATURE_DMA_BUF_MEMATTR),
-};
-
-const Names kFeatureFlags = {NAME(VFIO_DEVICE_FEATURE_GET), NAME(VFIO_DEVICE_FEATURE_SET),
-			     NAME(VFIO_DEVICE_FEATURE_PROBE)};
 const Names kGroupFlags = {NAME(VFIO_GROUP_FLAGS_VIABLE), NAME(VFIO_GROUP_FLAGS_CONTAINER_SET)};
-const Names kDeviceFlags = {NAME(VFIO_DEVICE_FLAGS_RESET), NAME(VFIO_DEVICE_FLAGS_PCI), NAME(VFIO_DEVICE_FLAGS_CAPS)};
+const Names kDeviceFlags = {NAME(VFIO_DEVICE_FLAGS_RESET), NAME(VFIO_DEVICE_FLAGS_PCI),
+			    NAME(VFIO_DEVICE_FLAGS_PLATFORM), NAME(VFIO_DEVICE_FLAGS_AMBA),
+			    NAME(VFIO_DEVICE_FLAGS_CCW), NAME(VFIO_DEVICE_FLAGS_AP),
+			    NAME(VFIO_DEVICE_FLAGS_FSL_MC), NAME(VFIO_DEVICE_FLAGS_CAPS), NAME(VFIO_DEVICE_FLAGS_CDX)};
 const Names kRegionFlags = {NAME(VFIO_REGION_INFO_FLAG_READ), NAME(VFIO_REGION_INFO_FLAG_WRITE),
 			    NAME(VFIO_REGION_INFO_FLAG_MMAP), NAME(VFIO_REGION_INFO_FLAG_CAPS)};
 const Names kIrqInfoFlags = {NAME(VFIO_IRQ_INFO_EVENTFD), NAME(VFIO_IRQ_INFO_MASKABLE),
@@ -63,55 +55,19 @@ const Names kIommuInfoFlags = {NAME(VFIO_IOMMU_INFO_PGSIZES), NAME(VFIO_IOMMU_IN
 const Names kDmaMapFlags = {NAME(VFIO_DMA_MAP_FLAG_READ), NAME(VFIO_DMA_MAP_FLAG_WRITE), NAME(VFIO_DMA_MAP_FLAG_VADDR)};
 const Names kDmaUnmapFlags = {NAME(VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP), NAME(VFIO_DMA_UNMAP_FLAG_ALL),
 			      NAME(VFIO_DMA_UNMAP_FLAG_VADDR)};
-const Names kIommus = {NAME(VFIO_TYPE1_IOMMU), NAME(VFIO_TYPE1v2_IOMMU), NAME(VFIO_NOIOMMU_IOMMU)};
+/* CHECK_EXTENSION asks about these, SET_IOMMU takes the first three. */
+const Names kIommus = {NAME(VFIO_TYPE1_IOMMU),  NAME(VFIO_TYPE1v2_IOMMU),        NAME(VFIO_NOIOMMU_IOMMU),
+		       NAME(VFIO_DMA_CC_IOMMU), NAME(VFIO_TYPE1_NESTING_IOMMU), NAME(VFIO_UNMAP_ALL),
+		       NAME(VFIO_UPDATE_VADDR)};
+const Names kDirtyFlags = {NAME(VFIO_IOMMU_DIRTY_PAGES_FLAG_START), NAME(VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP),
+			   NAME(VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP)};
+const Names kHotResetFlags = {NAME(VFIO_PCI_HOT_RESET_FLAG_DEV_ID), NAME(VFIO_PCI_HOT_RESET_FLAG_DEV_ID_OWNED)};
+const Names kBindFlags = {NAME(VFIO_DEVICE_BIND_FLAG_TOKEN)};
+const Names kAttachFlags = {NAME(VFIO_DEVICE_ATTACH_PASID)};
+const Names kDetachFlags = {NAME(VFIO_DEVICE_DETACH_PASID)};
+const Names kPrecopyFlags = {NAME(VFIO_PRECOPY_INFO_REINIT)};
 
 #undef NAME
-
-TraceArg feature_arg(uintptr_t arg)
-{
-	auto f = read_struct<vfio_device_feature>(arg);
-	if (!f)
-		return pointer(arg);
-	uint32_t index = f->flags & VFIO_DEVICE_FEATURE_MASK;
-	std::string flags = flag_names(f->flags & ~VFIO_DEVICE_FEATURE_MASK, kFeatureFlags);
-	const char *feature = lookup(index, kFeatures);
-	flags += std::string("|") + (feature ? feature : std::to_string(index));
-	Fields out;
-	out.num("argsz", f->argsz).raw("flags", flags, flags);
-	uintptr_t data = arg + sizeof(vfio_device_feature);
-	bool payload = f->argsz > sizeof(vfio_device_feature) && !(f->flags & VFIO_DEVICE_FEATURE_PROBE);
-	if (payload && index == VFIO_DEVICE_FEATURE_DMA_BUF) {
-		if (auto d = read_struct<vfio_device_feature_dma_buf>(data)) {
-			out.named("region_index", d->region_index, kRegions)
-				.raw("open_flags", open_flags_arg("", static_cast<int>(d->open_flags)).text,
-				     open_flags_arg("", static_cast<int>(d->open_flags)).json)
-				.hex("flags", d->flags)
-				.num("nr_ranges", d->nr_ranges);
-			std::string text = "[";
-			json ranges = json::array();
-			uintptr_t at = data + sizeof(vfio_device_feature_dma_buf);
-			for (uint32_t i = 0; i < d->nr_ranges && i < 16; i++) {
-				auto r = read_struct<vfio_region_dma_range>(at + i * sizeof(vfio_region_dma_range));
-				if (!r)
-					break;
-				text += std::string(i ? ", " : "") + "{offset=" + hex_text(r->offset) + ", length=" + hex_text(r->length) + "}";
-				ranges.push_back({{"offset", r->offset}, {"length", r->length}});
-			}
-			out.raw("dma_ranges", text + (d->nr_ranges > 16 ? ", ...]" : "]"), ranges);
-		}
-	} else if (payload && index == VFIO_DEVICE_FEATURE_DMA_BUF_REVOKE) {
-		if (auto d = read_struct<vfio_device_feature_dma_buf_revoke>(data))
-			out.sint("dmabuf_fd", d->dmabuf_fd);
-	} else if (payload && index == VFIO_DEVICE_FEATURE_DMA_BUF_MEMATTR) {
-		if (auto d = read_struct<vfio_device_feature_dma_buf_memattr>(data))
-			out.sint("dmabuf_fd", d->dmabuf_fd)
-				.named("memattr", d->memattr,
-				       {{VFIO_DEVICE_FEATURE_DMA_BUF_MEMATTR_NC, "NC"},
-					{VFIO_DEVICE_FEATURE_DMA_BUF_MEMATTR_WC, "WC"}});
-	}
-	return out.done();
-}
-
 
 /* SET_IRQS's payload after the header, as its DATA flag says: `count`
  * eventfds (-1 tears one down) or `count` bools; none for DATA_NONE.
@@ -151,6 +107,51 @@ void irq_set_data(Fields &out, const vfio_irq_set &set, uintptr_t data)
 	out.raw("data", text + "]", values);
 }
 
+/* A vfio_bitmap {pgsize, size, data} the kernel fills. */
+void bitmap_field(Fields &out, uintptr_t at)
+{
+	auto b = read_struct<vfio_bitmap>(at);
+	if (!b)
+		return;
+	TraceArg bm = Fields()
+			      .hex("pgsize", b->pgsize)
+			      .hex("size", b->size)
+			      .hex("data", reinterpret_cast<uintptr_t>(b->data))
+			      .done();
+	out.raw("bitmap", bm.text, bm.json);
+}
+
+/* GET_PCI_HOT_RESET_INFO's devices, as many as the kernel wrote (count,
+ * and argsz had room for): group ids, or devids with FLAG_DEV_ID. */
+void hot_reset_devices(Fields &out, const vfio_pci_hot_reset_info &info, uintptr_t arg)
+{
+	size_t room = info.argsz > sizeof(vfio_pci_hot_reset_info)
+			      ? (info.argsz - sizeof(vfio_pci_hot_reset_info)) / sizeof(vfio_pci_dependent_device)
+			      : 0;
+	if (room < info.count)
+		return;   /* ENOSPC: the kernel wrote count only */
+	bool devid = info.flags & VFIO_PCI_HOT_RESET_FLAG_DEV_ID;
+	List devices;
+	uintptr_t first = arg + sizeof(vfio_pci_hot_reset_info);
+	for (uint32_t i = 0; i < info.count && i < kListMax; i++) {
+		auto d = read_struct<vfio_pci_dependent_device>(first + i * sizeof(vfio_pci_dependent_device));
+		if (!d)
+			break;
+		Fields f;
+		if (devid)
+			f.sint("devid", static_cast<int32_t>(d->devid));
+		else
+			f.num("group_id", d->group_id);
+		char bdf[24];
+		std::snprintf(bdf, sizeof(bdf), "%04x:%02x:%02x.%x", d->segment, d->bus, d->devfn >> 3, d->devfn & 7);
+		f.hex("segment", d->segment).hex("bus", d->bus);
+		f.raw("devfn", hex_text(d->devfn) + " /* " + bdf + " */", json{{"devfn", d->devfn}, {"bdf", bdf}});
+		devices.add(f.done());
+	}
+	auto list = devices.done("devices", devices.size() < info.count);
+	out.raw("devices", list.text, list.json);
+}
+
 /* The container's commands (also iommufd's, in its compatibility mode). */
 std::optional<TraceArg> decode_container(unsigned long request, uintptr_t arg)
 {
@@ -166,13 +167,15 @@ std::optional<TraceArg> decode_container(unsigned long request, uintptr_t arg)
 	case VFIO_IOMMU_DISABLE:
 		return TraceArg{"arg", "0", json(nullptr)};
 	case VFIO_IOMMU_GET_INFO:
-		if (auto s = read_struct<vfio_iommu_type1_info>(arg))
-			return Fields()
-				.num("argsz", s->argsz)
+		if (auto s = read_struct<vfio_iommu_type1_info>(arg)) {
+			Fields out;
+			out.num("argsz", s->argsz)
 				.flags("flags", s->flags, kIommuInfoFlags)
 				.hex("iova_pgsizes", s->iova_pgsizes)
-				.num("cap_offset", s->cap_offset)
-				.done();
+				.num("cap_offset", s->cap_offset);
+			info_caps(out, CapFamily::Iommu, arg, s->argsz, s->cap_offset);
+			return out.done();
+		}
 		break;
 	case VFIO_IOMMU_MAP_DMA:
 		if (auto s = read_struct<vfio_iommu_type1_dma_map>(arg))
@@ -185,15 +188,32 @@ std::optional<TraceArg> decode_container(unsigned long request, uintptr_t arg)
 				.done();
 		break;
 	case VFIO_IOMMU_UNMAP_DMA:
-		if (auto s = read_struct<vfio_iommu_type1_dma_unmap>(arg))
-			return Fields()
-				.num("argsz", s->argsz)
+		if (auto s = read_struct<vfio_iommu_type1_dma_unmap>(arg)) {
+			Fields out;
+			out.num("argsz", s->argsz)
 				.flags("flags", s->flags, kDmaUnmapFlags)
 				.hex("iova", s->iova)
-				.hex("size", s->size)
-				.done();
+				.hex("size", s->size);
+			/* The bitmap to fill follows, as the flag says. */
+			if (s->flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP &&
+			    s->argsz >= sizeof(vfio_iommu_type1_dma_unmap) + sizeof(vfio_bitmap))
+				bitmap_field(out, arg + sizeof(vfio_iommu_type1_dma_unmap));
+			return out.done();
+		}
 		break;
 	case VFIO_IOMMU_DIRTY_PAGES:
+		if (auto s = read_struct<vfio_iommu_type1_dirty_bitmap>(arg)) {
+			Fields out;
+			out.num("argsz", s->argsz).flags("flags", s->flags, kDirtyFlags);
+			uintptr_t data = arg + sizeof(vfio_iommu_type1_dirty_bitmap);
+			if (s->flags & VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP &&
+			    s->argsz >= sizeof(vfio_iommu_type1_dirty_bitmap) + sizeof(vfio_iommu_type1_dirty_bitmap_get))
+				if (auto g = read_struct<vfio_iommu_type1_dirty_bitmap_get>(data)) {
+					out.hex("iova", g->iova).hex("size", g->size);
+					bitmap_field(out, data + offsetof(vfio_iommu_type1_dirty_bitmap_get, bitmap));
+				}
+			return out.done();
+		}
 		break;
 	default:
 		return std::nullopt;
@@ -230,25 +250,29 @@ std::optional<TraceArg> decode_device(unsigned long request, uintptr_t arg)
 	case VFIO_DEVICE_RESET:
 		return TraceArg{"arg", "0", json(nullptr)};
 	case VFIO_DEVICE_GET_INFO:
-		if (auto s = read_struct<vfio_device_info>(arg))
-			return Fields()
-				.num("argsz", s->argsz)
+		if (auto s = read_struct<vfio_device_info>(arg)) {
+			Fields out;
+			out.num("argsz", s->argsz)
 				.flags("flags", s->flags, kDeviceFlags)
 				.num("num_regions", s->num_regions)
 				.num("num_irqs", s->num_irqs)
-				.num("cap_offset", s->cap_offset)
-				.done();
+				.num("cap_offset", s->cap_offset);
+			info_caps(out, CapFamily::Device, arg, s->argsz, s->cap_offset);
+			return out.done();
+		}
 		break;
 	case VFIO_DEVICE_GET_REGION_INFO:
-		if (auto s = read_struct<vfio_region_info>(arg))
-			return Fields()
-				.num("argsz", s->argsz)
+		if (auto s = read_struct<vfio_region_info>(arg)) {
+			Fields out;
+			out.num("argsz", s->argsz)
 				.flags("flags", s->flags, kRegionFlags)
 				.named("index", s->index, kRegions)
 				.num("cap_offset", s->cap_offset)
 				.hex("size", s->size)
-				.hex("offset", s->offset)
-				.done();
+				.hex("offset", s->offset);
+			info_caps(out, CapFamily::Region, arg, s->argsz, s->cap_offset);
+			return out.done();
+		}
 		break;
 	case VFIO_DEVICE_GET_IRQ_INFO:
 		if (auto s = read_struct<vfio_irq_info>(arg))
@@ -274,18 +298,35 @@ std::optional<TraceArg> decode_device(unsigned long request, uintptr_t arg)
 	case VFIO_DEVICE_FEATURE:
 		return feature_arg(arg);
 	case VFIO_DEVICE_BIND_IOMMUFD:
-		if (auto s = read_struct<vfio_device_bind_iommufd>(arg))
-			return Fields()
-				.num("argsz", s->argsz)
-				.hex("flags", s->flags)
+		if (auto s = read_struct<vfio_device_bind_iommufd>(arg)) {
+			Fields out;
+			out.num("argsz", s->argsz)
+				.flags("flags", s->flags, kBindFlags)
 				.sint("iommufd", s->iommufd)
-				.num("out_devid", s->out_devid)
-				.done();
+				.num("out_devid", s->out_devid);
+			/* token_uuid_ptr exists from 6.17 on: only when argsz has it. */
+			if (s->argsz >= sizeof(vfio_device_bind_iommufd))
+				out.hex("token_uuid_ptr", s->token_uuid_ptr);
+			return out.done();
+		}
 		break;
 	case VFIO_DEVICE_ATTACH_IOMMUFD_PT:
+		if (auto s = read_struct<vfio_device_attach_iommufd_pt>(arg)) {
+			Fields out;
+			out.num("argsz", s->argsz).flags("flags", s->flags, kAttachFlags).num("pt_id", s->pt_id);
+			if (s->flags & VFIO_DEVICE_ATTACH_PASID)
+				out.num("pasid", s->pasid);
+			return out.done();
+		}
+		break;
 	case VFIO_DEVICE_DETACH_IOMMUFD_PT:
-		if (auto s = read_struct<vfio_device_attach_iommufd_pt>(arg))
-			return Fields().num("argsz", s->argsz).hex("flags", s->flags).num("pt_id", s->pt_id).done();
+		if (auto s = read_struct<vfio_device_detach_iommufd_pt>(arg)) {
+			Fields out;
+			out.num("argsz", s->argsz).flags("flags", s->flags, kDetachFlags);
+			if (s->flags & VFIO_DEVICE_DETACH_PASID)
+				out.num("pasid", s->pasid);
+			return out.done();
+		}
 		break;
 	case VFIO_DEVICE_IOEVENTFD:
 		if (auto s = read_struct<vfio_device_ioeventfd>(arg)) {
@@ -300,9 +341,47 @@ std::optional<TraceArg> decode_device(unsigned long request, uintptr_t arg)
 		}
 		break;
 	case VFIO_DEVICE_GET_PCI_HOT_RESET_INFO:
+		if (auto s = read_struct<vfio_pci_hot_reset_info>(arg)) {
+			Fields out;
+			out.num("argsz", s->argsz).flags("flags", s->flags, kHotResetFlags).num("count", s->count);
+			hot_reset_devices(out, *s, arg);
+			return out.done();
+		}
+		break;
 	case VFIO_DEVICE_PCI_HOT_RESET:
+		if (auto s = read_struct<vfio_pci_hot_reset>(arg)) {
+			Fields out;
+			out.num("argsz", s->argsz).flags("flags", s->flags, kHotResetFlags).num("count", s->count);
+			/* The group fds (none for a cdev's zero-length array), as
+			 * many as argsz holds. */
+			size_t room = s->argsz > sizeof(vfio_pci_hot_reset)
+					      ? (s->argsz - sizeof(vfio_pci_hot_reset)) / sizeof(int32_t)
+					      : 0;
+			List fds;
+			uintptr_t first = arg + sizeof(vfio_pci_hot_reset);
+			for (uint32_t i = 0; i < s->count && i < room && i < kListMax; i++) {
+				auto fd = read_struct<int32_t>(first + i * sizeof(int32_t));
+				if (!fd)
+					break;
+				fds.add(TraceArg{"", std::to_string(*fd), json(*fd)});
+			}
+			auto list = fds.done("group_fds", fds.size() < s->count && fds.size() == kListMax);
+			out.raw("group_fds", list.text, list.json);
+			return out.done();
+		}
+		break;
 	case VFIO_DEVICE_PCI_DMABUF_REVOKE:
+		if (auto s = read_struct<vfio_pci_dmabuf_revoke>(arg))
+			return Fields().num("argsz", s->argsz).sint("dmabuf_fd", s->dmabuf_fd).done();
+		break;
 	case VFIO_MIG_GET_PRECOPY_INFO:
+		if (auto s = read_struct<vfio_precopy_info>(arg))
+			return Fields()
+				.num("argsz", s->argsz)
+				.flags("flags", s->flags, kPrecopyFlags)
+				.hex("initial_bytes", s->initial_bytes)
+				.hex("dirty_bytes", s->dirty_bytes)
+				.done();
 		break;
 	default:
 		return std::nullopt;

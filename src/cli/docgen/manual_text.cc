@@ -159,12 +159,26 @@ const std::vector<ManualText> kPages = {
 		"[--] program [args...]",
 		{"Runs a program as softvfio run does, printing every uAPI call it makes to software devices, "
 		 "decoded in the manner of strace: ioctl names, structure fields, flags and errno names. Every "
-		 "process of the program's session writes to the same trace."},
+		 "process of the program's session writes to the same trace.",
+		 "Traced: open, stat, statx, access, readlink, opendir and scandir of the paths softvfio answers "
+		 "(the model's nodes in /dev/vfio and /dev/iommu, the sysfs view of software devices), shown as "
+		 "openat, newfstatat, statx, access or faccessat2, readlink or readlinkat, opendir, scandir; ioctl, "
+		 "mmap, munmap, read, write, pread64, pwrite64 and close of the model's files. Every other call is "
+		 "the C library's and is not shown.",
+		 "-e trace=SET (or -e SET) shows only the calls of SET, a comma list of those names, of open, "
+		 "creat, stat, lstat, fstatat, faccessat, pread, pwrite, scandirat (other names of the same calls), "
+		 "of the classes %file, %desc, %memory and %stat, all or none; !SET shows all others. An unknown "
+		 "name is an error (exit status 2). -c writes, at the program's exit, a table of calls, errors and "
+		 "time per call (ioctls per request) instead of the lines; -C both. -f is accepted and ignored: "
+		 "every process the program starts is traced. There is no attaching to a running process."},
 		{kSession, kShim, kDomain, kRuntimeDir, kLog},
 		{{"softvfio trace -- ./your-program", "The calls on standard error."},
 		 {"softvfio trace -o calls.json --json --device edu -- ./your-program", "One JSON object a call, "
-										       "into a file."}},
-		{kProgramExit},
+										       "into a file."},
+		 {"softvfio trace -e trace=ioctl,mmap -T -- ./your-program", "Only ioctls and mmaps, each with "
+									     "its time."},
+		 {"softvfio trace -c -- ./your-program", "The table of calls at exit."}},
+		{kProgramExit, "2: bad usage, an -e naming no traced call among it."},
 		{"softvfio(1)", "softvfio-run(1)"},
 	},
 	{
