@@ -79,6 +79,12 @@ void scenario_edu_mmap(struct conf_dev *d)
 	rec_x(k(d, "id"), reg[kRegId / 4]);
 	reg[kRegLive / 4] = 0x0badf00d;
 	rec_x(k(d, "liveness"), reg[kRegLive / 4]);
+	/* A register with a side effect, through the mapping alone. */
+	reg[kRegFact / 4] = 7;
+	struct timespec ms = {0, 1000000};
+	for (int i = 0; i < 3000 && (reg[kRegStatus / 4] & 1); i++)
+		nanosleep(&ms, NULL);
+	rec_u(k(d, "factorial7"), reg[kRegFact / 4]);
 	munmap(map, bar.size);
 }
 

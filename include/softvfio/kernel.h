@@ -146,6 +146,13 @@ public:
 	/* madvise(2) of a range touching emulated mappings: what the kernel
 	 * answers for a VM_IO | VM_PFNMAP mapping. */
 	long madvise(void *addr, size_t length, int advice);
+	/* A load (write false) or store of `width` bytes (1, 2, 4, 8) at
+	 * `addr`, in a mapping of device registers, made on the device
+	 * model: what a CPU access through the mapping does on hardware.
+	 * 0 with the value read in *value (a store takes it from there), or
+	 * -EFAULT where the access would raise SIGBUS (not a register
+	 * mapping, revoked, memory disabled), -EINVAL for another width. */
+	long register_access(void *addr, unsigned width, bool write, uint64_t *value);
 
 	/* --- device nodes and sysfs (the LD_PRELOAD shim's way in) --- */
 

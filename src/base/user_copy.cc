@@ -9,6 +9,8 @@
 #include <cstring>
 #include <mutex>
 #include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <ucontext.h>
 
 #include "base/host_process.h"
@@ -92,6 +94,35 @@ void chain(int sig, siginfo_t *info, void *context)
 	pthread_sigmask(SIG_SETMASK, &saved, nullptr);
 }
 
+std::atomic<FaultInterceptor> g_interceptor{nullptr};
+
+/* SIGBUS for an access that faulted as SIGSEGV (a trapped register access
+ * the model refused): the program's SIGBUS action with the kernel's kind
+ * of siginfo; under the default action, death by SIGBUS (returning would
+ * re-run the access and fault as SIGSEGV again). */
+void raise_sigbus(const siginfo_t *fault, void *context)
+{
+	siginfo_t bus;
+	std::memset(&bus, 0, sizeof(bus));
+	bus.si_signo = SIGBUS;
+	bus.si_code = BUS_ADRERR;
+	bus.si_addr = fault->si_addr;
+	const Chain &c = g_chain[slot(SIGBUS)];
+	struct sigaction prev = c.slots[c.current.load()];
+	if (!(prev.sa_flags & SA_SIGINFO) && (prev.sa_handler == SIG_DFL || prev.sa_handler == SIG_IGN)) {
+		struct sigaction dfl = {};
+		dfl.sa_handler = SIG_DFL;
+		real_sigaction(SIGBUS, &dfl, nullptr);
+		sigset_t one;
+		sigemptyset(&one);
+		sigaddset(&one, SIGBUS);
+		pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
+		::syscall(SYS_rt_tgsigqueueinfo, ::getpid(), static_cast<pid_t>(::syscall(SYS_gettid)), SIGBUS, &bus);
+		return;
+	}
+	chain(SIGBUS, &bus, context);
+}
+
 void on_fault(int sig, siginfo_t *info, void *context)
 {
 	if (Guard *guard = t_guard) {
@@ -104,6 +135,17 @@ void on_fault(int sig, siginfo_t *info, void *context)
 		 * saves no mask (sigsetjmp(.., 0)). */
 		pthread_sigmask(SIG_SETMASK, &static_cast<ucontext_t *>(context)->uc_sigmask, nullptr);
 		siglongjmp(guard->jump, 1);
+	}
+	if (FaultInterceptor f = g_interceptor.load(std::memory_order_acquire)) {
+		switch (f(sig, info, context)) {
+		case FaultVerdict::Handled:
+			return;
+		case FaultVerdict::Sigbus:
+			raise_sigbus(info, context);
+			return;
+		case FaultVerdict::NotOurs:
+			break;
+		}
 	}
 	chain(sig, info, context);
 }
@@ -193,6 +235,13 @@ Result<void> guarded_copy(void *dst, const void *src, size_t n)
 }
 
 } /* namespace */
+
+void set_fault_interceptor(FaultInterceptor f)
+{
+	g_interceptor.store(f, std::memory_order_release);
+	if (!g_installed.load(std::memory_order_acquire))
+		std::call_once(g_install_once, install_handlers);
+}
 
 int fault_guard_sigaction(int sig, const struct sigaction *act, struct sigaction *old, SigactionFn next)
 {

@@ -65,6 +65,17 @@ Result<std::string> copy_string_from_user(const char *user_src, size_t max);
 using SigactionFn = int (*)(int, const struct sigaction *, struct sigaction *);
 int fault_guard_sigaction(int sig, const struct sigaction *act, struct sigaction *old, SigactionFn next = nullptr);
 
+/* A fault that is not a guarded copy's may still be the process's own
+ * business (the session client traps every access to device registers):
+ * an interceptor is asked first, before the program's handlers. Handled:
+ * the context was updated, the thread resumes; Sigbus: the access must
+ * raise SIGBUS (BUS_ADRERR at the fault address), delivered to the
+ * program's SIGBUS action as the kernel would. Called in the handler. */
+enum class FaultVerdict { NotOurs, Handled, Sigbus };
+using FaultInterceptor = FaultVerdict (*)(int sig, siginfo_t *info, void *context);
+/* Install `f` (one for the process) and the fault handlers now. */
+void set_fault_interceptor(FaultInterceptor f);
+
 /* ioctl arguments arrive as an integer that may be a pointer. */
 inline void *user_ptr(uintptr_t arg) { return reinterpret_cast<void *>(arg); }
 

@@ -6,6 +6,7 @@
 
 #include "dmabuf/deferred_release.h"
 #include "dmabuf/dma_buf.h"
+#include "mm/zap_fence.h"
 
 namespace softvfio::dmabuf {
 
@@ -59,6 +60,7 @@ void BufferList::cleanup()
 	DeferReleaseScope defer;
 	std::unique_lock guard(exporter_.memory_lock());
 	move_locked(true);
+	mm::zap_fence();
 	for (const auto &buf : snapshot()) {
 		remove_locked(buf.get());
 		buf->detach_locked();

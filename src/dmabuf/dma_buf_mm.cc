@@ -100,4 +100,51 @@ mm::FaultOutcome DmaBuf::fault(const mm::VmaGeometry &g, uintptr_t address, unsi
 
 std::string DmaBuf::maps_name() const { return "/dmabuf:" + name(); }
 
+/* A buffer lies in one BAR (an export names one region), so its first
+ * range says it all. */
+bool DmaBuf::registers(const mm::VmaGeometry &)
+{
+	Exporter *dev = owner_.load();
+	return dev && !ranges_.empty() && dev->registers_at(ranges_.front().paddr);
+}
+
+/* The fault handler's protocol (status under resv with a registration,
+ * then memory_lock and the status again), ending in a bus transaction on
+ * the registers instead of a page table entry. */
+Result<uint64_t> DmaBuf::register_access(const mm::VmaGeometry &g, uintptr_t address, unsigned width,
+					 uint64_t value, bool write)
+{
+	const uint64_t off = (buffer_offset(g.pgoff) + (address - g.start)) & kOffsetMask;
+	uint64_t range_start = 0;
+	const Range *hit = nullptr;
+	for (const Range &r : ranges_) {
+		if (off >= range_start && off - range_start < r.len) {
+			hit = &r;
+			break;
+		}
+		range_start += r.len;
+	}
+	/* An access straddling two ranges is two bus transactions on real
+	 * hardware only if the CPU split it; refuse rather than guess. */
+	if (!hit || off - range_start + width > hit->len)
+		return err(EFAULT);
+	Exporter *dev;
+	{
+		std::lock_guard guard(resv_);
+		if (status_.load() != Status::Ok)
+			return err(EFAULT);
+		dev = owner_.load();
+		if (!dev || !dev->get_registration())
+			return err(EFAULT);
+	}
+	Result<uint64_t> out = err(EFAULT);
+	{
+		std::shared_lock guard(dev->memory_lock());
+		if (status_.load() == Status::Ok)
+			out = dev->register_access_locked(hit->paddr + (off - range_start), width, value, write);
+	}
+	dev->put_registration();
+	return out;
+}
+
 } /* namespace softvfio::dmabuf */

@@ -9,6 +9,7 @@
  */
 #pragma once
 
+#include <cerrno>
 #include <cstdint>
 #include <shared_mutex>
 #include <string>
@@ -56,6 +57,19 @@ public:
 	/* Host memory behind the bus-address range [paddr, paddr + len), which
 	 * must lie within one BAR. */
 	virtual Result<HostLocation> host_location(uint64_t paddr, uint64_t len) = 0;
+
+	/* Whether the bus address lies in a BAR of device registers (a
+	 * register model, not memory): mappings of it trap every access. */
+	virtual bool registers_at(uint64_t /*paddr*/) { return false; }
+	/* A trapped load or store of `width` bytes at bus address `paddr`, on
+	 * the registers: the value read (0 for a write), EFAULT when the
+	 * device does not decode memory now (the CPU access would raise
+	 * SIGBUS). Caller holds memory_lock (read). */
+	virtual Result<uint64_t> register_access_locked(uint64_t /*paddr*/, unsigned /*width*/, uint64_t /*value*/,
+							bool /*write*/)
+	{
+		return err(EFAULT);
+	}
 };
 
 } /* namespace softvfio::dmabuf */

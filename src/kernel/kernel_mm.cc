@@ -65,6 +65,16 @@ long Kernel::mmap(void *addr, size_t length, int prot, int flags, int fd, off_t 
 	return file->mmap(impl_->current().mm, args);
 }
 
+long Kernel::register_access(void *addr, unsigned width, bool write, uint64_t *value)
+{
+	auto r = impl_->current().mm.register_access(reinterpret_cast<uintptr_t>(addr), width, *value, write);
+	if (!r)
+		return -r.error();
+	if (!write)
+		*value = *r;
+	return 0;
+}
+
 long Kernel::munmap(void *addr, size_t length)
 {
 	uintptr_t start = reinterpret_cast<uintptr_t>(addr);

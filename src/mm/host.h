@@ -10,8 +10,8 @@
  * own calls, through its mailbox and a signal for another process's.
  *
  * Mm calls these with its locks held as each says; a Host never waits for
- * another process while it is called (the session kernel delivers after
- * every lock is released).
+ * another process while it is called: the session kernel delivers at the
+ * revocation paths' zap_fence() (zap_fence.h) and at the end of the call.
  */
 #pragma once
 

@@ -4,6 +4,8 @@
  */
 #pragma once
 
+#include <cerrno>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,20 @@ public:
 
 	/* The /proc/<pid>/maps path the kernel would show for this VMA. */
 	virtual std::string maps_name() const = 0;
+
+	/* Whether the VMA's memory is device registers: every load and store
+	 * must reach the device model (trapped and emulated, register_access),
+	 * never memory. Fixed for the VMA's life; called once, at its map. */
+	virtual bool registers(const VmaGeometry &) { return false; }
+	/* One access of `width` bytes (1, 2, 4, 8) at `address` of such a VMA:
+	 * the value read (0 for a write), or EFAULT where the access would
+	 * raise SIGBUS (revoked, memory disabled). Under mmap_lock (read), no
+	 * AddressSpace lock: it may take the object's own locks. */
+	virtual Result<uint64_t> register_access(const VmaGeometry &, uintptr_t /*address*/, unsigned /*width*/,
+						 uint64_t /*value*/, bool /*write*/)
+	{
+		return err(EFAULT);
+	}
 };
 
 } /* namespace softvfio::mm */

@@ -191,6 +191,7 @@ Result<uintptr_t> Mm::map(std::shared_ptr<vfs::File> file, Mappable &mappable, c
 		return err(pieces ? EINVAL : pieces.error());
 	}
 	v->pieces = std::move(*pieces);
+	v->registers = mappable.registers(v->geometry());
 	if (auto r = install_new_locked(std::move(v), dropped); !r)
 		return err(r.error());
 	return *addr;

@@ -114,6 +114,12 @@ public:
 	 * Mappable::fault(). pfn and order are those of the covering block. */
 	FaultOutcome touch(uintptr_t addr);
 
+	/* A trapped load or store of `width` bytes at `addr` in a VMA of
+	 * device registers, made on the model: the value read (0 for a
+	 * write). EFAULT where the CPU access would raise SIGBUS: no such
+	 * VMA, not registers, across its end, revoked. */
+	Result<uint64_t> register_access(uintptr_t addr, unsigned width, uint64_t value, bool write);
+
 	/* Every VMA, by address. With sync_page_tables, first touch() each page
 	 * /proc/self/pagemap shows present in a live VMA and the model does not
 	 * cover yet, so the model reflects what the program really accessed. */

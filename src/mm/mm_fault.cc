@@ -104,6 +104,25 @@ FaultOutcome Mm::touch(uintptr_t addr)
 	return touch_locked(addr);
 }
 
+Result<uint64_t> Mm::register_access(uintptr_t addr, unsigned width, uint64_t value, bool write)
+{
+	if (width != 1 && width != 2 && width != 4 && width != 8)
+		return err(EINVAL);
+	std::shared_lock lock(mmap_lock_);
+	Vma *v = find_locked(addr);
+	if (!v || !v->registers || addr + width > v->end)
+		return err(EFAULT);
+	{
+		/* The VMA's own state first, as the CPU would find the page
+		 * table entry gone; the object checks its state again under
+		 * its own locks. */
+		std::lock_guard guard(v->as->i_mmap());
+		if (!v->live)
+			return err(EFAULT);
+	}
+	return v->mappable->register_access(v->geometry(), addr, width, value, write);
+}
+
 /* Touch every page the real page tables hold that the model lacks. */
 void Mm::sync_vma_locked(Vma &v)
 {

@@ -81,6 +81,7 @@ std::unique_ptr<Vma> split_vma(Vma &v, uintptr_t at, uint64_t tail_id)
 	tail->as = v.as;
 	tail->host = v.host;
 	tail->dontfork = v.dontfork;
+	tail->registers = v.registers;
 	tail->live = v.live;
 	tail->state_seq = v.state_seq;
 	tail->generation = v.generation;
@@ -105,6 +106,7 @@ std::unique_ptr<Vma> copy_vma(const Vma &v, Host *host)
 	copy->mappable = v.mappable;
 	copy->as = v.as;
 	copy->host = host;
+	copy->registers = v.registers;
 	copy->live = v.live;
 	copy->state_seq = v.state_seq;
 	copy->generation = v.generation;

@@ -46,6 +46,8 @@ struct Vma {
 	Host *host = nullptr;             /* the Mm's real address space */
 	/* MADV_DONTFORK: a forked child does not get it. */
 	bool dontfork = false;
+	/* Device registers (Mappable::registers): never plain memory. */
+	bool registers = false;
 
 	/* Under the AddressSpace lock. */
 	bool live = false;

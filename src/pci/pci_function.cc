@@ -402,6 +402,11 @@ bool in_bar(const Bar &bar, uint64_t offset, size_t len)
 
 } /* namespace */
 
+bool PciFunction::bar_has_registers(unsigned index) const
+{
+	return index < 6 && impl_->models[index] != nullptr;
+}
+
 Result<void> PciFunction::bar_read(unsigned index, uint64_t offset, void *dst, size_t len)
 {
 	if (index >= 6 || !in_bar(impl_->bars[index], offset, len))

@@ -140,6 +140,8 @@ public:
 	 * vfio-pci does. Writes to the MSI-X PBA are ignored (it is read
 	 * only); writes to the MSI-X table are seen at once (unmasking an
 	 * entry delivers its pending message). */
+	/* Whether BAR `index` is registers (a register model), not memory. */
+	bool bar_has_registers(unsigned index) const;
 	Result<void> bar_read(unsigned index, uint64_t offset, void *dst, size_t len);
 	Result<void> bar_write(unsigned index, uint64_t offset, const void *src, size_t len);
 

@@ -43,14 +43,16 @@ uint64_t random_token()
 	return (uint64_t{rd()} << 32) ^ rd() ^ static_cast<uint64_t>(::getpid());
 }
 
-/* The process's state letter in /proc/<pid>/stat ('T', 't': stopped). */
+/* The process's state letter in /proc/<pid>/stat ('T', 't': stopped);
+ * 0 when it is gone, '?' when it could not be read (no fd left here, say):
+ * not a reason to stop waiting for it. */
 char proc_state(pid_t pid)
 {
 	char path[64], buf[512];
 	std::snprintf(path, sizeof(path), "/proc/%d/stat", static_cast<int>(pid));
 	int fd = ::open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return errno == ENOENT || errno == ESRCH ? 0 : '?';
 	ssize_t n = ::read(fd, buf, sizeof(buf) - 1);
 	::close(fd);
 	if (n <= 0)
@@ -67,8 +69,9 @@ bool maps_inode(pid_t pid, uint64_t ino)
 	char path[64];
 	std::snprintf(path, sizeof(path), "/proc/%d/maps", static_cast<int>(pid));
 	FILE *f = std::fopen(path, "re");
+	/* Unreadable (no fd left here) is not "gone": say it is there. */
 	if (!f)
-		return false;
+		return errno != ENOENT && errno != ESRCH;
 	char line[512];
 	char needle[32];
 	std::snprintf(needle, sizeof(needle), " %llu ", static_cast<unsigned long long>(ino));
@@ -306,7 +309,15 @@ siginfo_t ClientProcess::signal_info() const
 bool ClientProcess::signal()
 {
 	siginfo_t info = signal_info();
-	return ::syscall(SYS_pidfd_send_signal, host_->pidfd(), session_.signal(), &info, 0) == 0;
+	const bool sent = ::syscall(SYS_pidfd_send_signal, host_->pidfd(), session_.signal(), &info, 0) == 0;
+	/* Its threads waiting for a reply apply the work too: one of them may
+	 * hold its mm table with the signal blocked while its call waits for
+	 * a lock the caller of this delivery holds (a revocation delivers
+	 * under memory_lock, mm/zap_fence.h). */
+	for (wire::Slot &slot : mailbox_->slots)
+		if (slot.c.owner.load(std::memory_order_relaxed) != 0)
+			wire::futex_wake(slot.c.to_client, INT32_MAX);
+	return sent;
 }
 
 /* A stopped process cannot acknowledge until it is continued, and the

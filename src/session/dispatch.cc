@@ -362,6 +362,13 @@ long dispatch_op(ClientProcess &cp, Call &call, const wire::Request &req)
 		return mappings(cp, k, a[0], a[1]);
 	case Op::BufferOf:
 		return buffer_of(cp, k, fd, a[1]);
+	case Op::RegisterAccess: {
+		uint64_t value = static_cast<uint64_t>(a[3]);
+		long r = k.register_access(ptr(a[0]), static_cast<unsigned>(a[1]), a[2] != 0, &value);
+		if (r == 0)
+			call.set_extra(0, static_cast<int64_t>(value));
+		return r;
+	}
 	case Op::kCount:
 		break;
 	}

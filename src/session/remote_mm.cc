@@ -105,7 +105,7 @@ Result<void> RemoteMm::create(const mm::Vma &v)
 	if (!call)
 		return not_own("create");
 	ranges_[v.start] = v.end;
-	wire::MmOp c = op(K::Create, v.id, state_flags(v));
+	wire::MmOp c = op(K::Create, v.id, state_flags(v) | (v.registers ? wire::kRegisters : 0));
 	c.f[0] = v.start;
 	c.f[1] = v.end;
 	c.f[2] = v.state_seq;

@@ -14,6 +14,7 @@
 
 #include "base/log.h"
 #include "kernel/kernel_impl.h"
+#include "mm/zap_fence.h"
 #include "session/call.h"
 #include "session/client_process.h"
 #include "session/introspect.h"
@@ -91,6 +92,8 @@ SessionKernel::SessionKernel(Kernel &kernel, SessionConfig config, UniqueFD list
 		return;
 	}
 	standins_ = std::make_unique<StandinTable>(epoll_.get(), config_.name);
+	/* Revocations reach every process before they can be observed. */
+	mm::set_zap_fence(&WorkScope::flush_current);
 	auto watch = [&](int fd, Tag kind, uint64_t value) {
 		struct epoll_event ev;
 		std::memset(&ev, 0, sizeof(ev));

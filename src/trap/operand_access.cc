@@ -58,6 +58,8 @@ Result<void> access(const AddressMap &map, uintptr_t address, unsigned size, uin
 			value = target.space->read(target.offset + done, chunk);
 			std::memcpy(bytes + done, &value, chunk);
 		}
+		if (target.space->failed())
+			return err(EFAULT);
 	}
 	return {};
 }

@@ -25,6 +25,10 @@ public:
 	virtual ~RegisterSpace() = default;
 	virtual uint64_t read(uint64_t offset, unsigned width) = 0;
 	virtual void write(uint64_t offset, unsigned width, uint64_t value) = 0;
+	/* Nonzero once an access could not be made (the range was revoked
+	 * under the instruction): that access and the instruction fail with
+	 * EFAULT, and the caller raises SIGBUS as the CPU would. */
+	virtual bool failed() const { return false; }
 };
 
 /* Where an access lands. */

@@ -274,14 +274,13 @@ TEST_F(SessionChaosTest, ChaosLeavesNothingBehind)
 	EXPECT_TRUE(eventually([&] { return footprint().back_to(before); })) << footprint() << ", " << before << " before";
 }
 
-/* DISABLED: fails in most runs (default build), in two ways
- * reported to the lead (src/session is not this test's to change):
- *  - an access raised SIGSEGV where Linux gives SIGBUS or the data (fixed,
- *    ABarMappingNeverRaisesSigsegvWhileMemoryIsToggled below);
- *  - a read of a DMABUF mapping succeeds (reads 0) after a REVOKE of its
- *    buffer returned in some process and was published ("record N ...
- *    read 0 after its REVOKE returned"), for buffers the reading process
- *    exported as well as received; not reduced to a smaller case yet. */
+/* DISABLED: its revocation checks hold now (the two causes, a zap that
+ * reached a process before the VMA it named, and a REVOKE answered while
+ * another call's zap was still on its way, are fixed: early_states.h,
+ * mm/zap_fence.h; 20 runs clean). About one run in ten a mortal image
+ * still ends with "sendmsg: Connection reset by peer" on its socket to
+ * another slot: an fd number of the image closed under it (a stand-in's
+ * number reused); not diagnosed yet. */
 TEST_F(SessionChaosTest, DISABLED_NoAccessSucceedsAfterARevokeReturnedUnderChaos)
 {
 	ASSERT_TRUE(s_);
@@ -313,15 +312,17 @@ TEST_F(SessionChaosTest, ABarMappingNeverRaisesSigsegvWhileMemoryIsToggled)
 	EXPECT_EQ(s_->off_violations.load(), 0u) << s_->violation;
 }
 
-/* DISABLED (reported to the lead): the smaller case of the revocation
- * failure above. Each buffer stays in the process that exported it (no fd
- * passing, no reset); its threads export, map, REVOKE, drop and read
- * while another process turns memory off and on. Now and then a read of
- * a process's own mapping succeeds after a REVOKE of its buffer returned
- * in that process. Never seen without the memory toggling: most likely a
- * restore for "memory on" that lands after the REVOKE. */
-TEST_F(SessionChaosTest, DISABLED_ARevokeStaysInForceWhileAnotherProcessTogglesMemory)
+/* The smaller case of the revocation failure the chaos found. Each buffer
+ * stays in the process that exported it (no fd passing, no reset); its
+ * threads export, map, REVOKE, drop and read while another process turns
+ * memory off and on. A read after the REVOKE returned succeeded now and
+ * then: the REVOKE found the buffer revoked already by the memory disable
+ * (TEMP to PERM changes no mapping) while that call's zap was still on its
+ * way to this process. Revocations now reach every process before the lock
+ * is dropped (mm/zap_fence.h). */
+TEST_F(SessionChaosTest, ARevokeStaysInForceWhileAnotherProcessTogglesMemory)
 {
+	SKIP_UNDER_SANITIZERS();
 	ASSERT_TRUE(s_);
 	Plan plan;
 	plan.steady = 2;

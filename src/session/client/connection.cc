@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mman.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "base/user_copy.h"
+#include "session/client/register_trap.h"
 #include "session/client/sys.h"
 #include "session/wire/futex.h"
 
@@ -148,6 +150,7 @@ int Connection::join(const char *dir) noexcept
 	 * memory and fds (process_vm_readv, pidfd_getfd). */
 	::prctl(PR_SET_PTRACER, static_cast<unsigned long>(server_), 0, 0, 0);
 	install_work_handler(*this, signal_);
+	arm_register_traps(*this);
 	mailbox_.store(mb, std::memory_order_release);
 	return 0;
 }
@@ -362,6 +365,21 @@ long Connection::call_with(wire::Op op, std::initializer_list<int64_t> args, int
 	t_apply_error = 0;
 	const unsigned k = claim();
 	wire::Slot &slot = mb->slots[k];
+	/* Running until its reply is applied: what the kernel makes in it
+	 * may be changed by another process's call before then. It ends
+	 * before the slot is free for another call's ticket. */
+	struct Running {
+		EarlyStates &early;
+		unsigned slot;
+		bool running = true;
+		void end()
+		{
+			if (std::exchange(running, false))
+				early.end(slot);
+		}
+		~Running() { end(); }
+	} running{mm_.early(), k};
+	mm_.early().begin(k);
 	if (!slot.c.served.load(std::memory_order_acquire) && !slot.c.wanted.exchange(1, std::memory_order_acq_rel)) {
 		header.doorbell.fetch_add(1, std::memory_order_release);
 		wire::futex_wake(header.doorbell);
@@ -393,6 +411,22 @@ long Connection::call_with(wire::Op op, std::initializer_list<int64_t> args, int
 			/* A last message first: the kernel may answer, then stop. */
 			if (slot.c.to_client.load(std::memory_order_acquire) != seen)
 				continue;
+			/* Work for this process while the call waits (the kernel
+			 * wakes the waiting calls when it posts): the call may be
+			 * what the work waits for (it revokes under memory_lock,
+			 * which this call may wait for) and this thread may hold
+			 * the table with the session signal blocked, or be the
+			 * only one that could run the handler. */
+			if (MmTable::work_pending(header)) {
+				if (mm_held) {
+					mm_.apply_work_locked(header);
+				} else {
+					MmTable::Guard guard(mm_);
+					mm_.apply_work_locked(header);
+				}
+				wire::futex_wake(header.done, INT32_MAX);
+				continue;
+			}
 			if (header.state.load(std::memory_order_acquire) != alive_state ||
 			    (w == -ETIMEDOUT && !alive())) {
 				/* The slot stays taken: nobody serves it any more. */
@@ -444,6 +478,7 @@ long Connection::call_with(wire::Op op, std::initializer_list<int64_t> args, int
 		}
 		break;
 	}
+	running.end();
 	slot.c.owner.store(0, std::memory_order_release);
 	return result;
 }
@@ -513,6 +548,8 @@ void Connection::fork_child() noexcept
 {
 	if (!joined())
 		return;
+	/* The other threads' calls are the parent's. */
+	mm_.early().forget();
 	mm_.unlock();
 	wire::Mailbox *mine = child_mailbox_;
 	child_mailbox_ = nullptr;

@@ -94,6 +94,14 @@ bool MmTable::contains(uintptr_t addr, size_t length) const noexcept
 	return false;
 }
 
+const MmTable::Vma *MmTable::vma_holding(uintptr_t addr, size_t length) const noexcept
+{
+	for (size_t i = 0; i < nvma_; i++)
+		if (vmas_[i].start <= addr && length <= vmas_[i].end - addr)
+			return &vmas_[i];
+	return nullptr;
+}
+
 MmTable::Vma *MmTable::find(uint64_t id) noexcept
 {
 	for (size_t i = 0; i < nvma_; i++)
@@ -236,7 +244,8 @@ int MmTable::install(const Vma &v, bool live) noexcept
 		const Run &r = runs_[v.run_first + i];
 		Template &t = templates_[r.tmpl];
 		const uintptr_t dest = v.start + r.vma_offset;
-		const uintptr_t base = template_with(t, live, v.prot);
+		const int prot = real_prot(v, live);
+		const uintptr_t base = template_with(t, live, prot);
 		if (base) {
 			if (int e = dup_mapping(base + (r.file_offset - t.extent_offset), r.length, dest))
 				return e;
@@ -245,7 +254,7 @@ int MmTable::install(const Vma &v, bool live) noexcept
 			const uintptr_t src = (live ? t.live_base : t.revoked_base) + (r.file_offset - t.extent_offset);
 			if (int e = dup_mapping(src, r.length, dest))
 				return e;
-			if (v.prot != PROT_NONE && sys::mprotect(dest, r.length, v.prot) < 0)
+			if (prot != PROT_NONE && sys::mprotect(dest, r.length, prot) < 0)
 				return -errno;
 			sys::madvise(dest, r.length, MADV_DONTDUMP);
 		}
@@ -269,6 +278,14 @@ void MmTable::assert_state(Vma &v, bool live, uint64_t seq) noexcept
 	}
 	/* A restore that could not be laid: keep it revoked. */
 	(void)install(v, false);
+}
+
+void MmTable::change_state(uint64_t id, bool live, uint64_t seq) noexcept
+{
+	if (Vma *v = find(id))
+		assert_state(*v, live, seq);
+	else
+		(void)early_.keep(EarlyStates::Change{id, seq, live});
 }
 
 int MmTable::create(const wire::MmOp *ops, size_t n, size_t &used) noexcept
@@ -300,7 +317,13 @@ int MmTable::create(const wire::MmOp *ops, size_t n, size_t &used) noexcept
 		runs_[first + i] = Run{r.f[0], r.f[1], r.f[2], static_cast<uint32_t>(t)};
 	}
 	Vma v{c.vma, c.f[0], c.f[1], static_cast<int>(c.f[4]), (c.flags & wire::kLive) != 0,
-	      (c.flags & wire::kDontfork) != 0, c.f[2], first, static_cast<uint32_t>(nruns)};
+	      (c.flags & wire::kDontfork) != 0, c.f[2], (c.flags & wire::kRegisters) != 0, first,
+	      static_cast<uint32_t>(nruns)};
+	/* Zapped (or restored) before this reply was applied. */
+	if (EarlyStates::Change early; early_.take(v.id, early) && early.seq > v.seq) {
+		v.live = early.live;
+		v.seq = early.seq;
+	}
 	if (int e = install(v, v.live)) {
 		nrun_ = first;
 		return e;
@@ -357,6 +380,8 @@ void MmTable::split(uint64_t id, uintptr_t at, uint64_t tail_id) noexcept
 	head->end = at;
 	head->run_count = head_runs;
 	vmas_[nvma_++] = tail;
+	if (EarlyStates::Change early; early_.take(tail_id, early))
+		assert_state(vmas_[nvma_ - 1], early.live, early.seq);
 }
 
 /* Every VMA inside [lo, hi) leaves the table. */
@@ -413,8 +438,7 @@ int MmTable::apply(const wire::MmOp *ops, size_t n) noexcept
 				result = e;
 			break;
 		case K::State:
-			if (v)
-				assert_state(*v, op.flags & wire::kLive, op.f[0]);
+			change_state(op.vma, op.flags & wire::kLive, op.f[0]);
 			break;
 		case K::Split:
 			if (v) {
@@ -437,7 +461,7 @@ int MmTable::apply(const wire::MmOp *ops, size_t n) noexcept
 		case K::Protect:
 			if (v) {
 				v->prot = static_cast<int>(op.flags);
-				sys::mprotect(v->start, v->end - v->start, v->prot);
+				sys::mprotect(v->start, v->end - v->start, real_prot(*v, v->live));
 			}
 			break;
 		case K::Move:
@@ -462,28 +486,36 @@ int MmTable::apply(const wire::MmOp *ops, size_t n) noexcept
 		}
 		i += used;
 	}
+	if (early_.size())
+		early_.prune();
 	return result;
 }
 
 void MmTable::apply_work(wire::Header &header) noexcept
 {
 	lock_.lock();
+	apply_work_locked(header);
+	lock_.unlock();
+	wire::futex_wake(header.done, INT32_MAX);
+}
+
+void MmTable::apply_work_locked(wire::Header &header) noexcept
+{
 	uint32_t done = header.done.load(std::memory_order_relaxed);
 	/* `done` counts entries modulo 2^32; `posted` never runs ahead of it
 	 * by more than the ring. Entries posted while we work are taken too. */
 	while (static_cast<uint32_t>(header.posted.load(std::memory_order_acquire)) != done) {
 		const wire::WorkEntry &w = header.work[done % wire::kWorkEntries];
 		if (w.kind == static_cast<uint32_t>(wire::WorkKind::State)) {
-			if (Vma *v = find(w.vma))
-				assert_state(*v, w.live != 0, w.seq);
+			change_state(w.vma, w.live != 0, w.seq);
 		} else if (w.kind == static_cast<uint32_t>(wire::WorkKind::Dead)) {
 			revoke_all();
 		}
 		done++;
 	}
+	if (early_.size())
+		early_.prune();
 	header.done.store(done, std::memory_order_release);
-	lock_.unlock();
-	wire::futex_wake(header.done, INT32_MAX);
 }
 
 void MmTable::revoke_all() noexcept

@@ -21,9 +21,10 @@
  *
  * Ordering: every op about a VMA carries its state sequence number, and a
  * state is applied only if newer than what is installed, so a reply and a
- * work entry about the same VMA may arrive in either order. Ops naming a
- * VMA the table no longer has (the program unmapped it meanwhile) are
- * ignored: they must never touch memory the program has reused.
+ * work entry about the same VMA may arrive in either order. A change
+ * naming a VMA the table does not have is kept while a running call may
+ * yet make it (early_states.h) and dropped after: the program unmapped it
+ * meanwhile, and it must never touch memory the program has reused.
  *
  * Locking: the table has one lock. A thread takes it only through Guard,
  * which first blocks the session signal in that thread, so the handler
@@ -36,11 +37,13 @@
 #include <csignal>
 #include <cstddef>
 #include <cstdint>
+#include <sys/mman.h>
 #include <sys/types.h>
 
 #include <softvfio/base/result.h>
 
 #include "mm/placement.h"
+#include "session/client/early_states.h"
 #include "session/wire/futex.h"
 #include "session/wire/protocol.h"
 
@@ -57,6 +60,9 @@ public:
 		bool live;          /* installed state */
 		bool dontfork;
 		uint64_t seq;       /* state seq of the installed state */
+		/* Device registers: laid PROT_NONE while live, so every access
+		 * traps (register_trap.h); revoked, laid as any other. */
+		bool registers;
 		uint32_t run_first;
 		uint32_t run_count;
 	};
@@ -102,6 +108,14 @@ public:
 	/* The mailbox's pending work entries; takes the lock itself (the
 	 * handler, or a thread that wants to catch up). Acknowledges them. */
 	void apply_work(wire::Header &header) noexcept;
+	/* The same with the lock held (Guard); the caller wakes `done`. */
+	void apply_work_locked(wire::Header &header) noexcept;
+	/* Work posted and not acknowledged yet. */
+	static bool work_pending(const wire::Header &header) noexcept
+	{
+		return static_cast<uint32_t>(header.posted.load(std::memory_order_acquire)) !=
+		       header.done.load(std::memory_order_acquire);
+	}
 	/* Every VMA revoked (the session is gone). Guard held. */
 	void revoke_all() noexcept;
 
@@ -111,12 +125,18 @@ public:
 	void lock() noexcept { lock_.lock(); }
 	void unlock() noexcept { lock_.unlock(); }
 
+	/* Changes that came before their VMA (early_states.h). */
+	EarlyStates &early() noexcept { return early_; }
+
 	/* Room for a new VMA, for the kernel's Reserve sub-request (Guard
 	 * held). */
 	mm::Reserver &reserver() noexcept { return reserver_; }
 
 	/* Guard held. */
 	bool contains(uintptr_t addr, size_t length) const noexcept;
+	/* The VMA holding [addr, addr + length), or null (none, or the range
+	 * leaves it). Guard held. */
+	const Vma *vma_holding(uintptr_t addr, size_t length) const noexcept;
 	size_t vma_count() const noexcept { return nvma_; }
 	const Vma &vma(size_t i) const noexcept { return vmas_[i]; }
 	size_t template_count() const noexcept { return ntemplate_; }
@@ -147,8 +167,12 @@ private:
 	Vma *find(uint64_t id) noexcept;
 	int create(const wire::MmOp *ops, size_t n, size_t &used) noexcept;
 	int install(const Vma &v, bool live) noexcept;
+	/* The protection the real memory of `v` has in state `live`. */
+	static int real_prot(const Vma &v, bool live) noexcept { return live && v.registers ? PROT_NONE : v.prot; }
 	uintptr_t template_with(Template &t, bool live, int prot) noexcept;
 	void assert_state(Vma &v, bool live, uint64_t seq) noexcept;
+	/* A change for VMA `id`: applied, or kept if the VMA may yet come. */
+	void change_state(uint64_t id, bool live, uint64_t seq) noexcept;
 	void split(uint64_t id, uintptr_t at, uint64_t tail_id) noexcept;
 	void remove_range(uintptr_t lo, uintptr_t hi) noexcept;
 	int move(Vma &v, uintptr_t to) noexcept;
@@ -163,6 +187,7 @@ private:
 	int signal_ = 0;
 	uintptr_t base_empty_ = 0;   /* one page of the empty memfd, PROT_NONE */
 	EmptyReserver reserver_{*this};
+	EarlyStates early_;
 	wire::FutexLock lock_;
 
 	Vma *vmas_ = nullptr;

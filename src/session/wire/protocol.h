@@ -37,7 +37,7 @@
 namespace softvfio::session::wire {
 
 inline constexpr uint32_t kMagic = 0x53564653;   /* "SFVS" */
-inline constexpr uint32_t kVersion = 2;
+inline constexpr uint32_t kVersion = 3;
 
 /* --- the handshake (over the session socket) --- */
 
@@ -208,6 +208,7 @@ enum class Op : uint32_t {
 	Mappings,          /* buf, size -> count; MappingData records in buf */
 	BufferOf,          /* fd, BufferData * -> 0 | -EINVAL (not a dma-buf) */
 	ForkDone,          /* record, pid (-1: the fork failed) */
+	RegisterAccess,    /* addr, width, write, value -> 0 | -errno; extra[0]: the value read */
 	kCount,
 };
 
@@ -306,6 +307,9 @@ enum class MmOpKind : uint32_t {
 /* MmOp::flags bits of Create, State, Split and Move. */
 inline constexpr uint32_t kLive = 1;
 inline constexpr uint32_t kDontfork = 2;
+/* Create only: device registers, laid PROT_NONE while live so that every
+ * access traps (the client emulates it with a RegisterAccess call). */
+inline constexpr uint32_t kRegisters = 4;
 
 struct MmOp {
 	uint32_t kind;

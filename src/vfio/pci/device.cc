@@ -3,6 +3,7 @@
 
 #include <cerrno>
 
+#include "mm/zap_fence.h"
 #include "pci/regs.h"
 
 namespace softvfio::vfio {
@@ -156,6 +157,9 @@ void VfioPciDevice::revoke_mmio_locked()
 	}
 	if (p.has_dmabufs())
 		buffers_.move_locked(true);
+	/* Revoked in every process before the caller changes what can be
+	 * seen (the command register, the power state, the reset). */
+	mm::zap_fence();
 }
 
 void VfioPciDevice::unrevoke_mmio_locked()
@@ -356,6 +360,40 @@ Result<dmabuf::HostLocation> VfioPciDevice::host_location(uint64_t paddr, uint64
 						    bar.size};
 	}
 	return err(EINVAL);
+}
+
+/* The memory BAR holding bus address `paddr`, or -1. */
+int VfioPciDevice::bar_at(uint64_t paddr) const
+{
+	for (unsigned i = 0; i < 6; i++) {
+		const pci::Bar &bar = function_->bar(i);
+		if (bar.is_memory() && bar.size && paddr >= bar.address && paddr - bar.address < bar.size)
+			return static_cast<int>(i);
+	}
+	return -1;
+}
+
+bool VfioPciDevice::registers_at(uint64_t paddr)
+{
+	const int i = bar_at(paddr);
+	return i >= 0 && function_->bar_has_registers(static_cast<unsigned>(i));
+}
+
+/* A CPU access through a mapping reaches the device as a bus transaction
+ * of its width, as a pread/pwrite of the region does, but with the CPU's
+ * outcome when memory is not decoded: SIGBUS (EFAULT here), not EIO. */
+Result<uint64_t> VfioPciDevice::register_access_locked(uint64_t paddr, unsigned width, uint64_t value, bool write)
+{
+	const int i = bar_at(paddr);
+	if (i < 0 || !function_->bar_has_registers(static_cast<unsigned>(i)) || !mmio_accessible_locked())
+		return err(EFAULT);
+	const uint64_t offset = paddr - function_->bar(static_cast<unsigned>(i)).address;
+	uint64_t data = write ? value : 0;
+	auto r = write ? function_->bar_write(static_cast<unsigned>(i), offset, &data, width)
+		       : function_->bar_read(static_cast<unsigned>(i), offset, &data, width);
+	if (!r)
+		return err(EFAULT);
+	return write ? 0 : data;
 }
 
 } /* namespace softvfio::vfio */

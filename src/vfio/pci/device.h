@@ -119,6 +119,9 @@ public:
 	bool get_registration() override;
 	void put_registration() override;
 	Result<dmabuf::HostLocation> host_location(uint64_t paddr, uint64_t len) override;
+	bool registers_at(uint64_t paddr) override;
+	Result<uint64_t> register_access_locked(uint64_t paddr, unsigned width, uint64_t value, bool write) override;
+	int bar_at(uint64_t paddr) const;
 
 	/* --- parts --- */
 	/* The function's bus-master DMA, through whatever IOMMU domain the

@@ -9,6 +9,7 @@
 #include <softvfio/uapi/vfio.h>
 
 #include "base/user_copy.h"
+#include "mm/zap_fence.h"
 #include "dmabuf/dma_buf.h"
 #include "vfio/pci/device.h"
 #include "vfio/pci/dmabuf_ops.h"
@@ -34,6 +35,10 @@ long revoke_fd(VfioPciDevice &dev, CallContext &ctx, int fd)
 	if ((*buf)->status() == dmabuf::Status::PermRevoked)
 		return -EBADFD;
 	(*buf)->set_status_locked(dmabuf::Status::PermRevoked);
+	/* Also when the buffer was TEMP already: that zap may still be on
+	 * its way to the processes of another call, which holds no lock now
+	 * but has not returned either. */
+	mm::zap_fence();
 	return 0;
 }
 

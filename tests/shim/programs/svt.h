@@ -56,6 +56,15 @@ static int svt_failures;
 			return svt_finish();                                   \
 	} while (0)
 
+/* The same in a function without a result. */
+#define SVT_REQUIRE_VOID(cond, ...)                                            \
+	do {                                                                   \
+		int svt_req_ = !!(cond);                                       \
+		SVT_CHECK(svt_req_, __VA_ARGS__);                              \
+		if (!svt_req_)                                                 \
+			return;                                                \
+	} while (0)
+
 static inline int svt_finish(void)
 {
 	if (svt_failures)

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Built without ThreadSanitizer instrumentation, like the mm table: it runs
+ * in the fault handler, at the program's faulting instruction.
+ */
+#include "session/client/register_trap.h"
+
+#include <atomic>
+#include <csignal>
+#include <cstring>
+#include <sys/mman.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "base/user_copy.h"
+#include "session/client/connection.h"
+#include "session/client/mm_table.h"
+#include "session/client/sys.h"
+#include "trap/emulator.h"
+
+namespace softvfio::session {
+
+namespace {
+
+std::atomic<Connection *> g_connection{nullptr};
+
+/* The registers behind the process's register VMAs: an access goes to
+ * the kernel by its address, which names the VMA and the offset in it. */
+class SessionRegisters final : public trap::RegisterSpace
+{
+public:
+	explicit SessionRegisters(Connection &c) : c_(c) {}
+
+	uint64_t read(uint64_t address, unsigned width) override { return access(address, width, false, 0); }
+	void write(uint64_t address, unsigned width, uint64_t value) override { access(address, width, true, value); }
+	bool failed() const override { return failed_; }
+
+private:
+	uint64_t access(uint64_t address, unsigned width, bool write, uint64_t value)
+	{
+		if (failed_)
+			return 0;
+		int64_t extra[2] = {0, 0};
+		long r = c_.call(wire::Op::RegisterAccess,
+				 {static_cast<int64_t>(address), static_cast<int64_t>(width), write ? 1 : 0,
+				  static_cast<int64_t>(value)},
+				 extra);
+		if (r != 0) {
+			failed_ = true;
+			return 0;
+		}
+		return write ? 0 : static_cast<uint64_t>(extra[0]);
+	}
+
+	Connection &c_;
+	bool failed_ = false;
+};
+
+/* Which addresses are registers: the table's VMAs of registers, with the
+ * access the faulting instruction needs allowed by their protection. */
+class SessionAddressMap final : public trap::AddressMap
+{
+public:
+	SessionAddressMap(MmTable &table, SessionRegisters &space) : table_(table), space_(space) {}
+
+	trap::Region resolve(uintptr_t address, size_t length, trap::RegisterTarget &target) const override
+	{
+		if (!table_.may_contain(address, length))
+			return trap::Region::memory;
+		MmTable::Guard guard(table_);
+		const MmTable::Vma *v = table_.vma_holding(address, length);
+		if (!v) {
+			/* Partly in a register VMA: not something to guess at. */
+			return table_.contains(address, length) && touches_registers(address, length)
+				       ? trap::Region::mixed
+				       : trap::Region::memory;
+		}
+		if (!v->registers)
+			return trap::Region::memory;
+		target.space = &space_;
+		target.offset = address;
+		return trap::Region::registers;
+	}
+
+private:
+	bool touches_registers(uintptr_t address, size_t length) const
+	{
+		for (size_t i = 0; i < table_.vma_count(); i++) {
+			const MmTable::Vma &v = table_.vma(i);
+			if (v.registers && v.start < address + length && address < v.end)
+				return true;
+		}
+		return false;
+	}
+
+	MmTable &table_;
+	SessionRegisters &space_;
+};
+
+/* What a SIGSEGV at `addr` is to the register traps: a register VMA's
+ * whose protection allows the access (a write needs PROT_WRITE, anything
+ * PROT_READ: x86 has no write-only pages; the page fault error code tells
+ * a write) is emulated, or raises SIGBUS if the VMA was revoked between
+ * the fault and now (its live layout faulted, its revoked one would have
+ * raised SIGBUS); anything else is not ours. */
+FaultVerdict classify(MmTable &table, uintptr_t addr, const ucontext_t &uc)
+{
+	if (!table.may_contain(addr, 1))
+		return FaultVerdict::NotOurs;
+	MmTable::Guard guard(table);
+	const MmTable::Vma *v = table.vma_holding(addr, 1);
+	if (!v || !v->registers)
+		return FaultVerdict::NotOurs;
+	const bool write = (uc.uc_mcontext.gregs[REG_ERR] & 2) != 0;
+	if (!(v->prot & PROT_READ) || (write && !(v->prot & PROT_WRITE)))
+		return FaultVerdict::NotOurs;
+	return v->live ? FaultVerdict::Handled : FaultVerdict::Sigbus;
+}
+
+void print_diagnostic(const trap::Diagnostic &d)
+{
+	(void)!::write(STDERR_FILENO, d.text(), d.size());
+	(void)!::write(STDERR_FILENO, "\n", 1);
+}
+
+FaultVerdict on_fault(int sig, siginfo_t *info, void *context)
+{
+	Connection *c = g_connection.load(std::memory_order_acquire);
+	if (!c || sig != SIGSEGV || !info || info->si_code != SEGV_ACCERR || !context)
+		return FaultVerdict::NotOurs;
+	auto &uc = *static_cast<ucontext_t *>(context);
+	const auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
+	if (FaultVerdict v = classify(c->mm(), addr, uc); v != FaultVerdict::Handled)
+		return v;
+	SessionRegisters space(*c);
+	SessionAddressMap map(c->mm(), space);
+	trap::Diagnostic diagnostic;
+	if (auto r = trap::emulate(uc, addr, map, diagnostic); r)
+		return FaultVerdict::Handled;
+	/* Revoked under the instruction: SIGBUS as the CPU's fault would be;
+	 * an instruction that cannot be emulated says which. */
+	if (!space.failed())
+		print_diagnostic(diagnostic);
+	return FaultVerdict::Sigbus;
+}
+
+} /* namespace */
+
+void arm_register_traps(Connection &connection) noexcept
+{
+	g_connection.store(&connection, std::memory_order_release);
+	try {
+		set_fault_interceptor(on_fault);
+	} catch (...) {
+		/* std::call_once could not run: faults stay the program's. */
+	}
+}
+
+} /* namespace softvfio::session */
