@@ -197,10 +197,12 @@ std::vector<Pair> pairs()
 		list.push_back(make(fmt::format("tax: {} under the shim, VFIO fd open", op), "tax_shim_vfio",
 				fmt::format("Tax/{}", op), "tax_plain", fmt::format("Tax/{}", op), Goal::AtMost, 1.10));
 	}
-	/* The trap-and-emulate core on its own (src/trap; not yet behind the
-	 * shim's fault handler). */
+	/* The trap-and-emulate core on its own (src/trap), and behind the
+	 * session client's fault handler with the model in the session kernel. */
 	list.push_back(make("trap: 4-byte register read emulated vs bare fault round trip", "trap",
 			"Trap/Read4/Emulated", "trap", "Trap/Fault/Bare", Goal::AtMost, 1.5));
+	list.push_back(make("trap: edu register read through the session vs bare fault round trip", "trap_session",
+			"Trap/Session/Read4", "trap_session", "Trap/Session/FaultBare", Goal::AtMost, 1.5));
 	list.push_back(make("in-process: GET_REGION_INFO vs FIONREAD", "model", "RegionInfo/Model", "model",
 			"Ioctl/EventfdFionread", Goal::AtMost, 1.0));
 	list.push_back(make("in-process: DMABUF export+close vs memfd+close", "model", "ExportClose/Dmabuf", "model",

@@ -28,6 +28,7 @@ run() { "$softvfio" run -- "$@"; }
 
 gb model "$bench/bench_model"
 gb trap "$bench/bench_trap"
+gb trap_session "$softvfio" run --device edu -- "$bench/bench_trap_session"
 gb shim run "$bench/bench_shim"
 gb revoke run "$bench/bench_revoke"
 gb fork run "$bench/bench_fork"
