@@ -141,7 +141,9 @@ void add_trace(CLI::App &app, Invocation &inv)
 	 * few); checked by run_trace, which knows their names. */
 	inv.trace_cmd->add_option("-e,--expr", inv.trace.exprs,
 				  "Trace only these calls: trace=CALL,... or CALL,..., with strace's classes "
-				  "%file, %desc, %memory, %stat and !CALL,... for all but these; repeatable")
+				  "%file, %desc, %memory, %stat and !CALL,... for all but these; or only the calls on "
+				  "these fds: fd=N|KIND,... (KIND: container, group, device, iommufd, dma-buf, eventfd); "
+				  "repeatable")
 		->type_name("EXPR")
 		->allow_extra_args(false);
 	auto *summary = inv.trace_cmd->add_flag(

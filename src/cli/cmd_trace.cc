@@ -37,11 +37,14 @@ namespace {
  * (after the message) for an expression strace would refuse. No -e: all. */
 std::optional<std::string> traced_calls(const std::vector<std::string> &exprs)
 {
-	if (exprs.empty())
+	bool any = std::any_of(exprs.begin(), exprs.end(), [](const std::string &e) { return !shim::trace_expr_is_fds(e); });
+	if (!any)
 		return std::string();
 	std::set<std::string> calls;
 	for (const std::string &e : exprs) {
 		std::string error;
+		if (shim::trace_expr_is_fds(e))
+			continue;   /* traced_fds' */
 		if (!shim::trace_expr_calls(e, calls, error)) {
 			std::string known;
 			for (std::string_view n : shim::trace_call_names())
@@ -54,6 +57,26 @@ std::optional<std::string> traced_calls(const std::vector<std::string> &exprs)
 	std::string list;
 	for (const std::string &c : calls)
 		list += (list.empty() ? "" : ",") + c;
+	return list;
+}
+
+/* The fds the -e fd= expressions select, as the shim's comma list;
+ * nullopt (after the message) for one that names no fd. None: "". */
+std::optional<std::string> traced_fds(const std::vector<std::string> &exprs)
+{
+	std::set<std::string> fds;
+	for (const std::string &e : exprs) {
+		std::string error;
+		if (!shim::trace_expr_is_fds(e))
+			continue;
+		if (!shim::trace_expr_fds(e, fds, error)) {
+			fmt::print(stderr, "softvfio trace: {}\n", error);
+			return std::nullopt;
+		}
+	}
+	std::string list;
+	for (const std::string &f : fds)
+		list += (list.empty() ? "" : ",") + f;
 	return list;
 }
 
@@ -79,7 +102,8 @@ std::optional<std::string> records_file()
 int run_trace(const TraceOptions &opts)
 {
 	auto calls = traced_calls(opts.exprs);
-	if (!calls)
+	auto fds = calls ? traced_fds(opts.exprs) : std::nullopt;
+	if (!calls || !fds)
 		return kExitUsage;
 	std::string sink = "stderr";
 	if (!opts.output.empty()) {
@@ -95,7 +119,7 @@ int run_trace(const TraceOptions &opts)
 	}
 	/* A traced program running softvfio trace again gets only what it asks for. */
 	for (const char *name : {shim::kEnvTraceTimestamps, shim::kEnvTraceDurations, shim::kEnvTraceCalls,
-				 shim::kEnvTraceSummary, shim::kEnvTraceLines})
+				 shim::kEnvTraceFds, shim::kEnvTraceSummary, shim::kEnvTraceLines})
 		::unsetenv(name);
 	if (opts.summary || opts.summary_too) {
 		auto records = records_file();
@@ -107,8 +131,10 @@ int run_trace(const TraceOptions &opts)
 	}
 	::setenv(shim::kEnvTrace, sink.c_str(), 1);
 	::setenv(shim::kEnvTraceFormat, opts.json ? "json" : "text", 1);
-	if (!opts.exprs.empty())
+	if (std::any_of(opts.exprs.begin(), opts.exprs.end(), [](const std::string &e) { return !shim::trace_expr_is_fds(e); }))
 		::setenv(shim::kEnvTraceCalls, calls->c_str(), 1);
+	if (!fds->empty())
+		::setenv(shim::kEnvTraceFds, fds->c_str(), 1);
 	if (opts.timestamps > 0)
 		::setenv(shim::kEnvTraceTimestamps, std::to_string(std::min(opts.timestamps, 3)).c_str(), 1);
 	if (opts.durations)

@@ -36,11 +36,31 @@ std::mutex g_lock;      /* one line at a time; never held across a model call */
  * read only after. */
 bool g_filtered = false;
 std::set<std::string> *g_calls = nullptr;
+/* -e fd=: the fds (numbers and kinds) whose calls are shown; all when
+ * null. */
+std::set<std::string> *g_fds = nullptr;
 /* -c, -C: the records' file (its descriptor opened on first use), and
  * whether lines are written at all. */
 const char *g_summary = nullptr;
 int g_records = -1;
 bool g_lines = true;
+
+/* The items of a comma list, in a set never freed: the hooks may run
+ * until the very end. */
+std::set<std::string> *comma_set(const char *list_text)
+{
+	auto *set = new (std::nothrow) std::set<std::string>;
+	if (!set)
+		return nullptr;
+	std::string list = list_text;
+	for (size_t at = 0; at <= list.size();) {
+		size_t comma = std::min(list.find(',', at), list.size());
+		if (comma > at)
+			set->insert(list.substr(at, comma - at));
+		at = comma + 1;
+	}
+	return set;
+}
 
 __attribute__((constructor)) void trace_init()
 {
@@ -54,19 +74,11 @@ __attribute__((constructor)) void trace_init()
 	if (const char *d = std::getenv(kEnvTraceDurations))
 		g_format.durations = std::atoi(d) != 0;
 	if (const char *calls = std::getenv(kEnvTraceCalls)) {
-		/* Never freed: the hooks may run until the very end. */
-		g_calls = new (std::nothrow) std::set<std::string>;
-		if (g_calls) {
-			g_filtered = true;
-			std::string list = calls;
-			for (size_t at = 0; at <= list.size();) {
-				size_t comma = std::min(list.find(',', at), list.size());
-				if (comma > at)
-					g_calls->insert(list.substr(at, comma - at));
-				at = comma + 1;
-			}
-		}
+		g_calls = comma_set(calls);
+		g_filtered = g_calls != nullptr;
 	}
+	if (const char *fds = std::getenv(kEnvTraceFds))
+		g_fds = comma_set(fds);
 	if (const char *summary = std::getenv(kEnvTraceSummary); summary && *summary)
 		g_summary = summary;
 	if (const char *lines = std::getenv(kEnvTraceLines))
@@ -179,9 +191,27 @@ void record(const TraceEvent &event)
 
 } /* namespace */
 
+namespace {
+
+/* -e fd=: whether the event is a call on one of the selected fds (its
+ * number, or the kind its link names). Calls without an fd are not. */
+bool fd_selected(const TraceEvent &event)
+{
+	for (const TraceArg &a : event.args)
+		if (a.name == "fd" && a.json.is_object() && a.json.contains("fd")) {
+			std::string kind = trace_fd_kind_name(trace_fd_kind(a.json.value("path", std::string())));
+			return g_fds->count(std::to_string(a.json["fd"].get<long long>())) || g_fds->count(kind);
+		}
+	return false;
+}
+
+} /* namespace */
+
 void trace_emit(TraceEvent &event) noexcept
 {
 	try {
+		if (g_fds && !fd_selected(event))
+			return;
 		std::string line;
 		pid_t pid = ::getpid();
 		if (g_lines) {

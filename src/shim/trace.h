@@ -15,6 +15,8 @@
  *   SOFTVFIO_TRACE_CALLS   comma list of the calls shown and counted
  *                          (-e trace=, checked by the command); all
  *                          without it
+ *   SOFTVFIO_TRACE_FDS     comma list of fd numbers and kinds (-e fd=):
+ *                          only the calls on those fds are shown
  *   SOFTVFIO_TRACE_SUMMARY a file every traced process appends one record
  *                          per call to (-c, -C); the program's process
  *                          turns them into strace -c's table at its exit
@@ -44,6 +46,7 @@ inline constexpr const char *kEnvTraceFormat = "SOFTVFIO_TRACE_FORMAT";
 inline constexpr const char *kEnvTraceTimestamps = "SOFTVFIO_TRACE_TIMESTAMPS";
 inline constexpr const char *kEnvTraceDurations = "SOFTVFIO_TRACE_DURATIONS";
 inline constexpr const char *kEnvTraceCalls = "SOFTVFIO_TRACE_CALLS";
+inline constexpr const char *kEnvTraceFds = "SOFTVFIO_TRACE_FDS";
 inline constexpr const char *kEnvTraceSummary = "SOFTVFIO_TRACE_SUMMARY";
 inline constexpr const char *kEnvTraceLines = "SOFTVFIO_TRACE_LINES";
 inline constexpr const char *kEnvTracePid = "SOFTVFIO_TRACE_PID";

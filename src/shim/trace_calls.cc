@@ -59,7 +59,7 @@ bool trace_expr_calls(std::string_view expr, std::set<std::string> &calls, std::
 	if (auto eq = expr.find('='); eq != std::string_view::npos) {
 		std::string_view qualifier = expr.substr(0, eq);
 		if (qualifier != "trace" && qualifier != "t") {
-			error = "invalid -e qualifier '" + std::string(qualifier) + "' (only trace= is supported)";
+			error = "invalid -e qualifier '" + std::string(qualifier) + "' (trace= and fd= are supported)";
 			return false;
 		}
 		set = expr.substr(eq + 1);
@@ -90,6 +90,36 @@ bool trace_expr_calls(std::string_view expr, std::set<std::string> &calls, std::
 	for (std::string_view n : kNames)
 		if (chosen.count(std::string(n)) != negate)
 			calls.insert(std::string(n));
+	return true;
+}
+
+bool trace_expr_is_fds(std::string_view expr)
+{
+	return expr.substr(0, 3) == "fd=" || expr.substr(0, 10) == "trace-fds=";
+}
+
+bool trace_expr_fds(std::string_view expr, std::set<std::string> &fds, std::string &error)
+{
+	static const std::set<std::string_view> kinds = {"container", "group", "device", "iommufd", "dma-buf", "eventfd"};
+	if (!trace_expr_is_fds(expr)) {
+		error = "not an fd= expression";
+		return false;
+	}
+	std::string_view set = expr.substr(expr.find('=') + 1);
+	while (true) {
+		size_t comma = set.find(',');
+		std::string_view item = set.substr(0, comma);
+		bool number = !item.empty() && item.size() < 10 && item.find_first_not_of("0123456789") == std::string_view::npos;
+		if (!number && !kinds.count(item)) {
+			error = "invalid file descriptor '" + std::string(item) +
+				"' (a number, or container, group, device, iommufd, dma-buf, eventfd)";
+			return false;
+		}
+		fds.insert(std::string(number ? std::to_string(std::stoul(std::string(item))) : item));
+		if (comma == std::string_view::npos)
+			break;
+		set.remove_prefix(comma + 1);
+	}
 	return true;
 }
 

@@ -29,6 +29,16 @@ const std::vector<std::string_view> &trace_call_names();
  * 'x'") for anything else. */
 bool trace_expr_calls(std::string_view expr, std::set<std::string> &calls, std::string &error);
 
+/* The fds `-e fd=SET` (or strace's `-e trace-fds=SET`) selects, added
+ * to `fds`: SET a comma list of fd numbers and kinds of fd (container,
+ * group, device, iommufd, dma-buf, eventfd: trace_decode.h). False with
+ * `error` set for anything else, or for an expression of another
+ * qualifier. Only the calls on a selected fd are then shown. */
+bool trace_expr_fds(std::string_view expr, std::set<std::string> &fds, std::string &error);
+
+/* Whether `expr` is an fd= (trace-fds=) expression rather than trace=. */
+bool trace_expr_is_fds(std::string_view expr);
+
 /* One row of the summary: the call, ioctls by their request's name
  * ("ioctl(VFIO_IOMMU_MAP_DMA)"). */
 struct TraceStat {

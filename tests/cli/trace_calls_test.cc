@@ -94,8 +94,25 @@ TEST(TraceCalls, WhatStraceRefuses)
 	EXPECT_EQ(error_of("trace="), "invalid system call ''");
 	EXPECT_EQ(error_of("ioctl,"), "invalid system call ''");
 	EXPECT_EQ(error_of("%net"), "invalid system call '%net'");
-	EXPECT_EQ(error_of("signal=SIGBUS"), "invalid -e qualifier 'signal' (only trace= is supported)");
-	EXPECT_EQ(error_of("fd=3"), "invalid -e qualifier 'fd' (only trace= is supported)");
+	EXPECT_EQ(error_of("signal=SIGBUS"), "invalid -e qualifier 'signal' (trace= and fd= are supported)");
+}
+
+TEST(TraceCalls, FdExpressions)
+{
+	using softvfio::shim::trace_expr_fds;
+	using softvfio::shim::trace_expr_is_fds;
+	EXPECT_TRUE(trace_expr_is_fds("fd=3"));
+	EXPECT_TRUE(trace_expr_is_fds("trace-fds=device"));
+	EXPECT_FALSE(trace_expr_is_fds("trace=ioctl"));
+	Calls fds;
+	std::string error;
+	ASSERT_TRUE(trace_expr_fds("fd=container,007,device", fds, error)) << error;
+	ASSERT_TRUE(trace_expr_fds("trace-fds=dma-buf", fds, error)) << error;
+	EXPECT_EQ(fds, (Calls{"container", "7", "device", "dma-buf"}));
+	EXPECT_FALSE(trace_expr_fds("fd=socket", fds, error));
+	EXPECT_EQ(error, "invalid file descriptor 'socket' (a number, or container, group, device, iommufd, dma-buf, eventfd)");
+	EXPECT_FALSE(trace_expr_fds("fd=-1", fds, error));
+	EXPECT_FALSE(trace_expr_fds("fd=", fds, error));
 }
 
 TEST(TraceSummary, RecordsAddUpByName)

@@ -154,6 +154,34 @@ TEST_F(TraceOptions, AnUnknownQualifierIsUsage)
 	EXPECT_TRUE(has(o.err, "invalid -e qualifier 'signal'")) << o.err;
 }
 
+/* -e fd=KIND: the calls on fds of that kind, by their links. */
+TEST_F(TraceOptions, FdFilterByKind)
+{
+	auto lines = lines_of(trace({"-e", "fd=container"}));
+	ASSERT_GT(lines.size(), 3u);
+	for (const auto &l : lines)
+		EXPECT_TRUE(std::regex_search(l, std::regex(R"(^(ioctl|close)\(\d+(</dev/vfio/vfio>)?[,)])"))) << l;
+	std::string t;
+	for (const auto &l : lines)
+		t += l + "\n";
+	EXPECT_TRUE(has(t, "VFIO_IOMMU_MAP_DMA")) << t;
+	EXPECT_FALSE(has(t, "VFIO_DEVICE_")) << t;
+}
+
+TEST_F(TraceOptions, FdFilterAndCallFilterTogether)
+{
+	auto lines = lines_of(trace({"-e", "trace-fds=device", "-e", "trace=pread64"}));
+	ASSERT_EQ(lines.size(), 1u);
+	EXPECT_EQ(lines[0].rfind("pread64(", 0), 0u) << lines[0];
+}
+
+TEST_F(TraceOptions, AnUnknownFdKindIsUsage)
+{
+	auto o = run({SOFTVFIO_BINARY, "trace", "-e", "fd=socket", "--", "/bin/true"});
+	EXPECT_EQ(o.status, 2);
+	EXPECT_TRUE(has(o.err, "softvfio trace: invalid file descriptor 'socket'")) << o.err;
+}
+
 TEST_F(TraceOptions, FollowForksIsAccepted)
 {
 	std::string t = trace({"-f"});

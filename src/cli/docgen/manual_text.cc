@@ -167,8 +167,10 @@ const std::vector<ManualText> kPages = {
 		 "the C library's and is not shown.",
 		 "-e trace=SET (or -e SET) shows only the calls of SET, a comma list of those names, of open, "
 		 "creat, stat, lstat, fstatat, faccessat, pread, pwrite, scandirat (other names of the same calls), "
-		 "of the classes %file, %desc, %memory and %stat, all or none; !SET shows all others. An unknown "
-		 "name is an error (exit status 2). -c writes, at the program's exit, a table of calls, errors and "
+		 "of the classes %file, %desc, %memory and %stat, all or none; !SET shows all others. -e fd=SET "
+		 "(or -e trace-fds=SET) shows only the calls on the fds of SET, numbers and kinds of fd: container, "
+		 "group, device, iommufd, dma-buf, eventfd. An unknown name is an error (exit status 2). -c writes, "
+		 "at the program's exit, a table of calls, errors and "
 		 "time per call (ioctls per request) instead of the lines; -C both. -f is accepted and ignored: "
 		 "every process the program starts is traced. There is no attaching to a running process."},
 		{kSession, kShim, kDomain, kRuntimeDir, kLog},
