@@ -139,6 +139,7 @@ private:
 	explicit DmaBuf(BufferSpec spec);
 
 	uint64_t buffer_offset(uint64_t vm_pgoff) const;
+	const Range *range_at(uint64_t off, uint64_t &in) const;
 	void notify_importers_locked();
 	void drain_importer_mappings();
 	long sync_ioctl(uintptr_t arg);

@@ -33,6 +33,20 @@ uint64_t DmaBuf::buffer_offset(uint64_t vm_pgoff) const
 /* The ranges under [offset, offset + length) of the VMA, as runs of the
  * BAR memfd: several for a multi-range buffer; aliasing ranges give runs
  * over the same memory, so the aliases really alias. */
+/* The range holding byte `off` of the buffer, and how far into it. */
+const Range *DmaBuf::range_at(uint64_t off, uint64_t &in) const
+{
+	uint64_t range_start = 0;
+	for (const Range &r : ranges_) {
+		if (off >= range_start && off - range_start < r.len) {
+			in = off - range_start;
+			return &r;
+		}
+		range_start += r.len;
+	}
+	return nullptr;
+}
+
 Result<std::vector<mm::Backing>> DmaBuf::backing(const mm::VmaGeometry &g)
 {
 	const uint64_t length = g.end - g.start;
@@ -40,18 +54,10 @@ Result<std::vector<mm::Backing>> DmaBuf::backing(const mm::VmaGeometry &g)
 	std::vector<mm::Backing> runs;
 	for (uint64_t at = 0; at < length;) {
 		const uint64_t off = (base + at) & kOffsetMask;
-		uint64_t range_start = 0;
-		const Range *hit = nullptr;
-		for (const Range &r : ranges_) {
-			if (off >= range_start && off - range_start < r.len) {
-				hit = &r;
-				break;
-			}
-			range_start += r.len;
-		}
+		uint64_t in = 0;
+		const Range *hit = range_at(off, in);
 		if (!hit)
 			return err(EINVAL);
-		const uint64_t in = off - range_start;
 		const uint64_t n = std::min({hit->len - in, length - at, kOffsetMask + 1 - off});
 		runs.push_back({at, n, hit->host.fd, hit->host.file_offset + in, hit->host.extent_offset,
 				hit->host.extent_length});
@@ -115,18 +121,11 @@ Result<uint64_t> DmaBuf::register_access(const mm::VmaGeometry &g, uintptr_t add
 					 uint64_t value, bool write)
 {
 	const uint64_t off = (buffer_offset(g.pgoff) + (address - g.start)) & kOffsetMask;
-	uint64_t range_start = 0;
-	const Range *hit = nullptr;
-	for (const Range &r : ranges_) {
-		if (off >= range_start && off - range_start < r.len) {
-			hit = &r;
-			break;
-		}
-		range_start += r.len;
-	}
+	uint64_t in = 0;
+	const Range *hit = range_at(off, in);
 	/* An access straddling two ranges is two bus transactions on real
 	 * hardware only if the CPU split it; refuse rather than guess. */
-	if (!hit || off - range_start + width > hit->len)
+	if (!hit || in + width > hit->len)
 		return err(EFAULT);
 	Exporter *dev;
 	{
@@ -141,7 +140,7 @@ Result<uint64_t> DmaBuf::register_access(const mm::VmaGeometry &g, uintptr_t add
 	{
 		std::shared_lock guard(dev->memory_lock());
 		if (status_.load() == Status::Ok)
-			out = dev->register_access_locked(hit->paddr + (off - range_start), width, value, write);
+			out = dev->register_access_locked(hit->paddr + in, width, value, write);
 	}
 	dev->put_registration();
 	return out;
