@@ -8,10 +8,10 @@
  * function calls a model with its own lock held, so models need no locking
  * and must not block.
  *
- * Accesses made through an mmap of the BAR memfd never reach a model: full
- * register semantics through mmap (trap-and-emulate) are not modelled here.
+ * Accesses through a mapping reach a model in a session: the client traps
+ * them and the kernel makes them here as bus transactions (docs/trap.md).
  * Models mirror their plain-value registers (ID, scratch, status) into the
- * memfd so such a mapping at least reads something sensible.
+ * memfd, which is what an in-process mapping (no session) reads.
  */
 #pragma once
 
