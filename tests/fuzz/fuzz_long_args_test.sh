@@ -57,5 +57,33 @@ expect 2 "no fuzzers in" -- --measure --build /nonexistent 1
 expect 2 "no fuzzers in" -- --build /nonexistent --work /tmp/fuzz-long-args-test.$$ 1
 rm -rf /tmp/fuzz-long-args-test.$$
 
+# A real run on a stand-in fuzzer that "crashes" (writes an artifact and
+# fails) and merges: the crash is collected, the status is 1, the merge
+# is asked for the persistent corpus.
+tmp=$(mktemp -d)
+mkdir -p "$tmp/build/tests/fuzz"
+cat >"$tmp/build/tests/fuzz/fuzz_config" <<'FAKE'
+#!/usr/bin/env bash
+for a in "$@"; do
+  case "$a" in
+    -merge=1) echo "merge $*" >>"$(dirname "$0")/calls"; exit 0 ;;
+    -artifact_prefix=*) prefix=${a#-artifact_prefix=} ;;
+  esac
+done
+echo "run $*" >>"$(dirname "$0")/calls"
+echo boom >"${prefix}crash-0123"
+echo "stat::average_exec_per_sec: 42"
+exit 1
+FAKE
+chmod +x "$tmp/build/tests/fuzz/fuzz_config"
+out=$("$script" --build "$tmp/build" --work "$tmp/work" --corpus "$tmp/corpus" --only fuzz_config 1 2>&1); status=$?
+if [[ $status != 1 || ! -f $tmp/work/crashes/fuzz_config/crash-0123 ]] || ! grep -q "42 exec/s, 1 artifact" <<<"$out" ||
+   ! grep -q -- "-merge=1 $tmp/corpus/fuzz_config $tmp/work/fuzz_config/corpus" "$tmp/build/tests/fuzz/calls"; then
+  echo "FAIL: a crashing run (status $status):"; echo "$out"; cat "$tmp/build/tests/fuzz/calls"; fails=$((fails + 1))
+else
+  echo "ok: a crash is collected and the merge runs"
+fi
+rm -rf "$tmp"
+
 ((fails == 0)) && echo "all passed"
 exit $((fails != 0))

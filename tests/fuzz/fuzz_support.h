@@ -99,10 +99,11 @@ struct Fuzzer {
 extern const Fuzzer kFuzzer;
 
 /* The input must leave exactly the fds and file mappings that were there
- * after the warm-up once its Kernel is gone; a no-op during the warm-up.
+ * before the first input (after the warm-up) once its Kernel is gone; a
+ * no-op during the warm-up. gained_only: only new fds and mappings count.
  * Reads /proc/self/fd and /proc/self/maps: the full check, which
  * finish_input() runs every kFullCheckEvery inputs and at exit. */
-void check_baseline(const char *where);
+void check_baseline(const char *where, bool gained_only = false);
 
 /* Kernels are reused between inputs (building one with its device costs
  * more than an input): a target builds the ones it needs in set_up(),
