@@ -38,16 +38,19 @@
 #include "support/device_feature.h"
 #include "support/guarded_access.h"
 
+/* The heap in use: the sanitizer's allocator under ASan and TSan (glibc's
+ * arenas are not used then), else glibc's. */
 #if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define RESET_TEST_ASAN 1
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define RESET_TEST_SANITIZER_HEAP 1
 #endif
 #endif
-#if defined(__SANITIZE_ADDRESS__)
-#define RESET_TEST_ASAN 1
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define RESET_TEST_SANITIZER_HEAP 1
 #endif
-#ifdef RESET_TEST_ASAN
-#include <sanitizer/allocator_interface.h>
+#ifdef RESET_TEST_SANITIZER_HEAP
+/* sanitizer/allocator_interface.h, which GCC does not install. */
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
 #else
 #include <malloc.h>
 #endif
@@ -508,7 +511,7 @@ TEST(ResetForReuse, ResetLeavesNoFdOrMappingInTheProcess)
 
 size_t heap_bytes()
 {
-#ifdef RESET_TEST_ASAN
+#ifdef RESET_TEST_SANITIZER_HEAP
 	return __sanitizer_get_current_allocated_bytes();
 #else
 	return mallinfo2().uordblks;
