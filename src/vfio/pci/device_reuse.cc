@@ -20,8 +20,22 @@ namespace softvfio::vfio {
 Result<void> VfioPciDevice::reset_for_reuse()
 {
 	std::lock_guard open_guard(open_lock_);
-	if (open_count_)
+	/* Refused, changing nothing, while anything still holds the device:
+	 * an open file, an ioeventfd, a buffer, a container or IOAS. */
+	if (open_count_ || dma_port_.attached())
 		return err(EBUSY);
+	{
+		std::lock_guard guard(registration_lock_);
+		if (registrations_)
+			return err(EBUSY);
+		unregistering_ = false;
+	}
+	{
+		std::lock_guard guard(ioeventfds_lock_);
+		if (!ioeventfds_.empty())
+			return err(EBUSY);
+		watcher_.reset();
+	}
 	{
 		std::unique_lock memory(memory_lock_);
 		/* The legacy zap outlives the close that left it set (no
@@ -30,15 +44,7 @@ Result<void> VfioPciDevice::reset_for_reuse()
 		pm_runtime_engaged_ = false;
 		pm_wake_.reset();
 	}
-	{
-		std::lock_guard guard(ioeventfds_lock_);
-		if (!ioeventfds_.empty())
-			return err(EBUSY);
-		watcher_.reset();
-	}
 	function_->power_on_reset();
-	if (dma_port_.attached())
-		return err(EBUSY);   /* a container or IOAS still holds it */
 	dma_port_.reset_faults();
 	reset_works_ = false;
 	pci_saved_state_.reset();
