@@ -265,9 +265,21 @@ void trace_write_summary() noexcept
 		auto stats = trace_stats_from_records(records);
 		std::string table = g_json ? format_summary_json(stats).dump() + "\n" : format_summary_text(stats);
 		std::lock_guard lock(g_lock);
-		int out = g_sink >= 0 ? g_sink : sink();
-		if (out >= 0)
+		if (g_sink >= 0) {
+			write_all(g_sink, table);
+			return;
+		}
+		/* No line and no record from this process (a shell that
+		 * only started others): a descriptor for the table alone,
+		 * without the model's bookkeeping, which may be gone by now. */
+		const char *where = std::getenv(kEnvTrace);
+		int out = !where || std::strcmp(where, "stderr") == 0
+				  ? REAL(fcntl)(2, F_DUPFD_CLOEXEC, 0)
+				  : REAL(open)(where, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (out >= 0) {
 			write_all(out, table);
+			REAL(close)(out);
+		}
 	} catch (...) {
 	}
 }
