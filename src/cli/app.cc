@@ -146,12 +146,11 @@ void add_trace(CLI::App &app, Invocation &inv)
 				  "repeatable")
 		->type_name("EXPR")
 		->allow_extra_args(false);
-	auto *summary = inv.trace_cmd->add_flag(
-		"-c,--summary-only", inv.trace.summary,
-		"At the program's exit, write a table of calls, errors and time per call (ioctls per request) "
-		"instead of the lines");
-	inv.trace_cmd->add_flag("-C,--summary", inv.trace.summary_too, "The lines and, at exit, the table of -c")
-		->excludes(summary);
+	inv.trace_cmd->add_flag("-c,--summary-only", inv.trace.summary,
+				"At the program's exit, write a table of calls, errors and time per call (ioctls per "
+				"request) instead of the lines");
+	inv.trace_cmd->add_flag("-C,--summary", inv.trace.summary_too,
+				"The lines and, at exit, the table of -c (with -c too: both)");
 	inv.trace_cmd->add_flag("-f,--follow-forks", inv.trace.follow,
 				"Accepted for strace's sake: every process the program starts is traced anyway");
 	add_session_options(inv.trace_cmd, inv.trace.run.session, "As for run: ");

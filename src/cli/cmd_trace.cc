@@ -126,7 +126,8 @@ int run_trace(const TraceOptions &opts)
 		if (!records)
 			return kExitFailure;
 		::setenv(shim::kEnvTraceSummary, records->c_str(), 1);
-		if (opts.summary)
+		/* -C asks for the lines as well, whatever -c says. */
+		if (!opts.summary_too)
 			::setenv(shim::kEnvTraceLines, "0", 1);
 	}
 	::setenv(shim::kEnvTrace, sink.c_str(), 1);
