@@ -246,12 +246,13 @@ private:
 	}
 };
 
-/* Sanitized builds: under ThreadSanitizer a chaos process (steady or
- * started mid-run) dies in about half the runs, SIGSEGV at address 0 in one
- * of its threads ("ThreadSanitizer: nested bug in the same thread", so no
- * stack), with or without the memory toggling; not diagnosed yet, and the
- * AddressSanitizer build has not been tried. Skipped there until it is. */
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+/* Sanitized builds: under ThreadSanitizer a chaos process died now and
+ * then ("nested bug in the same thread"): the session signal's handler,
+ * installed behind ThreadSanitizer's back, ran instrumented code (the
+ * client's system call wrappers, Connection::on_signal) in the middle of
+ * the sanitizer's own runtime; it runs none now. The AddressSanitizer
+ * build has not been tried: skipped there until it is. */
+#if defined(__SANITIZE_ADDRESS__)
 #define SKIP_UNDER_SANITIZERS() GTEST_SKIP() << "chaos helpers crash under the sanitizers (not diagnosed yet)"
 #else
 #define SKIP_UNDER_SANITIZERS() \

@@ -488,13 +488,6 @@ int last_apply_error() noexcept
 	return t_apply_error;
 }
 
-void Connection::on_signal() noexcept
-{
-	wire::Mailbox *mb = mailbox_.load(std::memory_order_acquire);
-	if (mb)
-		mm_.apply_work(mb->header);
-}
-
 /* --- fork and exec --- */
 
 void Connection::fork_prepare() noexcept

@@ -58,9 +58,11 @@ public:
 		size_t length;
 	};
 
-	MmTable &mm() noexcept { return mm_; }
+	/* Both inlined into the session signal's handler, which must run no
+	 * sanitizer-instrumented code (work_signal.cc). */
+	[[gnu::always_inline]] MmTable &mm() noexcept { return mm_; }
 	/* Where the mailbox is mapped (0 if not joined), and its length. */
-	std::pair<uintptr_t, size_t> mailbox_range() const noexcept
+	[[gnu::always_inline]] std::pair<uintptr_t, size_t> mailbox_range() const noexcept
 	{
 		return {reinterpret_cast<uintptr_t>(mailbox_.load(std::memory_order_acquire)), wire::kMailboxSize};
 	}
@@ -99,9 +101,6 @@ public:
 	{
 		return {spares_offered_.load(std::memory_order_relaxed), spares_taken_.load(std::memory_order_relaxed)};
 	}
-
-	/* The session signal reached the process (the handler). */
-	void on_signal() noexcept;
 
 	/* Told of every fd the kernel has this process make for the program
 	 * (a stand-in, `fd`) and of the momentary other end (`other`), before

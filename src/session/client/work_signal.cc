@@ -124,10 +124,12 @@ void on_signal(int sig, siginfo_t *info, void *context)
 {
 	const int saved = errno;
 	Connection *c = g_connection.load(std::memory_order_acquire);
-	if (c && info && info->si_code == SI_QUEUE && info->si_value.sival_int == wire::kSignalValue)
-		c->on_signal();
-	else
+	if (c && info && info->si_code == SI_QUEUE && info->si_value.sival_int == wire::kSignalValue) {
+		if (const uintptr_t mailbox = c->mailbox_range().first)
+			c->mm().apply_work(reinterpret_cast<wire::Mailbox *>(mailbox)->header);
+	} else {
 		chain(sig, info, context);
+	}
 	errno = saved;
 }
 
