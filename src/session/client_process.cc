@@ -204,9 +204,7 @@ void ClientProcess::serve(unsigned k)
 	while (!retired()) {
 		uint32_t now = slot.c.to_kernel.load(std::memory_order_acquire);
 		if (now == consumed) {
-			/* The next call of a thread that makes many comes soon. */
-			if (!wire::spin_while_unchanged(slot.c.to_kernel, now))
-				wire::futex_wait(slot.c.to_kernel, now, 500'000'000);
+			wire::futex_wait(slot.c.to_kernel, now, 500'000'000);
 			continue;
 		}
 		consumed = now;

@@ -406,8 +406,6 @@ long Connection::call_with(wire::Op op, std::initializer_list<int64_t> args, int
 	long result;
 	for (;;) {
 		uint32_t now = slot.c.to_client.load(std::memory_order_acquire);
-		if (now == seen && wire::spin_while_unchanged(slot.c.to_client, seen))
-			continue;
 		if (now == seen) {
 			int w = wire::futex_wait(slot.c.to_client, seen, kReplyPollNs);
 			/* A last message first: the kernel may answer, then stop. */

@@ -33,23 +33,6 @@ inline int futex_wait(std::atomic<uint32_t> &word, uint32_t expected, uint64_t t
 	return -errno;
 }
 
-/* Spin for a few microseconds (kSpinCycles of the time stamp counter)
- * while `word` still holds `seen`: true if it changed. Before a futex wait
- * for an answer that usually comes within a few microseconds (the other
- * side of a call runs on another CPU), a thread that sleeps pays the
- * wake-up, tens of microseconds on a loaded VM, on every call. */
-inline constexpr uint64_t kSpinCycles = 12000;
-inline bool spin_while_unchanged(const std::atomic<uint32_t> &word, uint32_t seen) noexcept
-{
-	const uint64_t end = __builtin_ia32_rdtsc() + kSpinCycles;
-	do {
-		if (word.load(std::memory_order_acquire) != seen)
-			return true;
-		__builtin_ia32_pause();
-	} while (__builtin_ia32_rdtsc() < end);
-	return false;
-}
-
 inline void futex_wake(std::atomic<uint32_t> &word, int count = 1) noexcept
 {
 	::syscall(SYS_futex, reinterpret_cast<uint32_t *>(&word), FUTEX_WAKE, count, nullptr, nullptr, 0);
