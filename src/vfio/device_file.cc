@@ -131,4 +131,27 @@ mm::FaultOutcome DeviceFile::fault(const mm::VmaGeometry &g, uintptr_t address, 
 	return {mm::FaultResult::Inserted, lookup.pfn};
 }
 
+bool DeviceFile::registers(const mm::VmaGeometry &g)
+{
+	const unsigned index = static_cast<unsigned>(g.pgoff >> (mm::kVfioOffsetShift - mm::kPageShift));
+	return index < 6 && device_->function().bar_has_registers(index);
+}
+
+/* A trapped access through a classic BAR mapping (the profiles without
+ * the series): the bus address the pre-series fault handler would map,
+ * then the same bus transaction as through a DMABUF. */
+Result<uint64_t> DeviceFile::register_access(const mm::VmaGeometry &g, uintptr_t address, unsigned width,
+					     uint64_t value, bool write)
+{
+	const unsigned index = static_cast<unsigned>(g.pgoff >> (mm::kVfioOffsetShift - mm::kPageShift));
+	if (index >= 6)
+		return err(EFAULT);
+	const pci::Bar &bar = device_->function().bar(index);
+	const uint64_t offset = (mm::vfio_in_bar_pgoff(g.pgoff) << mm::kPageShift) + (address - g.start);
+	if (offset >= bar.size || width > bar.size - offset)
+		return err(EFAULT);
+	std::shared_lock guard(device_->memory_lock());
+	return device_->register_access_locked(bar.address + offset, width, value, write);
+}
+
 } /* namespace softvfio::vfio */

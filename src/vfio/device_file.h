@@ -58,6 +58,9 @@ public:
 	mm::FaultOutcome fault(const mm::VmaGeometry &g, uintptr_t address, unsigned order) override;
 	std::string maps_name() const override { return maps_name_; }
 	std::string link_name() const override { return maps_name_; }
+	bool registers(const mm::VmaGeometry &g) override;
+	Result<uint64_t> register_access(const mm::VmaGeometry &g, uintptr_t address, unsigned width, uint64_t value,
+					 bool write) override;
 
 private:
 	DeviceFile(std::shared_ptr<VfioPciDevice> device, CallContext ctx, std::string maps_name, int access_mode,
