@@ -210,28 +210,20 @@ struct Chaos {
 	void receive_one(std::vector<Held> &held)
 	{
 		Passed data{};
-		struct iovec iov{&data, sizeof(data)};
-		alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-		struct msghdr msg{};
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = control;
-		msg.msg_controllen = sizeof(control);
+		int fd;
 		ssize_t n;
 		{
 			std::lock_guard guard(numbers);
-			n = ::recvmsg(own, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+			n = recv_with_fd(own, &data, sizeof(data), MSG_DONTWAIT | MSG_CMSG_CLOEXEC, fd);
 		}
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR)
 				report(s.errors, "slot %u: recvmsg: %s", slot, std::strerror(errno));
 			return;
 		}
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-		if (n != sizeof(data) || !cm || cm->cmsg_type != SCM_RIGHTS || data.record >= kChaosRecords)
+		if (n != sizeof(data) || fd < 0 || data.record >= kChaosRecords)
 			return report(s.errors, "slot %u: a message without its fd", slot);
-		Held h{-1, true, 0, data.record, 0, data.length};
-		std::memcpy(&h.fd, CMSG_DATA(cm), sizeof(int));
+		Held h{fd, true, 0, data.record, 0, data.length};
 		s.receives++;
 		/* The fd that came is the buffer that was sent. */
 		if (uint64_t id = buffer_id(h.fd); id != s.ids[data.record].load())

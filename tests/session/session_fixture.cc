@@ -469,24 +469,13 @@ bool send_fd(int sock, int fd)
 int recv_fd(int sock)
 {
 	char byte;
-	struct iovec iov{&byte, 1};
-	alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-	struct msghdr msg{};
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = control;
-	msg.msg_controllen = sizeof(control);
 	if (!readable(sock))
 		return -ETIMEDOUT;
-	ssize_t n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	int fd;
+	ssize_t n = recv_with_fd(sock, &byte, 1, MSG_CMSG_CLOEXEC, fd);
 	if (n != 1)
 		return n < 0 ? -errno : -EPROTO;
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS)
-		return -EPROTO;
-	int fd;
-	std::memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
+	return fd >= 0 ? fd : -EPROTO;
 }
 
 namespace {

@@ -22,6 +22,7 @@
 #include <softvfio/kernel.h>
 
 #include "session/client/connection.h"
+#include "session/session_helper.h"
 #include "session/session_kernel.h"
 
 namespace softvfio::test {
@@ -152,13 +153,8 @@ session::wire::Mailbox *own_mailbox();
  * fixture's children do it right after fork). */
 void note_inherited_mailboxes();
 
-#define CHILD_CHECK(cond)                                                                      \
-	do {                                                                                    \
-		if (!(cond)) {                                                                  \
-			std::fprintf(stderr, "%s:%d: %s failed\n", __FILE__, __LINE__, #cond); \
-			return 1;                                                               \
-		}                                                                               \
-	} while (0)
+/* In a child: the same as a helper role's check (session_helper.h). */
+#define CHILD_CHECK(cond) HELPER_CHECK(cond)
 
 } /* namespace child */
 

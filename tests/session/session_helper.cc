@@ -12,6 +12,7 @@
  *   chaos <dir> <shm> <device fd> <slot> <threads> <seed> <own socket> <every slot's socket, comma-separated>
  */
 #include "session/session_helper.h"
+#include "support/scm_rights.h"
 
 #include <cstdio>
 #include <cstring>
@@ -214,22 +215,13 @@ int receiver(Connection &c, char **args)
 	const size_t length = static_cast<size_t>(std::atol(args[2]));
 	const int mapped = std::atoi(args[3]), revoked = std::atoi(args[4]);
 	char byte;
-	struct iovec iov{&byte, 1};
-	alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-	struct msghdr msg{};
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = control;
-	msg.msg_controllen = sizeof(control);
+	int fd;
 	ssize_t n;
 	do
-		n = ::recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+		n = recv_with_fd(sock, &byte, 1, MSG_CMSG_CLOEXEC, fd);
 	while (n < 0 && errno == EINTR);
 	HELPER_CHECK(n == 1);
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-	HELPER_CHECK(cm && cm->cmsg_type == SCM_RIGHTS);
-	int fd;
-	std::memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+	HELPER_CHECK(fd >= 0);
 	long p;
 	{
 		session::MmTable::Guard guard(c.mm());
