@@ -71,9 +71,7 @@ public:
 		const MmTable::Vma *v = table_.vma_holding(address, length);
 		if (!v) {
 			/* Partly in a register VMA: not something to guess at. */
-			return table_.contains(address, length) && touches_registers(address, length)
-				       ? trap::Region::mixed
-				       : trap::Region::memory;
+			return touches_registers(address, length) ? trap::Region::mixed : trap::Region::memory;
 		}
 		if (!v->registers)
 			return trap::Region::memory;
