@@ -338,7 +338,9 @@ int main(int argc, char **argv)
 		std::fprintf(stderr, "session_helper: bad mode or arguments\n");
 		return 2;
 	}
-	softvfio::session::Connection c;
+	/* Kept for the process's whole life, as the shim keeps its own: the
+	 * session's signals may come until the very end. */
+	softvfio::session::Connection &c = *new softvfio::session::Connection;
 	if (int r = c.join(argv[2]); r < 0) {
 		std::fprintf(stderr, "session_helper: join: %s\n", std::strerror(-r));
 		return 100;

@@ -3,6 +3,7 @@
  * The session kernel end to end: processes joining, their calls, their
  * fds and mappings, and what one process's call does to another's.
  */
+#include <csignal>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -87,6 +88,40 @@ TEST_F(SessionTest, MemoryDisableInOneProcessFaultsTheOthersMappingBeforeItRetur
 			  return 0;
 		  }),
 		  0);
+}
+
+/* A process whose connection is gone (destroyed while the process goes on
+ * to its end) may still be sent the session's signal by a revocation in
+ * another process. It is dropped: it used to reach the destroyed
+ * connection (a chaos image that returned from main crashed, or hung on a
+ * lock in freed memory). Other deliveries of the same signal still reach
+ * the program's action. */
+std::atomic<int> g_programs_deliveries{0};
+
+TEST_F(SessionTest, TheSessionsSignalAfterTheConnectionIsGoneIsDroppedAndNeverThePrograms)
+{
+	auto body = [this]() -> int {
+		child::note_inherited_mailboxes();
+		auto *c = new Connection;
+		if (c->join(dir_.c_str()) < 0)
+			return 100;
+		const int sig = c->signal();
+		struct sigaction act = {};
+		act.sa_sigaction = [](int, siginfo_t *, void *) { g_programs_deliveries++; };
+		act.sa_flags = SA_SIGINFO;
+		CHILD_CHECK(session::work_signal_sigaction(&act, nullptr) == 0);
+		delete c;
+		CHILD_CHECK(::sigqueue(::getpid(), sig, sigval{session::wire::kSignalValue}) == 0);
+		CHILD_CHECK(g_programs_deliveries.load() == 0);
+		CHILD_CHECK(::sigqueue(::getpid(), sig, sigval{1}) == 0);
+		CHILD_CHECK(g_programs_deliveries.load() == 1);
+		return 0;
+	};
+	const pid_t pid = ::fork();
+	if (pid == 0)
+		::_exit(body());
+	ASSERT_GT(pid, 0);
+	EXPECT_EQ(reap(pid), 0);
 }
 
 } /* namespace */

@@ -155,6 +155,12 @@ int Connection::join(const char *dir) noexcept
 	return 0;
 }
 
+Connection::~Connection()
+{
+	detach_work_handler(*this);
+	disarm_register_traps(*this);
+}
+
 bool Connection::alive() noexcept
 {
 	wire::Mailbox *mb = mailbox_.load(std::memory_order_acquire);

@@ -38,6 +38,15 @@ namespace softvfio::session {
 class Connection
 {
 public:
+	Connection() = default;
+	Connection(const Connection &) = delete;
+	Connection &operator=(const Connection &) = delete;
+	/* The handlers stop looking at it; the session's signals that still
+	 * come are dropped (the process is expected to end: its mappings are
+	 * no longer kept in step). A process of a session keeps its
+	 * connection for its whole life, as the shim does. */
+	~Connection();
+
 	/* Join the session in directory `dir` (its socket is `dir`/sock) as
 	 * a new program image. 0 or -errno. */
 	int join(const char *dir) noexcept;
@@ -154,6 +163,9 @@ int last_apply_error() noexcept;
 /* The handler of the session signal, installed at join. `chain` is where
  * a signal that is not the kernel's goes (the program's own action). */
 void install_work_handler(Connection &connection, int sig) noexcept;
+/* The handler no longer looks at `connection` once this returns (it
+ * waits for a handler that is looking at it). */
+void detach_work_handler(Connection &connection) noexcept;
 /* The program's sigaction() for the session signal (the shim hides ours):
  * as sigaction(2) behaves for it. */
 int work_signal_sigaction(const struct sigaction *act, struct sigaction *old) noexcept;

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstring>
+#include <sched.h>
 #include <sys/mman.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -23,6 +24,13 @@ namespace softvfio::session {
 namespace {
 
 std::atomic<Connection *> g_connection{nullptr};
+/* Faults between their look at g_connection and their last use of it: a
+ * connection going away waits for them. */
+std::atomic<int> g_using{0};
+struct Using {
+	Using() { g_using.fetch_add(1); }
+	~Using() { g_using.fetch_sub(1); }
+};
 
 /* The registers behind the process's register VMAs: an access goes to
  * the kernel by its address, which names the VMA and the offset in it. */
@@ -123,8 +131,11 @@ void print_diagnostic(const trap::Diagnostic &d)
 
 FaultVerdict on_fault(int sig, siginfo_t *info, void *context)
 {
-	Connection *c = g_connection.load(std::memory_order_acquire);
-	if (!c || sig != SIGSEGV || !info || info->si_code != SEGV_ACCERR || !context)
+	if (sig != SIGSEGV || !info || info->si_code != SEGV_ACCERR || !context)
+		return FaultVerdict::NotOurs;
+	Using using_it;
+	Connection *c = g_connection.load();
+	if (!c)
 		return FaultVerdict::NotOurs;
 	auto &uc = *static_cast<ucontext_t *>(context);
 	const auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
@@ -143,6 +154,15 @@ FaultVerdict on_fault(int sig, siginfo_t *info, void *context)
 }
 
 } /* namespace */
+
+void disarm_register_traps(Connection &connection) noexcept
+{
+	Connection *expected = &connection;
+	if (!g_connection.compare_exchange_strong(expected, nullptr))
+		return;
+	while (g_using.load() != 0)
+		sched_yield();
+}
 
 void arm_register_traps(Connection &connection) noexcept
 {

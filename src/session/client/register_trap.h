@@ -26,5 +26,8 @@ class Connection;
 /* Route register faults of `connection`'s process to the model (once per
  * process; the connection lives as long as the process). */
 void arm_register_traps(Connection &connection) noexcept;
+/* The trap no longer looks at `connection` once this returns (it waits
+ * for a fault being emulated through it). */
+void disarm_register_traps(Connection &connection) noexcept;
 
 } /* namespace softvfio::session */

@@ -12,6 +12,7 @@
 #include <dlfcn.h>
 #include <cstring>
 #include <mutex>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -25,6 +26,9 @@ namespace {
 using SigactionFn = int (*)(int, const struct sigaction *, struct sigaction *);
 
 std::atomic<Connection *> g_connection{nullptr};
+/* Handlers between their look at g_connection and their last use of it:
+ * a connection going away waits for them. */
+std::atomic<int> g_using{0};
 int g_signal = 0;
 
 /* The program's action, double-buffered: the handler reads the current
@@ -123,10 +127,14 @@ void chain(int sig, siginfo_t *info, void *context)
 void on_signal(int sig, siginfo_t *info, void *context)
 {
 	const int saved = errno;
-	Connection *c = g_connection.load(std::memory_order_acquire);
-	if (c && info && info->si_code == SI_QUEUE && info->si_value.sival_int == wire::kSignalValue) {
-		if (const uintptr_t mailbox = c->mailbox_range().first)
-			c->mm().apply_work(reinterpret_cast<wire::Mailbox *>(mailbox)->header);
+	if (info && info->si_code == SI_QUEUE && info->si_value.sival_int == wire::kSignalValue) {
+		/* The kernel's, also once the connection is gone (then
+		 * dropped: it is never the program's). */
+		g_using.fetch_add(1);
+		if (Connection *c = g_connection.load())
+			if (const uintptr_t mailbox = c->mailbox_range().first)
+				c->mm().apply_work(reinterpret_cast<wire::Mailbox *>(mailbox)->header);
+		g_using.fetch_sub(1);
 	} else {
 		chain(sig, info, context);
 	}
@@ -147,6 +155,15 @@ void install_work_handler(Connection &connection, int sig) noexcept
 		g_current.store(0);
 		g_signal = sig;
 	}
+}
+
+void detach_work_handler(Connection &connection) noexcept
+{
+	Connection *expected = &connection;
+	if (!g_connection.compare_exchange_strong(expected, nullptr))
+		return;
+	while (g_using.load() != 0)
+		sched_yield();
 }
 
 int work_signal_sigaction(const struct sigaction *act, struct sigaction *old) noexcept
