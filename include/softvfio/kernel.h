@@ -233,6 +233,11 @@ public:
 
 	/* The counters above, for leak checks that cost no /proc read. */
 	KernelResources resources();
+	/* Forget now what the Kernel keeps of objects already gone and would
+	 * forget in batches later (the stand-in identities of closed files,
+	 * finished sync_files), as Linux's drop_caches frees reclaimable
+	 * memory: a heap measured after it holds live objects only. */
+	void drop_caches();
 	/* Return to the state the Kernel had right after its devices were
 	 * added, so that a test or fuzzer can reuse it (building a Kernel and
 	 * its devices costs more than most test cases): every emulated fd of

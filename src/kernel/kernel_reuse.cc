@@ -63,6 +63,12 @@ void release_own_process(Kernel &kernel, Kernel::Impl &k)
 
 } /* namespace */
 
+void Kernel::drop_caches()
+{
+	dmabuf::sync_file_prune();
+	impl_->open_files->prune();
+}
+
 Result<void> Kernel::reset_for_reuse()
 {
 	Impl &k = *impl_;
