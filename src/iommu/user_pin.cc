@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fcntl.h>
 #include <string>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <vector>
@@ -61,20 +62,29 @@ std::vector<Area> parse_maps(const std::string &text)
 	return out;
 }
 
-/* Every page of the range is mapped with the right permission. */
-bool covered(const std::vector<Area> &areas, uint64_t addr, uint64_t end, bool write)
+/* Every page of the range is mapped with the right permission. An emulated
+ * VMA's permission is the program's, which the Mm keeps: the real mapping
+ * behind it may say less (a register BAR's is PROT_NONE while it is live,
+ * so that its accesses trap), and the kernel looks at the VMA. */
+bool covered(mm::Mm &mm, const std::vector<Area> &areas, uint64_t addr, uint64_t end, bool write)
 {
 	uint64_t at = addr;
-	for (const Area &a : areas) {
-		if (a.end <= at || a.start > at)
+	while (at < end) {
+		if (auto vma = mm.find(at)) {
+			if (!(vma->prot & PROT_READ) || (write && !(vma->prot & PROT_WRITE)))
+				return false;
+			at = vma->end;
 			continue;
-		if (write ? !a.write : !a.read)
+		}
+		const Area *in = nullptr;
+		for (const Area &a : areas)
+			if (a.start <= at && at < a.end)
+				in = &a;
+		if (!in || (write ? !in->write : !in->read))
 			return false;
-		at = a.end;
-		if (at >= end)
-			return true;
+		at = in->end;
 	}
-	return at >= end;
+	return true;
 }
 
 /* type1 follows a PFNMAP range by faulting it in: a revoked BAR mapping
@@ -105,7 +115,7 @@ Result<void> pin_user_range(mm::Mm &mm, uint64_t addr, uint64_t len, bool write,
 	uint64_t end = addr + len;
 	if (end < addr)
 		return err(EFAULT);
-	if (!covered(parse_maps(read_maps()), addr, end, write))
+	if (!covered(mm, parse_maps(read_maps()), addr, end, write))
 		return err(EFAULT);
 	if (!mm.contains(addr, len))
 		return {};
