@@ -11,8 +11,9 @@ declare -A groups=(
   [conformance]="qemu-system-x86 busybox-static cpio xz-utils gzip"
   [bench]="umockdev"
   [package]="dpkg-dev file lintian"
-  # the programs tests/third_party runs under softvfio (lspci, python3)
-  [third-party]="pciutils python3 qemu-system-x86"
+  # the programs tests/third_party runs under softvfio (lspci, python3, QEMU),
+  # and what packs the guest QEMU boots there (as conformance's)
+  [third-party]="pciutils python3 qemu-system-x86 busybox-static cpio xz-utils gzip"
 )
 
 wanted=("${base[@]}")
