@@ -153,6 +153,11 @@ void add_trace(CLI::App &app, Invocation &inv)
 				"The lines and, at exit, the table of -c (with -c too: both)");
 	inv.trace_cmd->add_flag("-f,--follow-forks", inv.trace.follow,
 				"Accepted for strace's sake: every process the program starts is traced anyway");
+	inv.trace_cmd->add_option("--attach", inv.trace.attach,
+				  "Trace a process already running in a session (strace -p), until it exits or this "
+				  "command is interrupted; its children and the programs it execs too")
+		->type_name("PID")
+		->check(CLI::PositiveNumber);
 	add_session_options(inv.trace_cmd, inv.trace.run.session, "As for run: ");
 	inv.trace_cmd->add_flag("--maps", inv.maps_flag, "As for run");
 	inv.trace_cmd->footer("Everything from the program name on is the program's; the exit status is the program's. "

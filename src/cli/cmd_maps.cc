@@ -23,6 +23,7 @@
 
 #include "cli/cmd_maps_render.h"
 #include "cli/commands.h"
+#include "cli/process_session.h"
 #include "cli/run_env.h"
 #include "session/introspect.h"
 #include "session/session_dir.h"
@@ -36,21 +37,6 @@ struct Fetched {
 	int exit_code = kExitOk;
 	std::string message;
 };
-
-/* SOFTVFIO_SESSION as `pid` was started with: the directory, "" when it
- * has none, or an errno when its environment cannot be read. */
-Result<std::string> session_of(pid_t pid)
-{
-	std::ifstream in(fmt::format("/proc/{}/environ", pid), std::ios::binary);
-	if (!in)
-		return err(errno ? errno : EACCES);
-	const std::string prefix = std::string(kEnvSession) + "=";
-	std::string var;
-	while (std::getline(in, var, '\0'))
-		if (var.rfind(prefix, 0) == 0)
-			return var.substr(prefix.size());
-	return std::string();
-}
 
 Fetched not_served(pid_t pid, const std::string &why)
 {

@@ -28,7 +28,7 @@ namespace softvfio::cli {
 std::vector<std::string> split_trace_command(std::vector<std::string> &args)
 {
 	return split_subcommand(args, "trace",
-				{"-o", "--output", "-e", "--expr", "-d", "--device", "-p", "--profile", "--access"});
+				{"-o", "--output", "-e", "--expr", "-d", "--device", "-p", "--profile", "--access", "--attach"});
 }
 
 namespace {
@@ -105,6 +105,8 @@ int run_trace(const TraceOptions &opts)
 	auto fds = calls ? traced_fds(opts.exprs) : std::nullopt;
 	if (!calls || !fds)
 		return kExitUsage;
+	if (opts.attach > 0)
+		return run_trace_attach(opts, *calls, *fds);
 	std::string sink = "stderr";
 	if (!opts.output.empty()) {
 		/* Truncated now, appended to by every traced process. */

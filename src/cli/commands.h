@@ -93,6 +93,7 @@ struct TraceOptions {
 	bool summary = false;               /* -c: the table only */
 	bool summary_too = false;           /* -C: the lines and the table */
 	int follow = 0;                     /* -f: children are always traced */
+	pid_t attach = 0;                   /* --attach PID: a running process instead of a program */
 };
 
 struct RecordOptions {
@@ -108,5 +109,7 @@ int run_record(const RecordOptions &opts);
 std::vector<std::string> split_trace_command(std::vector<std::string> &args);
 /* Exec's the program with tracing on; returns only on failure. */
 int run_trace(const TraceOptions &opts);
+/* --attach: `calls` and `fds` are the -e lists run_trace checked. */
+int run_trace_attach(const TraceOptions &opts, const std::string &calls, const std::string &fds);
 
 } /* namespace softvfio::cli */

@@ -83,7 +83,11 @@ int main(int argc, char **argv)
 		return run_maps(inv.maps);
 	if (*inv.trace_cmd) {
 		inv.trace.run.given = given_session_options(inv.trace_cmd);
-		if (inv.trace.run.command.empty()) {
+		if (inv.trace.attach > 0 && !inv.trace.run.command.empty()) {
+			fmt::print(stderr, "softvfio trace: --attach traces a running process: no program to start as well\n");
+			return kExitUsage;
+		}
+		if (inv.trace.run.command.empty() && inv.trace.attach <= 0) {
 			fmt::print(stderr, "softvfio trace: no program given (softvfio trace [options] -- program args...)\n");
 			return kExitUsage;
 		}

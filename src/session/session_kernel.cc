@@ -18,6 +18,7 @@
 #include "session/call.h"
 #include "session/client_process.h"
 #include "session/introspect.h"
+#include "session/trace_attach.h"
 #include "session/wire/protocol.h"
 
 namespace softvfio::session {
@@ -307,7 +308,10 @@ void SessionKernel::handle_connection(int conn)
 		/* A program image of a process we know means it exec'd: the old
 		 * image's mappings are gone, its fds are found again by
 		 * identity. */
+		/* The trace attached to the old image follows the new one. */
+		std::string trace;
 		if (auto old = find(cred.pid)) {
+			trace = trace_of(*old);
 			old->retire();
 			gone(old->id());
 		}
@@ -325,6 +329,8 @@ void SessionKernel::handle_connection(int conn)
 			reply.error = record.error();
 			break;
 		}
+		if (!trace.empty())
+			(void)set_trace(**record, trace, false);
 		joined(*record);
 		send_reply(conn, reply, (*record)->mailbox_fd());
 		return;
@@ -355,6 +361,25 @@ void SessionKernel::handle_connection(int conn)
 		/* softvfio maps: an answer and no membership (introspect.h). */
 		answer_query(*this, conn, req, reply);
 		return;
+	case wire::JoinKind::Trace: {
+		/* softvfio trace -p: the settings go to the process's mailbox
+		 * (trace_attach.h); no membership. */
+		wire::TraceRequest trace;
+		if (!read_full(conn, &trace, sizeof(trace))) {
+			reply.error = EPROTO;
+			break;
+		}
+		const pid_t pid = static_cast<pid_t>(req.arg);
+		auto record = req.arg > 0 && req.arg <= INT32_MAX ? find(pid) : nullptr;
+		if (!record || record->retired()) {
+			reply.error = ESRCH;
+			break;
+		}
+		auto set = set_trace(*record, std::string_view(trace.config, strnlen(trace.config, sizeof(trace.config))),
+				     true);
+		reply.error = set ? 0 : set.error();
+		break;
+	}
 	default:
 		reply.error = EINVAL;
 		break;
@@ -415,6 +440,8 @@ Result<std::shared_ptr<ClientProcess>> SessionKernel::prepare_fork(ClientProcess
 	(*record)->set_state(ClientProcess::State::Forking);
 	(*record)->process().fds.copy_from(parent.process().fds);
 	(*record)->process().mm.fork_from(parent.process().mm);
+	if (std::string trace = trace_of(parent); !trace.empty())
+		(void)set_trace(**record, trace, false);
 	std::lock_guard guard(records_lock_);
 	records_[(*record)->id()] = *record;
 	return record;

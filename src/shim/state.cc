@@ -20,6 +20,7 @@
 #include "session/client/connection.h"
 #include "shim/dir_stream.h"
 #include "shim/real.h"
+#include "shim/trace.h"
 
 namespace softvfio::shim {
 
@@ -147,6 +148,7 @@ void join_session()
 	});
 	g_connection = c;
 	g_calls.store(new (std::nothrow) KernelCalls(*c), std::memory_order_release);
+	trace_attach_ready();
 }
 
 __attribute__((constructor)) void shim_init()

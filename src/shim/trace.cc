@@ -11,9 +11,17 @@
 #include <pthread.h>
 #include <string>
 #include <ctime>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
+#include <utility>
+#include <vector>
 
 #include "base/reentry.h"
+#include "session/client/connection.h"
+#include "session/client/trace_settings.h"
+#include "shim/kernel_calls.h"
 #include "shim/proc_self.h"
 #include "shim/real.h"
 #include "shim/state.h"
@@ -29,6 +37,12 @@ namespace {
 
 bool g_json = false;
 TraceFormat g_format;
+/* Where lines go: "stderr", a file, or "socket:" and the path of an
+ * attached tracer's socket (trace_attach.cc). */
+std::string *g_where = nullptr;
+bool g_sink_socket = false;
+/* Configured by the environment (softvfio trace PROGRAM), not attached. */
+bool g_from_environment = false;
 pid_t g_first_pid = 0;
 int g_sink = -1;
 std::mutex g_lock;      /* one line at a time; never held across a model call */
@@ -62,37 +76,50 @@ std::set<std::string> *comma_set(const char *list_text)
 	return set;
 }
 
-__attribute__((constructor)) void trace_init()
+/* The settings `get` gives (the environment, or an attached trace's
+ * lines), over whatever was set before. */
+void configure(const char *(*get)(const char *, void *), void *ctx)
 {
-	const char *where = std::getenv(kEnvTrace);
-	if (!where || !*where)
-		return;
-	const char *format = std::getenv(kEnvTraceFormat);
+	const char *where = get(kEnvTrace, ctx);
+	g_where = new (std::nothrow) std::string(where ? where : "");
+	const char *format = get(kEnvTraceFormat, ctx);
 	g_json = format && std::strcmp(format, "json") == 0;
-	if (const char *t = std::getenv(kEnvTraceTimestamps))
-		g_format.timestamps = std::atoi(t);
-	if (const char *d = std::getenv(kEnvTraceDurations))
-		g_format.durations = std::atoi(d) != 0;
-	if (const char *calls = std::getenv(kEnvTraceCalls)) {
-		g_calls = comma_set(calls);
-		g_filtered = g_calls != nullptr;
-	}
-	if (const char *fds = std::getenv(kEnvTraceFds))
-		g_fds = comma_set(fds);
-	if (const char *summary = std::getenv(kEnvTraceSummary); summary && *summary)
-		g_summary = summary;
-	if (const char *lines = std::getenv(kEnvTraceLines))
-		g_lines = std::strcmp(lines, "0") != 0;
+	const char *t = get(kEnvTraceTimestamps, ctx);
+	g_format.timestamps = t ? std::atoi(t) : 0;
+	const char *d = get(kEnvTraceDurations, ctx);
+	g_format.durations = d && std::atoi(d) != 0;
+	const char *calls = get(kEnvTraceCalls, ctx);
+	g_calls = calls ? comma_set(calls) : nullptr;
+	g_filtered = g_calls != nullptr;
+	const char *fds = get(kEnvTraceFds, ctx);
+	g_fds = fds ? comma_set(fds) : nullptr;
+	const char *summary = get(kEnvTraceSummary, ctx);
+	g_summary = summary && *summary ? summary : nullptr;
+	const char *lines = get(kEnvTraceLines, ctx);
+	g_lines = !lines || std::strcmp(lines, "0") != 0;
 	/* The program's pid, which every image it execs keeps; a process
 	 * started by it is another, even once it has exec'd. */
-	const char *pid = std::getenv(kEnvTracePid);
+	const char *pid = get(kEnvTracePid, ctx);
 	g_first_pid = pid && *pid ? static_cast<pid_t>(std::atol(pid)) : ::getpid();
-	g_tracing = true;
+}
+
+const char *from_environment(const char *name, void *) { return std::getenv(name); }
+
+__attribute__((constructor)) void trace_init()
+{
 	/* A fork while another thread writes a line must not leave the
 	 * child's lock held; the child opens its own records' descriptor
 	 * (the same file, O_APPEND). */
 	pthread_atfork([] { g_lock.lock(); }, [] { g_lock.unlock(); }, [] { g_lock.unlock(); });
+	const char *where = std::getenv(kEnvTrace);
+	if (!where || !*where)
+		return;
+	configure(from_environment, nullptr);
+	g_from_environment = true;
+	g_tracing = true;
 }
+
+int trace_connect(const char *path);
 
 /* The sink of this process, opened on first use (and again in a forked
  * child, which shares the parent's until then: fine for a file opened
@@ -101,22 +128,142 @@ int sink()
 {
 	if (g_sink >= 0)
 		return g_sink;
-	const char *where = std::getenv(kEnvTrace);
+	const char *where = g_where ? g_where->c_str() : "stderr";
 	int fd;
 	{
 		ModelScope pass;
-		if (!where || std::strcmp(where, "stderr") == 0)
+		if (!*where || std::strcmp(where, "stderr") == 0)
 			fd = REAL(fcntl)(2, F_DUPFD_CLOEXEC, 0);
+		else if (std::strncmp(where, kTraceSocketPrefix, std::strlen(kTraceSocketPrefix)) == 0)
+			fd = trace_connect(where + std::strlen(kTraceSocketPrefix));
 		else
 			fd = REAL(open)(where, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	}
 	if (fd < 0)
 		return -1;
+	g_sink_socket = std::strncmp(where, kTraceSocketPrefix, std::strlen(kTraceSocketPrefix)) == 0;
 	g_sink = relocate_internal(fd);
 	return g_sink;
 }
 
+/* An attached tracer's socket (softvfio trace -p): one message per line. */
+int trace_connect(const char *path)
+{
+	struct sockaddr_un addr;
+	std::memset(&addr, 0, sizeof(addr));
+	addr.sun_family = AF_UNIX;
+	if (std::strlen(path) >= sizeof(addr.sun_path))
+		return -1;
+	std::strcpy(addr.sun_path, path);
+	int fd = static_cast<int>(::syscall(SYS_socket, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0));
+	if (fd < 0)
+		return -1;
+	if (::syscall(SYS_connect, fd, &addr, sizeof(addr)) < 0) {
+		REAL(close)(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* --- a trace attached by softvfio trace -p (session/trace_attach.h) --- */
+
+/* The settings' generation this process applies (0: none seen). */
+uint32_t g_seen_generation = 0;
+
+const char *from_settings(const char *name, void *ctx)
+{
+	for (const auto &[key, value] : *static_cast<std::vector<std::pair<std::string, std::string>> *>(ctx))
+		if (key == name)
+			return value.c_str();
+	return nullptr;
+}
+
+void close_sink_locked()
+{
+	if (g_sink >= 0) {
+		ModelScope pass;
+		REAL(close)(g_sink);
+		g_sink = -1;
+	}
+	g_sink_socket = false;
+}
+
+/* With g_lock held: the attached trace ends (its tracer detached or is
+ * gone); what the environment asked for, if anything, goes on. */
+void detach_locked()
+{
+	close_sink_locked();
+	if (g_from_environment) {
+		configure(from_environment, nullptr);
+	} else {
+		g_tracing = false;
+	}
+}
+
+/* With g_lock held: apply the settings `text` ("NAME=value" lines). */
+void apply_locked(const char *text)
+{
+	if (!*text) {
+		detach_locked();
+		return;
+	}
+	/* Kept for good: the filters and names point into it, and the hooks
+	 * may read them until the very end. Attaches are rare. */
+	auto *settings = new (std::nothrow) std::vector<std::pair<std::string, std::string>>;
+	if (!settings)
+		return;
+	std::string all = text;
+	for (size_t at = 0; at < all.size();) {
+		size_t end = std::min(all.find('\n', at), all.size());
+		std::string line = all.substr(at, end - at);
+		if (size_t eq = line.find('='); eq != std::string::npos)
+			settings->emplace_back(line.substr(0, eq), line.substr(eq + 1));
+		at = end + 1;
+	}
+	close_sink_locked();
+	configure(from_settings, settings);
+	g_tracing = true;
+}
+
 } /* namespace */
+
+void trace_refresh() noexcept
+{
+	KernelCalls *k = kernel_if_created();
+	if (!k)
+		return;
+	const uintptr_t mailbox = k->connection().mailbox_range().first;
+	if (!mailbox)
+		return;
+	const auto &header = reinterpret_cast<const session::wire::Mailbox *>(mailbox)->header;
+	if (header.trace_generation.load(std::memory_order_acquire) == __atomic_load_n(&g_seen_generation, __ATOMIC_ACQUIRE))
+		return;
+	try {
+		std::lock_guard lock(g_lock);
+		char text[session::wire::kTraceConfigMax];
+		const uint32_t g = session::read_trace_settings(header, text);
+		if (g == g_seen_generation)
+			return;
+		__atomic_store_n(&g_seen_generation, g, __ATOMIC_RELEASE);
+		apply_locked(text);
+	} catch (...) {
+	}
+}
+
+void trace_attach_ready() noexcept
+{
+	KernelCalls *k = kernel_if_created();
+	if (!k)
+		return;
+	session::set_trace_switch(&g_tracing);
+	/* A fork's child or an exec'd image of a traced process: its record
+	 * came with the settings. */
+	const uintptr_t mailbox = k->connection().mailbox_range().first;
+	if (mailbox &&
+	    reinterpret_cast<const session::wire::Mailbox *>(mailbox)->header.trace_generation.load(std::memory_order_acquire))
+		__atomic_store_n(&g_tracing, true, __ATOMIC_RELEASE);
+}
+
 
 void trace_sink_lost(int fd) noexcept
 {
@@ -127,6 +274,9 @@ void trace_sink_lost(int fd) noexcept
 
 bool trace_wants(const char *call) noexcept
 {
+	trace_refresh();
+	if (!g_tracing)
+		return false;
 	if (!g_filtered)
 		return true;
 	try {
@@ -148,8 +298,15 @@ std::string trace_fd_text(int fd, bool open)
 
 namespace {
 
-void write_all(int fd, const std::string &text)
+/* False when the sink is an attached tracer's socket and the tracer is
+ * gone. */
+bool write_all(int fd, const std::string &text)
 {
+	if (g_sink_socket && fd == g_sink) {
+		/* One line, one message; never SIGPIPE. */
+		ssize_t n = ::syscall(SYS_sendto, fd, text.data(), text.size(), MSG_NOSIGNAL, nullptr, 0);
+		return n >= 0 || (errno != EPIPE && errno != ECONNRESET && errno != ENOTCONN);
+	}
 	size_t at = 0;
 	while (at < text.size()) {
 		ssize_t n = REAL(write)(fd, text.data() + at, text.size() - at);
@@ -157,6 +314,7 @@ void write_all(int fd, const std::string &text)
 			break;
 		at += static_cast<size_t>(n);
 	}
+	return true;
 }
 
 /* The summary's name of an event: ioctls by their request. */
@@ -231,10 +389,14 @@ void trace_emit(TraceEvent &event) noexcept
 		if (!g_lines)
 			return;
 		int fd = sink();
-		if (fd < 0)
+		if (fd < 0) {
+			if (g_where && g_where->rfind(kTraceSocketPrefix, 0) == 0)
+				detach_locked();
 			return;
+		}
 		ModelScope pass;
-		write_all(fd, line);
+		if (!write_all(fd, line))
+			detach_locked();
 	} catch (...) {
 		/* A line lost to an allocation failure. */
 	}

@@ -24,7 +24,9 @@
  *   SOFTVFIO_TRACE_PID     the program's pid (the command's own: it execs
  *                          the program); its lines carry no "[pid N]" and
  *                          it writes the summary
- * Without SOFTVFIO_TRACE every hook is one load of a flag that is false.
+ * Without SOFTVFIO_TRACE every hook is one load of a flag that is false,
+ * until `softvfio trace -p` attaches a trace with the same settings
+ * through the session (trace_attach_ready below).
  * The sink is a descriptor of the model's own (internal, close-on-exec,
  * out of the program's reach), opened on the first line; a program under
  * `softvfio trace` that execs another reopens it, and lines from a process
@@ -50,6 +52,9 @@ inline constexpr const char *kEnvTraceFds = "SOFTVFIO_TRACE_FDS";
 inline constexpr const char *kEnvTraceSummary = "SOFTVFIO_TRACE_SUMMARY";
 inline constexpr const char *kEnvTraceLines = "SOFTVFIO_TRACE_LINES";
 inline constexpr const char *kEnvTracePid = "SOFTVFIO_TRACE_PID";
+/* SOFTVFIO_TRACE of an attached trace: the tracer's socket (SEQPACKET),
+ * one message per line. */
+inline constexpr const char *kTraceSocketPrefix = "socket:";
 
 extern bool g_tracing;
 inline bool tracing() noexcept { return __builtin_expect(g_tracing, 0); }
@@ -63,6 +68,14 @@ struct TraceStart {
 };
 TraceStart trace_clock() noexcept;
 inline TraceStart trace_start() noexcept { return tracing() ? trace_clock() : TraceStart{}; }
+
+/* softvfio trace -p (session/trace_attach.h): once the process joined
+ * its session, the session signal may switch the trace on; the settings
+ * the kernel wrote into the mailbox apply at the next hook
+ * (trace_refresh, which every hook runs first). A fork's child and an
+ * exec'd image find their parent's in their own mailbox. */
+void trace_attach_ready() noexcept;
+void trace_refresh() noexcept;
 
 /* The program put a file of its own at the trace's number (dup2 over it,
  * as a program may over any number): the trace opens a new sink. */

@@ -18,6 +18,7 @@
 
 #include "session/client/connection.h"
 #include "session/client/sys.h"
+#include "session/client/trace_settings.h"
 
 namespace softvfio::session {
 
@@ -30,6 +31,8 @@ std::atomic<Connection *> g_connection{nullptr};
  * a connection going away waits for them. */
 std::atomic<int> g_using{0};
 int g_signal = 0;
+/* Where a change of the trace's settings is flagged (trace_settings.h). */
+std::atomic<bool *> g_trace_switch{nullptr};
 
 /* The program's action, double-buffered: the handler reads the current
  * slot while sigaction() from another thread writes the other. */
@@ -135,6 +138,9 @@ void on_signal(int sig, siginfo_t *info, void *context)
 			if (const uintptr_t mailbox = c->mailbox_range().first)
 				c->mm().apply_work(reinterpret_cast<wire::Mailbox *>(mailbox)->header);
 		g_using.fetch_sub(1);
+	} else if (info && info->si_code == SI_QUEUE && info->si_value.sival_int == wire::kTraceSignalValue) {
+		if (bool *flag = g_trace_switch.load())
+			__atomic_store_n(flag, true, __ATOMIC_RELEASE);
 	} else {
 		chain(sig, info, context);
 	}
@@ -155,6 +161,11 @@ void install_work_handler(Connection &connection, int sig) noexcept
 		g_current.store(0);
 		g_signal = sig;
 	}
+}
+
+void set_trace_switch(bool *flag) noexcept
+{
+	g_trace_switch.store(flag);
 }
 
 void detach_work_handler(Connection &connection) noexcept

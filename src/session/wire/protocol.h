@@ -37,7 +37,7 @@
 namespace softvfio::session::wire {
 
 inline constexpr uint32_t kMagic = 0x53564653;   /* "SFVS" */
-inline constexpr uint32_t kVersion = 3;
+inline constexpr uint32_t kVersion = 4;
 
 /* --- the handshake (over the session socket) --- */
 
@@ -61,6 +61,18 @@ enum class JoinKind : uint32_t {
 	 * is a pid, or 0 for the session's processes; a JSON document follows
 	 * the reply, up to the close (session/introspect.h). */
 	Query = 3,
+	/* A tool attaches a trace to process `arg` (softvfio trace -p): a
+	 * TraceRequest follows the JoinRequest; no membership, the reply is
+	 * all (error ESRCH: not a process of the session). */
+	Trace = 4,
+};
+
+/* The trace's settings, as lines "NAME=value" with the names of the
+ * environment `softvfio trace` sets for a program it starts
+ * (shim/trace.h); empty: the trace is detached. */
+inline constexpr size_t kTraceConfigMax = 2048;
+struct TraceRequest {
+	char config[kTraceConfigMax];   /* NUL-terminated */
 };
 
 /* The answer; the mailbox memfd comes with it as SCM_RIGHTS. */
@@ -82,6 +94,9 @@ struct JoinReply {
 /* The session signal carries si_code SI_QUEUE and this si_int, so the
  * process tells it from the same signal sent for other reasons. */
 inline constexpr int kSignalValue = 0x53465653;
+/* The same signal with this si_int: the trace's settings changed
+ * (Header::trace_generation). Nothing to acknowledge. */
+inline constexpr int kTraceSignalValue = 0x53465654;
 
 inline constexpr unsigned kSlots = 16;
 inline constexpr size_t kSlotSize = 8192;
@@ -124,7 +139,9 @@ struct alignas(64) Header {
 	/* Bumped when answers a client may cache (device, region and irq
 	 * info) could have changed. */
 	std::atomic<uint32_t> cache_generation;
-	uint32_t reserved0;
+	/* A sequence lock over trace_config: odd while the kernel writes it;
+	 * 0 until a trace was ever attached. */
+	std::atomic<uint32_t> trace_generation;
 	/* mm work: the kernel writes entries, then raises `posted`; the
 	 * client applies them in order and raises `done` (a futex word: the
 	 * kernel waits on it). Both count entries since the mailbox was
@@ -137,7 +154,13 @@ struct alignas(64) Header {
 	uint64_t token;
 	uint64_t reserved2;
 	WorkEntry work[kWorkEntries];
+	/* The trace attached to the process (TraceRequest::config), which a
+	 * fork's child and an exec'd image keep. */
+	char trace_config[kTraceConfigMax];
 };
+static_assert(offsetof(Header, cache_generation) == 24 && offsetof(Header, trace_generation) == 28);
+static_assert(offsetof(Header, work) == 64 && offsetof(Header, trace_config) == 64 + 32 * kWorkEntries);
+static_assert(sizeof(TraceRequest) == kTraceConfigMax);
 
 /* A slot's futex words come first; the rest is the message. */
 struct alignas(64) SlotControl {
