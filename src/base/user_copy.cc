@@ -14,7 +14,10 @@
 #include <ucontext.h>
 
 #include "base/host_process.h"
-#include "base/reentry.h"
+
+/* The C library's own sigaction under its other exported name (glibc,
+ * GLIBC_2.2.5), which no interposer defines. */
+extern "C" int __sigaction(int sig, const struct sigaction *act, struct sigaction *old);
 
 namespace softvfio {
 
@@ -43,12 +46,17 @@ std::mutex g_install_lock;   /* installation and every change of g_chain */
 
 int slot(int sig) { return sig == SIGSEGV ? 0 : 1; }
 
-/* The real sigaction even under the shim, whose interceptor would otherwise
- * take this for the program's own call. */
+/* The kernel's action itself, past every interposer of sigaction: the
+ * shim's, which would take this for the program's own call, and a
+ * sanitizer runtime's. ThreadSanitizer's (preloaded ahead of the shim, so
+ * first in symbol lookup) would keep our handler in its own table and lay
+ * its wrapper in the kernel; the program's next sigaction(SIGSEGV) through
+ * it then replaces our handler in that table, however the shim chains the
+ * wrapper. Laid directly, our handler stays where the kernel delivers, and
+ * the wrapper, with the program's handler behind it, is what we chain. */
 int real_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
-	ModelScope model;
-	return ::sigaction(sig, act, old);
+	return __sigaction(sig, act, old);
 }
 
 void set_chained_locked(int sig, const struct sigaction &act)

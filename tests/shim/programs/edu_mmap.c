@@ -182,7 +182,7 @@ static void revocation(int device)
 		  "the registers again after memory on");
 }
 
-__attribute__((unused)) static void own_faults(void)
+static void own_faults(void)
 {
 	void *page = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct sigaction sa, old;
@@ -239,14 +239,7 @@ int main(int argc, char **argv)
 	interrupts(d.device);
 	dma(d.container);
 	revocation(d.device);
-#if defined(__SANITIZE_THREAD__)
-	/* Under ThreadSanitizer the program's own SIGSEGV action displaces the
-	 * trap handler (register reads then reach the program's handler):
-	 * an open defect, see docs/trap.md. */
-	SVT_INFO("the program's own SIGSEGV handler: not checked under ThreadSanitizer");
-#else
 	own_faults();
-#endif
 
 	munmap(p, info.size);
 	if (via_dmabuf)
