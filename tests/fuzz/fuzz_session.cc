@@ -85,6 +85,21 @@ void Driver::join_action()
 		q.reserved = in_.u32();
 		q.arg = in_.u64();
 		q.token = in_.u64();
+		if (q.kind == static_cast<uint32_t>(wire::JoinKind::Trace)) {
+			/* softvfio trace --attach: settings follow, of some
+			 * process of the session or of none. */
+			const int64_t pids[] = {p.pid, other(p).pid, ::getpid(), static_cast<int64_t>(q.arg)};
+			q.arg = static_cast<uint64_t>(pids[in_.u8() % 4]);
+			struct {
+				wire::JoinRequest q;
+				wire::TraceRequest t;
+			} both{q, {}};
+			auto text = in_.bytes(in_.u8());
+			if (!text.empty())
+				std::memcpy(both.t.config, text.data(), std::min(text.size(), sizeof(both.t.config)));
+			r = join(p, &both, sizeof(both), false);
+			break;
+		}
 		r = join(p, &q, sizeof(q), in_.u8() & 1);
 		adopt_fd = true;
 		break;
