@@ -21,6 +21,21 @@ need() {
   exit 77
 }
 
+# need_guest: what the QEMU guests need to be packed (conformance/guest):
+# skip without it.
+need_guest() {
+  need qemu-system-x86_64 qemu-system-x86
+  need busybox busybox-static
+  need cpio cpio
+  need xz xz-utils
+  need dpkg-deb dpkg
+  # the guest has no C library: busybox must be the static build
+  if ldd "$(command -v busybox)" >/dev/null 2>&1; then
+    echo "SKIP: busybox is dynamically linked (Debian package busybox-static)"
+    exit 77
+  fi
+}
+
 # run <args of softvfio run...> -- <program...>: its stdout and stderr in $out.
 run() {
   out=$("$softvfio" run "$@" 2>&1)

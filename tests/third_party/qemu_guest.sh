@@ -20,16 +20,7 @@ work=$3
 here=$(cd "$(dirname "$0")" && pwd)
 guest=$here/../../conformance/guest
 . "$here/lib.sh"
-need qemu-system-x86_64 qemu-system-x86
-need busybox busybox-static
-need cpio cpio
-need xz xz-utils
-need dpkg-deb dpkg
-# the guest has no C library: busybox must be the static build
-if ldd "$(command -v busybox)" >/dev/null 2>&1; then
-  echo "SKIP: busybox is dynamically linked (Debian package busybox-static)"
-  exit 77
-fi
+need_guest
 
 mkdir -p "$work"
 if ! kernel=$("$guest/kernel.sh" 2>"$work/kernel.log"); then
