@@ -99,6 +99,19 @@ std::optional<std::string> records_file()
 
 } /* namespace */
 
+std::optional<std::string> trace_output_file(const std::string &output)
+{
+	/* Truncated now, appended to by every traced process. */
+	int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fmt::print(stderr, "softvfio trace: {}: {}\n", output, std::strerror(errno));
+		return std::nullopt;
+	}
+	::close(fd);
+	char buf[PATH_MAX];
+	return std::string(::realpath(output.c_str(), buf) ? buf : output);
+}
+
 int run_trace(const TraceOptions &opts)
 {
 	auto calls = traced_calls(opts.exprs);
@@ -109,15 +122,10 @@ int run_trace(const TraceOptions &opts)
 		return run_trace_attach(opts, *calls, *fds);
 	std::string sink = "stderr";
 	if (!opts.output.empty()) {
-		/* Truncated now, appended to by every traced process. */
-		int fd = ::open(opts.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0) {
-			fmt::print(stderr, "softvfio trace: {}: {}\n", opts.output, std::strerror(errno));
+		auto path = trace_output_file(opts.output);
+		if (!path)
 			return kExitFailure;
-		}
-		::close(fd);
-		char buf[PATH_MAX];
-		sink = ::realpath(opts.output.c_str(), buf) ? buf : opts.output;
+		sink = *path;
 	}
 	/* A traced program running softvfio trace again gets only what it asks for. */
 	for (const char *name : {shim::kEnvTraceTimestamps, shim::kEnvTraceDurations, shim::kEnvTraceCalls,

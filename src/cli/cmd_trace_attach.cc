@@ -129,14 +129,10 @@ int run_trace_attach(const TraceOptions &opts, const std::string &calls, const s
 		}
 		sink = std::string(shim::kTraceSocketPrefix) + listener.path;
 	} else {
-		int fd = ::open(opts.output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (fd < 0) {
-			fmt::print(stderr, "softvfio trace: {}: {}\n", opts.output, std::strerror(errno));
+		auto path = trace_output_file(opts.output);
+		if (!path)
 			return kExitFailure;
-		}
-		::close(fd);
-		char buf[PATH_MAX];
-		sink = ::realpath(opts.output.c_str(), buf) ? buf : opts.output;
+		sink = *path;
 	}
 	std::string settings = fmt::format("{}={}\n{}={}\n{}={}\n", shim::kEnvTrace, sink, shim::kEnvTraceFormat,
 					   opts.json ? "json" : "text", shim::kEnvTracePid, pid);

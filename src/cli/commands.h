@@ -109,6 +109,9 @@ int run_record(const RecordOptions &opts);
 std::vector<std::string> split_trace_command(std::vector<std::string> &args);
 /* Exec's the program with tracing on; returns only on failure. */
 int run_trace(const TraceOptions &opts);
+/* -o FILE: truncated, and its absolute path, which every traced process
+ * appends to (nullopt after the message). */
+std::optional<std::string> trace_output_file(const std::string &output);
 /* --attach: `calls` and `fds` are the -e lists run_trace checked. */
 int run_trace_attach(const TraceOptions &opts, const std::string &calls, const std::string &fds);
 

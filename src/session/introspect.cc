@@ -19,6 +19,7 @@
 #include "kernel/process.h"
 #include "session/call.h"
 #include "session/client_process.h"
+#include "session/session_dir.h"
 #include "session/session_kernel.h"
 
 namespace softvfio::session {
@@ -324,35 +325,21 @@ void answer_query(SessionKernel &session, int conn, const wire::JoinRequest &req
 
 Result<std::string> query_session(const std::string &dir, uint64_t arg, std::chrono::milliseconds timeout)
 {
-	struct sockaddr_un addr;
-	std::memset(&addr, 0, sizeof(addr));
-	addr.sun_family = AF_UNIX;
-	const std::string sock = dir + "/sock";
-	if (sock.size() >= sizeof(addr.sun_path))
-		return err(ENAMETOOLONG);
-	std::memcpy(addr.sun_path, sock.c_str(), sock.size() + 1);
-	UniqueFD fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+	auto fd = connect_session(dir, timeout);
 	if (!fd)
-		return err(errno);
-	/* A kernel that stopped answering (one that is ending keeps its
-	 * socket a little while) is not waited for forever. */
-	struct timeval tv{static_cast<time_t>(timeout.count() / 1000),
-			  static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
-	::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (::connect(fd.get(), reinterpret_cast<struct sockaddr *>(&addr), sizeof(addr)) < 0)
-		return err(errno);
+		return err(fd.error());
 	wire::JoinRequest req;
 	std::memset(&req, 0, sizeof(req));
 	req.magic = wire::kMagic;
 	req.version = wire::kVersion;
 	req.kind = static_cast<uint32_t>(wire::JoinKind::Query);
 	req.arg = arg;
-	if (::send(fd.get(), &req, sizeof(req), MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof(req)))
+	if (::send(fd->get(), &req, sizeof(req), MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof(req)))
 		return err(errno);
 	std::string in;
 	char buf[65536];
 	ssize_t n;
-	while ((n = ::recv(fd.get(), buf, sizeof(buf), 0)) > 0)
+	while ((n = ::recv(fd->get(), buf, sizeof(buf), 0)) > 0)
 		in.append(buf, static_cast<size_t>(n));
 	if (n < 0)
 		return err(errno);

@@ -179,4 +179,24 @@ std::string session_from_environment()
 	return dir;
 }
 
+Result<UniqueFD> connect_session(const std::string &path, std::chrono::milliseconds timeout)
+{
+	struct sockaddr_un addr;
+	std::memset(&addr, 0, sizeof(addr));
+	addr.sun_family = AF_UNIX;
+	const std::string sock = path + "/sock";
+	if (sock.size() >= sizeof(addr.sun_path))
+		return err(ENAMETOOLONG);
+	std::memcpy(addr.sun_path, sock.c_str(), sock.size() + 1);
+	UniqueFD fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+	if (!fd)
+		return err(errno);
+	struct timeval tv{static_cast<time_t>(timeout.count() / 1000),
+			  static_cast<suseconds_t>(timeout.count() % 1000 * 1000)};
+	::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (::connect(fd.get(), reinterpret_cast<struct sockaddr *>(&addr), sizeof(addr)) < 0)
+		return err(errno);
+	return fd;
+}
+
 } /* namespace softvfio::session */

@@ -11,6 +11,7 @@
  */
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
 #include <sys/types.h>
@@ -48,6 +49,11 @@ bool session_alive(const std::string &path);
 
 /* The pid of the session's kernel, if the session is alive. */
 Result<pid_t> session_kernel_pid(const std::string &path);
+
+/* A tool's connection to the session's socket (`path`/sock), whose
+ * receives give up after `timeout` (a kernel that is ending keeps its
+ * socket a little while). */
+Result<UniqueFD> connect_session(const std::string &path, std::chrono::milliseconds timeout);
 
 /* The directories of this user's live sessions, sorted. */
 std::vector<std::string> live_sessions();

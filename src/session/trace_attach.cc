@@ -7,12 +7,12 @@
 #include <mutex>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <softvfio/base/unique_fd.h>
 
 #include "session/client_process.h"
+#include "session/session_dir.h"
 #include "session/session_kernel.h"
 
 namespace softvfio::session {
@@ -65,20 +65,9 @@ Result<void> attach_trace(const std::string &dir, pid_t pid, std::string_view co
 {
 	if (config.size() >= wire::kTraceConfigMax)
 		return err(EINVAL);
-	struct sockaddr_un addr;
-	std::memset(&addr, 0, sizeof(addr));
-	addr.sun_family = AF_UNIX;
-	const std::string sock = dir + "/sock";
-	if (sock.size() >= sizeof(addr.sun_path))
-		return err(ENAMETOOLONG);
-	std::memcpy(addr.sun_path, sock.c_str(), sock.size() + 1);
-	UniqueFD fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+	auto fd = connect_session(dir, std::chrono::seconds(10));
 	if (!fd)
-		return err(errno);
-	struct timeval tv{10, 0};
-	::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (::connect(fd.get(), reinterpret_cast<struct sockaddr *>(&addr), sizeof(addr)) < 0)
-		return err(errno);
+		return err(fd.error());
 	struct {
 		wire::JoinRequest req;
 		wire::TraceRequest trace;
@@ -89,12 +78,12 @@ Result<void> attach_trace(const std::string &dir, pid_t pid, std::string_view co
 	out.req.kind = static_cast<uint32_t>(wire::JoinKind::Trace);
 	out.req.arg = static_cast<uint64_t>(pid);
 	std::memcpy(out.trace.config, config.data(), config.size());
-	if (::send(fd.get(), &out, sizeof(out), MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof(out)))
+	if (::send(fd->get(), &out, sizeof(out), MSG_NOSIGNAL) != static_cast<ssize_t>(sizeof(out)))
 		return err(errno);
 	wire::JoinReply reply;
 	size_t got = 0;
 	while (got < sizeof(reply)) {
-		ssize_t n = ::recv(fd.get(), reinterpret_cast<char *>(&reply) + got, sizeof(reply) - got, 0);
+		ssize_t n = ::recv(fd->get(), reinterpret_cast<char *>(&reply) + got, sizeof(reply) - got, 0);
 		if (n < 0)
 			return err(errno);
 		if (n == 0)

@@ -8,13 +8,13 @@
 #include <atomic>
 #include <csignal>
 #include <cstring>
-#include <sched.h>
 #include <sys/mman.h>
 #include <ucontext.h>
 #include <unistd.h>
 
 #include "base/user_copy.h"
 #include "session/client/connection.h"
+#include "session/client/handler_slot.h"
 #include "session/client/mm_table.h"
 #include "session/client/sys.h"
 #include "trap/emulator.h"
@@ -23,14 +23,7 @@ namespace softvfio::session {
 
 namespace {
 
-std::atomic<Connection *> g_connection{nullptr};
-/* Faults between their look at g_connection and their last use of it: a
- * connection going away waits for them. */
-std::atomic<int> g_using{0};
-struct Using {
-	Using() { g_using.fetch_add(1); }
-	~Using() { g_using.fetch_sub(1); }
-};
+HandlerSlot g_connection;
 
 /* The registers behind the process's register VMAs: an access goes to
  * the kernel by its address, which names the VMA and the offset in it. */
@@ -133,8 +126,8 @@ FaultVerdict on_fault(int sig, siginfo_t *info, void *context)
 {
 	if (sig != SIGSEGV || !info || info->si_code != SEGV_ACCERR || !context)
 		return FaultVerdict::NotOurs;
-	Using using_it;
-	Connection *c = g_connection.load();
+	HandlerSlot::Use use(g_connection);
+	Connection *c = use.connection;
 	if (!c)
 		return FaultVerdict::NotOurs;
 	auto &uc = *static_cast<ucontext_t *>(context);
@@ -157,16 +150,12 @@ FaultVerdict on_fault(int sig, siginfo_t *info, void *context)
 
 void disarm_register_traps(Connection &connection) noexcept
 {
-	Connection *expected = &connection;
-	if (!g_connection.compare_exchange_strong(expected, nullptr))
-		return;
-	while (g_using.load() != 0)
-		sched_yield();
+	g_connection.clear(&connection);
 }
 
 void arm_register_traps(Connection &connection) noexcept
 {
-	g_connection.store(&connection, std::memory_order_release);
+	g_connection.set(&connection);
 	try {
 		set_fault_interceptor(on_fault);
 	} catch (...) {

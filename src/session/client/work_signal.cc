@@ -12,11 +12,11 @@
 #include <dlfcn.h>
 #include <cstring>
 #include <mutex>
-#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "session/client/connection.h"
+#include "session/client/handler_slot.h"
 #include "session/client/sys.h"
 #include "session/client/trace_settings.h"
 
@@ -26,10 +26,7 @@ namespace {
 
 using SigactionFn = int (*)(int, const struct sigaction *, struct sigaction *);
 
-std::atomic<Connection *> g_connection{nullptr};
-/* Handlers between their look at g_connection and their last use of it:
- * a connection going away waits for them. */
-std::atomic<int> g_using{0};
+HandlerSlot g_connection;
 int g_signal = 0;
 /* Where a change of the trace's settings is flagged (trace_settings.h). */
 std::atomic<bool *> g_trace_switch{nullptr};
@@ -133,11 +130,10 @@ void on_signal(int sig, siginfo_t *info, void *context)
 	if (info && info->si_code == SI_QUEUE && info->si_value.sival_int == wire::kSignalValue) {
 		/* The kernel's, also once the connection is gone (then
 		 * dropped: it is never the program's). */
-		g_using.fetch_add(1);
-		if (Connection *c = g_connection.load())
+		HandlerSlot::Use use(g_connection);
+		if (Connection *c = use.connection)
 			if (const uintptr_t mailbox = c->mailbox_range().first)
 				c->mm().apply_work(reinterpret_cast<wire::Mailbox *>(mailbox)->header);
-		g_using.fetch_sub(1);
 	} else if (info && info->si_code == SI_QUEUE && info->si_value.sival_int == wire::kTraceSignalValue) {
 		if (bool *flag = g_trace_switch.load())
 			__atomic_store_n(flag, true, __ATOMIC_RELEASE);
@@ -152,7 +148,7 @@ void on_signal(int sig, siginfo_t *info, void *context)
 void install_work_handler(Connection &connection, int sig) noexcept
 {
 	std::lock_guard guard(g_program_lock);
-	g_connection.store(&connection, std::memory_order_release);
+	g_connection.set(&connection);
 	if (g_signal == sig)
 		return;
 	struct sigaction old = {};
@@ -170,11 +166,7 @@ void set_trace_switch(bool *flag) noexcept
 
 void detach_work_handler(Connection &connection) noexcept
 {
-	Connection *expected = &connection;
-	if (!g_connection.compare_exchange_strong(expected, nullptr))
-		return;
-	while (g_using.load() != 0)
-		sched_yield();
+	g_connection.clear(&connection);
 }
 
 int work_signal_sigaction(const struct sigaction *act, struct sigaction *old) noexcept
