@@ -102,7 +102,24 @@ void chain(int sig, siginfo_t *info, void *context)
 	pthread_sigmask(SIG_SETMASK, &saved, nullptr);
 }
 
-std::atomic<FaultInterceptor> g_interceptor{nullptr};
+/* The interceptors, asked in the order they were set (the session
+ * client's register traps, the in-process model's); a free slot is null. */
+constexpr size_t kMaxInterceptors = 4;
+std::atomic<FaultInterceptor> g_interceptors[kMaxInterceptors];
+
+void on_fault(int sig, siginfo_t *info, void *context);
+
+FaultVerdict intercept(int sig, siginfo_t *info, void *context)
+{
+	for (const auto &entry : g_interceptors) {
+		FaultInterceptor f = entry.load(std::memory_order_acquire);
+		if (!f)
+			break;
+		if (FaultVerdict v = f(sig, info, context); v != FaultVerdict::NotOurs)
+			return v;
+	}
+	return FaultVerdict::NotOurs;
+}
 
 /* SIGBUS for an access that faulted as SIGSEGV (a trapped register access
  * the model refused): the program's SIGBUS action with the kernel's kind
@@ -117,10 +134,19 @@ void raise_sigbus(const siginfo_t *fault, void *context)
 	bus.si_addr = fault->si_addr;
 	const Chain &c = g_chain[slot(SIGBUS)];
 	struct sigaction prev = c.slots[c.current.load()];
-	if (!(prev.sa_flags & SA_SIGINFO) && (prev.sa_handler == SIG_DFL || prev.sa_handler == SIG_IGN)) {
-		struct sigaction dfl = {};
-		dfl.sa_handler = SIG_DFL;
-		real_sigaction(SIGBUS, &dfl, nullptr);
+	/* Without an interposer (the in-process model) the program may have
+	 * replaced our SIGBUS handler in the kernel: its action is the one to
+	 * take, through the kernel. */
+	struct sigaction now = {};
+	const bool replaced = real_sigaction(SIGBUS, nullptr, &now) == 0 &&
+			      !((now.sa_flags & SA_SIGINFO) && now.sa_sigaction == on_fault);
+	if (replaced || (!(prev.sa_flags & SA_SIGINFO) && (prev.sa_handler == SIG_DFL || prev.sa_handler == SIG_IGN))) {
+		/* An ignored SIGBUS of a fault kills, as the kernel's would. */
+		if (!replaced || (!(now.sa_flags & SA_SIGINFO) && now.sa_handler == SIG_IGN)) {
+			struct sigaction dfl = {};
+			dfl.sa_handler = SIG_DFL;
+			real_sigaction(SIGBUS, &dfl, nullptr);
+		}
 		sigset_t one;
 		sigemptyset(&one);
 		sigaddset(&one, SIGBUS);
@@ -144,16 +170,14 @@ void on_fault(int sig, siginfo_t *info, void *context)
 		pthread_sigmask(SIG_SETMASK, &static_cast<ucontext_t *>(context)->uc_sigmask, nullptr);
 		siglongjmp(guard->jump, 1);
 	}
-	if (FaultInterceptor f = g_interceptor.load(std::memory_order_acquire)) {
-		switch (f(sig, info, context)) {
-		case FaultVerdict::Handled:
-			return;
-		case FaultVerdict::Sigbus:
-			raise_sigbus(info, context);
-			return;
-		case FaultVerdict::NotOurs:
-			break;
-		}
+	switch (intercept(sig, info, context)) {
+	case FaultVerdict::Handled:
+		return;
+	case FaultVerdict::Sigbus:
+		raise_sigbus(info, context);
+		return;
+	case FaultVerdict::NotOurs:
+		break;
 	}
 	chain(sig, info, context);
 }
@@ -244,11 +268,30 @@ Result<void> guarded_copy(void *dst, const void *src, size_t n)
 
 } /* namespace */
 
-void set_fault_interceptor(FaultInterceptor f)
+} /* namespace softvfio */
+
+extern "C" int softvfio_intercept_fault(int sig, siginfo_t *info, void *context)
 {
-	g_interceptor.store(f, std::memory_order_release);
+	return static_cast<int>(softvfio::intercept(sig, info, context));
+}
+
+namespace softvfio {
+
+bool set_fault_interceptor(FaultInterceptor f)
+{
+	bool added = false;
+	for (auto &entry : g_interceptors) {
+		FaultInterceptor expected = nullptr;
+		if (entry.compare_exchange_strong(expected, f, std::memory_order_acq_rel) || expected == f) {
+			added = true;
+			break;
+		}
+	}
+	if (!added)
+		return false;
 	if (!g_installed.load(std::memory_order_acquire))
 		std::call_once(g_install_once, install_handlers);
+	return true;
 }
 
 int fault_guard_sigaction(int sig, const struct sigaction *act, struct sigaction *old, SigactionFn next)

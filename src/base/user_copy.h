@@ -71,12 +71,22 @@ int fault_guard_sigaction(int sig, const struct sigaction *act, struct sigaction
  * the context was updated, the thread resumes; Sigbus: the access must
  * raise SIGBUS (BUS_ADRERR at the fault address), delivered to the
  * program's SIGBUS action as the kernel would. Called in the handler. */
-enum class FaultVerdict { NotOurs, Handled, Sigbus };
+enum class FaultVerdict { NotOurs = 0, Handled = 1, Sigbus = 2 };
 using FaultInterceptor = FaultVerdict (*)(int sig, siginfo_t *info, void *context);
-/* Install `f` (one for the process) and the fault handlers now. */
-void set_fault_interceptor(FaultInterceptor f);
+/* Add `f` (again: nothing) and install the fault handlers now. A few
+ * interceptors may be set (the session client's, the in-process model's):
+ * they are asked in the order they were set, the first that does not say
+ * NotOurs decides. False when there is no room for another. */
+bool set_fault_interceptor(FaultInterceptor f);
 
 /* ioctl arguments arrive as an integer that may be a pointer. */
 inline void *user_ptr(uintptr_t arg) { return reinterpret_cast<void *>(arg); }
 
 } /* namespace softvfio */
+
+/* The interceptors' verdict on a fault (a FaultVerdict as int), for fault
+ * handlers of other libraries in the process that cannot link this one:
+ * the client library's guarded copies (client/safe_access.h) declare it
+ * weak, so that a guarded copy from a trapped register mapping is
+ * emulated rather than failed. Called in a SIGSEGV handler. */
+extern "C" int softvfio_intercept_fault(int sig, siginfo_t *info, void *context);

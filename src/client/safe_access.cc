@@ -15,6 +15,12 @@
 #include <string>
 #include <ucontext.h>
 
+/* The model's verdict on a fault, when the model is in the process (the
+ * in-process backend, or the shim): a register mapping's trapped access
+ * is emulated there (base/user_copy.h; 0 not the model's, 1 emulated, 2
+ * SIGBUS). Weak: the client library links no model code. */
+extern "C" int softvfio_intercept_fault(int sig, siginfo_t *info, void *context) __attribute__((weak));
+
 namespace softvfio::client {
 
 namespace {
@@ -47,9 +53,16 @@ void on_fault(int sig, siginfo_t *info, void *context)
 			signal(sig, SIG_DFL);
 		return;
 	}
+	/* A guarded copy from or to device registers: their traps are the
+	 * model's, and SIGBUS where the CPU's access would raise it. */
+	int verdict = 0;
+	if (sig == SIGSEGV && softvfio_intercept_fault)
+		verdict = softvfio_intercept_fault(sig, info, context);
+	if (verdict == 1)
+		return;
 	t_guard = nullptr;
-	g->signo = sig;
-	g->code = info->si_code;
+	g->signo = verdict == 2 ? SIGBUS : sig;
+	g->code = verdict == 2 ? BUS_ADRERR : info->si_code;
 	g->addr = reinterpret_cast<uintptr_t>(info->si_addr);
 	/* Leave with exactly the mask the faulting code had: a sanitizer's
 	 * handler wrapper blocks every signal while the handler runs

@@ -42,6 +42,20 @@ std::string format_bdf(unsigned dom, unsigned bus, unsigned dev, unsigned fn)
 	return buf;
 }
 
+/* A trapped access through one of this process's register mappings (the
+ * in-process model's, mm/local_traps.h): what Kernel::register_access
+ * does for the calling process, on this Kernel's own. */
+long local_register_access(void *owner, uintptr_t address, unsigned width, bool write, uint64_t *value)
+{
+	auto *impl = static_cast<Kernel::Impl *>(owner);
+	auto r = impl->main.mm.register_access(address, width, *value, write);
+	if (!r)
+		return -r.error();
+	if (!write)
+		*value = *r;
+	return 0;
+}
+
 /* FIOCLEX and friends act on the real stand-in whatever its kind. */
 bool is_generic_vfs_ioctl(unsigned long cmd)
 {
@@ -54,7 +68,8 @@ Kernel::Impl::Impl(const KernelOptions &opts)
 	: options(opts), open_files(std::make_shared<vfs::OpenFiles>()),
 	  main(self_process_ref(), vfs::local_fd_space(), open_files,
 	       vfs::FdTable::Options{.verify_identity = opts.verify_fd_identity},
-	       mm::HugeOrders{opts.pmd_order, opts.pud_order}, mm::make_local_host()),
+	       mm::HugeOrders{opts.pmd_order, opts.pud_order},
+	       mm::make_local_host(mm::RegisterPort{&local_register_access, this})),
 	  vfio(std::make_shared<vfio::VfioCore>(
 		  vfio::AccessConfig{opts.access.group, opts.access.noiommu, opts.access.cdev, opts.access.iommufd},
 		  main.context()))

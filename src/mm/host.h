@@ -21,6 +21,7 @@
 
 #include <softvfio/base/result.h>
 
+#include "mm/local_traps.h"
 #include "mm/placement.h"
 #include "mm/types.h"
 
@@ -69,7 +70,9 @@ public:
 	virtual void teardown(const Vma &v) = 0;
 };
 
-/* This process's address space. */
-std::unique_ptr<Host> make_local_host();
+/* This process's address space. With a port, register VMAs trap: laid
+ * PROT_NONE while live, each access emulated and made through the port
+ * (mm/local_traps.h); without one they are plain memory. */
+std::unique_ptr<Host> make_local_host(const RegisterPort &port = {});
 
 } /* namespace softvfio::mm */

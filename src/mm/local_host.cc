@@ -5,6 +5,12 @@
  * while revoked (any access raises SIGBUS BUS_ADRERR with the exact
  * address, and /proc/self/maps keeps the offset column), each laid with
  * MAP_FIXED replacement, which other threads see atomically.
+ *
+ * With a RegisterPort, a VMA of registers is laid PROT_NONE while live and
+ * its accesses trapped and made through the port (mm/local_traps.h); the
+ * trap table learns of every change before the memory does, so a fault
+ * between the two finds the new state (revocation wins, a restore
+ * emulates).
  */
 #include <algorithm>
 #include <cerrno>
@@ -17,6 +23,7 @@
 
 #include "base/log.h"
 #include "mm/host.h"
+#include "mm/local_traps.h"
 #include "mm/pagemap.h"
 #include "mm/vma.h"
 
@@ -68,7 +75,10 @@ private:
 class LocalHost final : public Host
 {
 public:
-	LocalHost() : empty_fd_(create_empty_memfd(&empty_fd_error_)) {}
+	explicit LocalHost(const RegisterPort &port) : port_(port), empty_fd_(create_empty_memfd(&empty_fd_error_)) {}
+	~LocalHost() override { local_traps::forget_host(this); }
+	LocalHost(const LocalHost &) = delete;
+	LocalHost &operator=(const LocalHost &) = delete;
 
 	Result<uintptr_t> reserve(const PlacementRequest &req, const HugeOrders &orders) override
 	{
@@ -83,10 +93,19 @@ public:
 		::munmap(reinterpret_cast<void *>(addr), length);
 	}
 
-	Result<void> create(const Vma &v) override { return install(v, v.start, v.end, v.live); }
+	Result<void> create(const Vma &v) override
+	{
+		if (trapped(v) && !local_traps::lay(this, v.start, v.end, v.prot, v.live, port_))
+			return err(ENOMEM);
+		auto r = install(v, v.start, v.end, v.live);
+		if (!r && trapped(v))
+			local_traps::forget(v.start, v.end);
+		return r;
+	}
 
 	Result<void> set_state(const Vma &v) override
 	{
+		note(v, v.live);
 		auto r = install(v, v.start, v.end, v.live);
 		if (r)
 			return {};
@@ -101,14 +120,21 @@ public:
 		warn_errno("restore", v.start, r.error());
 		/* Leave it revoked: put the empty memfd back over any run
 		 * already restored. */
+		note(v, false);
 		(void)install(v, v.start, v.end, false);
 		return r;
 	}
 
-	void split(const Vma &, const Vma &) override {}
+	void split(const Vma &head, const Vma &tail) override
+	{
+		note(head, head.live);
+		note(tail, tail.live);
+	}
 
 	Result<void> remove(const Vma &v, bool keep_reserved) override
 	{
+		if (trapped(v))
+			local_traps::forget(v.start, v.end);
 		void *p = reinterpret_cast<void *>(v.start);
 		if (!keep_reserved)
 			return ::munmap(p, v.length()) < 0 ? Result<void>(err(errno)) : Result<void>{};
@@ -119,7 +145,8 @@ public:
 
 	Result<void> protect(const Vma &v) override
 	{
-		if (::mprotect(reinterpret_cast<void *>(v.start), v.length(), v.prot) < 0)
+		note(v, v.live);
+		if (::mprotect(reinterpret_cast<void *>(v.start), v.length(), real_prot(v, v.live)) < 0)
 			return err(errno);
 		return {};
 	}
@@ -129,6 +156,10 @@ public:
 	 * (the data lives in the memfd) and drop the old one. */
 	Result<bool> move(const Vma &v, uintptr_t from) override
 	{
+		if (trapped(v)) {
+			local_traps::forget(from, from + v.length());
+			note(v, v.live);
+		}
 		bool ok = true;
 		for (const Backing &b : v.pieces) {
 			void *src = reinterpret_cast<void *>(from + b.vma_offset);
@@ -154,7 +185,12 @@ public:
 		return mm::present_pages("/proc/self/pagemap", start, end);
 	}
 
-	void teardown(const Vma &v) override { ::munmap(reinterpret_cast<void *>(v.start), v.length()); }
+	void teardown(const Vma &v) override
+	{
+		if (trapped(v))
+			local_traps::forget(v.start, v.end);
+		::munmap(reinterpret_cast<void *>(v.start), v.length());
+	}
 
 private:
 	/* Map the runs of `v` intersecting [lo, hi) over that range with
@@ -168,7 +204,7 @@ private:
 			if (p_lo >= p_hi)
 				continue;
 			const uint64_t off = b.file_offset + (p_lo - (v.start + b.vma_offset));
-			void *p = ::mmap(reinterpret_cast<void *>(p_lo), p_hi - p_lo, v.prot, MAP_SHARED | MAP_FIXED,
+			void *p = ::mmap(reinterpret_cast<void *>(p_lo), p_hi - p_lo, real_prot(v, live), MAP_SHARED | MAP_FIXED,
 					 live ? b.fd : empty_fd_.get(), static_cast<off_t>(off));
 			if (p == MAP_FAILED)
 				return err(errno);
@@ -176,15 +212,27 @@ private:
 		return {};
 	}
 
+	/* Registers trap when there is a port to make their accesses. */
+	bool trapped(const Vma &v) const { return v.registers && port_; }
+	/* Live registers are laid PROT_NONE: every access faults. */
+	int real_prot(const Vma &v, bool live) const { return live && trapped(v) ? PROT_NONE : v.prot; }
+	/* Tell the trap table `v`'s state, before the memory changes. */
+	void note(const Vma &v, bool live)
+	{
+		if (trapped(v) && !local_traps::lay(this, v.start, v.end, v.prot, live, port_))
+			warn_errno("register trap table", v.start, ENOMEM);
+	}
+
+	RegisterPort port_;
 	UniqueFD empty_fd_;
 	int empty_fd_error_ = 0;
 };
 
 } /* namespace */
 
-std::unique_ptr<Host> make_local_host()
+std::unique_ptr<Host> make_local_host(const RegisterPort &port)
 {
-	return std::make_unique<LocalHost>();
+	return std::make_unique<LocalHost>(port);
 }
 
 } /* namespace softvfio::mm */
