@@ -168,6 +168,22 @@ static void dma(int container)
 	munmap(ram, 8192);
 }
 
+/* The kernel copying into or out of a register mapping (a pread or pwrite
+ * of BAR0 whose buffer is BAR0's own mapping) fails with EFAULT: the copy
+ * is never emulated under the model's locks (the in-process model does the
+ * same, docs/trap.md). Linux would fault the page in and make the access. */
+static void kernel_copies(int device, off_t bar0)
+{
+	wr32(EDU_LIVENESS, 0x11111111);
+	errno = 0;
+	SVT_CHECK(pread(device, (void *)(bar + EDU_LIVENESS), 4, bar0 + EDU_ID) == -1 && errno == EFAULT,
+		  "pread into the register mapping: EFAULT (%s)", strerror(errno));
+	errno = 0;
+	SVT_CHECK(pwrite(device, (const void *)(bar + EDU_ID), 4, bar0 + EDU_LIVENESS) == -1 && errno == EFAULT,
+		  "pwrite out of the register mapping: EFAULT (%s)", strerror(errno));
+	SVT_CHECK(rd32(EDU_LIVENESS) == ~0x11111111u, "liveness as written before (%#x)", rd32(EDU_LIVENESS));
+}
+
 static void revocation(int device)
 {
 	uint32_t cmd = svt_config_read(device, 0x04, 2);
@@ -238,6 +254,7 @@ int main(int argc, char **argv)
 	forms();
 	interrupts(d.device);
 	dma(d.container);
+	kernel_copies(d.device, (off_t)info.offset);
 	revocation(d.device);
 	own_faults();
 
