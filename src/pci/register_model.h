@@ -8,10 +8,11 @@
  * function calls a model with its own lock held, so models need no locking
  * and must not block.
  *
- * Accesses through a mapping reach a model in a session: the client traps
- * them and the kernel makes them here as bus transactions (docs/trap.md).
- * Models mirror their plain-value registers (ID, scratch, status) into the
- * memfd, which is what an in-process mapping (no session) reads.
+ * Accesses through a mapping reach a model as bus transactions: they trap,
+ * in a session's processes and in process alike, and the kernel makes them
+ * here (docs/trap.md). Models mirror their plain-value registers (ID,
+ * scratch, status) into the memfd, which is what a mapping that does not
+ * trap (an mm::Mm on a host without a RegisterPort) reads.
  */
 #pragma once
 
