@@ -35,29 +35,37 @@ bool g_tracing = false;
 
 namespace {
 
-bool g_json = false;
-TraceFormat g_format;
-/* Where lines go: "stderr", a file, or "socket:" and the path of an
- * attached tracer's socket (trace_attach.cc). */
-std::string *g_where = nullptr;
+/* What the trace shows and where, published whole: hooks of other threads
+ * read it without the lock while an attach replaces it. Never freed (the
+ * hooks may run until the very end); attaches are rare. */
+struct Settings {
+	bool json = false;
+	TraceFormat format;
+	/* Where lines go: "stderr", a file, or kTraceSocketPrefix and the
+	 * path of an attached tracer's socket. */
+	std::string where;
+	/* -e trace=: the calls shown; all when null. */
+	std::set<std::string> *calls = nullptr;
+	/* -e fd=: the fds (numbers and kinds) whose calls are shown; all
+	 * when null. */
+	std::set<std::string> *fds = nullptr;
+	/* -c, -C: the records' file (its descriptor opened on first use),
+	 * and whether lines are written at all. */
+	const char *summary = nullptr;
+	bool lines = true;
+	/* The traced program's pid: its lines carry no "[pid N]". */
+	pid_t first_pid = 0;
+};
+std::atomic<const Settings *> g_settings{nullptr};
+
+const Settings *settings() { return g_settings.load(std::memory_order_acquire); }
+
 bool g_sink_socket = false;
 /* Configured by the environment (softvfio trace PROGRAM), not attached. */
 bool g_from_environment = false;
-pid_t g_first_pid = 0;
 int g_sink = -1;
 std::mutex g_lock;      /* one line at a time; never held across a model call */
-/* -e trace=: the calls shown; all when not filtered. Set before main,
- * read only after. */
-bool g_filtered = false;
-std::set<std::string> *g_calls = nullptr;
-/* -e fd=: the fds (numbers and kinds) whose calls are shown; all when
- * null. */
-std::set<std::string> *g_fds = nullptr;
-/* -c, -C: the records' file (its descriptor opened on first use), and
- * whether lines are written at all. */
-const char *g_summary = nullptr;
 int g_records = -1;
-bool g_lines = true;
 
 /* The items of a comma list, in a set never freed: the hooks may run
  * until the very end. */
@@ -76,31 +84,34 @@ std::set<std::string> *comma_set(const char *list_text)
 	return set;
 }
 
-/* The settings `get` gives (the environment, or an attached trace's
- * lines), over whatever was set before. */
+/* Publish the settings `get` gives (the environment, or an attached
+ * trace's lines). */
 void configure(const char *(*get)(const char *, void *), void *ctx)
 {
+	auto *s = new (std::nothrow) Settings;
+	if (!s)
+		return;
 	const char *where = get(kEnvTrace, ctx);
-	g_where = new (std::nothrow) std::string(where ? where : "");
+	s->where = where ? where : "";
 	const char *format = get(kEnvTraceFormat, ctx);
-	g_json = format && std::strcmp(format, "json") == 0;
+	s->json = format && std::strcmp(format, "json") == 0;
 	const char *t = get(kEnvTraceTimestamps, ctx);
-	g_format.timestamps = t ? std::atoi(t) : 0;
+	s->format.timestamps = t ? std::atoi(t) : 0;
 	const char *d = get(kEnvTraceDurations, ctx);
-	g_format.durations = d && std::atoi(d) != 0;
+	s->format.durations = d && std::atoi(d) != 0;
 	const char *calls = get(kEnvTraceCalls, ctx);
-	g_calls = calls ? comma_set(calls) : nullptr;
-	g_filtered = g_calls != nullptr;
+	s->calls = calls ? comma_set(calls) : nullptr;
 	const char *fds = get(kEnvTraceFds, ctx);
-	g_fds = fds ? comma_set(fds) : nullptr;
+	s->fds = fds ? comma_set(fds) : nullptr;
 	const char *summary = get(kEnvTraceSummary, ctx);
-	g_summary = summary && *summary ? summary : nullptr;
+	s->summary = summary && *summary ? summary : nullptr;
 	const char *lines = get(kEnvTraceLines, ctx);
-	g_lines = !lines || std::strcmp(lines, "0") != 0;
+	s->lines = !lines || std::strcmp(lines, "0") != 0;
 	/* The program's pid, which every image it execs keeps; a process
 	 * started by it is another, even once it has exec'd. */
 	const char *pid = get(kEnvTracePid, ctx);
-	g_first_pid = pid && *pid ? static_cast<pid_t>(std::atol(pid)) : ::getpid();
+	s->first_pid = pid && *pid ? static_cast<pid_t>(std::atol(pid)) : ::getpid();
+	g_settings.store(s, std::memory_order_release);
 }
 
 const char *from_environment(const char *name, void *) { return std::getenv(name); }
@@ -128,7 +139,8 @@ int sink()
 {
 	if (g_sink >= 0)
 		return g_sink;
-	const char *where = g_where ? g_where->c_str() : "stderr";
+	const Settings *st = settings();
+	const char *where = st ? st->where.c_str() : "stderr";
 	int fd;
 	{
 		ModelScope pass;
@@ -275,12 +287,13 @@ void trace_sink_lost(int fd) noexcept
 bool trace_wants(const char *call) noexcept
 {
 	trace_refresh();
-	if (!g_tracing)
+	const Settings *st = settings();
+	if (!g_tracing || !st)
 		return false;
-	if (!g_filtered)
+	if (!st->calls)
 		return true;
 	try {
-		return g_calls->count(call) != 0;
+		return st->calls->count(call) != 0;
 	} catch (...) {
 		return false;
 	}
@@ -326,19 +339,19 @@ std::string stat_name(const TraceEvent &event)
 }
 
 /* With g_lock held. */
-void record(const TraceEvent &event)
+void record(const Settings &st, const TraceEvent &event)
 {
 	if (g_records < 0) {
 		int fd;
 		{
 			ModelScope pass;
-			fd = REAL(open)(g_summary, O_WRONLY | O_APPEND | O_CLOEXEC);
+			fd = REAL(open)(st.summary, O_WRONLY | O_APPEND | O_CLOEXEC);
 		}
 		if (fd < 0)
 			return;
 		g_records = relocate_internal(fd);
 		/* The program's stderr as it is now, for the table at exit. */
-		if (::getpid() == g_first_pid)
+		if (::getpid() == st.first_pid)
 			sink();
 	}
 	std::string line = trace_stat_record(stat_name(event), event.result < 0 && event.result > -4096,
@@ -353,12 +366,12 @@ namespace {
 
 /* -e fd=: whether the event is a call on one of the selected fds (its
  * number, or the kind its link names). Calls without an fd are not. */
-bool fd_selected(const TraceEvent &event)
+bool fd_selected(const std::set<std::string> &fds, const TraceEvent &event)
 {
 	for (const TraceArg &a : event.args)
 		if (a.name == "fd" && a.json.is_object() && a.json.contains("fd")) {
 			std::string kind = trace_fd_kind_name(trace_fd_kind(a.json.value("path", std::string())));
-			return g_fds->count(std::to_string(a.json["fd"].get<long long>())) || g_fds->count(kind);
+			return fds.count(std::to_string(a.json["fd"].get<long long>())) || fds.count(kind);
 		}
 	return false;
 }
@@ -368,29 +381,34 @@ bool fd_selected(const TraceEvent &event)
 void trace_emit(TraceEvent &event) noexcept
 {
 	try {
-		if (g_fds && !fd_selected(event))
+		const Settings *st = settings();
+		if (!st || (st->fds && !fd_selected(*st->fds, event)))
 			return;
 		std::string line;
 		pid_t pid = ::getpid();
-		if (g_lines) {
-			if (g_json) {
-				auto j = format_json(event, g_format);
+		if (st->lines) {
+			if (st->json) {
+				auto j = format_json(event, st->format);
 				j["pid"] = pid;
 				line = j.dump();
 			} else {
-				line = (pid == g_first_pid ? std::string() : "[pid " + std::to_string(pid) + "] ") +
-				       format_text(event, g_format);
+				line = (pid == st->first_pid ? std::string() : "[pid " + std::to_string(pid) + "] ") +
+				       format_text(event, st->format);
 			}
 			line += '\n';
 		}
 		std::lock_guard lock(g_lock);
-		if (g_summary)
-			record(event);
-		if (!g_lines)
+		/* An attach may have replaced them meanwhile: a line is made
+		 * and written by one set. */
+		if (st != settings())
+			return;
+		if (st->summary)
+			record(*st, event);
+		if (!st->lines)
 			return;
 		int fd = sink();
 		if (fd < 0) {
-			if (g_where && g_where->rfind(kTraceSocketPrefix, 0) == 0)
+			if (st->where.rfind(kTraceSocketPrefix, 0) == 0)
 				detach_locked();
 			return;
 		}
@@ -410,12 +428,13 @@ void trace_emit(TraceEvent &event) noexcept
 void trace_write_summary() noexcept
 {
 	static std::atomic<bool> done{false};
-	if (!g_tracing || !g_summary || ::getpid() != g_first_pid || done.exchange(true))
+	const Settings *st = settings();
+	if (!g_tracing || !st || !st->summary || ::getpid() != st->first_pid || done.exchange(true))
 		return;
 	try {
 		ModelScope pass;
 		std::string records;
-		int fd = REAL(open)(g_summary, O_RDONLY | O_CLOEXEC);
+		int fd = REAL(open)(st->summary, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			return;
 		char buf[65536];
@@ -423,9 +442,9 @@ void trace_write_summary() noexcept
 		while ((n = REAL(read)(fd, buf, sizeof(buf))) > 0)
 			records.append(buf, static_cast<size_t>(n));
 		REAL(close)(fd);
-		::unlink(g_summary);
+		::unlink(st->summary);
 		auto stats = trace_stats_from_records(records);
-		std::string table = g_json ? format_summary_json(stats).dump() + "\n" : format_summary_text(stats);
+		std::string table = st->json ? format_summary_json(stats).dump() + "\n" : format_summary_text(stats);
 		std::lock_guard lock(g_lock);
 		if (g_sink >= 0) {
 			write_all(g_sink, table);
