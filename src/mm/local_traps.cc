@@ -167,12 +167,6 @@ private:
 	LocalRegisters &space_;
 };
 
-void print_diagnostic(const trap::Diagnostic &d)
-{
-	(void)!::write(STDERR_FILENO, d.text(), d.size());
-	(void)!::write(STDERR_FILENO, "\n", 1);
-}
-
 /* A SIGSEGV (SEGV_ACCERR) at an address of a live register VMA whose
  * protection allows the access (a write needs PROT_WRITE, anything
  * PROT_READ; the page fault error code tells a write): emulated. Revoked
@@ -180,14 +174,14 @@ void print_diagnostic(const trap::Diagnostic &d)
  * raised. Anything else is not ours. */
 FaultVerdict on_fault(int sig, siginfo_t *info, void *context)
 {
-	if (sig != SIGSEGV || !info || info->si_code != SEGV_ACCERR || !context)
+	if (!trap::is_access_fault(sig, info, context))
 		return FaultVerdict::NotOurs;
 	auto &uc = *static_cast<ucontext_t *>(context);
 	const auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
 	Range r;
 	if (lookup(addr, 1, r) != Hit::whole)
 		return FaultVerdict::NotOurs;
-	const bool write = (uc.uc_mcontext.gregs[REG_ERR] & 2) != 0;
+	const bool write = trap::fault_wrote(uc);
 	if (!(r.prot & PROT_READ) || (write && !(r.prot & PROT_WRITE)))
 		return FaultVerdict::NotOurs;
 	if (!r.live)
@@ -200,7 +194,7 @@ FaultVerdict on_fault(int sig, siginfo_t *info, void *context)
 	/* Revoked under the instruction: SIGBUS as the CPU's fault would be;
 	 * an instruction that cannot be emulated says which. */
 	if (!space.failed())
-		print_diagnostic(diagnostic);
+		diagnostic.write_line(STDERR_FILENO);
 	return FaultVerdict::Sigbus;
 }
 

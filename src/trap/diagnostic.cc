@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include "trap/diagnostic.h"
 
+#include <unistd.h>
+
 namespace softvfio::trap {
 
 namespace {
@@ -11,6 +13,12 @@ void Diagnostic::clear()
 {
 	used_ = 0;
 	text_[0] = '\0';
+}
+
+void Diagnostic::write_line(int fd) const noexcept
+{
+	(void)!::write(fd, text_, used_);
+	(void)!::write(fd, "\n", 1);
 }
 
 Diagnostic &Diagnostic::append(const char *s)

@@ -17,6 +17,9 @@ public:
 	const char *text() const { return text_; }
 	size_t size() const { return used_; }
 	void clear();
+	/* The text and a newline to `fd` (async-signal-safe: a fault
+	 * handler's last word on an instruction it could not emulate). */
+	void write_line(int fd) const noexcept;
 
 	/* Appending silently truncates at the buffer's end. */
 	Diagnostic &append(const char *s);

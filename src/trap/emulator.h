@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <csignal>
 #include <ucontext.h>
 
 #include <softvfio/base/result.h>
@@ -39,6 +40,19 @@ namespace softvfio::trap {
  *   EILSEQ      bytes that do not decode
  *   EINVAL      an operand the form cannot have (e.g. misaligned movdqa)
  */
+/* A fault a trap may own: SIGSEGV for an access the page's protection
+ * refused (a register VMA is laid PROT_NONE), with its context. */
+inline bool is_access_fault(int sig, const siginfo_t *info, const void *context)
+{
+	return sig == SIGSEGV && info && info->si_code == SEGV_ACCERR && context;
+}
+
+/* Whether the faulting access wrote (the page fault's error code). */
+inline bool fault_wrote(const ucontext_t &uc)
+{
+	return (uc.uc_mcontext.gregs[REG_ERR] & 2) != 0;
+}
+
 Result<void> emulate(ucontext_t &context, uintptr_t fault_address, const AddressMap &map,
 		     Diagnostic &diagnostic);
 

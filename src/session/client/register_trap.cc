@@ -110,21 +110,15 @@ FaultVerdict classify(MmTable &table, uintptr_t addr, const ucontext_t &uc)
 	const MmTable::Vma *v = table.vma_holding(addr, 1);
 	if (!v || !v->registers)
 		return FaultVerdict::NotOurs;
-	const bool write = (uc.uc_mcontext.gregs[REG_ERR] & 2) != 0;
+	const bool write = trap::fault_wrote(uc);
 	if (!(v->prot & PROT_READ) || (write && !(v->prot & PROT_WRITE)))
 		return FaultVerdict::NotOurs;
 	return v->live ? FaultVerdict::Handled : FaultVerdict::Sigbus;
 }
 
-void print_diagnostic(const trap::Diagnostic &d)
-{
-	(void)!::write(STDERR_FILENO, d.text(), d.size());
-	(void)!::write(STDERR_FILENO, "\n", 1);
-}
-
 FaultVerdict on_fault(int sig, siginfo_t *info, void *context)
 {
-	if (sig != SIGSEGV || !info || info->si_code != SEGV_ACCERR || !context)
+	if (!trap::is_access_fault(sig, info, context))
 		return FaultVerdict::NotOurs;
 	HandlerSlot::Use use(g_connection);
 	Connection *c = use.connection;
@@ -142,7 +136,7 @@ FaultVerdict on_fault(int sig, siginfo_t *info, void *context)
 	/* Revoked under the instruction: SIGBUS as the CPU's fault would be;
 	 * an instruction that cannot be emulated says which. */
 	if (!space.failed())
-		print_diagnostic(diagnostic);
+		diagnostic.write_line(STDERR_FILENO);
 	return FaultVerdict::Sigbus;
 }
 
