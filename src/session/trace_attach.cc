@@ -33,12 +33,12 @@ Result<void> set_trace(ClientProcess &record, std::string_view config, bool wake
 		std::lock_guard guard(g_writer);
 		uint32_t g = h.trace_generation.load(std::memory_order_relaxed);
 		/* Odd while written: a reader that sees it, or sees it change,
-		 * reads again. */
+		 * reads again. Each byte is a release store, so a reader that
+		 * reads one of them sees the odd generation after it. */
 		h.trace_generation.store(g + 1, std::memory_order_relaxed);
-		std::atomic_thread_fence(std::memory_order_release);
 		char *out = h.trace_config;
 		for (size_t i = 0; i < wire::kTraceConfigMax; i++)
-			__atomic_store_n(&out[i], i < config.size() ? config[i] : '\0', __ATOMIC_RELAXED);
+			__atomic_store_n(&out[i], i < config.size() ? config[i] : '\0', __ATOMIC_RELEASE);
 		h.trace_generation.store(g + 2, std::memory_order_release);
 	}
 	if (wake && record.host().pidfd() >= 0) {

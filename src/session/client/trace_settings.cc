@@ -14,9 +14,10 @@ uint32_t read_trace_settings(const wire::Header &header, char *out) noexcept
 			sched_yield();
 			continue;
 		}
+		/* Acquire loads: a byte the kernel stored after raising the
+		 * generation to odd shows the generation changed below. */
 		for (size_t i = 0; i < wire::kTraceConfigMax; i++)
-			out[i] = __atomic_load_n(&header.trace_config[i], __ATOMIC_RELAXED);
-		std::atomic_thread_fence(std::memory_order_acquire);
+			out[i] = __atomic_load_n(&header.trace_config[i], __ATOMIC_ACQUIRE);
 		if (header.trace_generation.load(std::memory_order_relaxed) != g)
 			continue;
 		out[wire::kTraceConfigMax - 1] = '\0';
