@@ -12,7 +12,6 @@
 #include <cerrno>
 #include <csetjmp>
 #include <csignal>
-#include <cstdio>
 #include <cstring>
 #include <optional>
 #include <span>
@@ -25,6 +24,8 @@
 #include <softvfio/client/model_backend.h>
 #include <softvfio/device_description.h>
 
+#include "support/proc_maps.h"
+
 namespace softvfio::test {
 namespace {
 
@@ -32,27 +33,6 @@ using namespace softvfio::client;
 
 constexpr uint64_t kId = 0x00, kLiveness = 0x04, kFactorial = 0x08, kStatus = 0x20;
 constexpr uint32_t kEduId = 0x010000ed;
-
-/* The permissions /proc/self/maps shows for the mapping holding `p`. */
-std::string maps_perms(const void *p)
-{
-	FILE *f = std::fopen("/proc/self/maps", "r");
-	if (!f)
-		return "";
-	char line[512];
-	std::string out;
-	const auto a = reinterpret_cast<uintptr_t>(p);
-	while (std::fgets(line, sizeof(line), f)) {
-		unsigned long s, e;
-		char perms[5];
-		if (std::sscanf(line, "%lx-%lx %4s", &s, &e, perms) == 3 && s <= a && a < e) {
-			out = perms;
-			break;
-		}
-	}
-	std::fclose(f);
-	return out;
-}
 
 /* A handler of the program's own, installed after the model's: it takes
  * the faults it expects (armed, and in [mine_lo, mine_hi) when that is
@@ -187,7 +167,9 @@ protected:
 	/* Liveness and factorial, through the mapping. */
 	void protocol(volatile uint8_t *bar)
 	{
-		EXPECT_EQ(maps_perms(const_cast<uint8_t *>(bar)), "---s") << "a live register mapping is laid PROT_NONE";
+		auto line = maps_line_containing(reinterpret_cast<uintptr_t>(bar));
+		ASSERT_TRUE(line);
+		EXPECT_EQ(line->perms, "---s") << "a live register mapping is laid PROT_NONE";
 		EXPECT_EQ(reg(bar, kId), kEduId);
 		reg(bar, kLiveness) = 0x12345678;
 		EXPECT_EQ(reg(bar, kLiveness), 0xedcba987u);
