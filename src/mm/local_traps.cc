@@ -114,32 +114,15 @@ Hit lookup(uintptr_t address, size_t length, Range &out) noexcept
 
 /* The registers behind the table's ranges: each access goes to the port
  * of the range holding it, by its address. */
-class LocalRegisters final : public trap::RegisterSpace
+class LocalRegisters final : public trap::ForwardingRegisterSpace
 {
-public:
-	uint64_t read(uint64_t address, unsigned width) override { return access(address, width, false, 0); }
-	void write(uint64_t address, unsigned width, uint64_t value) override { access(address, width, true, value); }
-	bool failed() const override { return failed_; }
-
 private:
-	uint64_t access(uint64_t address, unsigned width, bool write, uint64_t value)
+	bool forward(uint64_t address, unsigned width, bool write, uint64_t &value) override
 	{
-		if (failed_)
-			return 0;
 		Range r;
-		if (lookup(address, width, r) != Hit::whole || !r.port) {
-			failed_ = true;
-			return 0;
-		}
-		uint64_t v = value;
-		if (r.port.access(r.port.owner, address, width, write, &v) != 0) {
-			failed_ = true;
-			return 0;
-		}
-		return write ? 0 : v;
+		return lookup(address, width, r) == Hit::whole && r.port &&
+		       r.port.access(r.port.owner, address, width, write, &value) == 0;
 	}
-
-	bool failed_ = false;
 };
 
 class LocalAddressMap final : public trap::AddressMap

@@ -31,6 +31,37 @@ public:
 	virtual bool failed() const { return false; }
 };
 
+/* A RegisterSpace that hands each access on (to the session kernel, to
+ * the in-process model) and stops at the first one that could not be
+ * made: the instruction's other accesses then make none. Inline, for
+ * the fault handlers' files built without ThreadSanitizer. */
+class ForwardingRegisterSpace : public RegisterSpace
+{
+public:
+	uint64_t read(uint64_t offset, unsigned width) final { return access(offset, width, false, 0); }
+	void write(uint64_t offset, unsigned width, uint64_t value) final { access(offset, width, true, value); }
+	bool failed() const final { return failed_; }
+
+protected:
+	/* Make the access (a read's value into `value`); false if it could
+	 * not be made. */
+	virtual bool forward(uint64_t offset, unsigned width, bool write, uint64_t &value) = 0;
+
+private:
+	uint64_t access(uint64_t offset, unsigned width, bool write, uint64_t value)
+	{
+		if (failed_)
+			return 0;
+		if (!forward(offset, width, write, value)) {
+			failed_ = true;
+			return 0;
+		}
+		return write ? 0 : value;
+	}
+
+	bool failed_ = false;
+};
+
 /* Where an access lands. */
 struct RegisterTarget {
 	RegisterSpace *space = nullptr;

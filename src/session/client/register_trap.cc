@@ -27,34 +27,26 @@ HandlerSlot g_connection;
 
 /* The registers behind the process's register VMAs: an access goes to
  * the kernel by its address, which names the VMA and the offset in it. */
-class SessionRegisters final : public trap::RegisterSpace
+class SessionRegisters final : public trap::ForwardingRegisterSpace
 {
 public:
 	explicit SessionRegisters(Connection &c) : c_(c) {}
 
-	uint64_t read(uint64_t address, unsigned width) override { return access(address, width, false, 0); }
-	void write(uint64_t address, unsigned width, uint64_t value) override { access(address, width, true, value); }
-	bool failed() const override { return failed_; }
-
 private:
-	uint64_t access(uint64_t address, unsigned width, bool write, uint64_t value)
+	bool forward(uint64_t address, unsigned width, bool write, uint64_t &value) override
 	{
-		if (failed_)
-			return 0;
 		int64_t extra[2] = {0, 0};
 		long r = c_.call(wire::Op::RegisterAccess,
 				 {static_cast<int64_t>(address), static_cast<int64_t>(width), write ? 1 : 0,
 				  static_cast<int64_t>(value)},
 				 extra);
-		if (r != 0) {
-			failed_ = true;
-			return 0;
-		}
-		return write ? 0 : static_cast<uint64_t>(extra[0]);
+		if (r != 0)
+			return false;
+		value = static_cast<uint64_t>(extra[0]);
+		return true;
 	}
 
 	Connection &c_;
-	bool failed_ = false;
 };
 
 /* Which addresses are registers: the table's VMAs of registers, with the
