@@ -239,21 +239,29 @@ void apply_locked(const char *text)
 
 } /* namespace */
 
-void trace_refresh() noexcept
+namespace {
+
+/* This process's mailbox header, where the kernel writes an attached
+ * trace's settings; null outside a session. */
+const session::wire::Header *mailbox_header()
 {
 	KernelCalls *k = kernel_if_created();
-	if (!k)
-		return;
-	const uintptr_t mailbox = k->connection().mailbox_range().first;
-	if (!mailbox)
-		return;
-	const auto &header = reinterpret_cast<const session::wire::Mailbox *>(mailbox)->header;
-	if (header.trace_generation.load(std::memory_order_acquire) == __atomic_load_n(&g_seen_generation, __ATOMIC_ACQUIRE))
+	const uintptr_t mailbox = k ? k->connection().mailbox_range().first : 0;
+	return mailbox ? &reinterpret_cast<const session::wire::Mailbox *>(mailbox)->header : nullptr;
+}
+
+} /* namespace */
+
+void trace_refresh() noexcept
+{
+	const session::wire::Header *header = mailbox_header();
+	if (!header ||
+	    header->trace_generation.load(std::memory_order_acquire) == __atomic_load_n(&g_seen_generation, __ATOMIC_ACQUIRE))
 		return;
 	try {
 		std::lock_guard lock(g_lock);
 		char text[session::wire::kTraceConfigMax];
-		const uint32_t g = session::read_trace_settings(header, text);
+		const uint32_t g = session::read_trace_settings(*header, text);
 		if (g == g_seen_generation)
 			return;
 		__atomic_store_n(&g_seen_generation, g, __ATOMIC_RELEASE);
@@ -264,18 +272,15 @@ void trace_refresh() noexcept
 
 void trace_attach_ready() noexcept
 {
-	KernelCalls *k = kernel_if_created();
-	if (!k)
+	const session::wire::Header *header = mailbox_header();
+	if (!header)
 		return;
 	session::set_trace_switch(&g_tracing);
 	/* A fork's child or an exec'd image of a traced process: its record
 	 * came with the settings. */
-	const uintptr_t mailbox = k->connection().mailbox_range().first;
-	if (mailbox &&
-	    reinterpret_cast<const session::wire::Mailbox *>(mailbox)->header.trace_generation.load(std::memory_order_acquire))
+	if (header->trace_generation.load(std::memory_order_acquire))
 		__atomic_store_n(&g_tracing, true, __ATOMIC_RELEASE);
 }
-
 
 void trace_sink_lost(int fd) noexcept
 {
