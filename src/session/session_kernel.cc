@@ -131,10 +131,12 @@ SessionKernel::~SessionKernel()
 
 void SessionKernel::thread_finished()
 {
-	if (threads_.fetch_sub(1) == 1) {
-		std::lock_guard guard(threads_lock_);
+	/* Under the lock, the waiter's: it cannot see the count reach zero,
+	 * return and destroy the kernel (the condition variable with it)
+	 * while this thread is still about to notify. */
+	std::lock_guard guard(threads_lock_);
+	if (threads_.fetch_sub(1) == 1)
 		threads_cv_.notify_all();
-	}
 }
 
 void SessionKernel::stop() noexcept
