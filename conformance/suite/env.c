@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 static unsigned read_hex_file(const char *path)
@@ -151,6 +152,42 @@ uint64_t eventfd_wait(int efd, int ms)
 	if (poll(&pfd, 1, ms) == 1 && read(efd, &count, sizeof(count)) != sizeof(count))
 		count = 0;
 	return count;
+}
+
+static int read_word_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	int ok = fgets(buf, (int)len, f) != NULL;
+	fclose(f);
+	if (!ok)
+		return -1;
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+const char *wait_runtime_status(const struct conf_dev *d, const char *want, int ms, char *buf, size_t len)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/power/runtime_status", d->bdf);
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		if (read_word_file(path, buf, len)) {
+			snprintf(buf, len, "missing");
+			return buf;
+		}
+		if (!strcmp(buf, want))
+			return buf;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (elapsed >= ms)
+			return buf;
+		/* Polling an attribute: sysfs offers no notification for it. */
+		struct timespec step = {0, 1000000};
+		nanosleep(&step, NULL);
+	}
 }
 
 int maps_entry(const void *addr, char *perms, unsigned long long *offset, char *name, size_t name_len)

@@ -89,6 +89,11 @@ void scenario_low_power(struct conf_dev *d)
 	RET(k(d, "entry_with_wakeup"), ioctl(d->fd, VFIO_DEVICE_FEATURE, &f));
 	sb = try_read32(w, &v);
 	rec(k(d, "entered_with_wakeup.read"), "%s si_code=%d", sb ? "SIGBUS" : "ok", sigbus_code());
+	/* The wakeup is signalled by the runtime resume of a suspended
+	 * device: the exit below must find it suspended, not still queued. */
+	char status[32];
+	rec(k(d, "entered_with_wakeup.runtime_status"), "%s",
+	    wait_runtime_status(d, "suspended", 3000, status, sizeof(status)));
 	f.hdr.argsz = 8;
 	f.hdr.flags = VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_LOW_POWER_EXIT;
 	RET(k(d, "exit_after_wakeup_entry"), ioctl(d->fd, VFIO_DEVICE_FEATURE, &f));

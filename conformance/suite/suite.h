@@ -54,6 +54,13 @@ void install_sigbus_handler(void);
 /* Wait up to ms for an eventfd count; returns the count (0: none). */
 uint64_t eventfd_wait(int efd, int ms);
 
+/* The device's power/runtime_status ("active", "suspended", ...) once it
+ * reads `want` or ms have passed; "missing" without the attribute. The
+ * kernel suspends a device asynchronously (a workqueue runs the idle
+ * callback after the last reference is put), so a scenario that depends on
+ * the suspended state waits for it instead of racing the workqueue. */
+const char *wait_runtime_status(const struct conf_dev *d, const char *want, int ms, char *buf, size_t len);
+
 /* /proc/self/maps fields of the mapping starting at addr: perms, offset
  * column and path name; 0 if found. */
 int maps_entry(const void *addr, char *perms, unsigned long long *offset, char *name, size_t name_len);

@@ -97,9 +97,11 @@ Result<void> Kernel::reset_for_reuse()
 	for (const auto &dev : devices) {
 		if (auto r = dev->reset_for_reuse(); !r)
 			return r;
-		/* A device is added bound to vfio-pci. */
+		/* A device is added bound to vfio-pci, which allows runtime
+		 * PM (a write to power/control may have forbidden it). */
 		if (!k.vfio->bound(*dev))
 			k.vfio->bind(dev);
+		dev->set_runtime_pm_allowed(true);
 	}
 	/* The view holds what sysfs writes changed (parameter files among
 	 * them): drop it; sysfs_root() makes it again on first use. */

@@ -59,6 +59,8 @@ SysfsDevice device_view(const std::string &bdf, const DeviceEntry &entry, const 
 	d.irq = irq_of(fn);
 	d.enable_count = dev.open_count() ? 1 : 0;
 	d.power_state = power_name(fn.power_state());
+	d.runtime_pm_allowed = dev.runtime_pm_allowed();
+	d.runtime_suspended = dev.runtime_suspended();
 	if (fn.has_flr())
 		d.reset_methods.push_back("flr");
 	if (fn.has_pm_reset())

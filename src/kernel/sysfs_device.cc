@@ -116,6 +116,10 @@ void SysfsTree::sync_device_attrs(const SysfsDevice &dev, const std::string &dir
 		   0644);
 	write_file(dir + "/power_state", dev.power_state + "\n", 0444);
 	write_file(dir + "/d3cold_allowed", "1\n", 0644);
+	/* The device's runtime PM (drivers/base/power/sysfs.c). */
+	mkdirs(dir + "/power");
+	write_file(dir + "/power/control", dev.runtime_pm_allowed ? "auto\n" : "on\n", 0644);
+	write_file(dir + "/power/runtime_status", dev.runtime_suspended ? "suspended\n" : "active\n", 0444);
 	if (!dev.reset_methods.empty())
 		write_file(dir + "/reset_method", joined(dev.reset_methods), 0644);
 	for (unsigned i = 0; i < 6; i++) {

@@ -47,6 +47,8 @@ struct SysfsDevice {
 	unsigned irq = 0;
 	unsigned enable_count = 0;
 	std::string power_state;   /* "D0" */
+	bool runtime_pm_allowed = false;   /* power/control: "auto" or "on" */
+	bool runtime_suspended = false;    /* power/runtime_status */
 	std::vector<std::string> reset_methods;
 };
 

@@ -7,6 +7,7 @@
  *   bus/pci/drivers/vfio-pci/new_id, remove_id  "vvvv dddd [ssss ssss cccccc mmmmmm [data]]"
  *   bus/pci/drivers_probe                  a BDF: bind it if a driver matches
  *   bus/pci/rescan                         a number: nothing new to find
+ *   devices/.../<bdf>/power/control        "auto" or "on": runtime PM allowed
  *   module/<module>/parameters/<name>     the writable vfio parameters
  * Other attributes: EACCES when read-only (the open would fail), EINVAL for
  * writable ones the model does not act on.
@@ -167,6 +168,26 @@ long store_driver_override(Kernel::Impl &impl, const std::string &bdf, const std
 	return static_cast<long>(count);
 }
 
+/* power/control (drivers/base/power/sysfs.c control_store): "auto" allows
+ * runtime PM, "on" forbids it, which resumes a suspended device. */
+long store_power_control(Kernel::Impl &impl, const std::string &bdf, const std::string &buf, size_t count)
+{
+	const std::string value = strip_newline(buf);
+	if (value != "auto" && value != "on")
+		return -EINVAL;
+	std::shared_ptr<vfio::VfioPciDevice> dev;
+	{
+		std::lock_guard guard(impl.devices_lock);
+		auto it = impl.devices.find(bdf);
+		if (it == impl.devices.end())
+			return -ENODEV;
+		dev = it->second.device;
+	}
+	dev->set_runtime_pm_allowed(value == "auto");
+	impl.refresh_sysfs();
+	return static_cast<long>(count);
+}
+
 /* "vendor device [subvendor subdevice [class class_mask [driver_data]]]" */
 int parse_id(const std::string &buf, DynamicId &id, unsigned long &data, bool with_data)
 {
@@ -286,6 +307,10 @@ long store(Kernel::Impl &impl, const std::string &rel, const std::string &buf, s
 	if (rel.compare(0, 8, "devices/") == 0 && leaf == "driver_override") {
 		std::string dir = rel.substr(0, slash);
 		return store_driver_override(impl, dir.substr(dir.rfind('/') + 1), buf, count);
+	}
+	if (rel.compare(0, 8, "devices/") == 0 && rel.size() > 14 && rel.compare(rel.size() - 14, 14, "/power/control") == 0) {
+		std::string dir = rel.substr(0, rel.size() - 14);
+		return store_power_control(impl, dir.substr(dir.rfind('/') + 1), buf, count);
 	}
 	if (rel.compare(0, 7, "module/") == 0 && rel.find("/parameters/") != std::string::npos)
 		return -EACCES;

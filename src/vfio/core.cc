@@ -23,6 +23,8 @@ void VfioCore::bind_locked(const std::shared_ptr<VfioPciDevice> &dev)
 	if (bound_.count(index))
 		return;
 	bound_[index] = dev;
+	/* vfio_pci_core_register_device(): pm_runtime_allow(). */
+	dev->set_runtime_pm_allowed(true);
 	unsigned number = dev->setup().iommu_group;
 	auto &group = groups_[number];
 	if (!group)
@@ -54,6 +56,8 @@ void VfioCore::unbind(const std::shared_ptr<VfioPciDevice> &dev)
 		std::lock_guard guard(lock_);
 		if (!bound_.erase(dev->setup().vfio_index))
 			return;
+		/* ...and its unregister forbids it again. */
+		dev->set_runtime_pm_allowed(false);
 		auto it = groups_.find(dev->setup().iommu_group);
 		if (it == groups_.end())
 			return;

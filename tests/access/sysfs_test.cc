@@ -132,6 +132,8 @@ TEST_F(Sysfs, SmallAttributes)
 	EXPECT_EQ(read(kDev + "local_cpulist").back(), '\n');
 	EXPECT_EQ(read(kDev + "local_cpus").back(), '\n');
 	EXPECT_FALSE(exists(kDev + "reset_method"));
+	EXPECT_EQ(read(kDev + "power/control"), "auto\n");
+	EXPECT_EQ(read(kDev + "power/runtime_status"), "active\n");
 }
 
 TEST_F(Sysfs, ModaliasAndUevent)
@@ -219,6 +221,8 @@ TEST_F(Sysfs, UnbindTakesNodesAway)
 	EXPECT_FALSE(exists("/sys/devices/virtual/vfio/1"));
 	EXPECT_TRUE(exists(kDev + "iommu_group"));
 	EXPECT_EQ(read(kDev + "uevent").substr(0, 10), "PCI_CLASS=");
+	/* vfio-pci forbids runtime PM again when it lets go. */
+	EXPECT_EQ(read(kDev + "power/control"), "on\n");
 	EXPECT_EQ(kernel_->list_nodes("/dev/vfio/devices"), (std::vector<std::string>{"vfio1"}));
 }
 

@@ -292,16 +292,33 @@ void VfioPciDevice::runtime_resume()
 {
 	/* A device that is not runtime-suspended needs no resume, and the
 	 * kernel takes no lock for it: ioctls must not serialise on
-	 * memory_lock (v4's MEMATTR is lock-free, §4.8). */
-	if (!pm_runtime_engaged_.load())
+	 * memory_lock (v4's MEMATTR is lock-free, §4.8). With runtime PM
+	 * forbidden an engaged device never suspended, so nothing resumes
+	 * and the wake eventfd stays quiet. */
+	if (!pm_runtime_engaged_.load() || !runtime_pm_allowed_.load())
 		return;
 	std::unique_lock guard(memory_lock_);
-	if (!pm_runtime_engaged_.load() || !pm_wake_)
+	if (!pm_runtime_engaged_.load() || !pm_wake_ || !runtime_pm_allowed_.load())
 		return;
 	pm_wake_->signal();
 	pm_runtime_engaged_ = false;
 	pm_wake_.reset();
 	unrevoke_mmio_locked();
+}
+
+/* Forbidding resumes a suspended device first (pm_runtime_forbid), which
+ * signals the wake eventfd as any resume does. */
+void VfioPciDevice::set_runtime_pm_allowed(bool allowed)
+{
+	if (!allowed)
+		runtime_resume();
+	runtime_pm_allowed_ = allowed;
+}
+
+bool VfioPciDevice::runtime_suspended()
+{
+	std::shared_lock guard(memory_lock_);
+	return pm_runtime_engaged_ && runtime_pm_allowed_;
 }
 
 bool VfioPciDevice::pm_runtime_engaged()

@@ -145,6 +145,13 @@ public:
 	uint64_t msix_offset() const { return msix_offset_; }
 	uint64_t msix_size() const { return msix_size_; }
 	bool pm_runtime_engaged();
+	/* Runtime PM allowed (power/control "auto"): vfio-pci allows it when
+	 * it binds, forbids it when it unbinds, and the user may write the
+	 * attribute. A low-power entry only suspends a device that may. */
+	void set_runtime_pm_allowed(bool allowed);
+	/* What power/runtime_status shows: engaged in low power, allowed. */
+	bool runtime_suspended();
+	bool runtime_pm_allowed() const { return runtime_pm_allowed_.load(); }
 	/* The host's wish to have the device back: signal the REQ eventfd. */
 	bool request_release() { return irqs_.request(); }
 	/* Start refusing new registrations and wait for none to remain. */
@@ -202,6 +209,7 @@ private:
 
 	/* Written under memory_lock_; atomic for mmio_accessible_now(). */
 	std::atomic<bool> pm_runtime_engaged_{false};
+	std::atomic<bool> runtime_pm_allowed_{false};
 	EventfdPtr pm_wake_;
 	/* Device-file mappings revoked (the legacy zap), until un-revoked. */
 	std::atomic<bool> file_mapping_revoked_{false};

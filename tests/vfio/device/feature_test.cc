@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* VFIO_DEVICE_FEATURE: the generic validation of docs/semantics.md §2.2 /
  * §5.1 in order, the 6.12 probe table (§8.4), runtime low power. */
+#include <fstream>
+#include <sstream>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -31,6 +33,34 @@ protected:
 	static constexpr uint32_t ENTRY = VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY;
 	static constexpr uint32_t EXIT = VFIO_DEVICE_FEATURE_LOW_POWER_EXIT;
 	static constexpr uint32_t WAKEUP = VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP;
+
+	/* Low power with a wake eventfd, which is returned. */
+	UniqueFD enter_with_wakeup()
+	{
+		UniqueFD efd(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+		int32_t payload[2] = {efd.get(), 0};
+		std::vector<uint8_t> bytes(reinterpret_cast<uint8_t *>(payload),
+					   reinterpret_cast<uint8_t *>(payload) + 8);
+		EXPECT_EQ(feature(SET | WAKEUP, 0, bytes), 0);
+		return efd;
+	}
+	std::string power_attr(const std::string &name)
+	{
+		std::ifstream in(kernel_.sysfs_root() + "/bus/pci/devices/" + bdf_ + "/power/" + name);
+		std::stringstream ss;
+		ss << in.rdbuf();
+		return ss.str();
+	}
+	long set_control(const std::string &value)
+	{
+		std::string path = "/sys/bus/pci/devices/" + bdf_ + "/power/control";
+		return kernel_.sysfs_write(path, value.data(), value.size());
+	}
+	static uint64_t count(const UniqueFD &efd)
+	{
+		uint64_t n = 0;
+		return ::read(efd.get(), &n, 8) == 8 ? n : 0;
+	}
 };
 
 TEST_F(FeatureTest, HeaderCopyFaultIsEfault)
@@ -154,6 +184,58 @@ TEST_F(FeatureTest, WakeupEventfdFiresOnNextIoctl)
 	EXPECT_EQ(::read(efd.get(), &n, 8), 8);
 	EXPECT_EQ(n, 1u);
 	EXPECT_FALSE(kernel_.device_state(bdf_)->low_power);
+}
+
+/* power/runtime_status shows the suspend a low-power entry makes. */
+TEST_F(FeatureTest, RuntimeStatusIsSuspendedInLowPower)
+{
+	open("nic");
+	EXPECT_EQ(power_attr("control"), "auto\n");
+	EXPECT_EQ(power_attr("runtime_status"), "active\n");
+	UniqueFD efd = enter_with_wakeup();
+	EXPECT_EQ(power_attr("runtime_status"), "suspended\n");
+	EXPECT_EQ(feature(SET | EXIT), 0);
+	EXPECT_EQ(power_attr("runtime_status"), "active\n");
+}
+
+/* With runtime PM forbidden (power/control "on") the device never
+ * suspends: memory stays disabled while engaged, but no resume happens,
+ * so the wake eventfd stays quiet. */
+TEST_F(FeatureTest, ForbiddenRuntimePmNeverSignalsTheWakeup)
+{
+	open("nic");
+	ASSERT_EQ(set_control("on\n"), 3);
+	EXPECT_EQ(power_attr("control"), "on\n");
+	UniqueFD efd = enter_with_wakeup();
+	EXPECT_EQ(power_attr("runtime_status"), "active\n");
+	vfio_device_info info{};
+	info.argsz = sizeof(info);
+	ASSERT_EQ(ioctl(VFIO_DEVICE_GET_INFO, &info), 0);
+	EXPECT_EQ(count(efd), 0u);
+	EXPECT_TRUE(kernel_.device_state(bdf_)->low_power);
+	EXPECT_EQ(feature(SET | EXIT), 0);
+	EXPECT_EQ(count(efd), 0u);
+	EXPECT_FALSE(kernel_.device_state(bdf_)->low_power);
+}
+
+/* Forbidding runtime PM resumes a suspended device, which signals. */
+TEST_F(FeatureTest, ForbiddingRuntimePmWakesASuspendedDevice)
+{
+	open("nic");
+	UniqueFD efd = enter_with_wakeup();
+	ASSERT_EQ(set_control("on"), 2);
+	EXPECT_EQ(count(efd), 1u);
+	EXPECT_FALSE(kernel_.device_state(bdf_)->low_power);
+	EXPECT_EQ(power_attr("runtime_status"), "active\n");
+}
+
+TEST_F(FeatureTest, PowerControlTakesOnlyAutoOrOn)
+{
+	open("nic");
+	EXPECT_EQ(set_control("off"), -EINVAL);
+	EXPECT_EQ(set_control(""), -EINVAL);
+	EXPECT_EQ(set_control("auto\n"), 5);
+	EXPECT_EQ(power_attr("control"), "auto\n");
 }
 
 TEST_F(FeatureTest, WakeupWithBadEventfdIsEbadf)
