@@ -131,7 +131,8 @@ struct DescriptionError {
 std::optional<DescriptionError> validate_device_description(const DeviceDescription &desc,
 							    std::string_view origin);
 
-/* Names of the register models a BAR may use ("edu", "ivshmem"). */
+/* Names of the register models a BAR may use ("edu", "ivshmem" and those
+ * registered with register_device_model()). */
 std::vector<std::string> register_model_names();
 
 /* Parse TOML text; `origin` names the source in error messages. */

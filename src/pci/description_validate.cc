@@ -182,7 +182,7 @@ Problem Validator::check_bar_contents(unsigned i) const
 	}
 	if (bar.model.empty())
 		return error(bar_field(i, "model"), "contents = \"registers\" needs a model");
-	const pci::RegisterModelInfo *info = pci::find_register_model(bar.model);
+	const auto info = pci::find_register_model(bar.model);
 	if (!info) {
 		std::string known;
 		for (const std::string &name : register_model_names())

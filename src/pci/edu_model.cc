@@ -153,9 +153,9 @@ void EduModel::run_dma()
 		/* A failed transfer (no bus mastering, IOMMU fault) leaves
 		 * both sides as they were; the device cannot tell. */
 		if (to_ram)
-			(void)host_.dma_write(ram_addr, buffer, len);
+			(void)context_.dma_write(ram_addr, buffer, len);
 		else
-			(void)host_.dma_read(ram_addr, buffer, len);
+			(void)context_.dma_read(ram_addr, buffer, len);
 	}
 	dma_cmd_ &= ~kDmaRun;
 	mirror64(kRegDmaCmd, dma_cmd_);
@@ -170,18 +170,18 @@ void EduModel::raise_irq(uint32_t bits)
 	mirror32(kRegIrqStatus, irq_status_);
 	if (!irq_status_)
 		return;
-	if (host_.msi_enabled())
-		host_.msi_notify(0);
+	if (context_.msi_enabled())
+		(void)context_.raise_msi(0);
 	else
-		host_.set_intx(true);
+		context_.set_intx(true);
 }
 
 void EduModel::lower_irq(uint32_t bits)
 {
 	irq_status_ &= ~bits;
 	mirror32(kRegIrqStatus, irq_status_);
-	if (!irq_status_ && !host_.msi_enabled())
-		host_.set_intx(false);
+	if (!irq_status_ && !context_.msi_enabled())
+		context_.set_intx(false);
 }
 
 void EduModel::reset()
@@ -198,12 +198,12 @@ void EduModel::reset()
 
 void EduModel::mirror32(uint64_t offset, uint32_t value)
 {
-	host_.mirror(offset, &value, sizeof(value));
+	(void)context_.mirror(offset, &value, sizeof(value));
 }
 
 void EduModel::mirror64(uint64_t offset, uint64_t value)
 {
-	host_.mirror(offset, &value, sizeof(value));
+	(void)context_.mirror(offset, &value, sizeof(value));
 }
 
 } /* namespace softvfio::pci */

@@ -38,11 +38,11 @@
 
 #include <array>
 
-#include "pci/register_model.h"
+#include <softvfio/device_model.h>
 
 namespace softvfio::pci {
 
-class EduModel final : public RegisterModel
+class EduModel final : public DeviceModel
 {
 public:
 	static constexpr uint64_t kMinBarSize = 0x41000;
@@ -53,7 +53,7 @@ public:
 	static constexpr uint32_t kFactorialIrq = 0x001;
 	static constexpr uint32_t kDmaIrq = 0x100;
 
-	explicit EduModel(ModelHost &host) : host_(host) {}
+	explicit EduModel(DeviceContext &context) : context_(context) {}
 
 	uint64_t read(uint64_t offset, unsigned width) override;
 	void write(uint64_t offset, unsigned width, uint64_t value) override;
@@ -68,7 +68,7 @@ private:
 	void mirror32(uint64_t offset, uint32_t value);
 	void mirror64(uint64_t offset, uint64_t value);
 
-	ModelHost &host_;
+	DeviceContext &context_;
 	uint32_t liveness_ = 0;
 	uint32_t factorial_ = 0;
 	uint32_t status_ = 0;

@@ -75,7 +75,7 @@ void IvshmemModel::reset()
 
 void IvshmemModel::mirror(uint64_t offset, uint32_t value)
 {
-	host_.mirror(offset, &value, sizeof(value));
+	(void)context_.mirror(offset, &value, sizeof(value));
 }
 
 } /* namespace softvfio::pci */

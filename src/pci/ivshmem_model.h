@@ -17,16 +17,16 @@
  */
 #pragma once
 
-#include "pci/register_model.h"
+#include <softvfio/device_model.h>
 
 namespace softvfio::pci {
 
-class IvshmemModel final : public RegisterModel
+class IvshmemModel final : public DeviceModel
 {
 public:
 	static constexpr uint64_t kMinBarSize = 16;
 
-	explicit IvshmemModel(ModelHost &host) : host_(host) {}
+	explicit IvshmemModel(DeviceContext &context) : context_(context) {}
 
 	uint64_t read(uint64_t offset, unsigned width) override;
 	void write(uint64_t offset, unsigned width, uint64_t value) override;
@@ -37,7 +37,7 @@ private:
 	void write32(uint64_t offset, uint32_t value);
 	void mirror(uint64_t offset, uint32_t value);
 
-	ModelHost &host_;
+	DeviceContext &context_;
 	uint32_t intr_mask_ = 0;
 	uint32_t intr_status_ = 0;
 };

@@ -18,34 +18,6 @@
 
 namespace softvfio::pci {
 
-/* A register model's window onto the function, for one BAR. */
-class PciFunction::Impl::BarHost final : public ModelHost
-{
-public:
-	BarHost(Impl &impl, unsigned index) : impl_(impl), index_(index) {}
-
-	bool msi_enabled() override { return impl_.msi_enabled(); }
-	void msi_notify(unsigned vector) override { impl_.msi_notify(vector); }
-	void set_intx(bool asserted) override { impl_.set_intx(asserted); }
-	bool dma_read(uint64_t address, void *dst, size_t len) override
-	{
-		return impl_.dma_read(address, dst, len);
-	}
-	bool dma_write(uint64_t address, const void *src, size_t len) override
-	{
-		return impl_.dma_write(address, src, len);
-	}
-	void mirror(uint64_t offset, const void *src, size_t len) override
-	{
-		/* Best effort: the mirror is a convenience for mmap readers. */
-		(void)impl_.mem_write(region_offset(index_) + offset, src, len);
-	}
-
-private:
-	Impl &impl_;
-	unsigned index_;
-};
-
 namespace {
 
 uint32_t config_size_for(const DeviceDescription &desc)
@@ -95,8 +67,8 @@ Result<void> PciFunction::Impl::init(uint64_t bus_address_base)
 		if (desc.bars[i].kind == BarKind::None ||
 		    desc.bars[i].contents != BarContents::Registers)
 			continue;
-		hosts[i] = std::make_unique<BarHost>(*this, i);
-		models[i] = make_register_model(desc.bars[i].model, *hosts[i]);
+		hosts[i] = make_bar_context(i);
+		models[i] = make_register_model(desc.bars[i], *hosts[i]);
 		if (!models[i])
 			return err(EINVAL);
 	}
@@ -203,6 +175,7 @@ void PciFunction::Impl::after_pm_ctrl_write(uint16_t old_ctrl)
 	}
 	if (from == 3 && to == 0 && !desc.pm->no_soft_reset)
 		function_reset();
+	notify_power_state(static_cast<PowerState>(to));
 }
 
 /* --- BAR memory --- */
@@ -264,7 +237,7 @@ unsigned next_width(uint64_t offset, size_t len, bool whole)
 void PciFunction::Impl::model_access(unsigned index, uint64_t offset, size_t len, void *dst,
 				     const void *src)
 {
-	RegisterModel &model = *models[index];
+	DeviceModel &model = *models[index];
 	auto *out = static_cast<uint8_t *>(dst);
 	const auto *in = static_cast<const uint8_t *>(src);
 	const bool whole = (len == 1 || len == 2 || len == 4 || len == 8) && !(offset % len);
@@ -303,18 +276,24 @@ Result<void> PciFunction::Impl::ram_write(unsigned index, uint64_t offset, const
 	return {};
 }
 
-bool PciFunction::Impl::dma_read(uint64_t address, void *dst, size_t len)
+int PciFunction::Impl::dma_read(uint64_t address, void *dst, size_t len)
 {
-	if (!bus_master() || !dma)
-		return false;
-	return dma->dma_read(address, dst, len).ok();
+	if (!bus_master())
+		return -EPERM;
+	if (!dma)
+		return -ENODEV;
+	auto done = dma->dma_read(address, dst, len);
+	return done ? 0 : -done.error();
 }
 
-bool PciFunction::Impl::dma_write(uint64_t address, const void *src, size_t len)
+int PciFunction::Impl::dma_write(uint64_t address, const void *src, size_t len)
 {
-	if (!bus_master() || !dma)
-		return false;
-	return dma->dma_write(address, src, len).ok();
+	if (!bus_master())
+		return -EPERM;
+	if (!dma)
+		return -ENODEV;
+	auto done = dma->dma_write(address, src, len);
+	return done ? 0 : -done.error();
 }
 
 /* --- public entry points --- */

@@ -25,6 +25,7 @@
 #include "pci/config_layout.h"
 #include "pci/config_space.h"
 #include "pci/pci_function.h"
+#include "pci/device_thread.h"
 #include "pci/register_model.h"
 #include "pci/regs.h"
 
@@ -35,7 +36,7 @@ struct PciFunction::Impl {
 	~Impl();
 
 	class Locked;
-	class BarHost;
+	class BarContext;
 
 	/* --- construction (pci_function.cc) --- */
 	Result<void> init(uint64_t bus_address_base);
@@ -55,8 +56,14 @@ struct PciFunction::Impl {
 	void model_access(unsigned index, uint64_t offset, size_t len, void *dst,
 			  const void *src);
 	Result<void> ram_write(unsigned index, uint64_t offset, const void *src, size_t len);
-	bool dma_read(uint64_t address, void *dst, size_t len);
-	bool dma_write(uint64_t address, const void *src, size_t len);
+	/* 0 or -errno (DeviceContext's: EPERM, ENODEV, the IOMMU's). */
+	int dma_read(uint64_t address, void *dst, size_t len);
+	int dma_write(uint64_t address, const void *src, size_t len);
+
+	/* --- register models' contexts and deferred steps (bar_context.cc) --- */
+	std::unique_ptr<DeviceContext> make_bar_context(unsigned index);
+	void run_deferred(unsigned index, uint64_t cookie, uint64_t generation);
+	void notify_power_state(PowerState state);
 
 	/* --- interrupts (interrupts.cc) --- */
 	void queue_irq(IrqKind kind, unsigned vector);
@@ -96,8 +103,12 @@ struct PciFunction::Impl {
 	Bar rom_bar;
 	std::vector<uint8_t> rom;
 	UniqueFD mem;
-	std::array<std::unique_ptr<ModelHost>, 6> hosts;
-	std::array<std::unique_ptr<RegisterModel>, 6> models;
+	std::array<std::unique_ptr<DeviceContext>, 6> hosts;
+	std::array<std::unique_ptr<DeviceModel>, 6> models;
+	/* Declared after the models: destroyed (joined) before them. */
+	DeviceThread device_thread{[this](unsigned index, uint64_t cookie, uint64_t generation) {
+		run_deferred(index, cookie, generation);
+	}};
 
 	bool intx_level = false;   /* what the function drives on its pin */
 	bool intx_line = false;    /* ... as seen past INTX_DISABLE */

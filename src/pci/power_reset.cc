@@ -38,6 +38,9 @@ void PciFunction::Impl::function_reset()
 	intx_level = false;
 	intx_line = false;
 	msix_init_table();
+	/* Steps the models scheduled before the reset are forgotten with
+	 * the state they were for. */
+	device_thread.cancel_all();
 	for (auto &model : models)
 		if (model)
 			model->reset();

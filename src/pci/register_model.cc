@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 #include "pci/register_model.h"
 
-#include <array>
-
-#include <softvfio/device_description.h>
+#include <cerrno>
+#include <mutex>
+#include <vector>
 
 #include "pci/edu_model.h"
 #include "pci/ivshmem_model.h"
@@ -12,29 +12,55 @@ namespace softvfio::pci {
 
 namespace {
 
-constexpr std::array<RegisterModelInfo, 2> kModels = {{
-	{"edu", EduModel::kMinBarSize},
-	{"ivshmem", IvshmemModel::kMinBarSize},
-}};
+/* Built-in models first, then registered ones, in registration order. A
+ * function-local static so registration before main() is safe. */
+struct Registry {
+	std::mutex mu;
+	std::vector<DeviceModelFactory> factories;
+};
+
+Registry &registry()
+{
+	static Registry *r = [] {
+		auto *reg = new Registry;   /* never destroyed: models may outlive main() */
+		reg->factories.push_back({"edu", EduModel::kMinBarSize, [](DeviceContext &context) {
+						  return std::unique_ptr<DeviceModel>(new EduModel(context));
+					  }});
+		reg->factories.push_back({"ivshmem", IvshmemModel::kMinBarSize, [](DeviceContext &context) {
+						  return std::unique_ptr<DeviceModel>(new IvshmemModel(context));
+					  }});
+		return reg;
+	}();
+	return *r;
+}
 
 } /* namespace */
 
-const RegisterModelInfo *find_register_model(std::string_view name)
+std::optional<RegisterModelInfo> find_register_model(std::string_view name)
 {
-	for (const RegisterModelInfo &info : kModels) {
-		if (info.name == name)
-			return &info;
-	}
-	return nullptr;
+	Registry &r = registry();
+	std::lock_guard lock(r.mu);
+	for (const DeviceModelFactory &f : r.factories)
+		if (f.name == name)
+			return RegisterModelInfo{f.name, f.min_bar_size};
+	return std::nullopt;
 }
 
-std::unique_ptr<RegisterModel> make_register_model(std::string_view name, ModelHost &host)
+std::unique_ptr<DeviceModel> make_register_model(const BarDescription &bar, DeviceContext &context)
 {
-	std::unique_ptr<RegisterModel> model;
-	if (name == "edu")
-		model = std::make_unique<EduModel>(host);
-	else if (name == "ivshmem")
-		model = std::make_unique<IvshmemModel>(host);
+	std::unique_ptr<DeviceModel> model;
+	{
+		std::function<std::unique_ptr<DeviceModel>(DeviceContext &)> create;
+		{
+			Registry &r = registry();
+			std::lock_guard lock(r.mu);
+			for (const DeviceModelFactory &f : r.factories)
+				if (f.name == bar.model)
+					create = f.create;
+		}
+		if (create)
+			model = create(context);
+	}
 	if (model)
 		model->reset();
 	return model;
@@ -44,11 +70,28 @@ std::unique_ptr<RegisterModel> make_register_model(std::string_view name, ModelH
 
 namespace softvfio {
 
+int register_device_model(DeviceModelFactory factory)
+{
+	if (factory.name.empty() || !factory.create)
+		return -EINVAL;
+	pci::Registry &r = pci::registry();
+	std::lock_guard lock(r.mu);
+	if (factory.name == pci::kPluginModelName)
+		return -EEXIST;
+	for (const DeviceModelFactory &f : r.factories)
+		if (f.name == factory.name)
+			return -EEXIST;
+	r.factories.push_back(std::move(factory));
+	return 0;
+}
+
 std::vector<std::string> register_model_names()
 {
+	pci::Registry &r = pci::registry();
+	std::lock_guard lock(r.mu);
 	std::vector<std::string> names;
-	for (const pci::RegisterModelInfo &info : pci::kModels)
-		names.emplace_back(info.name);
+	for (const DeviceModelFactory &f : r.factories)
+		names.push_back(f.name);
 	return names;
 }
 

@@ -1,70 +1,40 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Register models: the behaviour behind a BarContents::Registers BAR.
- *
- * A model sees bus transactions (bar_read/bar_write of the function) one
- * naturally aligned access at a time, and reaches the rest of the function
- * (interrupts, DMA, the BAR's memfd window) only through a ModelHost. The
- * function calls a model with its own lock held, so models need no locking
- * and must not block.
- *
- * Accesses through a mapping reach a model as bus transactions: they trap,
- * in a session's processes and in process alike, and the kernel makes them
- * here (docs/trap.md). Models mirror their plain-value registers (ID,
- * scratch, status) into the memfd, which is what a mapping that does not
- * trap (an mm::Mm on a host without a RegisterPort) reads.
+ * The register models a description may name: the built-in ones (edu,
+ * ivshmem), those a program registered (register_device_model()) and
+ * "plugin", a model in a shared object run by a device host
+ * (src/plugin/). All of them are DeviceModels
+ * (<softvfio/device_model.h>); the function calls them with its own lock
+ * held (pci_function_impl.h).
  */
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
+
+#include <softvfio/device_description.h>
+#include <softvfio/device_model.h>
 
 namespace softvfio::pci {
 
-/* What a register model may do to the function around it. */
-class ModelHost
-{
-public:
-	virtual ~ModelHost() = default;
-	/* MSI capability present and enabled. */
-	virtual bool msi_enabled() = 0;
-	/* Send MSI message `vector` (dropped or left pending per the MSI
-	 * rules: bus mastering, enable, per-vector mask). */
-	virtual void msi_notify(unsigned vector) = 0;
-	/* Drive the function's INTx pin. */
-	virtual void set_intx(bool asserted) = 0;
-	/* Bus-master DMA; false when it did not happen (no bus mastering, no
-	 * DmaPort, IOMMU fault). */
-	virtual bool dma_read(uint64_t address, void *dst, size_t len) = 0;
-	virtual bool dma_write(uint64_t address, const void *src, size_t len) = 0;
-	/* Mirror bytes into the BAR's window of the memfd. */
-	virtual void mirror(uint64_t offset, const void *src, size_t len) = 0;
-};
-
-class RegisterModel
-{
-public:
-	virtual ~RegisterModel() = default;
-	/* One access of `width` bytes (1, 2, 4 or 8), naturally aligned. */
-	virtual uint64_t read(uint64_t offset, unsigned width) = 0;
-	virtual void write(uint64_t offset, unsigned width, uint64_t value) = 0;
-	/* Back to the power-on state (function reset), mirror included. */
-	virtual void reset() = 0;
-};
+/* The name a BAR gives to have its model in a plugin. */
+inline constexpr std::string_view kPluginModelName = "plugin";
 
 struct RegisterModelInfo {
-	std::string_view name;
+	std::string name;
 	uint64_t min_bar_size;   /* bytes the registers need */
 };
 
-/* nullptr when the name is unknown. */
-const RegisterModelInfo *find_register_model(std::string_view name);
+/* nullopt when the name is unknown ("plugin" is not looked up here: its
+ * minimum size is the plugin's). */
+std::optional<RegisterModelInfo> find_register_model(std::string_view name);
 
-/* A model in its power-on state (already mirrored). */
-std::unique_ptr<RegisterModel> make_register_model(std::string_view name, ModelHost &host);
+/* The model of register BAR `bar`, in its power-on state (reset() called,
+ * so already mirrored); nullptr when it cannot be made (an unknown name, a
+ * plugin whose host did not start: the reason is logged). */
+std::unique_ptr<DeviceModel> make_register_model(const BarDescription &bar, DeviceContext &context);
 
 } /* namespace softvfio::pci */
