@@ -41,6 +41,10 @@ struct BarDescription {
 	uint64_t address = 0;    /* bus address; 0 = assigned by the model */
 	BarContents contents = BarContents::Ram;
 	std::string model;       /* register model name when contents == Registers */
+	/* With model == "plugin": the plugin's shared object
+	 * (docs/device-models.md); a TOML file names it relative to itself,
+	 * the parsed description holds it as an absolute path. */
+	std::string plugin;
 	/* Whether the contents may be mapped (memory BARs only). Real vfio-pci
 	 * offers MMAP for every memory BAR, register BARs included (QEMU's
 	 * ivshmem BAR0 and edu BAR0 report it), so this defaults to true; set

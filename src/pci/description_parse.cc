@@ -18,6 +18,7 @@
 
 #include <toml++/toml.h>
 
+#include "pci/description_plugin.h"
 #include "pci/description_util.h"
 
 namespace softvfio {
@@ -323,6 +324,12 @@ Problem Parser::parse_bar_key(const std::string &key, const toml::node &node,
 	}
 	if (key == "model")
 		return get_string(node, field, bar.model);
+	if (key == "plugin") {
+		if (Problem p = get_string(node, field, bar.plugin))
+			return p;
+		bar.plugin = pci::plugin_path_for(origin_, bar.plugin);
+		return {};
+	}
 	if (key == "mmap")
 		return get_bool(node, field, bar.mmap);
 	if (key == "clear_on_reset")
@@ -481,8 +488,9 @@ std::string default_name(std::string_view origin)
 
 } /* namespace */
 
-std::variant<DeviceDescription, DescriptionError> parse_device_description(std::string_view toml,
-									      std::string_view origin)
+std::variant<DeviceDescription, DescriptionError> pci::parse_plugin_description(std::string_view toml,
+										   std::string_view origin,
+										   const std::string &plugin)
 {
 	auto parsed = parse_toml(toml, origin);
 	if (auto *problem = std::get_if<DescriptionError>(&parsed))
@@ -495,13 +503,24 @@ std::variant<DeviceDescription, DescriptionError> parse_device_description(std::
 	if (desc.name.empty())
 		desc.name = default_name(origin);
 	desc.source = std::string(origin);
+	for (BarDescription &bar : desc.bars)
+		if (bar.model == pci::kPluginModelName && bar.plugin.empty())
+			bar.plugin = plugin;
 	if (auto problem = validate_device_description(desc, origin))
 		return std::move(*problem);
 	return desc;
 }
 
+std::variant<DeviceDescription, DescriptionError> parse_device_description(std::string_view toml,
+									      std::string_view origin)
+{
+	return pci::parse_plugin_description(toml, origin, "");
+}
+
 std::variant<DeviceDescription, DescriptionError> load_device_description(const std::string &path)
 {
+	if (pci::names_plugin_file(path))
+		return pci::load_plugin_device(path);
 	std::ifstream file(path, std::ios::binary);
 	if (!file)
 		return DescriptionError{path, "", "cannot open the file"};
@@ -509,7 +528,11 @@ std::variant<DeviceDescription, DescriptionError> load_device_description(const 
 	text << file.rdbuf();
 	if (file.bad())
 		return DescriptionError{path, "", "cannot read the file"};
-	return parse_device_description(text.str(), path);
+	auto parsed = parse_device_description(text.str(), path);
+	if (auto *desc = std::get_if<DeviceDescription>(&parsed))
+		if (auto problem = pci::check_plugins(*desc))
+			return std::move(*problem);
+	return parsed;
 }
 
 } /* namespace softvfio */

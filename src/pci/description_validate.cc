@@ -178,10 +178,21 @@ Problem Validator::check_bar_contents(unsigned i) const
 		if (!bar.model.empty())
 			return error(bar_field(i, "model"),
 				     "a model is only for contents = \"registers\"");
+		if (!bar.plugin.empty())
+			return error(bar_field(i, "plugin"), "a plugin is only for model = \"plugin\"");
 		return {};
 	}
 	if (bar.model.empty())
 		return error(bar_field(i, "model"), "contents = \"registers\" needs a model");
+	if (bar.model == pci::kPluginModelName && bar.plugin.empty())
+		return error(bar_field(i, "plugin"),
+			     "model = \"plugin\" needs the plugin's file (plugin = \"mydev.so\")");
+	if (bar.model != pci::kPluginModelName && !bar.plugin.empty())
+		return error(bar_field(i, "plugin"), "a plugin is only for model = \"plugin\"");
+	if (bar.model == pci::kPluginModelName)   /* its minimum size is checked when it loads */
+		return bar.clear_on_reset ? error(bar_field(i, "clear_on_reset"),
+						  "only RAM contents can be cleared on reset")
+					  : Problem{};
 	const auto info = pci::find_register_model(bar.model);
 	if (!info) {
 		std::string known;

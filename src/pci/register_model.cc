@@ -7,6 +7,7 @@
 
 #include "pci/edu_model.h"
 #include "pci/ivshmem_model.h"
+#include "plugin/plugin_model.h"
 
 namespace softvfio::pci {
 
@@ -49,7 +50,9 @@ std::optional<RegisterModelInfo> find_register_model(std::string_view name)
 std::unique_ptr<DeviceModel> make_register_model(const BarDescription &bar, DeviceContext &context)
 {
 	std::unique_ptr<DeviceModel> model;
-	{
+	if (bar.model == kPluginModelName) {
+		model = plugin::make_plugin_model(bar.plugin, context);
+	} else {
 		std::function<std::unique_ptr<DeviceModel>(DeviceContext &)> create;
 		{
 			Registry &r = registry();

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bar_access BDF read|write OFFSET [VALUE]: one 4-byte pread or pwrite of
+ * BAR0 through the device's group and a type1 container, as a driver makes
+ * it; prints the value read (0x%08x) or "written".
+ * bar_access BDF poll OFFSET MS: reads for MS milliseconds, then prints the
+ * value and the longest read in whole milliseconds ("max N ms").
+ * For the session tests of plugins that crash or hang
+ * (tests/plugin/CMakeLists.txt).
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <linux/vfio.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+static int fail(const char *what)
+{
+	perror(what);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 4 || (strcmp(argv[2], "write") == 0 && argc != 5)) {
+		fprintf(stderr, "usage: %s BDF read|write OFFSET [VALUE]\n", argv[0]);
+		return 2;
+	}
+	char link[PATH_MAX], target[PATH_MAX], path[64];
+	snprintf(link, sizeof(link), "/sys/bus/pci/devices/%s/iommu_group", argv[1]);
+	ssize_t n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return fail("iommu_group");
+	target[n] = '\0';
+	snprintf(path, sizeof(path), "/dev/vfio/%s", basename(target));
+	int container = open("/dev/vfio/vfio", O_RDWR);
+	int group = open(path, O_RDWR);
+	if (container < 0 || group < 0)
+		return fail("open");
+	if (ioctl(group, VFIO_GROUP_SET_CONTAINER, &container) || ioctl(container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
+		return fail("container");
+	int device = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, argv[1]);
+	if (device < 0)
+		return fail("device");
+	struct vfio_region_info bar = {.argsz = sizeof(bar), .index = VFIO_PCI_BAR0_REGION_INDEX};
+	struct vfio_region_info config = {.argsz = sizeof(config), .index = VFIO_PCI_CONFIG_REGION_INDEX};
+	if (ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &bar) || ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &config))
+		return fail("region info");
+	uint16_t command = 0x6;
+	if (pwrite(device, &command, 2, (off_t)config.offset + 4) != 2)
+		return fail("COMMAND");
+	const off_t at = (off_t)(bar.offset + strtoull(argv[3], NULL, 0));
+	uint32_t value = 0;
+	if (strcmp(argv[2], "write") == 0) {
+		value = (uint32_t)strtoul(argv[4], NULL, 0);
+		if (pwrite(device, &value, 4, at) != 4)
+			return fail("pwrite");
+		printf("written\n");
+	} else if (strcmp(argv[2], "poll") == 0 && argc == 5) {
+		const long ms = strtol(argv[4], NULL, 0);
+		struct timespec start, before, after;
+		clock_gettime(CLOCK_MONOTONIC, &start);
+		long longest = 0;
+		do {
+			clock_gettime(CLOCK_MONOTONIC, &before);
+			if (pread(device, &value, 4, at) != 4)
+				return fail("pread");
+			clock_gettime(CLOCK_MONOTONIC, &after);
+			const long took = (after.tv_sec - before.tv_sec) * 1000 + (after.tv_nsec - before.tv_nsec) / 1000000;
+			longest = took > longest ? took : longest;
+		} while ((after.tv_sec - start.tv_sec) * 1000 + (after.tv_nsec - start.tv_nsec) / 1000000 < ms);
+		printf("0x%08x max %ld ms\n", value, longest);
+	} else {
+		if (pread(device, &value, 4, at) != 4)
+			return fail("pread");
+		printf("0x%08x\n", value);
+	}
+	return 0;
+}
