@@ -58,6 +58,22 @@ void send_message(const Message &m, const void *payload = nullptr, size_t len = 
 			lost_kernel();
 }
 
+struct Instance {
+	softvfio_plugin table{};
+	softvfio_plugin_host host{};
+	void *device = nullptr;
+};
+Instance *g_instance = nullptr;
+
+/* The kernel closed its end: the device is gone. Its instance is destroyed
+ * unless the plugin is in a callback (then the kernel went away under it). */
+[[noreturn]] void end_of_kernel()
+{
+	if (g_instance && g_instance->device && !t_in_callback)
+		g_instance->table.destroy(g_instance->device);
+	::_exit(0);
+}
+
 /* One packet; its payload stays in g_packet until the next receive. */
 size_t receive(Message &m)
 {
@@ -66,7 +82,7 @@ size_t receive(Message &m)
 		if (errno != EINTR)
 			lost_kernel();
 	if (n < static_cast<ssize_t>(sizeof(Message)))
-		::_exit(0);   /* end of file: the kernel closed its end */
+		end_of_kernel();
 	std::memcpy(&m, g_packet.data(), sizeof(m));
 	return static_cast<size_t>(n) - sizeof(Message);
 }
@@ -169,12 +185,6 @@ void host_log(void *, uint32_t level, const char *message)
 	(void)request({Op::Log, level, 0, 0, 0}, message, len);
 }
 
-struct Instance {
-	softvfio_plugin table{};
-	softvfio_plugin_host host{};
-	void *device = nullptr;
-};
-
 void send_failed(const std::string &field, const std::string &problem)
 {
 	std::string text = field + '\n' + problem;
@@ -263,6 +273,7 @@ uint64_t dispatch(Instance &in, const Message &m)
 [[noreturn]] void serve(const char *path)
 {
 	Instance instance;
+	g_instance = &instance;
 	for (;;) {
 		Message m{};
 		(void)receive(m);
