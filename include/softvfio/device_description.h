@@ -88,6 +88,19 @@ struct ExpressCapability {
 	uint16_t max_payload = 128;    /* bytes */
 };
 
+/* [sriov]: the function is an SR-IOV physical function whose virtual
+ * functions appear when sriov_numvfs is written (docs/device-descriptions.md).
+ * The fields are the SR-IOV extended capability's. */
+struct SriovCapability {
+	uint16_t total_vfs = 1;
+	uint16_t initial_vfs = 0;          /* 0: the same as total_vfs */
+	uint16_t vf_device_id = 0;         /* the VFs' device ID (their vendor is the PF's) */
+	uint16_t first_vf_offset = 1;      /* VF 0's routing ID - the PF's */
+	uint16_t vf_stride = 1;            /* between consecutive VFs' routing IDs */
+	uint32_t supported_page_sizes = 0x553;  /* bit n: 4 KiB << n; QEMU's value */
+	std::array<BarDescription, 6> vf_bars{};  /* each VF's BARs: memory, RAM */
+};
+
 struct DeviceDescription {
 	std::string name;              /* e.g. "nic" */
 	std::string source;            /* file path, or "preset:nic" */
@@ -112,6 +125,13 @@ struct DeviceDescription {
 	std::optional<MsiCapability> msi;
 	std::optional<MsixCapability> msix;
 	std::optional<ExpressCapability> express;  /* present: PCIe, 4 KiB config */
+	std::optional<SriovCapability> sriov;      /* an SR-IOV physical function; needs express */
+	/* Set by the model on the description it derives for one of a PF's
+	 * virtual functions, never by a file: the function's vendor and device
+	 * ID registers then read 0xffff and COMMAND.MEMORY is read-only zero,
+	 * as a VF's are; vendor_id and device_id are the IDs the PCI core
+	 * gives it (the PF's vendor, the VF device ID). */
+	bool virtual_function = false;
 
 	/* Secondary-bus reset possible (a bridge above the device); devices on
 	 * the same bus form one hot-reset set. QEMU's root-bus devices: false. */

@@ -2,6 +2,7 @@
 #include "pci/config_layout.h"
 
 #include "pci/regs.h"
+#include "pci/sriov.h"
 
 namespace softvfio::pci {
 
@@ -19,10 +20,16 @@ void build_header(const DeviceDescription &desc, ConfigSpace &cfg)
 	cfg.set_word(kSubsystemVendorId, desc.subsystem_vendor_id);
 	cfg.set_word(kSubsystemId, desc.subsystem_id);
 	cfg.set_byte(kInterruptPin, desc.interrupt_pin);
+	if (desc.virtual_function) {
+		/* A VF's vendor and device ID registers read all ones; the
+		 * PCI core knows its IDs from the PF's SR-IOV capability. */
+		cfg.set_dword(kVendorId, 0xffffffff);
+	}
 
 	/* What QEMU's devices implement: these command bits, the cache line
 	 * size and interrupt line as scratch registers, RW1C error bits. */
-	cfg.set_wmask(kCommand, 2, regs::kCommandWritable);
+	cfg.set_wmask(kCommand, 2,
+		      desc.virtual_function ? regs::kCommandWritable & ~kCommandMemory : regs::kCommandWritable);
 	cfg.set_wmask(kCacheLineSize, 1, 0xff);
 	cfg.set_wmask(kInterruptLine, 1, 0xff);
 	cfg.set_w1cmask(kStatus, 2, kStatusRw1cMask);
@@ -208,6 +215,12 @@ ConfigLayout build_config_space(const DeviceDescription &desc, ConfigSpace &cfg)
 		layout.caps.msix = build_msix(*desc.msix, caps, cfg);
 	if (!layout.list.empty())
 		cfg.set_word(kStatus, kStatusCapList);
+	/* The only extended capability the model builds: SR-IOV, first in
+	 * the extended chain. */
+	if (desc.sriov) {
+		const uint16_t len = build_sriov_capability(*desc.sriov, cfg, kExtCapStart);
+		layout.list.push_back({kExtCapIdSriov, kExtCapStart, len, true});
+	}
 	return layout;
 }
 

@@ -7,8 +7,9 @@
  * Capabilities are laid out deterministically from 0x40, in the order PM,
  * MSI, PCI Express, MSI-X, each at the next dword after the previous one.
  * So a device with only MSI (QEMU's edu) has it at 0x40, as QEMU places it.
- * No extended capabilities are built: a PCIe function's header at 0x100
- * reads 0, which Linux takes as "no extended capabilities".
+ * The one extended capability is SR-IOV (pci/sriov.h), at 0x100, for a
+ * physical function with [sriov]; otherwise a PCIe function's header at
+ * 0x100 reads 0, which Linux takes as "no extended capabilities".
  */
 #pragma once
 

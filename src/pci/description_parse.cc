@@ -58,15 +58,18 @@ private:
 
 	Problem parse_top_key(const std::string &key, const toml::node &node,
 			      DeviceDescription &out);
-	Problem parse_bars(const toml::node &node, DeviceDescription &out);
-	Problem parse_bar(const toml::table &table, unsigned position, DeviceDescription &out,
-			  std::array<bool, 6> &seen);
+	/* [[bar]] tables into `bars`, fields named "<root>[N].key" */
+	Problem parse_bars(const toml::node &node, const std::string &root,
+			   std::array<BarDescription, 6> &bars);
+	Problem parse_bar(const toml::table &table, unsigned position, const std::string &root,
+			  std::array<BarDescription, 6> &bars, std::array<bool, 6> &seen);
 	Problem parse_bar_key(const std::string &key, const toml::node &node,
 			      const std::string &prefix, BarDescription &bar);
 	Problem parse_pm(const toml::node &node, DeviceDescription &out);
 	Problem parse_msi(const toml::node &node, DeviceDescription &out);
 	Problem parse_msix(const toml::node &node, DeviceDescription &out);
 	Problem parse_express(const toml::node &node, DeviceDescription &out);
+	Problem parse_sriov(const toml::node &node, DeviceDescription &out);
 	const toml::table *as_table(const toml::node &node, const std::string &field,
 				    Problem &problem) const;
 
@@ -221,7 +224,7 @@ Problem Parser::parse_top_key(const std::string &key, const toml::node &node,
 	if (key == "bus_reset")
 		return get_bool(node, key, out.bus_reset);
 	if (key == "bar")
-		return parse_bars(node, out);
+		return parse_bars(node, "bar", out.bars);
 	if (key == "pm")
 		return parse_pm(node, out);
 	if (key == "msi")
@@ -230,37 +233,41 @@ Problem Parser::parse_top_key(const std::string &key, const toml::node &node,
 		return parse_msix(node, out);
 	if (key == "express")
 		return parse_express(node, out);
+	if (key == "sriov")
+		return parse_sriov(node, out);
 	return error(key, "unknown key");
 }
 
-Problem Parser::parse_bars(const toml::node &node, DeviceDescription &out)
+Problem Parser::parse_bars(const toml::node &node, const std::string &root,
+			   std::array<BarDescription, 6> &bars)
 {
 	const auto *array = node.as_array();
 	if (!array)
-		return error("bar", std::string("expected an array of tables ([[bar]]), found ") +
-					    type_name(node));
+		return error(root, "expected an array of tables ([[" + root + "]]), found " +
+					   type_name(node));
 	std::array<bool, 6> seen{};
 	unsigned position = 0;
 	for (const toml::node &element : *array) {
 		++position;
 		const auto *table = element.as_table();
 		if (!table)
-			return error("bar[#" + std::to_string(position) + "]",
+			return error(root + "[#" + std::to_string(position) + "]",
 				     std::string("expected a table, found ") + type_name(element));
-		if (Problem p = parse_bar(*table, position, out, seen))
+		if (Problem p = parse_bar(*table, position, root, bars, seen))
 			return p;
 	}
 	return {};
 }
 
 /* The index comes first: every other field is reported as bar[<index>]. */
-Problem Parser::parse_bar(const toml::table &table, unsigned position, DeviceDescription &out,
-			  std::array<bool, 6> &seen)
+Problem Parser::parse_bar(const toml::table &table, unsigned position, const std::string &root,
+			  std::array<BarDescription, 6> &bars, std::array<bool, 6> &seen)
 {
-	const std::string anonymous = "bar[#" + std::to_string(position) + "]";
+	const std::string anonymous = root + "[#" + std::to_string(position) + "]";
 	const toml::node *index_node = table.get("index");
 	if (!index_node)
-		return error(anonymous + ".index", "missing (every [[bar]] needs its index, 0..5)");
+		return error(anonymous + ".index",
+			     "missing (every [[" + root + "]] needs its index, 0..5)");
 	uint64_t index = 0;
 	if (Problem p = get_uint(*index_node, anonymous + ".index", 5, index))
 		return p;
@@ -269,7 +276,7 @@ Problem Parser::parse_bar(const toml::table &table, unsigned position, DeviceDes
 							   " is described twice");
 	seen[index] = true;
 
-	const std::string prefix = "bar[" + std::to_string(index) + "]";
+	const std::string prefix = root + "[" + std::to_string(index) + "]";
 	BarDescription bar;
 	for (const auto &[key, node] : table) {
 		if (key.str() == "index")
@@ -281,7 +288,7 @@ Problem Parser::parse_bar(const toml::table &table, unsigned position, DeviceDes
 		return error(prefix + ".kind", "missing (mem32, mem64 or io)");
 	if (bar.size == 0 && !table.get("size"))
 		return error(prefix + ".size", "missing");
-	out.bars[index] = std::move(bar);
+	bars[index] = std::move(bar);
 	return {};
 }
 
@@ -454,6 +461,43 @@ Problem Parser::parse_express(const toml::node &node, DeviceDescription &out)
 			return problem;
 	}
 	out.express = exp;
+	return {};
+}
+
+/* [sriov] with its [[sriov.bar]] tables; what the values mean together is
+ * validate_sriov_description()'s. */
+Problem Parser::parse_sriov(const toml::node &node, DeviceDescription &out)
+{
+	Problem problem;
+	const toml::table *table = as_table(node, "sriov", problem);
+	if (!table)
+		return problem;
+	SriovCapability sriov;
+	for (const auto &[k, value] : *table) {
+		const std::string key(k.str());
+		const std::string field = "sriov." + key;
+		if (key == "total_vfs")
+			problem = get_uint_as(value, field, sriov.total_vfs);
+		else if (key == "initial_vfs")
+			problem = get_uint_as(value, field, sriov.initial_vfs);
+		else if (key == "vf_device_id")
+			problem = get_uint_as(value, field, sriov.vf_device_id);
+		else if (key == "first_vf_offset")
+			problem = get_uint_as(value, field, sriov.first_vf_offset);
+		else if (key == "vf_stride")
+			problem = get_uint_as(value, field, sriov.vf_stride);
+		else if (key == "supported_page_sizes")
+			problem = get_uint_as(value, field, sriov.supported_page_sizes);
+		else if (key == "bar")
+			problem = parse_bars(value, "sriov.bar", sriov.vf_bars);
+		else
+			problem = error(field, "unknown key");
+		if (problem)
+			return problem;
+	}
+	if (!table->contains("total_vfs"))
+		return error("sriov.total_vfs", "missing (how many VFs the function can have)");
+	out.sriov = sriov;
 	return {};
 }
 

@@ -11,6 +11,7 @@
 #include "pci/description_util.h"
 #include "pci/regs.h"
 #include "pci/register_model.h"
+#include "pci/sriov.h"
 
 namespace softvfio {
 
@@ -367,7 +368,9 @@ std::string DescriptionError::message() const
 std::optional<DescriptionError> validate_device_description(const DeviceDescription &desc,
 							    std::string_view origin)
 {
-	return Validator(desc, origin).run();
+	if (auto problem = Validator(desc, origin).run())
+		return problem;
+	return pci::validate_sriov_description(desc, origin);
 }
 
 } /* namespace softvfio */

@@ -20,6 +20,7 @@
 #include <fcntl.h>
 
 #include "pci/regs.h"
+#include "pci/sriov.h"
 
 namespace softvfio::pci {
 
@@ -168,6 +169,18 @@ void PciFunction::Impl::restore_saved(const PciSavedState &s)
 			(void)mem_write(msix_table_offset(0), s.msix_table.data(),
 					s.msix_table.size());
 		config_write(flags, 2, saved_word(s, flags));
+	}
+	/* pci_restore_iov_state(), last: unless VFs are still enabled, the
+	 * VF BARs, System Page Size, NumVFs, then the control register. */
+	for (const CapabilityInfo &cap : cap_list) {
+		if (!cap.extended || cap.id != kExtCapIdSriov ||
+		    (cfg.word(cap.offset + sriov_regs::kCtrl) & sriov_regs::kCtrlVfEnable))
+			continue;
+		for (uint16_t reg = sriov_regs::kBar0; reg < sriov_regs::kBar0 + 24; reg += 4)
+			config_write(cap.offset + reg, 4, saved_dword(s, cap.offset + reg));
+		config_write(cap.offset + sriov_regs::kSysPgsize, 4, saved_dword(s, cap.offset + sriov_regs::kSysPgsize));
+		config_write(cap.offset + sriov_regs::kNumVf, 2, saved_word(s, cap.offset + sriov_regs::kNumVf));
+		config_write(cap.offset + sriov_regs::kCtrl, 2, saved_word(s, cap.offset + sriov_regs::kCtrl));
 	}
 }
 
