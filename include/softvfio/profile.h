@@ -73,6 +73,10 @@ struct Profile {
 	/* Legacy zap of device-file mappings on every revoke, whatever the flag. */
 	bool always_zap_device_file;
 	ResetOrder reset_order;
+	/* VFIO_DEVICE_BIND_FLAG_TOKEN (merged in 6.17): the cdev path takes and
+	 * checks a VF token; before it, the flag is EINVAL and no token is
+	 * asked for. */
+	bool cdev_bind_token;
 
 	bool has_dmabufs() const { return status_model != StatusModel::None; }
 };

@@ -32,6 +32,7 @@ constexpr std::array<Profile, 4> kProfiles = {{
 		.importer_notify = ImporterNotify::RevokeOnly,
 		.always_zap_device_file = true,
 		.reset_order = ResetOrder::ZapD0Reset,
+		.cdev_bind_token = false,
 	},
 	{
 		.id = ProfileId::Linux619,
@@ -51,6 +52,7 @@ constexpr std::array<Profile, 4> kProfiles = {{
 		.importer_notify = ImporterNotify::RevokeAndUnrevoke,
 		.always_zap_device_file = true,
 		.reset_order = ResetOrder::ZapD0RevokeReset,
+		.cdev_bind_token = true,
 	},
 	{
 		.id = ProfileId::SeriesV2,
@@ -69,6 +71,7 @@ constexpr std::array<Profile, 4> kProfiles = {{
 		.importer_notify = ImporterNotify::RevokeAndUnrevoke,
 		.always_zap_device_file = false,
 		.reset_order = ResetOrder::D0RevokeReset,
+		.cdev_bind_token = true,
 	},
 	{
 		.id = ProfileId::SeriesV4,
@@ -87,6 +90,7 @@ constexpr std::array<Profile, 4> kProfiles = {{
 		.importer_notify = ImporterNotify::RevokeOnly,
 		.always_zap_device_file = false,
 		.reset_order = ResetOrder::D0RevokeReset,
+		.cdev_bind_token = true,
 	},
 }};
 

@@ -101,10 +101,9 @@ Kernel::~Kernel()
 }
 
 /* Under devices_lock; the sysfs view is refreshed after it is released. */
-static Result<std::string> add_device_locked(Kernel::Impl &impl, const DeviceDescription &desc,
-					     const DeviceOptions &options)
+Result<std::string> add_device_locked(Kernel::Impl &impl, const DeviceDescription &desc,
+				      const DeviceOptions &options, const VirtfnOf *physfn)
 {
-	std::lock_guard guard(impl.devices_lock);
 	std::string bdf = options.bdf;
 	unsigned dom, bus, dev, fn;
 	if (bdf.empty()) {
@@ -134,7 +133,10 @@ static Result<std::string> add_device_locked(Kernel::Impl &impl, const DeviceDes
 	setup.vfio_index = index;
 	setup.iommu_group = options.iommu_group.value_or(impl.next_group);
 	setup.profile = &profile(options.profile);
-	setup.no_command_memory = options.no_command_memory;
+	/* A VF's memory decode follows its PF (pdev->no_command_memory). */
+	setup.no_command_memory = options.no_command_memory || desc.virtual_function;
+	if (physfn)
+		setup.physfn = physfn->device;
 	setup.dmabuf_config = options.dmabuf_config;
 	setup.dmabuf_support = options.dmabuf_support;
 	setup.zap_bars_on_revoke = options.zap_bars_on_revoke;
@@ -149,7 +151,17 @@ static Result<std::string> add_device_locked(Kernel::Impl &impl, const DeviceDes
 	impl.next_vfio_index++;
 	if (!options.iommu_group)
 		impl.next_group++;
-	impl.devices[bdf] = DeviceEntry{*device, desc.name, std::nullopt};
+	DeviceEntry &entry = impl.devices[bdf];
+	entry.device = *device;
+	entry.description = desc.name;
+	entry.options = options;
+	if (physfn) {
+		/* vfio_pci_bus_notifier(): the PF's driver captures its VFs. */
+		entry.physfn = physfn->bdf;
+		entry.driver_override = "vfio-pci";
+		impl.vfio->bind(*device);
+		return bdf;
+	}
 	/* A new device comes up bound to vfio-pci. */
 	impl.vfio->add_device(*device);
 	return bdf;
@@ -157,7 +169,11 @@ static Result<std::string> add_device_locked(Kernel::Impl &impl, const DeviceDes
 
 Result<std::string> Kernel::add_device(const DeviceDescription &desc, const DeviceOptions &options)
 {
-	auto bdf = add_device_locked(*impl_, desc, options);
+	Result<std::string> bdf = err(EINVAL);
+	{
+		std::lock_guard guard(impl_->devices_lock);
+		bdf = add_device_locked(*impl_, desc, options);
+	}
 	if (bdf)
 		impl_->refresh_sysfs();
 	return bdf;

@@ -29,6 +29,13 @@ struct DeviceEntry {
 	std::string description;
 	/* sysfs driver_override; unset is "(null)". */
 	std::optional<std::string> driver_override;
+	/* How it was added: a PF's VFs are made with the same options. */
+	DeviceOptions options{};
+	/* SR-IOV (kernel_sriov.cc): a PF's enabled VFs in order and its
+	 * sriov_drivers_autoprobe; a VF's PF. */
+	std::vector<std::string> virtfns{};
+	bool sriov_drivers_autoprobe = true;
+	std::string physfn{};
 };
 
 /* A vfio-pci new_id entry (PCI_ANY_ID fields match anything). */
@@ -77,6 +84,9 @@ struct Kernel::Impl {
 	 * first; files and groups keep what they use alive. */
 	std::shared_ptr<vfio::VfioCore> vfio;
 
+	/* Held across a sriov_numvfs change, as the PF's device_lock is. */
+	std::mutex sriov_lock;
+
 	/* vfio-pci's dynamic ids (new_id), under devices_lock. */
 	std::vector<DynamicId> dynamic_ids;
 
@@ -92,5 +102,15 @@ struct Kernel::Impl {
 	void unbind_vfio(const std::shared_ptr<vfio::VfioPciDevice> &dev);
 	~Impl();
 };
+
+/* Add a function to the registry, bound to vfio-pci; devices_lock held
+ * (kernel.cc). A virtual function names its PF, and comes with vfio-pci's
+ * driver_override, which is what binds it. */
+struct VirtfnOf {
+	std::shared_ptr<vfio::VfioPciDevice> device;
+	std::string bdf;
+};
+Result<std::string> add_device_locked(Kernel::Impl &impl, const DeviceDescription &desc,
+				      const DeviceOptions &options, const VirtfnOf *physfn = nullptr);
 
 } /* namespace softvfio */

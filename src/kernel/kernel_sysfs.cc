@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "kernel/kernel_impl.h"
+#include "kernel/kernel_sriov.h"
 #include "kernel/sysfs_tree.h"
 #include "vfio/group.h"
 
@@ -67,6 +68,7 @@ SysfsDevice device_view(const std::string &bdf, const DeviceEntry &entry, const 
 		d.reset_methods.push_back("pm");
 	if (fn.has_bus_reset())
 		d.reset_methods.push_back("bus");
+	sriov_view(entry, d);
 	return d;
 }
 
@@ -128,6 +130,8 @@ void Kernel::Impl::bind_vfio(const std::shared_ptr<vfio::VfioPciDevice> &dev)
  * through the REQ interrupt (again every 10 s, as vfio does) meanwhile. */
 void Kernel::Impl::unbind_vfio(const std::shared_ptr<vfio::VfioPciDevice> &dev)
 {
+	/* vfio_pci_core_unregister_device(): SR-IOV off first. */
+	sriov_disable_for_unbind(*this, dev);
 	using namespace std::chrono;
 	auto asked = steady_clock::now() - seconds(10);
 	while (dev->open_count()) {

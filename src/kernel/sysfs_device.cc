@@ -93,6 +93,10 @@ std::string cdev_name(const SysfsState &state, const SysfsDevice &dev)
 void SysfsTree::sync_device_attrs(const SysfsDevice &dev, const std::string &dir)
 {
 	uint16_t vendor = cfg(dev, 0x00, 2), device = cfg(dev, 0x02, 2);
+	if (!dev.physfn.empty()) {
+		vendor = dev.virtfn_vendor;
+		device = dev.virtfn_device;
+	}
 	uint16_t subvendor = cfg(dev, 0x2c, 2), subdevice = cfg(dev, 0x2e, 2);
 	uint32_t class_code = cfg(dev, 0x08, 4) >> 8;
 	write_file(dir + "/vendor", sysfs::hex_attr(vendor, 4), 0444);
@@ -199,6 +203,7 @@ void SysfsTree::sync_device(const SysfsState &state, const SysfsDevice &dev)
 	const std::string dir = "devices/" + dev.bus_dir + "/" + dev.bdf;
 	mkdirs(dir);
 	sync_device_attrs(dev, dir);
+	sync_sriov(dev, dir);
 	sync_device_links(state, dev, dir);
 	sync_iommu_group(state, dev);
 }

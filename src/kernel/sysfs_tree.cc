@@ -164,6 +164,7 @@ void SysfsTree::sync(const SysfsState &state)
 	sync_virtual(state);
 	for (const SysfsDevice &dev : state.devices)
 		sync_device(state, dev);
+	prune_devices(state);
 	prune_groups(state);
 }
 

@@ -50,6 +50,21 @@ struct SysfsDevice {
 	bool runtime_pm_allowed = false;   /* power/control: "auto" or "on" */
 	bool runtime_suspended = false;    /* power/runtime_status */
 	std::vector<std::string> reset_methods;
+	/* SR-IOV (sysfs_sriov.cc): a physical function's sriov_* files and
+	 * virtfn<i> links; a virtual function's physfn link and the IDs the
+	 * PCI core gives it (its ID registers read all ones). */
+	struct Sriov {
+		unsigned total_vfs = 0;
+		unsigned offset = 0;
+		unsigned stride = 0;
+		uint16_t vf_device = 0;
+		bool drivers_autoprobe = true;
+		std::vector<std::string> virtfns;
+	};
+	std::optional<Sriov> sriov;
+	std::string physfn;
+	uint16_t virtfn_vendor = 0;
+	uint16_t virtfn_device = 0;
 };
 
 struct SysfsGroup {
@@ -108,6 +123,9 @@ private:
 	void sync_device_attrs(const SysfsDevice &dev, const std::string &dir);
 	void sync_device_links(const SysfsState &state, const SysfsDevice &dev, const std::string &dir);
 	void sync_iommu_group(const SysfsState &state, const SysfsDevice &dev);
+	void sync_sriov(const SysfsDevice &dev, const std::string &dir);
+	/* The directories and links of devices that are gone (removed VFs). */
+	void prune_devices(const SysfsState &state);
 	void prune_groups(const SysfsState &state);
 
 	const std::string root_;

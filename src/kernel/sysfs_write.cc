@@ -8,6 +8,7 @@
  *   bus/pci/drivers_probe                  a BDF: bind it if a driver matches
  *   bus/pci/rescan                         a number: nothing new to find
  *   devices/.../<bdf>/power/control        "auto" or "on": runtime PM allowed
+ *   devices/.../<bdf>/sriov_numvfs, sriov_drivers_autoprobe  (kernel_sriov.cc)
  *   module/<module>/parameters/<name>     the writable vfio parameters
  * Other attributes: EACCES when read-only (the open would fail), EINVAL for
  * writable ones the model does not act on.
@@ -21,6 +22,7 @@
 
 #include "base/user_copy.h"
 #include "kernel/kernel_impl.h"
+#include "kernel/kernel_sriov.h"
 #include "kernel/sysfs_tree.h"
 
 namespace softvfio {
@@ -279,6 +281,8 @@ long store_param(Kernel::Impl &impl, const std::string &rel, const std::string &
 		else if (name == "disable_hugepages")
 			params.disable_hugepages = *v;
 		else {
+			if (name == "enable_sriov")
+				params.enable_sriov = *v;
 			std::lock_guard guard(impl.sysfs_lock);
 			if (impl.sysfs)
 				impl.sysfs->write_file(rel, *v ? "Y\n" : "N\n", 0644);
@@ -311,6 +315,10 @@ long store(Kernel::Impl &impl, const std::string &rel, const std::string &buf, s
 	if (rel.compare(0, 8, "devices/") == 0 && rel.size() > 14 && rel.compare(rel.size() - 14, 14, "/power/control") == 0) {
 		std::string dir = rel.substr(0, rel.size() - 14);
 		return store_power_control(impl, dir.substr(dir.rfind('/') + 1), buf, count);
+	}
+	if (rel.compare(0, 8, "devices/") == 0 && leaf.compare(0, 6, "sriov_") == 0) {
+		std::string dir = rel.substr(0, slash);
+		return store_sriov(impl, dir.substr(dir.rfind('/') + 1), leaf, buf, count);
 	}
 	if (rel.compare(0, 7, "module/") == 0 && rel.find("/parameters/") != std::string::npos)
 		return -EACCES;

@@ -60,12 +60,18 @@ long CdevAccess::bind_locked(DeviceFile &file, uintptr_t arg, uint32_t flags,
 {
 	if (bound_)
 		return -EINVAL;
-	if (flags & VFIO_DEVICE_BIND_FLAG_TOKEN) {
-		uint8_t uuid[16];
-		if (!copy_from_user(uuid, reinterpret_cast<const void *>(token), sizeof(uuid)))
-			return -EFAULT;
-		/* Only VFs and PFs with SR-IOV take a token. */
-		return -EINVAL;
+	/* vfio_df_check_token(): the VF token the group path takes in the
+	 * device name (a kernel without the flag asks for none). */
+	if (dev_->profile().cdev_bind_token) {
+		Uuid uuid;
+		const Uuid *given = nullptr;
+		if (flags & VFIO_DEVICE_BIND_FLAG_TOKEN) {
+			if (!copy_from_user(uuid.data(), reinterpret_cast<const void *>(token), sizeof(uuid)))
+				return -EFAULT;
+			given = &uuid;
+		}
+		if (int r = dev_->match_token_uuid(given))
+			return r;
 	}
 	if (!file_ref)
 		return -file_ref.error();
@@ -103,6 +109,9 @@ long CdevAccess::bind(DeviceFile &file, uintptr_t arg)
 	vfio_device_bind_iommufd_args args{};
 	if (long r = parse_bind_iommufd(arg, args); r)
 		return r;
+	/* Before VFIO_DEVICE_BIND_FLAG_TOKEN, flags had to be 0. */
+	if (!dev_->profile().cdev_bind_token && args.flags)
+		return -EINVAL;
 	auto group = core_->group_of(*dev_);
 	if (!group)
 		return -ENODEV;

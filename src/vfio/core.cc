@@ -25,6 +25,8 @@ void VfioCore::bind_locked(const std::shared_ptr<VfioPciDevice> &dev)
 	bound_[index] = dev;
 	/* vfio_pci_core_register_device(): pm_runtime_allow(). */
 	dev->set_runtime_pm_allowed(true);
+	/* vfio_pci_core_register_device(): vfio_pci_vf_init(). */
+	dev->vf_init();
 	unsigned number = dev->setup().iommu_group;
 	auto &group = groups_[number];
 	if (!group)
@@ -58,6 +60,7 @@ void VfioCore::unbind(const std::shared_ptr<VfioPciDevice> &dev)
 			return;
 		/* ...and its unregister forbids it again. */
 		dev->set_runtime_pm_allowed(false);
+		dev->vf_uninit();
 		auto it = groups_.find(dev->setup().iommu_group);
 		if (it == groups_.end())
 			return;

@@ -48,6 +48,9 @@ struct ModuleParams {
 	std::atomic<unsigned> dma_entry_limit{platform::kDmaEntryLimit};
 	std::atomic<bool> allow_unsafe_interrupts{false};
 	std::atomic<bool> disable_hugepages{false};
+	/* vfio_pci's enable_sriov: without it, sriov_numvfs of a PF bound to
+	 * vfio-pci is ENOENT. */
+	std::atomic<bool> enable_sriov{false};
 };
 
 class VfioCore

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "vfio/group_file.h"
 
-#include <cctype>
 #include <cerrno>
 #include <cstddef>
 
@@ -23,48 +22,39 @@ namespace softvfio::vfio {
 
 namespace {
 
-constexpr size_t kUuidStringLen = 36;
 constexpr size_t kPageSize = 4096;
-
-/* uuid_parse(): 8-4-4-4-12 hex digits. */
-bool valid_uuid(const std::string &s)
-{
-	if (s.size() < kUuidStringLen)
-		return false;
-	for (size_t i = 0; i < kUuidStringLen; i++) {
-		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-		if (dash ? s[i] != '-' : !std::isxdigit(static_cast<unsigned char>(s[i])))
-			return false;
-	}
-	return true;
-}
 
 } /* namespace */
 
-int match_device_name(const std::string &bdf, const std::string &buf)
+/* vfio_pci_core_match(): the name, then any number of spaces and at most
+ * one "vf_token=<uuid>", which the device checks. */
+int match_device_name(VfioPciDevice &dev, const std::string &buf)
 {
+	const std::string &bdf = dev.bdf();
 	if (buf.compare(0, bdf.size(), bdf) != 0)
 		return 0;
-	if (buf.size() == bdf.size())
-		return 1;
-	if (buf[bdf.size()] != ' ')
-		return 0;
 	bool token = false;
-	for (size_t at = bdf.size(); at < buf.size();) {
-		if (buf[at] == ' ') {
-			at++;
-			continue;
+	Uuid uuid{};
+	if (buf.size() > bdf.size()) {
+		if (buf[bdf.size()] != ' ')
+			return 0;
+		for (size_t at = bdf.size(); at < buf.size();) {
+			if (buf[at] == ' ') {
+				at++;
+				continue;
+			}
+			if (token || buf.compare(at, 9, "vf_token=") != 0)
+				return -EINVAL;
+			at += 9;
+			if (!parse_uuid(std::string_view(buf).substr(at), uuid))
+				return -EINVAL;
+			token = true;
+			at += kUuidStringLen;
 		}
-		if (token || buf.compare(at, 9, "vf_token=") != 0)
-			return -EINVAL;
-		at += 9;
-		if (!valid_uuid(buf.substr(at)))
-			return -EINVAL;
-		token = true;
-		at += kUuidStringLen;
 	}
-	/* Neither a PF with SR-IOV nor a VF: a token is refused. */
-	return token ? -EINVAL : 1;
+	if (int r = dev.match_token_uuid(token ? &uuid : nullptr))
+		return r;
+	return 1;
 }
 
 Result<std::shared_ptr<GroupFile>> GroupFile::open(std::shared_ptr<VfioGroup> group, std::shared_ptr<VfioCore> core,
@@ -120,7 +110,7 @@ long GroupFile::get_device_fd(uintptr_t arg)
 		return -name.error();
 	std::shared_ptr<VfioPciDevice> dev;
 	for (auto &candidate : group_->devices()) {
-		int m = match_device_name(candidate->bdf(), *name);
+		int m = match_device_name(*candidate, *name);
 		if (m < 0)
 			return m;
 		if (m > 0) {

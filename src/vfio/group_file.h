@@ -17,6 +17,8 @@
 
 namespace softvfio::vfio {
 
+class VfioPciDevice;
+
 class VfioCore;
 class VfioGroup;
 
@@ -43,7 +45,8 @@ private:
 
 /* VFIO_GROUP_GET_DEVICE_FD's name match (vfio-pci's match op): 1 for
  * "<bdf>" or "<bdf> <options>", 0 for another name, -EINVAL for an unknown
- * or malformed option, or a VF token for a device that takes none. */
-int match_device_name(const std::string &bdf, const std::string &buf);
+ * or malformed option, and the device's VF token verdict otherwise
+ * (VfioPciDevice::match_token_uuid: EACCES, EINVAL). */
+int match_device_name(VfioPciDevice &dev, const std::string &buf);
 
 } /* namespace softvfio::vfio */

@@ -41,5 +41,14 @@ TEST(Profile, FeatureNumbersFollowTheTable)
 	EXPECT_EQ(profile(ProfileId::SeriesV4).memattr_stub_errno, ENOTTY);
 }
 
+/* VFIO_DEVICE_BIND_FLAG_TOKEN came with 6.17: not in 6.12, in the others. */
+TEST(Profile, CdevBindTokenSince617)
+{
+	EXPECT_FALSE(profile(ProfileId::Linux612).cdev_bind_token);
+	EXPECT_TRUE(profile(ProfileId::Linux619).cdev_bind_token);
+	EXPECT_TRUE(profile(ProfileId::SeriesV2).cdev_bind_token);
+	EXPECT_TRUE(profile(ProfileId::SeriesV4).cdev_bind_token);
+}
+
 } /* namespace */
 } /* namespace softvfio */

@@ -44,8 +44,11 @@ VfioPciDevice::~VfioPciDevice()
 Result<void> VfioPciDevice::open_file()
 {
 	std::lock_guard guard(open_lock_);
-	if (open_count_ == 0)
+	if (open_count_ == 0) {
 		SVFIO_TRY(enable());
+		/* vfio_pci_core_finish_enable(): an open VF uses its PF's token. */
+		count_vf_user(+1);
+	}
 	open_count_++;
 	return {};
 }
@@ -55,8 +58,10 @@ void VfioPciDevice::close_file()
 	std::lock_guard guard(open_lock_);
 	if (open_count_ == 0)
 		return;
-	if (--open_count_ == 0)
+	if (--open_count_ == 0) {
+		count_vf_user(-1);
 		disable();
+	}
 }
 
 unsigned VfioPciDevice::open_count()
@@ -199,6 +204,9 @@ void VfioPciDevice::locked_command_write(bool new_memory, const std::function<vo
  * coming back to D0. */
 void VfioPciDevice::set_power_state_locked(pci::PowerState state)
 {
+	/* vfio_pci_set_power_state(): a PF with VFs enabled stays in D0. */
+	if (state > pci::PowerState::D0 && sriov_vfs_enabled())
+		return;
 	pci::PowerState current = function_->power_state();
 	bool needs_save = false, needs_restore = false;
 	if (needs_pm_restore_) {

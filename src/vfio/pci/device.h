@@ -36,6 +36,7 @@
 #include "vfio/pci/event_watcher.h"
 #include "vfio/pci/eventfd.h"
 #include "vfio/pci/irqs.h"
+#include "vfio/pci/vf_token.h"
 
 namespace softvfio::mm {
 class Mm;
@@ -62,6 +63,8 @@ struct DeviceSetup {
 	std::shared_ptr<DeviceSet> dev_set;
 	/* The kernel the device belongs to: its buffers are listed there. */
 	const void *domain = nullptr;
+	/* An SR-IOV virtual function's physical function (pci_physfn()). */
+	std::weak_ptr<class VfioPciDevice> physfn;
 };
 
 class VfioPciDevice final : public ConfigDevice, public pci::InterruptSink, public dmabuf::Exporter
@@ -160,6 +163,26 @@ public:
 	 * Kernel::reset_for_reuse(). EBUSY while a file is open. */
 	Result<void> reset_for_reuse();
 
+	/* --- SR-IOV and the VF token (vf_token.cc) --- */
+	/* vfio_pci_vf_init()/uninit(), when vfio-pci binds and unbinds: a PF
+	 * gets a new token; a VF takes its PF's, if the PF enabled it through
+	 * vfio-pci. */
+	void vf_init();
+	void vf_uninit();
+	/* The PF's VFs were enabled through vfio-pci's sriov_configure (it is
+	 * on vfio_pci_sriov_pfs), so VFs bound later find its token. */
+	void set_sriov_configured(bool configured);
+	std::shared_ptr<VfToken> sriov_token_for_vfs();
+	/* vfio_pci_core_match_token_uuid(): 0, or EACCES for a missing or
+	 * wrong token where one is needed, EINVAL for one given where none is;
+	 * a PF without open VFs takes a given token as its new one. */
+	int match_token_uuid(const Uuid *uuid);
+	/* An open VF counts as a user of its PF's token. */
+	void count_vf_user(int delta);
+	long vf_token_feature(uint32_t flags, void *payload, size_t argsz);
+	/* pci_num_vf() != 0: the function's SR-IOV VF Enable is set. */
+	bool sriov_vfs_enabled();
+
 	/* Handlers need these (device_*.cc) */
 	long runtime_pm_entry(EventfdPtr wake);
 	void runtime_pm_exit();
@@ -227,6 +250,11 @@ private:
 	void drop_idle_watcher_locked();
 	/* Declared after everything its callbacks touch, so it stops first. */
 	std::unique_ptr<EventWatcher> watcher_;
+
+	std::mutex sriov_lock_;
+	std::shared_ptr<VfToken> vf_token_;     /* a PF bound to vfio-pci */
+	std::shared_ptr<VfToken> pf_vf_token_;  /* a VF: its PF's */
+	bool sriov_configured_ = false;
 
 	std::mutex registration_lock_;
 	std::condition_variable registration_cv_;

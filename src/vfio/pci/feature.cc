@@ -65,6 +65,8 @@ long driver_feature(VfioPciDevice &dev, CallContext &ctx, uint32_t flags, void *
 		return low_power_entry_with_wakeup(dev, flags, payload, argsz);
 	case VFIO_DEVICE_FEATURE_LOW_POWER_EXIT:
 		return low_power_exit(dev, flags, argsz);
+	case VFIO_DEVICE_FEATURE_PCI_VF_TOKEN:
+		return dev.vf_token_feature(flags, payload, argsz);
 	case VFIO_DEVICE_FEATURE_DMA_BUF:
 		if (p.dma_buf_export)
 			return dma_buf_export_feature(dev, ctx, flags, payload, argsz);
@@ -76,8 +78,7 @@ long driver_feature(VfioPciDevice &dev, CallContext &ctx, uint32_t flags, void *
 		return dma_buf_revoke_feature(dev, ctx, flags, payload, argsz);
 	if (p.memattr_feature && index == *p.memattr_feature)
 		return dma_buf_memattr_feature(dev, ctx, flags, payload, argsz);
-	/* PCI_VF_TOKEN needs a VF token (SR-IOV PFs only); migration, DMA
-	 * logging and BUS_MASTER have no ops on vfio-pci. */
+	/* Migration, DMA logging and BUS_MASTER have no ops on vfio-pci. */
 	return -ENOTTY;
 }
 

@@ -49,10 +49,16 @@ uint32_t VirtualConfig::read_locked(const Chunk &c)
 	case ReadPath::Direct: return direct_read(c);
 	case ReadPath::Raw: return hw_.read(c.pos, c.count);
 	case ReadPath::Virt: return vget(c.pos, c.count);
-	case ReadPath::Basic:
+	case ReadPath::Basic: {
 		if (is_bar(c.offset))
 			bar_fixup();
-		return default_read(c);
+		uint32_t val = default_read(c);
+		/* A VF has no memory enable of its own (no_command_memory):
+		 * the user's bit, kept in vconfig, is masked in. */
+		if (c.offset == r::kCommand && hw_.virtfn_ids())
+			val |= vget(r::kCommand, 2) & r::kCommandMemory;
+		return val;
+	}
 	case ReadPath::Msi:
 		msi_read_fixup(c);
 		return default_read(c);

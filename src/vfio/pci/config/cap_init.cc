@@ -40,6 +40,17 @@ Result<void> VirtualConfig::init_locked()
 		rbar_[i] = vget(r::bar_offset(i), 4);
 	rbar_[6] = vget(r::kRomAddress, 4);
 
+	if (auto ids = hw_.virtfn_ids()) {
+		/* A VF's ID registers read all ones: vfio gives the IDs the
+		 * PCI core knows. Its pin is read-only zero (vfio forces it
+		 * anyway), and its command register has no memory enable,
+		 * which vfio sets virtually, for consistency with PFs. */
+		vset(r::kVendorId, 2, ids->vendor);
+		vset(r::kDeviceId, 2, ids->device);
+		vset(r::kInterruptPin, 1, 0);
+		vset(r::kCommand, 2, vget(r::kCommand, 2) | r::kCommandMemory);
+	}
+
 	SVFIO_TRY(cap_init());
 	SVFIO_TRY(ecap_init());
 	return {};

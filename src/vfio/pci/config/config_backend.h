@@ -14,6 +14,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <optional>
 
 #include <softvfio/base/result.h>
 
@@ -43,6 +44,16 @@ public:
 	/* Resource of BAR `index` (0..5) and of the expansion ROM. */
 	virtual ResourceInfo bar(unsigned index) const = 0;
 	virtual ResourceInfo rom() const = 0;
+
+	/* A virtual function's IDs as the PCI core knows them (pdev->vendor,
+	 * pdev->device: the PF's vendor, the VF device ID), which vfio puts in
+	 * place of the all-ones its ID registers read; nullopt for any other
+	 * function. */
+	struct VirtfnIds {
+		uint16_t vendor;
+		uint16_t device;
+	};
+	virtual std::optional<VirtfnIds> virtfn_ids() const { return std::nullopt; }
 
 	/* pci_read_vpd()/pci_write_vpd() of 4 bytes at `addr`. The model's
 	 * functions have no VPD, so by default the transaction fails, which

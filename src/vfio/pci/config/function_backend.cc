@@ -33,6 +33,14 @@ ResourceInfo FunctionBackend::bar(unsigned index) const
 	return res;
 }
 
+std::optional<ConfigBackend::VirtfnIds> FunctionBackend::virtfn_ids() const
+{
+	const DeviceDescription &desc = function_.description();
+	if (!desc.virtual_function)
+		return std::nullopt;
+	return VirtfnIds{desc.vendor_id, desc.device_id};
+}
+
 ResourceInfo FunctionBackend::rom() const
 {
 	const pci::Bar &b = function_.rom_bar();

@@ -21,6 +21,7 @@ public:
 	void write(uint32_t offset, unsigned width, uint32_t value) override;
 	ResourceInfo bar(unsigned index) const override;
 	ResourceInfo rom() const override;
+	std::optional<VirtfnIds> virtfn_ids() const override;
 
 private:
 	pci::PciFunction &function_;
