@@ -99,6 +99,7 @@ struct SriovCapability {
 	uint16_t vf_stride = 1;            /* between consecutive VFs' routing IDs */
 	uint32_t supported_page_sizes = 0x553;  /* bit n: 4 KiB << n; QEMU's value */
 	std::array<BarDescription, 6> vf_bars{};  /* each VF's BARs: memory, RAM */
+	std::optional<MsixCapability> vf_msix;     /* [sriov.msix]: each VF's MSI-X, in its BARs */
 };
 
 struct DeviceDescription {

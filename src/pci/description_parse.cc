@@ -68,6 +68,8 @@ private:
 	Problem parse_pm(const toml::node &node, DeviceDescription &out);
 	Problem parse_msi(const toml::node &node, DeviceDescription &out);
 	Problem parse_msix(const toml::node &node, DeviceDescription &out);
+	/* An [msix] table's keys into `msix`, fields named "<root>.key". */
+	Problem parse_msix_table(const toml::node &node, const std::string &root, MsixCapability &msix);
 	Problem parse_express(const toml::node &node, DeviceDescription &out);
 	Problem parse_sriov(const toml::node &node, DeviceDescription &out);
 	const toml::table *as_table(const toml::node &node, const std::string &field,
@@ -398,14 +400,22 @@ Problem Parser::parse_msi(const toml::node &node, DeviceDescription &out)
 
 Problem Parser::parse_msix(const toml::node &node, DeviceDescription &out)
 {
+	MsixCapability msix;
+	if (Problem problem = parse_msix_table(node, "msix", msix))
+		return problem;
+	out.msix = msix;
+	return {};
+}
+
+Problem Parser::parse_msix_table(const toml::node &node, const std::string &root, MsixCapability &msix)
+{
 	Problem problem;
-	const toml::table *table = as_table(node, "msix", problem);
+	const toml::table *table = as_table(node, root, problem);
 	if (!table)
 		return problem;
-	MsixCapability msix;
 	for (const auto &[k, value] : *table) {
 		const std::string key(k.str());
-		const std::string field = "msix." + key;
+		const std::string field = root + "." + key;
 		if (key == "vectors")
 			problem = get_uint_as(value, field, msix.vectors);
 		else if (key == "table_bar")
@@ -421,7 +431,6 @@ Problem Parser::parse_msix(const toml::node &node, DeviceDescription &out)
 		if (problem)
 			return problem;
 	}
-	out.msix = msix;
 	return {};
 }
 
@@ -490,6 +499,8 @@ Problem Parser::parse_sriov(const toml::node &node, DeviceDescription &out)
 			problem = get_uint_as(value, field, sriov.supported_page_sizes);
 		else if (key == "bar")
 			problem = parse_bars(value, "sriov.bar", sriov.vf_bars);
+		else if (key == "msix")
+			problem = parse_msix_table(value, "sriov.msix", sriov.vf_msix.emplace());
 		else
 			problem = error(field, "unknown key");
 		if (problem)

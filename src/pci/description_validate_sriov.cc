@@ -73,8 +73,11 @@ std::optional<DescriptionError> validate_sriov_description(const DeviceDescripti
 	/* Everything a function's own BARs must satisfy (power-of-two sizes,
 	 * limits, 64-bit slots), as the description of VF 0. */
 	if (auto p = validate_device_description(vf_description(desc, 0), origin)) {
-		if (p->field.rfind("bar[", 0) == 0)
+		if (p->field.rfind("bar[", 0) == 0 || p->field.rfind("msix.", 0) == 0)
 			p->field = "sriov." + p->field;
+		/* A problem's text names VF BARs as the VF's own. */
+		for (size_t at = 0; (at = p->problem.find("bar[", at)) != std::string::npos; at += 10)
+			p->problem.replace(at, 4, "sriov.bar[");
 		return p;
 	}
 	return {};

@@ -57,9 +57,9 @@ constexpr unsigned kMaxVfs = 256;
 uint16_t build_sriov_capability(const SriovCapability &sriov, ConfigSpace &cfg, uint16_t at);
 
 /* Virtual function `index` of `pf` as a description of its own: the PF's
- * vendor, class, revision and subsystem, the VF device ID, the [sriov] BARs,
- * no INTx (VFs have no interrupt pin), a PCI Express endpoint with FLR
- * (every VF has one), and virtual_function set. */
+ * vendor, class, revision and subsystem, the VF device ID, the [sriov] BARs
+ * and MSI-X, no INTx (VFs have no interrupt pin), a PCI Express endpoint
+ * with FLR (every VF has one), and virtual_function set. */
 DeviceDescription vf_description(const DeviceDescription &pf, unsigned index);
 
 /* The [sriov] rules, for validate_device_description(): the first

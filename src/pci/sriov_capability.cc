@@ -78,8 +78,10 @@ DeviceDescription vf_description(const DeviceDescription &pf, unsigned index)
 	 * decode follows the PF's VF MSE, not its own command register. */
 	vf.interrupt_pin = 0;
 	vf.command = 0;
-	if (pf.sriov)
+	if (pf.sriov) {
 		vf.bars = pf.sriov->vf_bars;
+		vf.msix = pf.sriov->vf_msix;
+	}
 	ExpressCapability express;
 	express.flr = true;
 	if (pf.express)

@@ -361,5 +361,31 @@ TEST_F(SysfsSriovPm, PfWithVfsStaysInD0)
 	EXPECT_EQ(power_state(), "D3hot\n");
 }
 
+class SysfsSriovMsix : public SriovTest
+{
+protected:
+	void SetUp() override
+	{
+		add_pf(ProfileId::SeriesV4, std::string(kPfToml) +
+						    "[sriov.msix]\nvectors = 4\ntable_bar = 0\npba_bar = 0\n"
+						    "pba_offset = 0x1000\n");
+	}
+};
+
+TEST_F(SysfsSriovMsix, VfHasItsMsixVectors)
+{
+	make_vfs(1);
+	int pf_group = open_group(kPfBdf);
+	ASSERT_GE(get_device(pf_group, kPfBdf + " vf_token=2ab74924-c335-45f4-9b16-8569e5b08258"), 0);
+	int group = open_group(kVf0Bdf);
+	long vf = get_device(group, kVf0Bdf + " vf_token=2ab74924-c335-45f4-9b16-8569e5b08258");
+	ASSERT_GE(vf, 0);
+	vfio_irq_info msix{};
+	msix.argsz = sizeof(msix);
+	msix.index = VFIO_PCI_MSIX_IRQ_INDEX;
+	ASSERT_EQ(ioctl(static_cast<int>(vf), VFIO_DEVICE_GET_IRQ_INFO, &msix), 0);
+	EXPECT_EQ(msix.count, 4u);
+}
+
 } /* namespace */
 } /* namespace softvfio::test */

@@ -204,7 +204,41 @@ TEST(SriovDescription, VfBarChecksAsAFunctionsBar)
 TEST(SriovDescription, VfBarUpperHalfTaken)
 {
 	EXPECT_EQ(problem(edited("index = 2\nkind = \"mem32\"", "index = 1\nkind = \"mem32\"")),
-		  "pf.toml: sriov.bar[1].kind: slot 1 is the upper half of 64-bit bar[0]");
+		  "pf.toml: sriov.bar[1].kind: slot 1 is the upper half of 64-bit sriov.bar[0]");
+}
+
+const std::string kVfMsix = "[sriov.msix]\nvectors = 4\ntable_bar = 0\ntable_offset = 0\npba_bar = 0\n"
+			    "pba_offset = 0x1000\n";
+
+TEST(SriovDescription, VfMsix)
+{
+	DeviceDescription d = parse_ok(kPf + kVfMsix);
+	ASSERT_TRUE(d.sriov && d.sriov->vf_msix);
+	EXPECT_EQ(d.sriov->vf_msix->vectors, 4u);
+	EXPECT_EQ(d.sriov->vf_msix->pba_offset, 0x1000u);
+	EXPECT_FALSE(d.msix);
+}
+
+TEST(SriovDescription, VfMsixUnknownKey)
+{
+	EXPECT_EQ(problem(kPf + kVfMsix + "entries = 2\n"), "pf.toml: sriov.msix.entries: unknown key");
+}
+
+TEST(SriovDescription, VfMsixChecksAsAFunctionsMsix)
+{
+	std::string toml = kPf + kVfMsix;
+	toml.replace(toml.find("table_bar = 0"), 13, "table_bar = 1");
+	EXPECT_EQ(problem(toml), "pf.toml: sriov.msix.table_bar: sriov.bar[1] is not a memory BAR");
+}
+
+TEST(VirtualFunction, HasTheVfMsix)
+{
+	auto fn = build(vf_description(parse_ok(kPf + kVfMsix), 0));
+	ASSERT_TRUE(fn);
+	uint16_t msix = fn->find_capability(regs::kCapIdMsix);
+	ASSERT_NE(msix, 0);
+	EXPECT_EQ(fn->config_read(msix + regs::kMsixFlags, 2) & 0x7ff, 3u);  /* 4 vectors */
+	EXPECT_EQ(fn->config_read(msix + regs::kMsixPba, 4), 0x1000u);
 }
 
 TEST(SriovCapability, InExtendedConfigSpaceAt0x100)
