@@ -2,7 +2,7 @@
 /*
  * sriov_numvfs and its side effects (kernel_sriov.h), with the errnos of
  * sriov_numvfs_store() (drivers/pci/iov.c) and vfio-pci's sriov_configure:
- *   not a number (kstrtou16)                 EINVAL, ERANGE above 65535
+ *   not a number, or above 65535             EINVAL (observed on 6.12)
  *   more than sriov_totalvfs                 ERANGE
  *   the current count                        nothing happens
  *   PF not bound to vfio-pci                 ENOENT (no driver)
@@ -11,11 +11,15 @@
  *   another count while VFs exist            EBUSY
  *   a VF's routing ID past bus 255           ENOMEM (pci_iov_bus_range)
  *   a VF's address taken by another device   EEXIST (device_add's name)
+ * and a VF's sriov_vf_msix_count: not a non-negative number EINVAL, else
+ * EOPNOTSUPP (vfio-pci cannot set a VF's MSI-X count; observed on 6.12).
  */
 #include "kernel/kernel_sriov.h"
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 
 #include "pci/regs.h"
 #include "pci/sriov.h"
@@ -27,7 +31,8 @@ namespace {
 namespace sr = pci::sriov_regs;
 
 /* kstrtou16(buf, 0): a number in any base C accepts, an optional '+',
- * one trailing newline. */
+ * one trailing newline; EINVAL for anything else, a number above 65535
+ * included (what a 6.12 kernel answers). */
 int parse_u16(const std::string &buf, uint16_t &out)
 {
 	std::string s = buf;
@@ -59,7 +64,7 @@ int parse_u16(const std::string &buf, uint16_t &out)
 		overflow |= v > 0xffff;
 	}
 	if (overflow)
-		return -ERANGE;
+		return -EINVAL;
 	out = static_cast<uint16_t>(v);
 	return 0;
 }
@@ -223,6 +228,23 @@ long store_numvfs(Kernel::Impl &impl, const std::string &bdf, const std::string 
 	return r < 0 ? r : static_cast<long>(count);
 }
 
+/* sriov_vf_msix_count_store(): kstrtoint, negative EINVAL; then the PF's
+ * driver must be able to set it, which vfio-pci cannot. */
+long store_vf_msix_count(const std::string &buf)
+{
+	std::string s = buf;
+	if (!s.empty() && s.back() == '\n')
+		s.pop_back();
+	if (s.empty() || s[0] == ' ' || s[0] == '-')
+		return -EINVAL;
+	char *end = nullptr;
+	errno = 0;
+	long v = std::strtol(s.c_str(), &end, 0);
+	if (*end || errno || v > INT32_MAX)
+		return -EINVAL;
+	return -EOPNOTSUPP;
+}
+
 long store_drivers_autoprobe(Kernel::Impl &impl, const std::string &bdf, const std::string &buf, size_t count)
 {
 	if (buf.empty())
@@ -264,6 +286,8 @@ long store_sriov(Kernel::Impl &impl, const std::string &bdf, const std::string &
 		return store_numvfs(impl, bdf, buf, count);
 	if (attribute == "sriov_drivers_autoprobe")
 		return store_drivers_autoprobe(impl, bdf, buf, count);
+	if (attribute == "sriov_vf_msix_count")
+		return store_vf_msix_count(buf);
 	return -EINVAL;
 }
 
