@@ -56,6 +56,24 @@ struct DeviceState {
 	/* Bus-master DMA the IOMMU blocked (no mapping, no right, revoked
 	 * DMABUF): the DMAR faults a real kernel would log. */
 	uint64_t iommu_faults = 0;
+	/* Loads and stores through mappings of its register BARs that the
+	 * register model made (reads a process served from the mirror are
+	 * not among them). */
+	uint64_t register_accesses = 0;
+};
+
+/* A register BAR whose model lets some reads be served from its mirror:
+ * the bytes at `bar`'s offset in the function's memory file hold, for
+ * each listed read, exactly what the read returns, and the read has no
+ * side effect (docs/trap.md, "Reads from the mirror"). */
+struct RegisterMirror {
+	uint64_t memory_inode = 0;   /* the function's memory memfd (fstat st_ino) */
+	unsigned bar = 0;
+	struct Read {
+		uint32_t offset;         /* from the start of the BAR */
+		uint32_t widths;         /* mask of 1, 2, 4, 8 */
+	};
+	std::vector<Read> reads;
 };
 
 /* --- DMABUFs (docs/semantics.md §3.2; added with the DMABUF system) --- */

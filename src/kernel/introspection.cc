@@ -90,6 +90,7 @@ Result<DeviceState> Kernel::device_state(std::string_view bdf)
 	s.irq_vectors = dev->irqs().enabled_vectors();
 	s.buffers = dev->buffers().size();
 	s.iommu_faults = dev->dma_port().faults();
+	s.register_accesses = dev->register_accesses();
 	return s;
 }
 

@@ -56,8 +56,8 @@ public:
 		const uint64_t size = bar_size();
 		if (offset > size || len > size - offset)
 			return -EINVAL;
-		/* Best effort: the mirror is a convenience for mmap readers. */
-		(void)impl_.mem_write(region_offset(index_) + offset, src, len);
+		/* Best effort: a reader that finds no mirror asks the model. */
+		(void)impl_.mirror_write(index_, offset, src, len);
 		return 0;
 	}
 

@@ -25,6 +25,7 @@
 #include "pci/config_layout.h"
 #include "pci/config_space.h"
 #include "pci/pci_function.h"
+#include "pci/bar_mirror.h"
 #include "pci/device_thread.h"
 #include "pci/register_model.h"
 #include "pci/regs.h"
@@ -59,6 +60,9 @@ struct PciFunction::Impl {
 	/* 0 or -errno (DeviceContext's: EPERM, ENODEV, the IOMMU's). */
 	int dma_read(uint64_t address, void *dst, size_t len);
 	int dma_write(uint64_t address, const void *src, size_t len);
+
+	/* --- a register BAR's mirror (bar_mirror.cc) --- */
+	Result<void> mirror_write(unsigned index, uint64_t offset, const void *src, size_t len);
 
 	/* --- register models' contexts and deferred steps (bar_context.cc) --- */
 	std::unique_ptr<DeviceContext> make_bar_context(unsigned index);
@@ -103,6 +107,7 @@ struct PciFunction::Impl {
 	Bar rom_bar;
 	std::vector<uint8_t> rom;
 	UniqueFD mem;
+	std::array<MirrorWindow, 6> mirror_windows;
 	std::array<std::unique_ptr<DeviceContext>, 6> hosts;
 	std::array<std::unique_ptr<DeviceModel>, 6> models;
 	/* Declared after the models: destroyed (joined) before them. */

@@ -11,6 +11,8 @@
 #include "mm/vma.h"
 #include "session/call.h"
 #include "session/client_process.h"
+#include "session/session_kernel.h"
+#include "pci/pci_function.h"
 
 namespace softvfio::session {
 
@@ -99,6 +101,23 @@ void RemoteMm::unreserve(uintptr_t addr, uint64_t length)
 	}
 }
 
+/* The mirror directory's entry for a register VMA backed by `b`: the
+ * BAR its file offset names, in the function whose memory file it is. A
+ * register VMA lies in one BAR (a DMABUF's ranges come from one region). */
+uint32_t RemoteMm::mirror_entry(const mm::Backing &b)
+{
+	struct stat st;
+	if (::fstat(b.fd, &st) < 0)
+		return 0;
+	static_assert(wire::kBarShift == pci::kRegionShift);
+	const auto bar = static_cast<unsigned>(b.file_offset >> wire::kBarShift);
+	SessionKernel &session = owner_.session();
+	for (const RegisterMirror &m : session.kernel().register_mirrors())
+		if (m.memory_inode == static_cast<uint64_t>(st.st_ino) && m.bar == bar)
+			return session.mirrors().entry_for(m);
+	return 0;
+}
+
 Result<void> RemoteMm::create(const mm::Vma &v)
 {
 	Call *call = own_call();
@@ -111,6 +130,8 @@ Result<void> RemoteMm::create(const mm::Vma &v)
 	c.f[2] = v.state_seq;
 	c.f[3] = v.pieces.size();
 	c.f[4] = static_cast<uint64_t>(v.prot);
+	if (v.registers && !v.pieces.empty())
+		c.f[5] = mirror_entry(v.pieces.front());
 	call->add_op(c);
 	for (const mm::Backing &b : v.pieces) {
 		struct stat st;

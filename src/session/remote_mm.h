@@ -48,6 +48,7 @@ private:
 	/* The call of the owner this thread serves, or null. */
 	Call *own_call() const;
 	bool overlaps(uintptr_t start, uintptr_t end) const;
+	uint32_t mirror_entry(const mm::Backing &b);
 
 	ClientProcess &owner_;
 	/* Where the owner's VMAs are (start -> end), as the Mm told this Host:

@@ -92,6 +92,12 @@ SessionKernel::SessionKernel(Kernel &kernel, SessionConfig config, UniqueFD list
 		error_ = errno ? errno : ENOMEM;
 		return;
 	}
+	auto mirrors = MirrorDirectory::create();
+	if (!mirrors) {
+		error_ = mirrors.error();
+		return;
+	}
+	mirrors_ = std::move(*mirrors);
 	standins_ = std::make_unique<StandinTable>(epoll_.get(), config_.name);
 	/* Revocations reach every process before they can be observed. */
 	mm::set_zap_fence(&WorkScope::flush_current);
@@ -281,6 +287,7 @@ void SessionKernel::handle_connection(int conn)
 	reply.signal = static_cast<uint32_t>(config_.signal);
 	reply.mailbox_size = wire::kMailboxSize;
 	reply.empty_fd = empty_fd_.get();
+	reply.mirror_fd = mirrors_->fd();
 	std::snprintf(reply.session, sizeof(reply.session), "%s", config_.name.c_str());
 
 	wire::JoinRequest req;

@@ -38,6 +38,7 @@
 #include <softvfio/base/unique_fd.h>
 #include <softvfio/kernel.h>
 
+#include "session/mirror_directory.h"
 #include "session/standins.h"
 
 namespace softvfio::session {
@@ -79,6 +80,8 @@ public:
 	const std::string &name() const { return config_.name; }
 	int signal() const { return config_.signal; }
 	int empty_fd() const { return empty_fd_.get(); }
+	/* Register reads clients may serve from the mirror. */
+	MirrorDirectory &mirrors() { return *mirrors_; }
 
 	/* --- for the records and the calls --- */
 	/* Deliver work to `process` soon, from the session's worker. */
@@ -118,6 +121,7 @@ private:
 	UniqueFD epoll_;
 	UniqueFD stop_fd_;
 	UniqueFD empty_fd_;
+	std::unique_ptr<MirrorDirectory> mirrors_;
 	UniqueFD founder_pidfd_;
 	int error_ = 0;
 	std::unique_ptr<StandinTable> standins_;

@@ -383,10 +383,10 @@ long close(session::Connection &c, int fd)
 	return c.call(Op::Closed, {fd});
 }
 
-bool open_device(session::Connection &c, const std::string &bdf, Device &out)
+bool open_device(session::Connection &c, const std::string &bdf, Device &out, unsigned group)
 {
 	out.container = static_cast<int>(open(c, "/dev/vfio/vfio"));
-	out.group = static_cast<int>(open(c, "/dev/vfio/1"));
+	out.group = static_cast<int>(open(c, ("/dev/vfio/" + std::to_string(group)).c_str()));
 	if (out.container < 0 || out.group < 0) {
 		std::fprintf(stderr, "open: %ld %ld\n", static_cast<long>(out.container), static_cast<long>(out.group));
 		return false;

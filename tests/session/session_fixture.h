@@ -108,7 +108,8 @@ struct Device {
 	int group = -1;
 	int device = -1;
 };
-bool open_device(session::Connection &c, const std::string &bdf, Device &out);
+/* ...of `bdf` in IOMMU group `group`. */
+bool open_device(session::Connection &c, const std::string &bdf, Device &out, unsigned group = 1);
 
 /* Does reading `addr` raise SIGBUS? */
 bool faults(const volatile void *addr);

@@ -146,6 +146,8 @@ int Connection::join(const char *dir) noexcept
 		sys::munmap(static_cast<uintptr_t>(p), wire::kMailboxSize);
 		return r;
 	}
+	/* Without it every register read is a call: slower, never wrong. */
+	(void)mm_.map_mirrors(reply.mirror_fd);
 	/* Where Yama keeps ptrace to descendants, let the kernel reach our
 	 * memory and fds (process_vm_readv, pidfd_getfd). */
 	::prctl(PR_SET_PTRACER, static_cast<unsigned long>(server_), 0, 0, 0);

@@ -45,6 +45,7 @@
 #include "mm/placement.h"
 #include "session/client/early_states.h"
 #include "session/wire/futex.h"
+#include "session/wire/mirror_directory.h"
 #include "session/wire/protocol.h"
 
 namespace softvfio::session {
@@ -65,6 +66,9 @@ public:
 		bool registers;
 		uint32_t run_first;
 		uint32_t run_count;
+		/* Its reads the mirror may serve: the mirror directory's
+		 * entry + 1, 0 for none (registers only). */
+		uint32_t mirror;
 	};
 	struct Template {
 		uint64_t ino;
@@ -83,6 +87,10 @@ public:
 	/* `server`: the kernel's pid; `empty_fd`: its empty memfd, reached as
 	 * /proc/<server>/fd/<empty_fd>; `signal`: the session signal. -errno. */
 	int init(pid_t server, int empty_fd, int signal) noexcept;
+	/* Map the session's register mirror directory, /proc/<server>/fd/<fd>
+	 * (wire/mirror_directory.h), read-only. Without it every register
+	 * read is a call. -errno. */
+	int map_mirrors(int mirror_fd) noexcept;
 	bool ready() const noexcept { return base_empty_ != 0; }
 	uintptr_t base_empty() const noexcept { return base_empty_; }
 	int signal() const noexcept { return signal_; }
@@ -131,6 +139,13 @@ public:
 	/* Room for a new VMA, for the kernel's Reserve sub-request (Guard
 	 * held). */
 	mm::Reserver &reserver() noexcept { return reserver_; }
+
+	/* A register read of `width` bytes at `addr` served from the BAR's
+	 * mirror, when its live register VMA's model promises it (the mirror
+	 * directory); false when it must be asked of the model. Guard held:
+	 * a revocation waits for this read, so none succeeds after one
+	 * returned. Async-signal-safe. */
+	bool mirror_read(uintptr_t addr, unsigned width, uint64_t &value) noexcept;
 
 	/* Guard held. */
 	bool contains(uintptr_t addr, size_t length) const noexcept;
@@ -186,6 +201,7 @@ private:
 	int empty_fd_ = -1;
 	int signal_ = 0;
 	uintptr_t base_empty_ = 0;   /* one page of the empty memfd, PROT_NONE */
+	const wire::MirrorDirectory *mirrors_ = nullptr;
 	EmptyReserver reserver_{*this};
 	EarlyStates early_;
 	wire::FutexLock lock_;

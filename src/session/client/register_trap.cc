@@ -25,21 +25,25 @@ namespace {
 
 HandlerSlot g_connection;
 
-/* The registers behind the process's register VMAs: an access goes to
- * the kernel by its address, which names the VMA and the offset in it. */
+/* The registers behind the process's register VMAs: a read the model lets
+ * the mirror serve is read there, everything else goes to the kernel by
+ * its address, which names the VMA and the offset in it. The caller holds
+ * the table (MmTable::Guard) throughout. */
 class SessionRegisters final : public trap::ForwardingRegisterSpace
 {
 public:
-	explicit SessionRegisters(Connection &c) : c_(c) {}
+	SessionRegisters(Connection &c, MmTable &table) : c_(c), table_(table) {}
 
 private:
 	bool forward(uint64_t address, unsigned width, bool write, uint64_t &value) override
 	{
+		if (!write && table_.mirror_read(static_cast<uintptr_t>(address), width, value))
+			return true;
 		int64_t extra[2] = {0, 0};
 		long r = c_.call(wire::Op::RegisterAccess,
 				 {static_cast<int64_t>(address), static_cast<int64_t>(width), write ? 1 : 0,
 				  static_cast<int64_t>(value)},
-				 extra);
+				 extra, true);
 		if (r != 0)
 			return false;
 		value = static_cast<uint64_t>(extra[0]);
@@ -47,10 +51,12 @@ private:
 	}
 
 	Connection &c_;
+	MmTable &table_;
 };
 
 /* Which addresses are registers: the table's VMAs of registers, with the
- * access the faulting instruction needs allowed by their protection. */
+ * access the faulting instruction needs allowed by their protection. The
+ * caller holds the table. */
 class SessionAddressMap final : public trap::AddressMap
 {
 public:
@@ -60,7 +66,6 @@ public:
 	{
 		if (!table_.may_contain(address, length))
 			return trap::Region::memory;
-		MmTable::Guard guard(table_);
 		const MmTable::Vma *v = table_.vma_holding(address, length);
 		if (!v) {
 			/* Partly in a register VMA: not something to guess at. */
@@ -93,12 +98,9 @@ private:
  * PROT_READ: x86 has no write-only pages; the page fault error code tells
  * a write) is emulated, or raises SIGBUS if the VMA was revoked between
  * the fault and now (its live layout faulted, its revoked one would have
- * raised SIGBUS); anything else is not ours. */
+ * raised SIGBUS); anything else is not ours. The caller holds the table. */
 FaultVerdict classify(MmTable &table, uintptr_t addr, const ucontext_t &uc)
 {
-	if (!table.may_contain(addr, 1))
-		return FaultVerdict::NotOurs;
-	MmTable::Guard guard(table);
 	const MmTable::Vma *v = table.vma_holding(addr, 1);
 	if (!v || !v->registers)
 		return FaultVerdict::NotOurs;
@@ -108,6 +110,12 @@ FaultVerdict classify(MmTable &table, uintptr_t addr, const ucontext_t &uc)
 	return v->live ? FaultVerdict::Handled : FaultVerdict::Sigbus;
 }
 
+/* The table stays held from the classification to the instruction's
+ * last access: a revocation (applied under it, and acknowledged before
+ * the revoking call returns) either comes first, and the fault raises
+ * SIGBUS, or waits for the instruction, as it waits for a CPU's access
+ * in flight. That is what lets a read be served from the mirror, which
+ * the kernel does not see. */
 FaultVerdict on_fault(int sig, siginfo_t *info, void *context)
 {
 	if (!trap::is_access_fault(sig, info, context))
@@ -118,10 +126,14 @@ FaultVerdict on_fault(int sig, siginfo_t *info, void *context)
 		return FaultVerdict::NotOurs;
 	auto &uc = *static_cast<ucontext_t *>(context);
 	const auto addr = reinterpret_cast<uintptr_t>(info->si_addr);
-	if (FaultVerdict v = classify(c->mm(), addr, uc); v != FaultVerdict::Handled)
+	MmTable &table = c->mm();
+	if (!table.may_contain(addr, 1))
+		return FaultVerdict::NotOurs;
+	MmTable::Guard guard(table);
+	if (FaultVerdict v = classify(table, addr, uc); v != FaultVerdict::Handled)
 		return v;
-	SessionRegisters space(*c);
-	SessionAddressMap map(c->mm(), space);
+	SessionRegisters space(*c, table);
+	SessionAddressMap map(table, space);
 	trap::Diagnostic diagnostic;
 	if (auto r = trap::emulate(uc, addr, map, diagnostic); r)
 		return FaultVerdict::Handled;

@@ -37,7 +37,7 @@
 namespace softvfio::session::wire {
 
 inline constexpr uint32_t kMagic = 0x53564653;   /* "SFVS" */
-inline constexpr uint32_t kVersion = 4;
+inline constexpr uint32_t kVersion = 5;
 
 /* --- the handshake (over the session socket) --- */
 
@@ -85,7 +85,9 @@ struct JoinReply {
 	/* The kernel's empty memfd, as /proc/<server_pid>/fd/<n>: revoked
 	 * runs map it (SIGBUS on every access). */
 	int32_t empty_fd;
-	uint32_t reserved;
+	/* The register mirror directory (mirror_directory.h), as
+	 * /proc/<server_pid>/fd/<n>, mapped read-only. */
+	int32_t mirror_fd;
 	char session[64];       /* the session's name, NUL-terminated */
 };
 

@@ -323,10 +323,10 @@ void VfioPciDevice::set_runtime_pm_allowed(bool allowed)
 	runtime_pm_allowed_ = allowed;
 }
 
+/* Lock-free: sysfs asks with the kernel's device table locked. */
 bool VfioPciDevice::runtime_suspended()
 {
-	std::shared_lock guard(memory_lock_);
-	return pm_runtime_engaged_ && runtime_pm_allowed_;
+	return pm_runtime_engaged_.load() && runtime_pm_allowed_.load();
 }
 
 bool VfioPciDevice::pm_runtime_engaged()
@@ -413,6 +413,7 @@ Result<uint64_t> VfioPciDevice::register_access_locked(uint64_t paddr, unsigned 
 	if (i < 0 || !function_->bar_has_registers(static_cast<unsigned>(i)) || !mmio_accessible_locked())
 		return err(EFAULT);
 	const uint64_t offset = paddr - function_->bar(static_cast<unsigned>(i)).address;
+	register_accesses_.fetch_add(1, std::memory_order_relaxed);
 	uint64_t data = write ? value : 0;
 	auto r = write ? function_->bar_write(static_cast<unsigned>(i), offset, &data, width)
 		       : function_->bar_read(static_cast<unsigned>(i), offset, &data, width);

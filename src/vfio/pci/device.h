@@ -155,6 +155,7 @@ public:
 	/* What power/runtime_status shows: engaged in low power, allowed. */
 	bool runtime_suspended();
 	bool runtime_pm_allowed() const { return runtime_pm_allowed_.load(); }
+	uint64_t register_accesses() const { return register_accesses_.load(std::memory_order_relaxed); }
 	/* The host's wish to have the device back: signal the REQ eventfd. */
 	bool request_release() { return irqs_.request(); }
 	/* Start refusing new registrations and wait for none to remain. */
@@ -233,6 +234,8 @@ private:
 	/* Written under memory_lock_; atomic for mmio_accessible_now(). */
 	std::atomic<bool> pm_runtime_engaged_{false};
 	std::atomic<bool> runtime_pm_allowed_{false};
+	/* Bus transactions made on register BARs through mappings. */
+	std::atomic<uint64_t> register_accesses_{0};
 	EventfdPtr pm_wake_;
 	/* Device-file mappings revoked (the legacy zap), until un-revoked. */
 	std::atomic<bool> file_mapping_revoked_{false};

@@ -46,6 +46,7 @@ Result<void> VfioPciDevice::reset_for_reuse()
 	}
 	function_->power_on_reset();
 	dma_port_.reset_faults();
+	register_accesses_ = 0;
 	reset_works_ = false;
 	pci_saved_state_.reset();
 	needs_pm_restore_ = false;
