@@ -92,7 +92,10 @@ static void submit(uint32_t opcode, uint32_t length, uint64_t src, uint64_t dst,
  * interrupt as a driver's interrupt handler would. */
 static int run(unsigned count, struct ringdev_completion *out)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);   /* descriptors before the doorbell */
+	/* The descriptors before the doorbell: x86 keeps stores in order, so
+	 * the compiler is all that must not move them (Linux's wmb() before an
+	 * uncached MMIO store). */
+	__asm__ __volatile__("" ::: "memory");
 	wr32(RINGDEV_REG_SQ_TAIL, sq_tail);
 	unsigned got = 0;
 	while (got < count) {
