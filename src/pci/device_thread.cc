@@ -54,8 +54,11 @@ void DeviceThread::loop()
 			continue;
 		}
 		auto first = pending_.begin();
-		if (first->first.first > Clock::now()) {
-			wake_.wait_until(lock, first->first.first);
+		/* A copy: the wait reads the deadline again after it wakes, when
+		 * cancel_all() may have freed the step's node. */
+		const Clock::time_point deadline = first->first.first;
+		if (deadline > Clock::now()) {
+			wake_.wait_until(lock, deadline);
 			continue;
 		}
 		const Step step = first->second;
