@@ -126,8 +126,12 @@ private:
 	{
 		switch (r.op) {
 		case Op::DmaRead: {
-			if (r.b > wire::kMaxPayload || !payload.empty()) {
+			if (r.b > wire::kMaxPayload) {
 				protocol_error = "a DMA read of " + std::to_string(r.b) + " bytes in one request";
+				return 0;
+			}
+			if (!payload.empty()) {
+				protocol_error = "a DMA read request carrying " + std::to_string(payload.size()) + " bytes";
 				return 0;
 			}
 			reply.resize(static_cast<size_t>(r.b));
