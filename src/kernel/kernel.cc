@@ -15,6 +15,7 @@
 #include "dmabuf/deferred_release.h"
 #include "dmabuf/sync_file.h"
 #include "kernel/kernel_impl.h"
+#include "kernel/kernel_sriov.h"
 #include "pci/pci_function.h"
 #include "vfio/device_file.h"
 
@@ -121,6 +122,8 @@ Result<std::string> add_device_locked(Kernel::Impl &impl, const DeviceDescriptio
 	auto function = pci::PciFunction::create(desc, kBusWindowBase + index * kBusWindowSize);
 	if (!function)
 		return err(function.error());
+	/* A PF's VF BAR apertures: the upper half of its window. */
+	assign_vf_bar_apertures(**function, kBusWindowBase + index * kBusWindowSize + kBusWindowSize / 2);
 
 	/* Functions that can be bus-reset share a set with their bus. */
 	std::string set_key = desc.bus_reset ? bdf.substr(0, 7) : bdf;

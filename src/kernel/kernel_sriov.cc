@@ -99,6 +99,27 @@ PfFacts facts_locked(Kernel::Impl &impl, const std::string &bdf)
 	return f;
 }
 
+/* VF BAR j's aperture as the capability's registers hold it. */
+pci::Bar vf_bar_aperture(pci::PciFunction &pf, uint16_t cap, unsigned j, unsigned total)
+{
+	pci::Bar bar;
+	const DeviceDescription &desc = pf.description();
+	if (!desc.sriov || j > 5)
+		return bar;
+	const BarDescription &vf = desc.sriov->vf_bars[j];
+	if (vf.kind != BarKind::Mem32 && vf.kind != BarKind::Mem64)
+		return bar;
+	const uint16_t reg = static_cast<uint16_t>(cap + sr::kBar0 + 4 * j);
+	uint64_t address = pf.config_read(reg, 4) & pci::regs::kBarMemMask;
+	if (vf.kind == BarKind::Mem64)
+		address |= uint64_t(pf.config_read(reg + 4, 4)) << 32;
+	bar.kind = vf.kind;
+	bar.prefetchable = vf.prefetchable;
+	bar.size = vf.size * total;
+	bar.address = address;
+	return bar;
+}
+
 /* The PCI core's writes to the capability around adding or removing VFs. */
 void set_vf_enable(pci::PciFunction &pf, uint16_t cap, uint16_t num_vfs)
 {
@@ -174,7 +195,14 @@ long add_virtfns_locked(Kernel::Impl &impl, const std::string &pf_bdf, const PfF
 		DeviceOptions options = entry.options;
 		options.bdf = names[i];
 		options.iommu_group.reset();  /* each VF is its own IOMMU group */
-		auto vf = add_device_locked(impl, pci::vf_description(pf_desc, i), options, &physfn);
+		DeviceDescription vf_desc = pci::vf_description(pf_desc, i);
+		/* VF i's BARs are the i-th slices of the PF's VF BAR apertures. */
+		for (unsigned j = 0; j < 6; j++) {
+			pci::Bar aperture = vf_bar_aperture(fn, pf.cap, j, pf.total);
+			if (aperture.kind != BarKind::None && aperture.address)
+				vf_desc.bars[j].address = aperture.address + i * vf_desc.bars[j].size;
+		}
+		auto vf = add_device_locked(impl, vf_desc, options, &physfn);
 		if (!vf)
 			return -vf.error();
 		entry.virtfns.push_back(*vf);
@@ -302,6 +330,28 @@ void sriov_disable_for_unbind(Kernel::Impl &impl, const std::shared_ptr<vfio::Vf
 	remove_virtfns(impl, pf->bdf());
 }
 
+void assign_vf_bar_apertures(pci::PciFunction &pf, uint64_t window)
+{
+	const DeviceDescription &desc = pf.description();
+	const uint16_t cap = pf.find_ext_capability(pci::regs::kExtCapIdSriov);
+	if (!desc.sriov || !cap)
+		return;
+	uint64_t next64 = window, next32 = 0xc0000000;
+	for (unsigned j = 0; j < 6; j++) {
+		const BarDescription &vf = desc.sriov->vf_bars[j];
+		if (vf.kind != BarKind::Mem32 && vf.kind != BarKind::Mem64)
+			continue;
+		uint64_t &next = vf.kind == BarKind::Mem64 ? next64 : next32;
+		const uint64_t align = vf.size;  /* a VF BAR's own size, as Linux aligns it */
+		const uint64_t base = (next + align - 1) & ~(align - 1);
+		next = base + vf.size * desc.sriov->total_vfs;
+		const uint16_t reg = static_cast<uint16_t>(cap + sr::kBar0 + 4 * j);
+		pf.config_write(reg, 4, static_cast<uint32_t>(base));
+		if (vf.kind == BarKind::Mem64)
+			pf.config_write(reg + 4, 4, static_cast<uint32_t>(base >> 32));
+	}
+}
+
 void sriov_view(const DeviceEntry &entry, SysfsDevice &out)
 {
 	pci::PciFunction &fn = entry.device->function();
@@ -322,6 +372,8 @@ void sriov_view(const DeviceEntry &entry, SysfsDevice &out)
 	s.vf_device = static_cast<uint16_t>(fn.config_read(cap + sr::kVfDid, 2));
 	s.drivers_autoprobe = entry.sriov_drivers_autoprobe;
 	s.virtfns = entry.virtfns;
+	for (unsigned j = 0; j < 6; j++)
+		s.vf_bars[j] = vf_bar_aperture(fn, cap, j, s.total_vfs);
 	out.sriov = std::move(s);
 }
 

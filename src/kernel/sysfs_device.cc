@@ -69,9 +69,14 @@ std::string resource_file(const SysfsDevice &dev)
 					    sysfs::rom_flags(dev.rom_enabled));
 	else
 		out += sysfs::resource_line(0, 0, 0);
-	/* The six SR-IOV VF BARs (CONFIG_PCI_IOV): unused here. */
-	for (int i = 0; i < 6; i++)
-		out += sysfs::resource_line(0, 0, 0);
+	/* The six SR-IOV VF BAR apertures (CONFIG_PCI_IOV): a PF's. */
+	for (int i = 0; i < 6; i++) {
+		const pci::Bar *vf = dev.sriov ? &dev.sriov->vf_bars[i] : nullptr;
+		if (vf && vf->kind != BarKind::None && vf->size && vf->address)
+			out += sysfs::resource_line(vf->address, vf->address + vf->size - 1, sysfs::bar_flags(*vf));
+		else
+			out += sysfs::resource_line(0, 0, 0);
+	}
 	return out;
 }
 

@@ -60,6 +60,7 @@ struct SysfsDevice {
 		uint16_t vf_device = 0;
 		bool drivers_autoprobe = true;
 		std::vector<std::string> virtfns;
+		pci::Bar vf_bars[6];   /* the VF BAR apertures: resource lines 7..12 */
 	};
 	std::optional<Sriov> sriov;
 	std::string physfn;

@@ -7,6 +7,7 @@
  * through REQ), the VFs going when the PF leaves vfio-pci, and the SR-IOV
  * capability and a VF's config space as vfio-pci shows them.
  */
+#include <cstdio>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <thread>
@@ -161,6 +162,39 @@ TEST_F(SysfsSriov, VfIdentity)
 	ASSERT_GE(config.size(), 4u);
 	EXPECT_EQ(static_cast<uint8_t>(config[0]), 0xff);
 	EXPECT_EQ(static_cast<uint8_t>(config[3]), 0xff);
+}
+
+/* The lines of a resource file. */
+std::vector<std::string> lines_of(const std::string &text)
+{
+	std::vector<std::string> out;
+	std::stringstream ss(text);
+	for (std::string line; std::getline(ss, line);)
+		out.push_back(line);
+	return out;
+}
+
+/* As on 6.12 with QEMU's nvme: the PF's line 7 is VF BAR 0's aperture,
+ * total_vfs BARs long, and each VF's BAR 0 is its slice of it. */
+TEST_F(SysfsSriov, VfBarsAreSlicesOfThePfsApertures)
+{
+	make_vfs(2);
+	auto pf = lines_of(read(kPfDir + "resource"));
+	ASSERT_EQ(pf.size(), 13u);
+	unsigned long long start = 0, end = 0, flags = 0;
+	ASSERT_EQ(std::sscanf(pf[7].c_str(), "%llx %llx %llx", &start, &end, &flags), 3);
+	EXPECT_NE(start, 0u);
+	EXPECT_EQ(end - start + 1, 4u * (16u << 10));
+	EXPECT_EQ(flags, 0x140204u);  /* 64-bit memory, as the kernel showed */
+	EXPECT_EQ(pf[8], "0x0000000000000000 0x0000000000000000 0x0000000000000000");
+	for (unsigned i = 0; i < 2; i++) {
+		auto vf = lines_of(read("/sys/bus/pci/devices/" + std::string(i ? kVf1Bdf : kVf0Bdf) + "/resource"));
+		ASSERT_GE(vf.size(), 1u);
+		unsigned long long vstart = 0, vend = 0;
+		ASSERT_EQ(std::sscanf(vf[0].c_str(), "%llx %llx", &vstart, &vend), 2);
+		EXPECT_EQ(vstart, start + i * (16u << 10));
+		EXPECT_EQ(vend - vstart + 1, 16u << 10);
+	}
 }
 
 TEST_F(SysfsSriov, VfsAreCapturedByVfioPci)
