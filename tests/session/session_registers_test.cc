@@ -9,6 +9,7 @@
  * The test process hosts the kernel, so it counts the accesses the model
  * made (DeviceState::register_accesses).
  */
+#include <functional>
 #include <sys/mman.h>
 
 #include <softvfio/device_description.h>
@@ -37,6 +38,17 @@ protected:
 		ASSERT_TRUE(state);
 		group_ = state->iommu_group;
 	}
+	/* Run `body` in a child of the session with edu's device fd. */
+	int with_edu(const std::function<int(Connection &, int)> &body)
+	{
+		const std::string bdf = edu_;
+		const unsigned group = group_;
+		return in_child([&](Connection &c) {
+			child::Device d;
+			CHILD_CHECK(child::open_device(c, bdf, d, group));
+			return body(c, d.device);
+		});
+	}
 	uint64_t model_accesses()
 	{
 		auto s = kernel_->device_state(edu_);
@@ -46,26 +58,29 @@ protected:
 	unsigned group_ = 0;
 };
 
-volatile uint32_t *reg32(void *bar, uint64_t offset)
+/* The first page of `fd` (a device fd: BAR0's region; a DMABUF) mapped
+ * through the session; null if that failed. */
+char *map_page(Connection &c, int fd, int prot)
 {
-	return reinterpret_cast<volatile uint32_t *>(static_cast<char *>(bar) + offset);
+	long p = child::mmap(c, kPage, prot, fd, 0);
+	return p > 0 ? reinterpret_cast<char *>(p) : nullptr;
 }
 
-volatile uint64_t *reg64(void *bar, uint64_t offset)
+volatile uint32_t *reg32(char *bar, uint64_t offset)
 {
-	return reinterpret_cast<volatile uint64_t *>(static_cast<char *>(bar) + offset);
+	return reinterpret_cast<volatile uint32_t *>(bar + offset);
+}
+
+volatile uint64_t *reg64(char *bar, uint64_t offset)
+{
+	return reinterpret_cast<volatile uint64_t *>(bar + offset);
 }
 
 TEST_F(SessionRegisterTest, MirroredReadsAreServedInTheProcessAndOnlyWritesReachTheModel)
 {
-	const std::string bdf = edu_;
-	const unsigned group = group_;
-	EXPECT_EQ(in_child([&](Connection &c) {
-			  child::Device d;
-			  CHILD_CHECK(child::open_device(c, bdf, d, group));
-			  long bar = child::mmap(c, kPage, PROT_READ | PROT_WRITE, d.device, 0);
-			  CHILD_CHECK(bar > 0);
-			  void *p = reinterpret_cast<void *>(bar);
+	EXPECT_EQ(with_edu([](Connection &c, int device) {
+			  char *p = map_page(c, device, PROT_READ | PROT_WRITE);
+			  CHILD_CHECK(p);
 			  for (int i = 0; i < 100; i++)
 				  CHILD_CHECK(*reg32(p, 0x00) == kEduId);
 			  *reg32(p, 0x04) = 0x12345678;   /* write 1 */
@@ -83,16 +98,11 @@ TEST_F(SessionRegisterTest, MirroredReadsAreServedInTheProcessAndOnlyWritesReach
 
 TEST_F(SessionRegisterTest, ADmabufOfTheRegistersIsServedFromTheMirrorToo)
 {
-	const std::string bdf = edu_;
-	const unsigned group = group_;
-	EXPECT_EQ(in_child([&](Connection &c) {
-			  child::Device d;
-			  CHILD_CHECK(child::open_device(c, bdf, d, group));
-			  long buf = child::export_dmabuf(c, d.device, 0, 0, kPage);
+	EXPECT_EQ(with_edu([](Connection &c, int device) {
+			  long buf = child::export_dmabuf(c, device, 0, 0, kPage);
 			  CHILD_CHECK(buf >= 0);
-			  long map = child::mmap(c, kPage, PROT_READ | PROT_WRITE, static_cast<int>(buf), 0);
-			  CHILD_CHECK(map > 0);
-			  void *p = reinterpret_cast<void *>(map);
+			  char *p = map_page(c, static_cast<int>(buf), PROT_READ | PROT_WRITE);
+			  CHILD_CHECK(p);
 			  *reg32(p, 0x04) = 0x0f0f0f0f;
 			  for (int i = 0; i < 10; i++)
 				  CHILD_CHECK(*reg32(p, 0x04) == 0xf0f0f0f0u);
@@ -107,18 +117,13 @@ TEST_F(SessionRegisterTest, ADmabufOfTheRegistersIsServedFromTheMirrorToo)
  * is applied under it before the call returns: the next read faults. */
 TEST_F(SessionRegisterTest, AMirroredReadFaultsOnceMemoryIsDisabled)
 {
-	const std::string bdf = edu_;
-	const unsigned group = group_;
-	EXPECT_EQ(in_child([&](Connection &c) {
-			  child::Device d;
-			  CHILD_CHECK(child::open_device(c, bdf, d, group));
-			  long bar = child::mmap(c, kPage, PROT_READ, d.device, 0);
-			  CHILD_CHECK(bar > 0);
-			  void *p = reinterpret_cast<void *>(bar);
+	EXPECT_EQ(with_edu([](Connection &c, int device) {
+			  char *p = map_page(c, device, PROT_READ);
+			  CHILD_CHECK(p);
 			  CHILD_CHECK(*reg32(p, 0x00) == kEduId);
-			  CHILD_CHECK(child::set_memory(c, d.device, false));
+			  CHILD_CHECK(child::set_memory(c, device, false));
 			  CHILD_CHECK(child::faults(reg32(p, 0x00)));
-			  CHILD_CHECK(child::set_memory(c, d.device, true));
+			  CHILD_CHECK(child::set_memory(c, device, true));
 			  CHILD_CHECK(!child::faults(reg32(p, 0x00)));
 			  CHILD_CHECK(*reg32(p, 0x00) == kEduId);
 			  return 0;
