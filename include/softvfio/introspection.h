@@ -62,20 +62,6 @@ struct DeviceState {
 	uint64_t register_accesses = 0;
 };
 
-/* A register BAR whose model lets some reads be served from its mirror:
- * the bytes at `bar`'s offset in the function's memory file hold, for
- * each listed read, exactly what the read returns, and the read has no
- * side effect (docs/trap.md, "Reads from the mirror"). */
-struct RegisterMirror {
-	uint64_t memory_inode = 0;   /* the function's memory memfd (fstat st_ino) */
-	unsigned bar = 0;
-	struct Read {
-		uint32_t offset;         /* from the start of the BAR */
-		uint32_t widths;         /* mask of 1, 2, 4, 8 */
-	};
-	std::vector<Read> reads;
-};
-
 /* --- DMABUFs (docs/semantics.md §3.2; added with the DMABUF system) --- */
 
 /* One range of a buffer, in buffer order. */

@@ -153,11 +153,6 @@ public:
 	 * -EFAULT where the access would raise SIGBUS (not a register
 	 * mapping, revoked, memory disabled), -EINVAL for another width. */
 	long register_access(void *addr, unsigned width, bool write, uint64_t *value);
-	/* The register reads a process may serve from a BAR's mirror, per
-	 * register BAR whose model promises some (RegisterMirror): what a
-	 * client that maps the BAR's memory may read without a
-	 * register_access. */
-	std::vector<RegisterMirror> register_mirrors();
 
 	/* --- device nodes and sysfs (the LD_PRELOAD shim's way in) --- */
 

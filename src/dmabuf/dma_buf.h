@@ -119,6 +119,7 @@ public:
 	mm::FaultOutcome fault(const mm::VmaGeometry &g, uintptr_t address, unsigned order) override;
 	std::string maps_name() const override;
 	bool registers(const mm::VmaGeometry &g) override;
+	std::string register_model(const mm::VmaGeometry &g) override;
 	Result<uint64_t> register_access(const mm::VmaGeometry &g, uintptr_t address, unsigned width, uint64_t value,
 					 bool write) override;
 	std::string link_name() const override { return maps_name(); }

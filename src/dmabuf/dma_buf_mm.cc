@@ -114,6 +114,12 @@ bool DmaBuf::registers(const mm::VmaGeometry &)
 	return dev && !ranges_.empty() && dev->registers_at(ranges_.front().paddr);
 }
 
+std::string DmaBuf::register_model(const mm::VmaGeometry &)
+{
+	Exporter *dev = owner_.load();
+	return dev && !ranges_.empty() ? dev->register_model_at(ranges_.front().paddr) : std::string();
+}
+
 /* The fault handler's protocol (status under resv with a registration,
  * then memory_lock and the status again), ending in a bus transaction on
  * the registers instead of a page table entry. */

@@ -32,12 +32,12 @@ MirrorDirectory::~MirrorDirectory()
 	::munmap(map_, wire::kMirrorDirectorySize);
 }
 
-uint32_t MirrorDirectory::entry_for(const RegisterMirror &mirror)
+uint32_t MirrorDirectory::entry_for(unsigned bar, std::span<const pci::MirroredRead> reads)
 {
 	wire::MirrorEntry wanted{};
-	wanted.bar = mirror.bar;
+	wanted.bar = bar;
 	/* A longer list keeps its first reads: the rest go to the model. */
-	for (const RegisterMirror::Read &r : mirror.reads) {
+	for (const pci::MirroredRead &r : reads) {
 		if (wanted.nreads == wire::kMirrorReads)
 			break;
 		wanted.reads[wanted.nreads++] = {r.offset, r.widths};

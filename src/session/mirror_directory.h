@@ -11,7 +11,9 @@
 #include <mutex>
 #include <softvfio/base/result.h>
 #include <softvfio/base/unique_fd.h>
-#include <softvfio/introspection.h>
+#include <span>
+
+#include "pci/register_mirror.h"
 
 #include "session/wire/mirror_directory.h"
 
@@ -26,9 +28,9 @@ public:
 	MirrorDirectory &operator=(const MirrorDirectory &) = delete;
 
 	int fd() const { return fd_.get(); }
-	/* The entry (index + 1) holding `mirror`'s reads; 0 when the
-	 * directory is full, so the VMA's reads all go to the model. */
-	uint32_t entry_for(const RegisterMirror &mirror);
+	/* The entry (index + 1) holding BAR `bar`'s mirrored `reads`; 0
+	 * when the directory is full, so the VMA's reads all go to the model. */
+	uint32_t entry_for(unsigned bar, std::span<const pci::MirroredRead> reads);
 
 private:
 	MirrorDirectory(UniqueFD fd, wire::MirrorDirectory *map) : fd_(std::move(fd)), map_(map) {}

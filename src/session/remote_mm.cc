@@ -13,6 +13,7 @@
 #include "session/client_process.h"
 #include "session/session_kernel.h"
 #include "pci/pci_function.h"
+#include "pci/register_mirror.h"
 
 namespace softvfio::session {
 
@@ -101,21 +102,20 @@ void RemoteMm::unreserve(uintptr_t addr, uint64_t length)
 	}
 }
 
-/* The mirror directory's entry for a register VMA backed by `b`: the
- * BAR its file offset names, in the function whose memory file it is. A
- * register VMA lies in one BAR (a DMABUF's ranges come from one region). */
-uint32_t RemoteMm::mirror_entry(const mm::Backing &b)
+/* The mirror directory's entry for register VMA `v`: the reads its BAR's
+ * model promises (the VMA knows its model, so no table of the kernel's is
+ * locked under mmap_lock). A register VMA lies in one BAR (a DMABUF's
+ * ranges come from one region), the one its first run's file offset names. */
+uint32_t RemoteMm::mirror_entry(const mm::Vma &v)
 {
-	struct stat st;
-	if (::fstat(b.fd, &st) < 0)
+	if (!v.mappable || v.pieces.empty())
+		return 0;
+	auto reads = pci::mirrored_reads(v.mappable->register_model(v.geometry()));
+	if (reads.empty())
 		return 0;
 	static_assert(wire::kBarShift == pci::kRegionShift);
-	const auto bar = static_cast<unsigned>(b.file_offset >> wire::kBarShift);
-	SessionKernel &session = owner_.session();
-	for (const RegisterMirror &m : session.kernel().register_mirrors())
-		if (m.memory_inode == static_cast<uint64_t>(st.st_ino) && m.bar == bar)
-			return session.mirrors().entry_for(m);
-	return 0;
+	const auto bar = static_cast<unsigned>(v.pieces.front().file_offset >> wire::kBarShift);
+	return owner_.session().mirrors().entry_for(bar, reads);
 }
 
 Result<void> RemoteMm::create(const mm::Vma &v)
@@ -130,8 +130,8 @@ Result<void> RemoteMm::create(const mm::Vma &v)
 	c.f[2] = v.state_seq;
 	c.f[3] = v.pieces.size();
 	c.f[4] = static_cast<uint64_t>(v.prot);
-	if (v.registers && !v.pieces.empty())
-		c.f[5] = mirror_entry(v.pieces.front());
+	if (v.registers)
+		c.f[5] = mirror_entry(v);
 	call->add_op(c);
 	for (const mm::Backing &b : v.pieces) {
 		struct stat st;

@@ -48,7 +48,7 @@ private:
 	/* The call of the owner this thread serves, or null. */
 	Call *own_call() const;
 	bool overlaps(uintptr_t start, uintptr_t end) const;
-	uint32_t mirror_entry(const mm::Backing &b);
+	uint32_t mirror_entry(const mm::Vma &v);
 
 	ClientProcess &owner_;
 	/* Where the owner's VMAs are (start -> end), as the Mm told this Host:

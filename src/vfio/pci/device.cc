@@ -404,6 +404,14 @@ bool VfioPciDevice::registers_at(uint64_t paddr)
 	return i >= 0 && function_->bar_has_registers(static_cast<unsigned>(i));
 }
 
+std::string VfioPciDevice::register_model_at(uint64_t paddr)
+{
+	const int i = bar_at(paddr);
+	if (i < 0 || !function_->bar_has_registers(static_cast<unsigned>(i)))
+		return {};
+	return function_->description().bars[static_cast<unsigned>(i)].model;
+}
+
 /* A CPU access through a mapping reaches the device as a bus transaction
  * of its width, as a pread/pwrite of the region does, but with the CPU's
  * outcome when memory is not decoded: SIGBUS (EFAULT here), not EIO. */

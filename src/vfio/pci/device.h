@@ -123,6 +123,7 @@ public:
 	void put_registration() override;
 	Result<dmabuf::HostLocation> host_location(uint64_t paddr, uint64_t len) override;
 	bool registers_at(uint64_t paddr) override;
+	std::string register_model_at(uint64_t paddr) override;
 	Result<uint64_t> register_access_locked(uint64_t paddr, unsigned width, uint64_t value, bool write) override;
 	int bar_at(uint64_t paddr) const;
 
