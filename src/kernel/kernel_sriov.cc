@@ -71,7 +71,9 @@ int parse_u16(const std::string &buf, uint16_t &out)
 
 std::string format_bdf(unsigned routing_id, unsigned domain)
 {
-	char buf[16];
+	/* Room for any unsigned the format could be given: GCC's -O0 checks
+	 * (the asan-ubsan preset) do not know the values are 16 bits. */
+	char buf[32];
 	std::snprintf(buf, sizeof(buf), "%04x:%02x:%02x.%x", domain, routing_id >> 8, (routing_id >> 3) & 0x1f,
 		      routing_id & 7);
 	return buf;
