@@ -177,15 +177,10 @@ long store_power_control(Kernel::Impl &impl, const std::string &bdf, const std::
 	const std::string value = strip_newline(buf);
 	if (value != "auto" && value != "on")
 		return -EINVAL;
-	std::shared_ptr<vfio::VfioPciDevice> dev;
-	{
-		std::lock_guard guard(impl.devices_lock);
-		auto it = impl.devices.find(bdf);
-		if (it == impl.devices.end())
-			return -ENODEV;
-		dev = it->second.device;
-	}
-	dev->set_runtime_pm_allowed(value == "auto");
+	auto f = find(impl, bdf);
+	if (!f)
+		return -ENODEV;
+	f->dev->set_runtime_pm_allowed(value == "auto");
 	impl.refresh_sysfs();
 	return static_cast<long>(count);
 }
