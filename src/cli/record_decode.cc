@@ -4,17 +4,18 @@
  * register read here is one the model writes back from the description
  * (src/pci/config_layout.cc), so a description recorded from a softvfio
  * device rebuilds the same bytes; what a real device has beyond that is
- * named in Recording::left_out.
+ * named in Recording::left_out. The SR-IOV capability is record_sriov's.
  */
 #include "cli/record_decode.h"
 
 #include <algorithm>
-#include <cstring>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "cli/record_cap_names.h"
+#include "cli/record_config.h"
+#include "cli/record_sriov.h"
 #include "pci/regs.h"
 
 namespace softvfio::cli::record {
@@ -28,35 +29,6 @@ constexpr uint16_t kModelCommandBits = 0x0507;
 /* Safety net for chains that loop or point nowhere. */
 constexpr unsigned kMaxCaps = 48;
 constexpr unsigned kMaxExtCaps = 96;
-
-/* The function's config bytes as read: reads past them return nullopt. */
-class Config
-{
-public:
-	explicit Config(const std::vector<uint8_t> &bytes) : bytes_(bytes) {}
-
-	size_t size() const { return bytes_.size(); }
-	bool has(size_t off, size_t width) const { return off + width <= bytes_.size(); }
-	uint32_t read(size_t off, size_t width) const
-	{
-		uint32_t v = 0;
-		if (has(off, width))
-			std::memcpy(&v, bytes_.data() + off, width);  /* PCI is little-endian, as is x86 */
-		return v;
-	}
-	uint8_t byte(size_t off) const { return static_cast<uint8_t>(read(off, 1)); }
-	uint16_t word(size_t off) const { return static_cast<uint16_t>(read(off, 2)); }
-	uint32_t dword(size_t off) const { return read(off, 4); }
-
-private:
-	const std::vector<uint8_t> &bytes_;
-};
-
-/* "0x1f", or zero-padded to `digits` hex digits: "0x001f". */
-std::string hex(uint64_t v, int digits = 0)
-{
-	return digits ? fmt::format("{:#0{}x}", v, digits + 2) : fmt::format("{:#x}", v);
-}
 
 class Decoder
 {
@@ -232,8 +204,10 @@ void Decoder::capabilities()
 	}
 	if (cfg_.size() >= kConfigSizeExpress)
 		extended_capabilities();
-	else if (d_.express && fn_.config_size >= kConfigSizeExpress)
+	else if (d_.express && fn_.config_size >= kConfigSizeExpress) {
 		note("extended capabilities: not readable (config read short of 4096 bytes)");
+		infer_sriov(fn_, rec_);
+	}
 }
 
 void Decoder::capability(unsigned id, uint16_t at)
@@ -358,6 +332,7 @@ void Decoder::express(uint16_t at)
 void Decoder::extended_capabilities()
 {
 	std::set<uint16_t> seen;
+	bool sriov_seen = false;
 	uint16_t at = kConfigSizeConventional;
 	while (at) {
 		if (at < kConfigSizeConventional || !cfg_.has(at, 4)) {
@@ -373,7 +348,10 @@ void Decoder::extended_capabilities()
 			break;
 		const unsigned id = h & 0xffff;
 		/* ID 0 with a next pointer: a placeholder header, as Linux skips it. */
-		if (id != 0) {
+		if (id == kExtCapIdSriov && !d_.sriov && !sriov_seen) {
+			sriov_seen = true;
+			decode_sriov(fn_, at, rec_);
+		} else if (id != 0) {
 			std::string name = extended_capability_name(id);
 			left_out(fmt::format("{}: extended capability {} ({}), version {}: not expressible", hex(at, 3),
 					     hex(id, 4), name.empty() ? "unknown" : name, (h >> 16) & 0xf));
@@ -405,6 +383,7 @@ void Decoder::infer_without_capabilities()
 		d_.pm = PmCapability{};
 		note("[pm] inferred from reset_method's pm (a PM capability without NoSoftRst); its other fields are defaults");
 	}
+	infer_sriov(fn_, rec_);
 }
 
 void Decoder::reset_methods()
@@ -451,6 +430,19 @@ bool repair(Recording &rec, const DescriptionError &e)
 		rec.left_out.push_back(what + ": " + e.problem + ": left out");
 		return true;
 	};
+	if (f.rfind("sriov", 0) == 0 && d.sriov) {
+		if (f.rfind("sriov.bar[", 0) == 0 && f.size() > 11 && f[10] >= '0' && f[10] <= '5') {
+			unsigned i = static_cast<unsigned>(f[10] - '0');
+			d.sriov->vf_bars[i] = BarDescription{};
+			return drop("sriov.bar[" + std::to_string(i) + "]");
+		}
+		if (f.rfind("sriov.msix", 0) == 0 && d.sriov->vf_msix) {
+			d.sriov->vf_msix.reset();
+			return drop("[sriov.msix]");
+		}
+		d.sriov.reset();
+		return drop("[sriov]");
+	}
 	if (f == "rom_address") {
 		const uint32_t address = d.rom_address;
 		d.rom_address = 0;
@@ -489,6 +481,8 @@ bool repair(Recording &rec, const DescriptionError &e)
 
 std::variant<Recording, std::string> decode_function(const SysfsFunction &fn)
 {
+	if (auto problem = virtual_function_problem(fn))
+		return *problem;
 	Recording rec;
 	Decoder decoder(fn, rec);
 	if (auto problem = decoder.run())

@@ -30,7 +30,8 @@ struct Recording {
 };
 
 /* Decodes `fn`; an error message (naming the file) when its config space
- * is not a working function's (vendor ID 0xffff or 0). */
+ * is not a working function's (vendor ID 0xffff or 0), or when it is an
+ * SR-IOV virtual function (described only by its PF's [sriov]). */
 std::variant<Recording, std::string> decode_function(const SysfsFunction &fn);
 
 } /* namespace softvfio::cli::record */

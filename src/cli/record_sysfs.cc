@@ -120,6 +120,65 @@ void read_config(const std::string &path, SysfsFunction &out, std::optional<Read
 				       "root for a full recording): capabilities not recorded");
 }
 
+/* A number in a sysfs attribute: decimal, or hex without 0x (`base` 16). */
+std::optional<uint64_t> read_number(const std::string &path, int base)
+{
+	FileBytes file = read_file(path, 64);
+	if (file.error)
+		return std::nullopt;
+	const char *text = file.bytes.c_str();
+	char *end = nullptr;
+	errno = 0;
+	uint64_t v = std::strtoull(text, &end, base);
+	if (end == text || errno)
+		return std::nullopt;
+	while (*end && std::isspace(static_cast<unsigned char>(*end)))
+		++end;
+	if (*end)
+		return std::nullopt;
+	return v;
+}
+
+/* The BDF a link in the function's directory points at ("../0000:01:00.1"). */
+std::optional<std::string> link_bdf(const std::string &path)
+{
+	char target[4096];
+	ssize_t n = ::readlink(path.c_str(), target, sizeof(target) - 1);
+	if (n <= 0)
+		return std::nullopt;
+	std::string t(target, static_cast<size_t>(n));
+	return normalize_bdf(t.substr(t.rfind('/') + 1));
+}
+
+/* physfn on a VF; sriov_* and virtfn0 on a PF. */
+void read_sriov(const std::string &sysfs_root, SysfsFunction &out)
+{
+	out.physfn = link_bdf(out.dir + "/physfn");
+	if (out.physfn)
+		return;
+	struct stat st {};
+	if (::stat((out.dir + "/sriov_totalvfs").c_str(), &st) != 0)
+		return;
+	SriovFiles s;
+	s.totalvfs = read_number(out.dir + "/sriov_totalvfs", 10);
+	s.numvfs = read_number(out.dir + "/sriov_numvfs", 10);
+	s.offset = read_number(out.dir + "/sriov_offset", 10);
+	s.stride = read_number(out.dir + "/sriov_stride", 10);
+	s.vf_device = read_number(out.dir + "/sriov_vf_device", 16);
+	s.vf_total_msix = read_number(out.dir + "/sriov_vf_total_msix", 10);
+	out.sriov = s;
+	auto vf0 = link_bdf(out.dir + "/virtfn0");
+	if (!vf0)
+		return;
+	out.vf0_bdf = *vf0;
+	const std::string path = sysfs_root + "/bus/pci/devices/" + *vf0 + "/config";
+	FileBytes config = read_file(path, kMaxConfig);
+	if (config.error)
+		out.warnings.push_back(path + ": " + errno_text(config.error) + ": the VFs' MSI-X not recorded");
+	else
+		out.vf0_config.assign(config.bytes.begin(), config.bytes.end());
+}
+
 } /* namespace */
 
 std::optional<std::string> normalize_bdf(std::string_view text)
@@ -207,6 +266,7 @@ std::variant<SysfsFunction, ReadError> read_sysfs_function(const std::string &sy
 		if (end != irq.bytes.c_str())
 			out.irq = static_cast<unsigned>(v);
 	}
+	read_sriov(sysfs_root, out);
 	return out;
 }
 

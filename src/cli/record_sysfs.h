@@ -32,6 +32,17 @@ inline constexpr uint64_t kIoresourceMem64 = 0x00100000;
 inline constexpr uint64_t kIoresourceUnset = 0x20000000;
 inline constexpr uint64_t kIoresourceDisabled = 0x10000000;
 
+/* The SR-IOV files of a physical function's directory (drivers/pci/iov.c),
+ * each nullopt when missing or not a number. */
+struct SriovFiles {
+	std::optional<uint64_t> totalvfs;      /* sriov_totalvfs (the driver may lower TotalVFs) */
+	std::optional<uint64_t> numvfs;        /* sriov_numvfs */
+	std::optional<uint64_t> offset;        /* sriov_offset */
+	std::optional<uint64_t> stride;        /* sriov_stride */
+	std::optional<uint64_t> vf_device;     /* sriov_vf_device (hex) */
+	std::optional<uint64_t> vf_total_msix; /* sriov_vf_total_msix */
+};
+
 struct SysfsFunction {
 	std::string bdf;                      /* "0000:01:00.0" */
 	std::string dir;                      /* <root>/bus/pci/devices/<bdf> */
@@ -45,6 +56,14 @@ struct SysfsFunction {
 	 * before 5.15, or a function with no reset method). */
 	std::optional<std::vector<std::string>> reset_methods;
 	std::optional<unsigned> irq;          /* the host's INTx irq number */
+	/* A virtual function: its PF's BDF, from the physfn link. */
+	std::optional<std::string> physfn;
+	/* A physical function: its sriov_* files (present with sriov_totalvfs). */
+	std::optional<SriovFiles> sriov;
+	/* Its first VF's BDF and config bytes (virtfn0), when VFs are enabled:
+	 * a VF's MSI-X is in its own config space, not in the PF's. */
+	std::string vf0_bdf;
+	std::vector<uint8_t> vf0_config;
 	/* What could not be read, in words, for stderr and the TOML header. */
 	std::vector<std::string> warnings;
 };

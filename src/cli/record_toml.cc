@@ -75,6 +75,27 @@ void write_bar(std::string &out, unsigned index, const BarDescription &bar)
 		out += "clear_on_reset = true\n";
 }
 
+void write_sriov(std::string &out, const SriovCapability &s)
+{
+	/* initial_vfs 0 means TotalVFs: written as the number it is. */
+	out += fmt::format("\n[sriov]\ntotal_vfs = {}\ninitial_vfs = {}\nvf_device_id = {:#06x}\nfirst_vf_offset = {}\n"
+			   "vf_stride = {}\nsupported_page_sizes = {:#x}\n",
+			   s.total_vfs, s.initial_vfs ? s.initial_vfs : s.total_vfs, s.vf_device_id, s.first_vf_offset,
+			   s.vf_stride, s.supported_page_sizes);
+	for (unsigned i = 0; i < s.vf_bars.size(); ++i) {
+		const BarDescription &bar = s.vf_bars[i];
+		if (bar.kind == BarKind::None)
+			continue;
+		out += fmt::format("\n[[sriov.bar]]\nindex = {}\nkind = \"{}\"\nsize = {}\nprefetchable = {}\n", i,
+				   kind_text(bar.kind), size_text(bar.size), bool_text(bar.prefetchable));
+	}
+	if (s.vf_msix)
+		out += fmt::format("\n[sriov.msix]\nvectors = {}\ntable_bar = {}\ntable_offset = {:#x}\npba_bar = {}\n"
+				   "pba_offset = {:#x}\n",
+				   s.vf_msix->vectors, s.vf_msix->table_bar, s.vf_msix->table_offset, s.vf_msix->pba_bar,
+				   s.vf_msix->pba_offset);
+}
+
 /* "INTA, host irq 16; MSI: 8 vectors, 64-bit, per-vector masking; MSI-X: 64 vectors" */
 std::string interrupts_text(const Recording &rec)
 {
@@ -87,6 +108,9 @@ std::string interrupts_text(const Recording &rec)
 				   d.msi->address64 ? ", 64-bit" : "", d.msi->per_vector_mask ? ", maskable" : "");
 	if (d.msix)
 		out += fmt::format("; MSI-X {} vector{}", d.msix->vectors, d.msix->vectors == 1 ? "" : "s");
+	if (d.sriov && d.sriov->vf_msix)
+		out += fmt::format("; each VF MSI-X {} vector{}", d.sriov->vf_msix->vectors,
+				   d.sriov->vf_msix->vectors == 1 ? "" : "s");
 	return out;
 }
 
@@ -144,6 +168,8 @@ std::string description_toml(const DeviceDescription &d)
 		out += fmt::format("\n[express]\nport_type = \"{}\"\nflr = {}\nmax_payload = {}\n",
 				   port_type_text(d.express->port_type), bool_text(d.express->flr),
 				   d.express->max_payload);
+	if (d.sriov)
+		write_sriov(out, *d.sriov);
 	return out;
 }
 
@@ -159,6 +185,9 @@ std::string recording_toml(const Recording &rec)
 		out += "# What is behind a BAR is not visible in sysfs: every BAR is recorded as plain RAM.\n";
 	out += "# Capabilities are laid out by the model (from 0x40: PM, MSI, PCIe, MSI-X); registers the\n"
 	       "# format has no field for are the model's own.\n";
+	if (rec.desc.sriov)
+		out += "# SR-IOV: the capability at 0x100; the VF BAR sizes are the apertures of resource lines\n"
+		       "# 7..12 divided by TotalVFs; their addresses are assigned by the model.\n";
 	if (!rec.notes.empty()) {
 		out += "#\n# Notes:\n";
 		for (const std::string &n : rec.notes)

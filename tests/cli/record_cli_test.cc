@@ -4,6 +4,7 @@
  * bad input said clearly with the command's exit codes (2 usage or no such
  * device, 3 not a PCI function's directory, 1 the output cannot be written).
  */
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <variant>
@@ -129,6 +130,19 @@ TEST_F(RecordCliTest, LeftOutCapabilitiesAreMentionedOnStandardError)
 	EXPECT_EQ(o.status, 0) << o.err;
 	EXPECT_NE(o.err.find("cannot express"), std::string::npos) << o.err;
 	EXPECT_NE(o.out.find("Vendor Specific"), std::string::npos) << o.out;
+}
+
+/* A VF is described by its PF's [sriov]: record says so, exits 3 and
+ * writes nothing. */
+TEST_F(RecordCliTest, VirtualFunctionIsBadInputNamingItsPf)
+{
+	tree_.config("0000:01:00.1", ConfigBytes::header(0xffff, 0xffff, 0x00ff00));
+	std::filesystem::create_directory_symlink("../0000:01:00.0", tree_.dir("0000:01:00.1") + "/physfn");
+	Outcome o = record({"0000:01:00.1"});
+	EXPECT_EQ(o.status, 3);
+	EXPECT_TRUE(o.out.empty()) << o.out;
+	EXPECT_NE(o.err.find("a virtual function of 0000:01:00.0"), std::string::npos) << o.err;
+	EXPECT_NE(o.err.find("record the PF instead: softvfio record 0000:01:00.0"), std::string::npos) << o.err;
 }
 
 TEST(RecordCli, HelpNamesTheOptions)

@@ -192,6 +192,11 @@ const std::vector<ManualText> kPages = {
 		 "32 or 64 bits, prefetchable, I/O or memory, address) and expansion ROM from resource; its reset "
 		 "methods from reset_method. The description parses as it is written (softvfio checks it before "
 		 "writing) and builds the same device: softvfio info --device FILE shows it.",
+		 "An SR-IOV physical function gets [sriov]: TotalVFs, InitialVFs, First VF Offset, VF Stride, VF "
+		 "Device ID and Supported Page Sizes from the SR-IOV capability, each VF BAR from its aperture in "
+		 "resource (lines 7 to 12, TotalVFs BARs long), compared with the sriov_* files; [sriov.msix] from "
+		 "the first VF's config when VFs are enabled (otherwise a note says how to get it). A virtual "
+		 "function (a physfn link) is not recorded: it is described by its PF's [sriov].",
 		 "What the format cannot express (other capabilities, extended capabilities, other reset methods, "
 		 "header registers the model does not have) is named in comments at the top of the description; "
 		 "what is behind a BAR cannot be seen in sysfs, so every BAR is recorded as plain RAM.",
@@ -206,7 +211,8 @@ const std::vector<ManualText> kPages = {
 		 {"softvfio record --sysfs-root ./tree 0000:00:02.0", "Read a prepared copy of sysfs."}},
 		{"0 recorded; 1 a sysfs file could not be read, or the description could not be written; 2 bad usage, "
 		 "or no device at that address (the message names the path); 3 the directory is not a working PCI "
-		 "function's (no config, a malformed resource file, vendor ID 0xffff)."},
+		 "function's (no config, a malformed resource file, vendor ID 0xffff) or is an SR-IOV virtual "
+		 "function's."},
 		{"softvfio(1)", "softvfio-info(1)", "softvfio-device(5)"},
 	},
 };
