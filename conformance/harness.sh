@@ -35,11 +35,15 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 # The softvfio side: the linux-6.12 profile for the comparison, then the
 # DMABUF scenario under series-v4 (softvfio only). Devices get BDFs in
-# softvfio's own domain; the suite finds them by vendor:device anyway.
+# softvfio's own domain; the suite finds them by vendor:device anyway. The
+# nvme PF of the sriov scenario is devices/nvme-sriov.toml (QEMU's nvme with
+# sriov_max_vfs=4 as the guest has it), at the guest's slot.
+nvme=$here/../devices/nvme-sriov.toml
 run_host() {
 	local t0 rc=0
 	t0=$(now)
-	"$softvfio" run --device ivshmem-plain@5f00:00:01.0 --device edu@5f00:00:02.0 --profile linux-6.12 \
+	"$softvfio" run --device ivshmem-plain@5f00:00:01.0 --device edu@5f00:00:02.0 \
+		--device "$nvme@5f00:00:04.0" --profile linux-6.12 \
 		-- "$suite" >"$work/softvfio.jsonl" 2>"$work/softvfio.log" || rc=1
 	"$softvfio" run --device ivshmem-plain@5f00:00:01.0 --device edu@5f00:00:02.0 --profile series-v4 \
 		-- "$suite" --dmabuf >"$work/softvfio-dmabuf.jsonl" 2>>"$work/softvfio.log" || rc=1

@@ -4,9 +4,12 @@
 # (sriov_max_vfs=4) and prints what the kernel answers: the sriov_* files
 # and their modes, every sriov_numvfs errno, the VFs' links, IDs, groups
 # and binding, the SR-IOV capability, and the VF-token rules through
-# vfio-pci. Not a CTest: the facts it printed are in the model's tests
-# (tests/access/sysfs_sriov_test.cc, vf_token_test.cc) and in
-# docs/semantics-client.md.
+# vfio-pci. Not a CTest: the conformance scenario sriov
+# (conformance/suite/scen_sriov.c) now compares the sysfs and VF-token rows
+# on every run. Kept for what the scenario does not record (addresses and
+# hardware views, not uAPI): a VF's raw sysfs config (QEMU's bogus INTx pin),
+# the PF's resource lines 7..12 and a VF's, and sriov_numvfs while the PF is
+# still bound to the kernel's nvme driver.
 #
 #   conformance/sriov-probe/run.sh [OUTDIR]     needs qemu-system-x86, busybox-static, gcc
 set -euo pipefail

@@ -77,5 +77,6 @@ int main(int argc, char **argv)
 	scenario_edu_ioeventfd(&s.edu);
 	scenario_msi_config(&s.edu);
 	scenario_teardown(&s);
+	scenario_sriov();
 	return rec_finish() ? 1 : 0;
 }

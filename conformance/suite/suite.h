@@ -86,6 +86,8 @@ void scenario_ivshmem_registers(struct conf_dev *d);
 void scenario_edu_ioeventfd(struct conf_dev *d);
 void scenario_msi_config(struct conf_dev *d);
 void scenario_teardown(struct suite *s);
+/* SR-IOV on the nvme PF (1b36:0010), in a container of its own. */
+void scenario_sriov(void);
 
 /* Record the outcome of expr (a call returning < 0 with errno on failure),
  * reading errno only after the call. */
