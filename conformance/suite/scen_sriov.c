@@ -300,13 +300,13 @@ static void record_vf_device(int fd)
 		const char *name;
 	} f[] = {
 	    {0x00, 2, "vendor"},   {0x02, 2, "device"},    {0x04, 2, "command"},  {0x06, 2, "status"},
-	    {0x08, 4, "rev_class"}, {0x0e, 1, "header_type"}, {0x2c, 4, "subsystem"}, {0x18, 4, "bar2"},
-	    {0x30, 4, "rom"},      {0x3c, 1, "int_line"},  {0x3d, 1, "int_pin"},
+	    {0x08, 4, "rev_class"}, {0x0e, 1, "header_type"}, {0x2c, 4, "subsystem"}, {0x10, 4, "bar0"},
+	    {0x14, 4, "bar1"},     {0x18, 4, "bar2"},      {0x30, 4, "rom"},      {0x3c, 1, "int_line"},
+	    {0x3d, 1, "int_pin"},
 	};
-	/* Not recorded: BAR0's address bits and BAR1 (its upper half). A VF's
-	 * own BAR registers read 0, so on 6.12 vfio-pci shows BAR0 as its
-	 * flags only (0x4) and BAR1 as 0; softvfio's VF registers hold the
-	 * aperture slice's address (an open difference, docs/conformance.md). */
+	/* BAR0 and BAR1 whole: a VF's own BAR registers read 0 (the addresses
+	 * are the PF capability's), so vfio-pci's virtual BAR0 holds its flags
+	 * only (0x4 on 6.12) and BAR1 0. */
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		rec_x(k(&vf, "config.%s", f[i].name), cfg_read(&vf, f[i].off, f[i].width));
 	uint32_t bar0 = cfg_read(&vf, 0x10, 4);

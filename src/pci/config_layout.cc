@@ -37,6 +37,11 @@ void build_header(const DeviceDescription &desc, ConfigSpace &cfg)
 
 void build_bars(const DeviceDescription &desc, ConfigSpace &cfg)
 {
+	/* A VF's own BAR registers are read-only zero (SR-IOV: the VF BARs
+	 * live in the PF's capability); the PCI core knows each VF BAR's
+	 * address and size from there, as the function's bars do. */
+	if (desc.virtual_function)
+		return;
 	for (unsigned i = 0; i < 6; ++i) {
 		const BarDescription &bar = desc.bars[i];
 		const uint16_t reg = bar_offset(i);
@@ -231,11 +236,12 @@ void write_bar_registers(ConfigSpace &cfg, const std::array<Bar, 6> &bars, const
 		const uint16_t reg = bar_offset(i);
 		if (bar.kind == BarKind::None)
 			continue;
-		const uint32_t type = cfg.dword(reg) & (bar.kind == BarKind::Io ? ~kBarIoMask
-										  : ~kBarMemMask);
-		cfg.set_dword(reg, static_cast<uint32_t>(bar.address) | type);
+		/* Written as the bus takes a config write: only the address
+		 * bits the register implements (all of an aligned address,
+		 * none of a VF's read-only zero registers). */
+		cfg.write(reg, 4, static_cast<uint32_t>(bar.address));
 		if (bar.kind == BarKind::Mem64)
-			cfg.set_dword(reg + 4, static_cast<uint32_t>(bar.address >> 32));
+			cfg.write(reg + 4, 4, static_cast<uint32_t>(bar.address >> 32));
 	}
 	if (rom.size)
 		cfg.set_dword(kRomAddress, static_cast<uint32_t>(rom.address));

@@ -40,8 +40,10 @@ struct ConfigLayout {
 /* Fill `cfg` with the power-on state and its masks. */
 ConfigLayout build_config_space(const DeviceDescription &desc, ConfigSpace &cfg);
 
-/* Raw-write the BAR and ROM BAR registers with the given addresses (the
- * ROM stays disabled): what firmware and pci_restore_bars() leave there. */
+/* Write the BAR and ROM BAR registers with the given addresses (the ROM
+ * stays disabled): what firmware and pci_restore_bars() leave there. BARs
+ * take the write as the bus gives it, so a VF's read-only zero BAR
+ * registers stay zero. */
 void write_bar_registers(ConfigSpace &cfg, const std::array<Bar, 6> &bars, const Bar &rom);
 
 /* MSI register offsets within the capability, which depend on its flags. */

@@ -390,6 +390,55 @@ TEST_F(SysfsSriov, VfConfigAsVfioGivesIt)
 	EXPECT_EQ(back, v);
 }
 
+/* A VF's own BAR registers are read-only zero (the addresses live in the
+ * PF's capability), so vfio-pci's virtual BARs start as the resource's
+ * flags only: on 6.12 a VF's BAR0 read 0x4 and BAR1 0. The address stays
+ * the kernel's: the resource line and a mapping reach the VF's slice. */
+TEST_F(SysfsSriov, VfBarRegistersReadZero)
+{
+	make_vfs(2);
+	const std::string vf_dir = "/sys/bus/pci/devices/" + kVf0Bdf + "/";
+	std::string config = read(vf_dir + "config");
+	ASSERT_GE(config.size(), 0x28u);
+	for (unsigned at = 0x10; at < 0x28; at++)
+		EXPECT_EQ(static_cast<uint8_t>(config[at]), 0u) << "config byte " << at;
+	EXPECT_NE(lines_of(read(vf_dir + "resource"))[0].substr(0, 18), "0x0000000000000000");
+
+	ASSERT_GE(get_device(open_group(kPfBdf), kPfBdf + " vf_token=2ab74924-c335-45f4-9b16-8569e5b08258"), 0);
+	int fds[2];
+	for (unsigned i = 0; i < 2; i++) {
+		const std::string bdf = i ? kVf1Bdf : kVf0Bdf;
+		long vf = get_device(open_group(bdf), bdf + " vf_token=2ab74924-c335-45f4-9b16-8569e5b08258");
+		ASSERT_GE(vf, 0);
+		fds[i] = static_cast<int>(vf);
+	}
+	const int fd = fds[0];
+	EXPECT_EQ(cfg_read(*kernel_, fd, 0x10, 4), 0x4u);  /* 64-bit memory, no address */
+	EXPECT_EQ(cfg_read(*kernel_, fd, 0x14, 4), 0u);
+	EXPECT_EQ(cfg_read(*kernel_, fd, 0x18, 4), 0u);
+	/* Sizing still works on the virtual BAR. */
+	const uint32_t ones = 0xffffffff;
+	ASSERT_EQ(kernel_->pwrite(fd, &ones, 4, static_cast<off_t>(kConfigRegion + 0x10)), 4);
+	ASSERT_EQ(kernel_->pwrite(fd, &ones, 4, static_cast<off_t>(kConfigRegion + 0x14)), 4);
+	EXPECT_EQ(cfg_read(*kernel_, fd, 0x10, 4), 0xffffc004u);
+	EXPECT_EQ(cfg_read(*kernel_, fd, 0x14, 4), 0xffffffffu);
+
+	/* Each VF's mapping reaches its own memory. */
+	uint32_t *maps[2];
+	for (unsigned i = 0; i < 2; i++) {
+		long bar = kernel_->mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fds[i], 0);
+		ASSERT_GT(bar, 0);
+		maps[i] = reinterpret_cast<uint32_t *>(bar);
+		maps[i][1] = 0xa0 + i;
+	}
+	for (unsigned i = 0; i < 2; i++) {
+		uint32_t back = 0;
+		EXPECT_EQ(kernel_->pread(fds[i], &back, 4, 4), 4);
+		EXPECT_EQ(back, 0xa0u + i);
+		kernel_->munmap(maps[i], 4096);
+	}
+}
+
 /* vfio_pci_set_power_state(): a PF with VFs enabled stays in D0. */
 class SysfsSriovPm : public SriovTest
 {

@@ -356,6 +356,29 @@ TEST(VirtualFunction, MemoryEnableIsReadOnlyZero)
 	EXPECT_EQ(fn->config_read(regs::kCommand, 2), unsigned(regs::kCommandMaster));
 }
 
+/* SR-IOV: a VF's own BAR registers are read-only zero; its BARs' sizes
+ * and addresses are the PF capability's, which the function still knows. */
+TEST(VirtualFunction, BarRegistersAreReadOnlyZero)
+{
+	DeviceDescription desc = vf_description(parse_ok(kPf), 1);
+	desc.bars[0].address = 0x2'0000'4000ull;  /* VF 1's slices of the apertures */
+	desc.bars[2].address = 0xc000'2000u;
+	auto fn = build(desc);
+	ASSERT_TRUE(fn);
+	EXPECT_EQ(fn->bar(0).address, 0x2'0000'4000ull);
+	for (unsigned i = 0; i < 6; i++) {
+		EXPECT_EQ(fn->config_read(regs::bar_offset(i), 4), 0u) << "BAR" << i;
+		fn->config_write(regs::bar_offset(i), 4, 0xffffffff);
+		EXPECT_EQ(fn->config_read(regs::bar_offset(i), 4), 0u) << "BAR" << i << " sized";
+	}
+	ASSERT_TRUE(fn->reset_function());
+	EXPECT_EQ(fn->config_read(regs::bar_offset(0), 4), 0u);
+	EXPECT_EQ(fn->config_read(regs::bar_offset(1), 4), 0u);
+	fn->power_on_reset();
+	EXPECT_EQ(fn->config_read(regs::bar_offset(0), 4), 0u);
+	EXPECT_EQ(fn->bar(0).address, 0x2'0000'4000ull);
+}
+
 TEST(VirtualFunction, CannotHaveVfs)
 {
 	DeviceDescription vf = vf_description(parse_ok(kPf), 0);
