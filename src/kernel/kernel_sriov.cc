@@ -312,10 +312,6 @@ long store_drivers_autoprobe(Kernel::Impl &impl, const std::string &bdf, const s
 long store_sriov(Kernel::Impl &impl, const std::string &bdf, const std::string &attribute,
 		 const std::string &buf, size_t count)
 {
-	/* sysfs_kf_write(): a write of no bytes succeeds without reaching
-	 * the store (observed on 6.12: write(fd, "", 0) on sriov_numvfs is 0). */
-	if (count == 0)
-		return 0;
 	if (attribute == "sriov_numvfs")
 		return store_numvfs(impl, bdf, buf, count);
 	if (attribute == "sriov_drivers_autoprobe")

@@ -11,7 +11,8 @@
  *   devices/.../<bdf>/sriov_numvfs, sriov_drivers_autoprobe  (kernel_sriov.cc)
  *   module/<module>/parameters/<name>     the writable vfio parameters
  * Other attributes: EACCES when read-only (the open would fail), EINVAL for
- * writable ones the model does not act on.
+ * writable ones the model does not act on. A write of no bytes to any
+ * writable attribute is 0 and reaches no store.
  */
 #include <algorithm>
 #include <softvfio/kernel.h>
@@ -346,6 +347,11 @@ long Kernel::sysfs_write(std::string_view path, const void *buf, size_t count)
 	}
 	if (!(mode & 0222))
 		return -EACCES;
+	/* sysfs_kf_write() (and the bin attributes' sysfs_kf_bin_write()):
+	 * a write of no bytes returns 0 before any store sees it, once the
+	 * open has succeeded (observed on 6.12 with sriov_numvfs). */
+	if (count == 0)
+		return 0;
 	if (rel.compare(0, 7, "module/") == 0 && rel.find("/parameters/") != std::string::npos) {
 		long r = store_param(*impl_, rel, text, count);
 		impl_->refresh_sysfs();

@@ -207,6 +207,30 @@ TEST_F(Sysfs, WriteRows)
 	EXPECT_EQ(write("/sys/bus/pci/rescan", "x"), -EINVAL);
 }
 
+/* sysfs_kf_write(): a write of no bytes is 0 and no store sees it, for
+ * every kind of attribute; the open's own errors stay. */
+TEST_F(Sysfs, AnEmptyWriteNeverReachesTheStore)
+{
+	ASSERT_EQ(write(kDev + "driver_override", "vfio-pci"), 8);
+	EXPECT_EQ(write(kDev + "driver_override", ""), 0);
+	EXPECT_EQ(read(kDev + "driver_override"), "vfio-pci\n");
+	EXPECT_EQ(write(kDev + "power/control", ""), 0);
+	EXPECT_EQ(write("/sys/bus/pci/drivers/vfio-pci/unbind", ""), 0);
+	EXPECT_EQ(write("/sys/bus/pci/drivers/vfio-pci/bind", ""), 0);
+	EXPECT_EQ(write("/sys/bus/pci/drivers/vfio-pci/new_id", ""), 0);
+	EXPECT_EQ(write("/sys/bus/pci/drivers/vfio-pci/remove_id", ""), 0);
+	EXPECT_EQ(write("/sys/bus/pci/drivers_probe", ""), 0);
+	EXPECT_EQ(write("/sys/bus/pci/rescan", ""), 0);
+	EXPECT_TRUE(exists(kDev + "driver"));
+	EXPECT_EQ(write("/sys/module/vfio_iommu_type1/parameters/dma_entry_limit", ""), 0);
+	EXPECT_EQ(read("/sys/module/vfio_iommu_type1/parameters/dma_entry_limit"), "65535\n");
+	EXPECT_EQ(write("/sys/module/vfio_pci/parameters/disable_idle_d3", ""), 0);
+	EXPECT_EQ(read("/sys/module/vfio_pci/parameters/disable_idle_d3"), "N\n");
+	EXPECT_EQ(write(kDev + "vendor", ""), -EACCES);
+	EXPECT_EQ(write("/sys/bus/pci/devices", ""), -EISDIR);
+	EXPECT_EQ(write(kDev + "nonexistent", ""), -ENOENT);
+}
+
 /* --- binding --- */
 
 TEST_F(Sysfs, UnbindTakesNodesAway)
