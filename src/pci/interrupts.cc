@@ -135,6 +135,28 @@ bool PciFunction::Impl::msix_entry_masked(unsigned vector) const
 	return ctrl & kMsixEntryCtrlMasked;
 }
 
+/* The x86 interrupt address window: what an MSI-X message written by the
+ * host's interrupt controller targets. */
+constexpr uint32_t kMsiAddressLocalApic = 0xfee00000;
+
+void PciFunction::Impl::msix_program_vector(unsigned vector, bool requested)
+{
+	if (!desc.msix || vector >= desc.msix->vectors)
+		return;
+	const uint64_t at = msix_table_offset(vector);
+	uint32_t ctrl = kMsixEntryCtrlMasked;
+	(void)mem_read(at + kMsixEntryVectorCtrl, &ctrl, sizeof(ctrl));
+	if (!requested) {
+		ctrl |= kMsixEntryCtrlMasked;
+		(void)mem_write(at + kMsixEntryVectorCtrl, &ctrl, sizeof(ctrl));
+		return;
+	}
+	const uint32_t entry[4] = {kMsiAddressLocalApic, 0, vector, ctrl & ~kMsixEntryCtrlMasked};
+	static_assert(sizeof(entry) == kMsixEntrySize);
+	(void)mem_write(at, entry, sizeof(entry));
+	msix_deliver_pending();
+}
+
 void PciFunction::Impl::msix_notify(unsigned vector)
 {
 	if (!msix_enabled() || !bus_master() || vector >= desc.msix->vectors)
@@ -192,6 +214,12 @@ void PciFunction::set_intx(bool asserted)
 {
 	Impl::Locked lock(*impl_);
 	impl_->set_intx(asserted);
+}
+
+void PciFunction::msix_program_vector(unsigned vector, bool requested)
+{
+	Impl::Locked lock(*impl_);
+	impl_->msix_program_vector(vector, requested);
 }
 
 } /* namespace softvfio::pci */

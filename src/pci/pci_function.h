@@ -198,6 +198,14 @@ public:
 	/* Drive the INTx pin; no effect without an interrupt pin. */
 	void set_intx(bool asserted);
 
+	/* --- the host's MSI-X interrupt controller --- */
+	/* What the kernel's irq chip does to MSI-X table entry `vector` when
+	 * a driver requests its interrupt (`requested`: write a message, to
+	 * the local APIC's address with the vector number as data, and
+	 * unmask, which sends a message pending on the entry) or frees it
+	 * (mask). Vectors beyond the table are ignored. */
+	void msix_program_vector(unsigned vector, bool requested);
+
 	/* --- connections to the vfio layer --- */
 	/* Interrupts are delivered after the function's lock is dropped, so a
 	 * sink may call back into the function. Replacing the sink waits for

@@ -83,6 +83,7 @@ struct PciFunction::Impl {
 	uint64_t msix_table_offset(unsigned vector) const;
 	uint64_t msix_pba_offset() const;
 	bool msix_entry_masked(unsigned vector) const;
+	void msix_program_vector(unsigned vector, bool requested);
 
 	/* --- power and reset (power_reset.cc) --- */
 	PowerState power_state() const;

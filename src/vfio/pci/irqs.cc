@@ -44,9 +44,6 @@ int32_t fd_at(const uint8_t *data, unsigned i)
 	return fd;
 }
 
-/* fls(x): index of the most significant set bit, 1-based. */
-unsigned fls(unsigned x) { return x ? 32 - __builtin_clz(x) : 0; }
-
 } /* namespace */
 
 Irqs::Irqs(pci::PciFunction &function) : function_(function), shape_(read_shape(function)) {}
@@ -65,14 +62,18 @@ unsigned Irqs::count(unsigned index) const
 
 long Irqs::set(uint32_t flags, unsigned index, unsigned start, unsigned count, const uint8_t *data)
 {
+	std::lock_guard hw_guard(hw_gate_);
 	long ret;
 	HwIntx hw;
+	MsiHardware msi;
 	{
 		std::lock_guard guard(igate_);
 		pending_hw_ = HwIntx::Keep;
 		ret = set_locked(flags, index, start, count, data);
 		hw = std::exchange(pending_hw_, HwIntx::Keep);
+		msi = msi_hardware_locked();
 	}
+	apply_msi_hardware(msi);
 	apply_hw_intx(hw);
 	return ret;
 }
@@ -207,25 +208,6 @@ Irqs::HwIntx Irqs::intx_unmask_locked()
 	return HwIntx::Unmask;
 }
 
-/* vfio masks INTx of PCI 2.3 functions with COMMAND.INTX_DISABLE, a bit it
- * virtualises for the user. Clearing it while the function still drives
- * its pin re-raises the interrupt: that is how a level that outlived the
- * mask fires again on unmask. */
-void Irqs::apply_hw_intx(HwIntx action)
-{
-	if (action == HwIntx::Keep || !shape_.intx)
-		return;
-	uint32_t cmd = function_.config_read(r::kCommand, 2);
-	if (action == HwIntx::Mask) {
-		function_.config_write(r::kCommand, 2, cmd | r::kCommandIntxDisable);
-		return;
-	}
-	/* Through the masked state, so the unmask is an edge the function
-	 * sees even if the bit was already clear. */
-	function_.config_write(r::kCommand, 2, cmd | r::kCommandIntxDisable);
-	function_.config_write(r::kCommand, 2, cmd & ~uint32_t(r::kCommandIntxDisable));
-}
-
 /* The user's loopback trigger: signal without touching the mask. */
 void Irqs::send_intx_locked()
 {
@@ -282,7 +264,6 @@ long Irqs::msi_enable(unsigned index, unsigned nvec)
 	unsigned slots = index == kIrqMsix && shape_.dyn_msix ? shape_.msix_max : nvec;
 	vectors_.assign(slots, nullptr);
 	msi_nvec_ = nvec;
-	program_hardware_locked();
 	if (index == kIrqMsi && msi_listener_)
 		msi_listener_(nvec);
 	return 0;
@@ -320,28 +301,6 @@ void Irqs::msi_disable()
 	irq_type_ = -1;
 	vectors_.clear();
 	msi_nvec_ = 0;
-	program_hardware_locked();
-}
-
-/* Reflect the enabled mode in the function's own capability registers, as
- * pci_alloc_irq_vectors() does: a device model decides MSI versus INTx
- * delivery from them. */
-void Irqs::program_hardware_locked()
-{
-	if (uint16_t msi = function_.find_capability(r::kCapIdMsi)) {
-		uint32_t flags = function_.config_read(msi + r::kMsiFlags, 2);
-		flags &= ~uint32_t(r::kMsiFlagsEnable | r::kMsiFlagsQsize);
-		if (irq_type_ == kIrqMsi)
-			flags |= r::kMsiFlagsEnable | ((fls(msi_nvec_ * 2 - 1) - 1) << 4);
-		function_.config_write(msi + r::kMsiFlags, 2, flags);
-	}
-	if (uint16_t msix = function_.find_capability(r::kCapIdMsix)) {
-		uint32_t flags = function_.config_read(msix + r::kMsixFlags, 2);
-		flags &= ~uint32_t(r::kMsixFlagsEnable | r::kMsixFlagsMaskAll);
-		if (irq_type_ == kIrqMsix)
-			flags |= r::kMsixFlagsEnable;
-		function_.config_write(msix + r::kMsixFlags, 2, flags);
-	}
 }
 
 /* --- ERR / REQ --- */
@@ -445,7 +404,9 @@ bool Irqs::request()
 
 void Irqs::disable_all()
 {
+	std::lock_guard hw_guard(hw_gate_);
 	HwIntx hw = HwIntx::Keep;
+	MsiHardware msi;
 	{
 		std::lock_guard guard(igate_);
 		if (irq_type_ == kIrqIntx) {
@@ -457,7 +418,9 @@ void Irqs::disable_all()
 		err_trigger_.reset();
 		req_trigger_.reset();
 		virq_disabled_ = false;
+		msi = msi_hardware_locked();
 	}
+	apply_msi_hardware(msi);
 	apply_hw_intx(hw);
 }
 

@@ -89,6 +89,20 @@ private:
 	enum class HwIntx { Keep, Mask, Unmask };
 	void apply_hw_intx(HwIntx action);
 
+	/* The MSI/MSI-X programming the logical state asks for: the enable
+	 * bits and, for MSI-X, which table entries have an interrupt
+	 * requested (an eventfd attached), as the PCI core and the irq chip
+	 * program them. Taken under igate_, applied after it is dropped with
+	 * hw_gate_ held (irqs_hardware.cc). */
+	struct MsiHardware {
+		int type = -1;              /* kIrqMsi, kIrqMsix or -1 */
+		unsigned msi_nvec = 0;
+		std::vector<bool> msix_requested;
+		bool operator==(const MsiHardware &) const = default;
+	};
+	MsiHardware msi_hardware_locked() const;
+	void apply_msi_hardware(const MsiHardware &want);
+
 	long msi_enable(unsigned index, unsigned nvec);
 	long msi_set_block(unsigned index, unsigned start, unsigned count, const int32_t *fds);
 	void msi_disable();
@@ -97,11 +111,16 @@ private:
 	HwIntx intx_mask_locked();
 	HwIntx intx_unmask_locked();
 	void send_intx_locked();
-	void program_hardware_locked();
 
 	pci::PciFunction &function_;
 	IrqShape shape_;
 
+	/* Serialises the operations that program the function (set(),
+	 * disable_all()) so the hardware follows the logical state in the
+	 * order the calls changed it. Taken before igate_; never by raise(),
+	 * which the function calls back while it is held. */
+	std::mutex hw_gate_;
+	MsiHardware msi_applied_;  /* under hw_gate_ */
 	mutable std::mutex igate_;
 	int irq_type_ = -1;
 	/* INTx */
