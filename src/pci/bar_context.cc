@@ -4,7 +4,8 @@
  * side of the device thread: what <softvfio/device_model.h> promises a
  * model, on the function's state. Every call here is made with the
  * function's lock held (from a model callback), except run_deferred(),
- * which the device thread calls and which takes it.
+ * which the device thread calls and which takes it. And the gate a plugin
+ * model waits for its host through, with that lock let go.
  */
 #include "pci/pci_function_impl.h"
 
@@ -76,9 +77,44 @@ std::unique_ptr<DeviceContext> PciFunction::Impl::make_bar_context(unsigned inde
 	return std::make_unique<BarContext>(*this, index);
 }
 
+/* A plugin model's wait for its host, with the function's lock let go
+ * (call_gate.h). Only the thread making the call touches the model while
+ * it is busy: every other caller waits in wait_model_idle(). */
+class PciFunction::Impl::ModelGate final : public plugin::CallGate
+{
+public:
+	explicit ModelGate(Impl &impl) : impl_(impl) {}
+
+	void release() override
+	{
+		impl_.model_busy = true;
+		impl_.mu.unlock();
+	}
+	void reacquire() override
+	{
+		impl_.mu.lock();
+		impl_.model_busy = false;
+		impl_.model_idle.notify_all();
+	}
+
+private:
+	Impl &impl_;
+};
+
+std::unique_ptr<plugin::CallGate> PciFunction::Impl::make_model_gate()
+{
+	return std::make_unique<ModelGate>(*this);
+}
+
+void PciFunction::Impl::wait_model_idle()
+{
+	model_idle.wait(mu, [this] { return !model_busy; });
+}
+
 void PciFunction::Impl::run_deferred(unsigned index, uint64_t cookie, uint64_t generation)
 {
 	Locked lock(*this);
+	wait_model_idle();
 	/* Scheduled before a reset that has happened since: the model that
 	 * asked for it is back in its power-on state and must not see it. */
 	if (generation != device_thread.generation() || index >= models.size() || !models[index])
@@ -88,6 +124,7 @@ void PciFunction::Impl::run_deferred(unsigned index, uint64_t cookie, uint64_t g
 
 void PciFunction::Impl::notify_power_state(PowerState state)
 {
+	wait_model_idle();
 	for (auto &model : models)
 		if (model)
 			model->power_state_changed(static_cast<unsigned>(state));

@@ -63,12 +63,15 @@ Result<void> PciFunction::Impl::init(uint64_t bus_address_base)
 
 	if (desc.rom_size)
 		rom = build_rom_image(desc);
+	model_gate = make_model_gate();
 	for (unsigned i = 0; i < 6; ++i) {
 		if (desc.bars[i].kind == BarKind::None ||
 		    desc.bars[i].contents != BarContents::Registers)
 			continue;
 		hosts[i] = make_bar_context(i);
-		models[i] = make_register_model(desc.bars[i], *hosts[i]);
+		/* Held as for every model call: the gate lets it go. */
+		std::lock_guard lock(mu);
+		models[i] = make_register_model(desc.bars[i], *hosts[i], model_gate.get());
 		if (!models[i])
 			return err(EINVAL);
 	}
@@ -237,6 +240,7 @@ unsigned next_width(uint64_t offset, size_t len, bool whole)
 void PciFunction::Impl::model_access(unsigned index, uint64_t offset, size_t len, void *dst,
 				     const void *src)
 {
+	wait_model_idle();
 	DeviceModel &model = *models[index];
 	auto *out = static_cast<uint8_t *>(dst);
 	const auto *in = static_cast<const uint8_t *>(src);

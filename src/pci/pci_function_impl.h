@@ -7,7 +7,14 @@
  *   power_reset.cc    power states, resets, save/restore (the PCI core)
  *
  * Locking: every public entry point takes `mu` through a Locked guard and
- * calls the members below, which assume it is held. Interrupts raised while
+ * calls the members below, which assume it is held. Register models are
+ * called with `mu` held too, but a plugin model lets it go while it waits
+ * for its device host (plugin/call_gate.h, ModelGate): meanwhile
+ * `model_busy` is set, and everything that calls a model (a BAR access, a
+ * deferred step, a reset, a power change) first waits in
+ * wait_model_idle() for the call in flight to end (or to time out), so a
+ * hung plugin holds up only what must be ordered after its call, never a
+ * config read, the sysfs view or another function. Interrupts raised while
  * the lock is held are queued and delivered to the InterruptSink by the
  * guard after it unlocks, so a sink may call back into the function (as
  * vfio-pci's INTx handler reads STATUS and sets INTX_DISABLE). DmaPort calls
@@ -17,6 +24,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <utility>
@@ -65,7 +73,11 @@ struct PciFunction::Impl {
 	Result<void> mirror_write(unsigned index, uint64_t offset, const void *src, size_t len);
 
 	/* --- register models' contexts and deferred steps (bar_context.cc) --- */
+	class ModelGate;
 	std::unique_ptr<DeviceContext> make_bar_context(unsigned index);
+	std::unique_ptr<plugin::CallGate> make_model_gate();
+	/* `mu` held: wait (unlocked) until no model call is in flight. */
+	void wait_model_idle();
 	void run_deferred(unsigned index, uint64_t cookie, uint64_t generation);
 	void notify_power_state(PowerState state);
 
@@ -111,6 +123,9 @@ struct PciFunction::Impl {
 	std::array<MirrorWindow, 6> mirror_windows;
 	std::array<std::unique_ptr<DeviceContext>, 6> hosts;
 	std::array<std::unique_ptr<DeviceModel>, 6> models;
+	std::unique_ptr<plugin::CallGate> model_gate;
+	bool model_busy = false;   /* a model call waits for its host, `mu` let go */
+	std::condition_variable_any model_idle;
 	/* Declared after the models: destroyed (joined) before them. */
 	DeviceThread device_thread{[this](unsigned index, uint64_t cookie, uint64_t generation) {
 		run_deferred(index, cookie, generation);

@@ -35,6 +35,9 @@ PowerState PciFunction::Impl::power_state() const
 
 void PciFunction::Impl::function_reset()
 {
+	/* A model call in flight ends (or times out) before the reset: the
+	 * model never sees an access from before it afterwards. */
+	wait_model_idle();
 	cfg.reset_to_defaults();
 	intx_level = false;
 	intx_line = false;

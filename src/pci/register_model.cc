@@ -47,11 +47,12 @@ std::optional<RegisterModelInfo> find_register_model(std::string_view name)
 	return std::nullopt;
 }
 
-std::unique_ptr<DeviceModel> make_register_model(const BarDescription &bar, DeviceContext &context)
+std::unique_ptr<DeviceModel> make_register_model(const BarDescription &bar, DeviceContext &context,
+						 plugin::CallGate *gate)
 {
 	std::unique_ptr<DeviceModel> model;
 	if (bar.model == kPluginModelName) {
-		model = plugin::make_plugin_model(bar.plugin, context);
+		model = plugin::make_plugin_model(bar.plugin, context, gate);
 	} else {
 		std::function<std::unique_ptr<DeviceModel>(DeviceContext &)> create;
 		{

@@ -18,6 +18,8 @@
 #include <softvfio/device_description.h>
 #include <softvfio/device_model.h>
 
+#include "plugin/call_gate.h"
+
 namespace softvfio::pci {
 
 /* The name a BAR gives to have its model in a plugin. */
@@ -34,7 +36,9 @@ std::optional<RegisterModelInfo> find_register_model(std::string_view name);
 
 /* The model of register BAR `bar`, in its power-on state (reset() called,
  * so already mirrored); nullptr when it cannot be made (an unknown name, a
- * plugin whose host did not start: the reason is logged). */
-std::unique_ptr<DeviceModel> make_register_model(const BarDescription &bar, DeviceContext &context);
+ * plugin whose host did not start: the reason is logged). A plugin model
+ * waits for its host through `gate` (plugin/call_gate.h). */
+std::unique_ptr<DeviceModel> make_register_model(const BarDescription &bar, DeviceContext &context,
+						 plugin::CallGate *gate = nullptr);
 
 } /* namespace softvfio::pci */

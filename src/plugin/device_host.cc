@@ -153,7 +153,33 @@ std::string DeviceHost::kill()
 	return reap(true);
 }
 
-std::variant<HostAnswer, std::string> DeviceHost::call(const wire::Message &message, RequestHandler *handler)
+namespace {
+
+/* The gate released for the scope of a wait. */
+class Released
+{
+public:
+	explicit Released(CallGate *gate) : gate_(gate)
+	{
+		if (gate_)
+			gate_->release();
+	}
+	~Released()
+	{
+		if (gate_)
+			gate_->reacquire();
+	}
+	Released(const Released &) = delete;
+	Released &operator=(const Released &) = delete;
+
+private:
+	CallGate *gate_;
+};
+
+} /* namespace */
+
+std::variant<HostAnswer, std::string> DeviceHost::call(const wire::Message &message, RequestHandler *handler,
+						       CallGate *gate)
 {
 	using wire::Op;
 	if (!socket_)
@@ -167,20 +193,24 @@ std::variant<HostAnswer, std::string> DeviceHost::call(const wire::Message &mess
 			/* The host is gone: say how it ended. */
 			return kill();
 		}
-		/* Wait for the next packet, within what is left of the call. */
-		for (;;) {
-			const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-			if (left.count() <= 0) {
-				(void)kill();
-				return "no answer within " + std::to_string(call_timeout().count()) +
-				       " ms (the plugin blocks or loops); the device host was killed";
+		/* Wait for the next packet, within what is left of the call,
+		 * with the caller's lock let go. */
+		{
+			Released released(gate);
+			for (;;) {
+				const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+				if (left.count() <= 0) {
+					(void)kill();
+					return "no answer within " + std::to_string(call_timeout().count()) +
+					       " ms (the plugin blocks or loops); the device host was killed";
+				}
+				pollfd p{socket_.get(), POLLIN, 0};
+				const int n = ::poll(&p, 1, static_cast<int>(left.count()) + 1);
+				if (n > 0)
+					break;
+				if (n < 0 && errno != EINTR)
+					return kill();
 			}
-			pollfd p{socket_.get(), POLLIN, 0};
-			const int n = ::poll(&p, 1, static_cast<int>(left.count()) + 1);
-			if (n > 0)
-				break;
-			if (n < 0 && errno != EINTR)
-				return kill();
 		}
 		const ssize_t n = ::recv(socket_.get(), packet_.data(), packet_.size(), MSG_DONTWAIT);
 		if (n <= 0) {

@@ -23,6 +23,7 @@
 #include <softvfio/base/result.h>
 #include <softvfio/base/unique_fd.h>
 
+#include "plugin/call_gate.h"
 #include "plugin/wire.h"
 
 namespace softvfio::plugin {
@@ -65,8 +66,11 @@ public:
 	DeviceHost &operator=(const DeviceHost &) = delete;
 
 	/* One call; a HostAnswer, or why the host failed. Requests need a
-	 * handler; without one any request is a protocol error. */
-	std::variant<HostAnswer, std::string> call(const wire::Message &message, RequestHandler *handler);
+	 * handler; without one any request is a protocol error. With a gate,
+	 * every wait for the host's next packet happens released (requests
+	 * are served and the call returns with the gate taken back). */
+	std::variant<HostAnswer, std::string> call(const wire::Message &message, RequestHandler *handler,
+						   CallGate *gate = nullptr);
 
 	/* Kill the host now and say how it ended ("died of SIGSEGV", ...). */
 	std::string kill();

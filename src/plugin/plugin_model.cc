@@ -41,8 +41,8 @@ std::string printable(std::span<const uint8_t> bytes)
 class PluginModel final : public DeviceModel, private RequestHandler
 {
 public:
-	PluginModel(std::string plugin, DeviceContext &context, std::unique_ptr<DeviceHost> host)
-		: plugin_(std::move(plugin)), context_(context), host_(std::move(host))
+	PluginModel(std::string plugin, DeviceContext &context, std::unique_ptr<DeviceHost> host, CallGate *gate)
+		: plugin_(std::move(plugin)), context_(context), host_(std::move(host)), gate_(gate)
 	{
 	}
 
@@ -94,7 +94,7 @@ private:
 	{
 		if (failed_)
 			return std::nullopt;
-		auto answer = host_->call(m, this);
+		auto answer = host_->call(m, this, gate_);
 		if (auto *why = std::get_if<std::string>(&answer)) {
 			fail(std::string("in ") + what + ": " + *why);
 			return std::nullopt;
@@ -180,13 +180,15 @@ private:
 	std::string plugin_;
 	DeviceContext &context_;
 	std::unique_ptr<DeviceHost> host_;
+	CallGate *gate_;
 	bool failed_ = false;
 	unsigned log_lines_ = 0;
 };
 
 } /* namespace */
 
-std::unique_ptr<DeviceModel> make_plugin_model(const std::string &plugin, DeviceContext &context)
+std::unique_ptr<DeviceModel> make_plugin_model(const std::string &plugin, DeviceContext &context,
+					       CallGate *gate)
 {
 	auto host = DeviceHost::start(plugin);
 	if (!host) {
@@ -194,7 +196,7 @@ std::unique_ptr<DeviceModel> make_plugin_model(const std::string &plugin, Device
 			     device_host_path().c_str(), std::strerror(host.error()));
 		return nullptr;
 	}
-	auto model = std::make_unique<PluginModel>(plugin, context, std::move(*host));
+	auto model = std::make_unique<PluginModel>(plugin, context, std::move(*host), gate);
 	if (!model->create())
 		return nullptr;
 	return model;

@@ -17,11 +17,16 @@
 
 #include <softvfio/device_model.h>
 
+#include "plugin/call_gate.h"
+
 namespace softvfio::plugin {
 
 /* The model of `plugin` (an absolute path) for the context's BAR, or
  * nullptr when its host could not be started or refused to create it (the
- * reason is on stderr). Not reset yet. */
-std::unique_ptr<DeviceModel> make_plugin_model(const std::string &plugin, DeviceContext &context);
+ * reason is on stderr). Not reset yet. With a gate, every callback but the
+ * creation waits for the host with the caller's lock released
+ * (call_gate.h). */
+std::unique_ptr<DeviceModel> make_plugin_model(const std::string &plugin, DeviceContext &context,
+					       CallGate *gate = nullptr);
 
 } /* namespace softvfio::plugin */

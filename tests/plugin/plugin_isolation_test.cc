@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "pci/pci_test_util.h"
+#include "plugin/blocking_gate.h"
 
 namespace softvfio::pci::test {
 namespace {
@@ -88,6 +89,29 @@ TEST_F(PluginIsolation, ACallbackThatNeverReturnsTimesOut)
 	EXPECT_GE(took, 250ms);
 	EXPECT_LT(took, 3s) << "the call is cut at the 300 ms timeout";
 	EXPECT_EQ(bar_read32(*fn, 0, 0x00), 0xffffffffu);
+	edu_still_works();
+}
+
+/* A reset is ordered after the call in flight: it returns once the call
+ * ended, here by the timeout, which fails the device as before; config
+ * space never waited for the call. */
+TEST_F(PluginIsolation, AResetWaitsForAHungReadThatTimesOut)
+{
+	softvfio::test::BlockingGate gate;
+	ASSERT_TRUE(gate.ok());
+	auto fn = plugin_function(BLOCKING_PLUGIN);
+	ASSERT_TRUE(fn);
+	EXPECT_EQ(bar_read32(*fn, 0, 0x00), 0x600du);
+	const auto start = std::chrono::steady_clock::now();
+	auto hung = std::async(std::launch::async, [&] { return bar_read32(*fn, 0, 0x10); });
+	ASSERT_TRUE(gate.wait_entered()) << "the plugin never got into its read";
+	EXPECT_EQ(fn->config_read(0x02, 2), 0xb10cu);
+	ASSERT_TRUE(fn->reset_bus());
+	/* The call began after `start` and ended at its 300 ms deadline. */
+	EXPECT_GE(std::chrono::steady_clock::now() - start, 300ms) << "the reset returned before the call ended";
+	EXPECT_EQ(hung.get(), 0xffffffffu) << "the call was cut by the timeout";
+	EXPECT_EQ(bar_read32(*fn, 0, 0x00), 0xffffffffu) << "failed for good, as a removed device";
+	EXPECT_EQ(fn->config_read(0x02, 2), 0xb10cu);
 	edu_still_works();
 }
 
