@@ -11,7 +11,7 @@
  * fetches each descriptor by DMA, runs it (copy, fill, checksum between
  * IOVAs), writes a completion entry by DMA whose phase bit flips on every
  * pass over the ring, and raises its completion interrupt: MSI-X vector 0
- * when MSI-X is enabled, else MSI vector 0, else INTx (a level held while
+ * when MSI-X is enabled, else INTx (a level held while
  * IRQ_STATUS is non-zero; write 1 to clear). An IOMMU fault on a data
  * transfer fails that command (status -EFAULT in its completion); one on a
  * ring stops the queue (STATUS.ERROR) until CTRL is written.

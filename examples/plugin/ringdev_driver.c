@@ -9,7 +9,7 @@
  * It opens the device through its IOMMU group and a type1 container, maps
  * BAR0 (every load and store reaches the model), enables memory and bus
  * mastering, maps 1 MiB of its own memory for DMA (VFIO_IOMMU_MAP_DMA),
- * takes the completion interrupt as MSI vector 0 on an eventfd, sets up
+ * takes the completion interrupt as MSI-X vector 0 on an eventfd, sets up
  * the two rings and runs commands through them: fills, copies, checksums,
  * more than the ring holds (so it wraps and the phase flips), and one
  * copy from an IOVA it never mapped, which must complete with -EFAULT.
@@ -164,7 +164,7 @@ static void enable_device(int device)
 		die("mmap of BAR0");
 }
 
-static void enable_msi(int device)
+static void enable_msix(int device)
 {
 	irq_fd = eventfd(0, EFD_CLOEXEC);
 	union {
@@ -174,11 +174,11 @@ static void enable_msi(int device)
 	memset(&irq, 0, sizeof(irq));
 	irq.set.argsz = sizeof(irq);
 	irq.set.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER;
-	irq.set.index = VFIO_PCI_MSI_IRQ_INDEX;
+	irq.set.index = VFIO_PCI_MSIX_IRQ_INDEX;
 	irq.set.count = 1;
 	memcpy(irq.bytes + sizeof(struct vfio_irq_set), &irq_fd, sizeof(irq_fd));
 	if (irq_fd < 0 || ioctl(device, VFIO_DEVICE_SET_IRQS, &irq))
-		die("MSI vector 0 on an eventfd");
+		die("MSI-X vector 0 on an eventfd");
 }
 
 static void map_dma(int container)
@@ -206,7 +206,7 @@ int main(int argc, char **argv)
 	check(rd32(RINGDEV_REG_ID) == RINGDEV_ID_VALUE && rd32(RINGDEV_REG_VERSION) == 1,
 	      "identification %#x, version %u", rd32(RINGDEV_REG_ID), rd32(RINGDEV_REG_VERSION));
 	map_dma(container);
-	enable_msi(device);
+	enable_msix(device);
 
 	wr32(RINGDEV_REG_CTRL, 0);
 	wr64(RINGDEV_REG_SQ_BASE, iova_of(SQ_OFFSET));

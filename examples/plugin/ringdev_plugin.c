@@ -40,8 +40,6 @@ static void interrupt(struct ringdev *d)
 	d->irq_status |= RINGDEV_IRQ_COMPLETION;
 	if (h->irq_enabled(h->opaque, SOFTVFIO_IRQ_MSIX) == 1)
 		h->raise_irq(h->opaque, SOFTVFIO_IRQ_MSIX, 0);
-	else if (h->irq_enabled(h->opaque, SOFTVFIO_IRQ_MSI) == 1)
-		h->raise_irq(h->opaque, SOFTVFIO_IRQ_MSI, 0);
 	else
 		h->set_intx(h->opaque, 1);
 }
@@ -261,8 +259,6 @@ static const struct softvfio_plugin ringdev_plugin = {
 		"index = 2\n"
 		"kind = \"mem32\"\n"
 		"size = \"8KiB\"\n"           /* the MSI-X table and PBA */
-		"[msi]\n"
-		"vectors = 1\n"
 		"[msix]\n"
 		"vectors = 4\n"
 		"table_bar = 2\n"
