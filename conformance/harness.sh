@@ -36,9 +36,9 @@ elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 # The softvfio side: the linux-6.12 profile for the comparison, then the
 # DMABUF scenario under series-v4 (softvfio only). Devices get BDFs in
 # softvfio's own domain; the suite finds them by vendor:device anyway. The
-# nvme PF of the sriov scenario is devices/nvme-sriov.toml (QEMU's nvme with
+# nvme PF of the sriov scenario is conformance/nvme-sriov.toml (QEMU's nvme with
 # sriov_max_vfs=4 as the guest has it), at the guest's slot.
-nvme=$here/../devices/nvme-sriov.toml
+nvme=$here/nvme-sriov.toml
 run_host() {
 	local t0 rc=0
 	t0=$(now)

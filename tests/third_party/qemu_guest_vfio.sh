@@ -73,7 +73,15 @@ out=$(printf '%s\n' "$out" | grep -v "vfio: Cannot reset device 5f00:00:0[12].0,
 refuse "no other QEMU message" "qemu-system-x86_64: |vfio.*(error|failed)"
 refuse "no access refused by the trap" "softvfio: cannot emulate"
 
-if table=$("$compare" "$work/reference.jsonl" "$work/passed_through.jsonl" "$conf/allowlist.txt" 2>&1); then
+# Without the sriov scenario: only the reference guest has an SR-IOV PF
+# (QEMU's nvme; QEMU's vfio-pci hides a passed-through function's SR-IOV
+# capability from its guest). The conformance suite compares those rows
+# with softvfio directly.
+for f in reference passed_through; do
+  grep -v '^{"scenario":"sriov",' "$work/$f.jsonl" >"$work/$f.compared.jsonl"
+done
+if table=$("$compare" "$work/reference.compared.jsonl" "$work/passed_through.compared.jsonl" \
+    "$conf/allowlist.txt" 2>&1); then
   echo "PASS: the same record as on QEMU's devices, but for allowed device properties:"
   printf '%s\n' "$table" | sed 's/^/  | /'
 else
