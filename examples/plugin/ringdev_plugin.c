@@ -50,6 +50,31 @@ static void mirror_id(struct ringdev *d)
 	d->host->mirror(d->host->opaque, RINGDEV_REG_ID, regs, sizeof(regs));
 }
 
+/* The read-only registers a read may take from BAR0's memory instead of
+ * asking the plugin (ABI 1.1, <softvfio/device_plugin.h>): ID and VERSION
+ * (mirror_id) and the queue's state, which mirror_state() stores after
+ * every callback that may change it. */
+static const struct softvfio_mirrored_read ringdev_mirrored[] = {
+	{0, 4, RINGDEV_REG_ID},      {0, 4, RINGDEV_REG_VERSION},   {0, 4, RINGDEV_REG_STATUS},
+	{0, 4, RINGDEV_REG_SQ_HEAD}, {0, 4, RINGDEV_REG_CQ_TAIL},   {0, 4, RINGDEV_REG_COMPLETED},
+	{0, 4, RINGDEV_REG_FAILED},
+};
+
+static void mirror_state(struct ringdev *d)
+{
+	const struct softvfio_plugin_host *h = d->host;
+	/* A host before ABI 1.1 has no mirror_store, and ignores the
+	 * declaration too. */
+	if (h->size < offsetof(struct softvfio_plugin_host, mirror_store) + sizeof(h->mirror_store) ||
+	    !h->mirror_store)
+		return;
+	h->mirror_store(h->opaque, 0, RINGDEV_REG_STATUS, 4, d->status);
+	h->mirror_store(h->opaque, 0, RINGDEV_REG_SQ_HEAD, 4, d->sq_head);
+	h->mirror_store(h->opaque, 0, RINGDEV_REG_CQ_TAIL, 4, d->cq_tail);
+	h->mirror_store(h->opaque, 0, RINGDEV_REG_COMPLETED, 4, d->completed);
+	h->mirror_store(h->opaque, 0, RINGDEV_REG_FAILED, 4, d->failed);
+}
+
 static void restart_queue(struct ringdev *d)
 {
 	d->sq_tail = d->sq_head = d->cq_tail = 0;
@@ -76,6 +101,7 @@ static void ringdev_reset(void *device)
 	d->queue_size = 64;
 	restart_queue(d);
 	mirror_id(d);
+	mirror_state(d);
 }
 
 static uint32_t read32(struct ringdev *d, uint64_t offset)
@@ -162,6 +188,7 @@ static void ringdev_write(void *device, uint64_t offset, uint32_t width, uint64_
 	} else if (width == 4) {
 		write32(d, offset, (uint32_t)value);
 	}
+	mirror_state(d);
 }
 
 /* One command: 0 or -errno, the checksum in *result. */
@@ -237,6 +264,7 @@ static void ringdev_deferred(void *device, uint64_t cookie)
 	if (d->sq_head != d->sq_tail && (d->status & RINGDEV_STATUS_ENABLED) &&
 	    h->schedule(h->opaque, 0, COOKIE_QUEUE) == 0)
 		d->work_scheduled = 1;
+	mirror_state(d);
 }
 
 static const struct softvfio_plugin ringdev_plugin = {
@@ -273,6 +301,8 @@ static const struct softvfio_plugin ringdev_plugin = {
 	.reset = ringdev_reset,
 	.power_state = NULL,
 	.deferred = ringdev_deferred,
+	.mirrored_reads = ringdev_mirrored,
+	.mirrored_read_count = sizeof(ringdev_mirrored) / sizeof(ringdev_mirrored[0]),
 };
 
 __attribute__((visibility("default"))) const struct softvfio_plugin *softvfio_device_plugin(void)

@@ -19,7 +19,10 @@
  *  - Version: a plugin states SOFTVFIO_PLUGIN_ABI_VERSION as it was
  *    built; the host refuses any other major version. Tables only grow:
  *    `size` says how much of the table the plugin has, fields past it are
- *    taken as NULL / 0.
+ *    taken as NULL / 0. Each minor version (SOFTVFIO_PLUGIN_ABI_MINOR)
+ *    adds fields at the end of the tables, so a plugin built against an
+ *    older minor loads unchanged, and a plugin finds out what its host
+ *    has by the host table's `size` (offsetof(field) < size).
  *  - Every callback is called from one thread of the device host, one at
  *    a time; none of them may block (a callback that does not return
  *    within the host's timeout fails the device). Work that takes time is
@@ -41,6 +44,9 @@ extern "C" {
 /* Major version of this ABI: a plugin built against another one is
  * refused. */
 #define SOFTVFIO_PLUGIN_ABI_VERSION 1u
+/* Minor version of this header: 0 the first tables, 1 mirrored reads
+ * (softvfio_plugin.mirrored_reads, softvfio_plugin_host.mirror_store). */
+#define SOFTVFIO_PLUGIN_ABI_MINOR 1u
 /* The symbol a plugin exports. */
 #define SOFTVFIO_PLUGIN_ENTRY "softvfio_device_plugin"
 
@@ -56,6 +62,21 @@ extern "C" {
 #define SOFTVFIO_LOG_ERROR 0u
 #define SOFTVFIO_LOG_WARNING 1u
 #define SOFTVFIO_LOG_INFO 2u
+
+/* A register read the plugin promises (ABI 1.1) has no side effect and
+ * returns exactly the `width` bytes the BAR's memory holds at `offset`:
+ * the plugin keeps them there with host->mirror_store() (at create, reset
+ * and every change). Such a read of a mapped register is then served in
+ * the reading process from the BAR's memory, without a call to the
+ * plugin (docs/trap.md, "Reads from the mirror"). `offset` is a multiple
+ * of `width` (1, 2, 4 or 8), inside BAR `bar`, which the plugin serves. */
+struct softvfio_mirrored_read {
+	uint32_t bar;
+	uint32_t width;
+	uint64_t offset;
+};
+/* At most this many per plugin. */
+#define SOFTVFIO_MAX_MIRRORED_READS 32u
 
 /* What the device offers the model (DeviceContext in C++). */
 struct softvfio_plugin_host {
@@ -84,6 +105,14 @@ struct softvfio_plugin_host {
 	int (*schedule)(void *opaque, uint64_t delay_ns, uint64_t cookie);
 	/* One line to the session's log (stderr of `softvfio run`). */
 	void (*log)(void *opaque, uint32_t level, const char *message);
+
+	/* ABI 1.1. Store one register's value in BAR `bar`'s memory at
+	 * `offset`: one aligned store of `width` bytes (1, 2, 4 or 8;
+	 * `offset` a multiple of it), so a process reading the register from
+	 * the memory never sees half of an update. How a plugin keeps its
+	 * mirrored reads true. -EINVAL: a bad width, an unaligned offset, a
+	 * range outside the BAR or a BAR this instance does not serve. */
+	int (*mirror_store)(void *opaque, uint32_t bar, uint64_t offset, uint32_t width, uint64_t value);
 };
 
 /* The plugin's table. */
@@ -110,6 +139,14 @@ struct softvfio_plugin {
 	void (*power_state)(void *device, uint32_t state);
 	/* A step scheduled with host->schedule() (optional: NULL). */
 	void (*deferred)(void *device, uint64_t cookie);
+
+	/* ABI 1.1 (optional: NULL / 0). The reads the plugin promises are
+	 * mirrored (struct softvfio_mirrored_read), at most
+	 * SOFTVFIO_MAX_MIRRORED_READS. Checked when the plugin is loaded: a
+	 * bad entry is a load error naming it. */
+	const struct softvfio_mirrored_read *mirrored_reads;
+	uint32_t mirrored_read_count;
+	uint32_t reserved;
 };
 
 typedef const struct softvfio_plugin *(*softvfio_plugin_entry_fn)(void);
@@ -121,24 +158,32 @@ static_assert(offsetof(struct softvfio_plugin_host, opaque) == 8, "ABI");
 static_assert(offsetof(struct softvfio_plugin_host, bar_size) == 24, "ABI");
 static_assert(offsetof(struct softvfio_plugin_host, dma_read) == 32, "ABI");
 static_assert(offsetof(struct softvfio_plugin_host, log) == 88, "ABI");
-static_assert(sizeof(struct softvfio_plugin_host) == 96, "ABI");
+static_assert(offsetof(struct softvfio_plugin_host, mirror_store) == 96, "ABI");
+static_assert(sizeof(struct softvfio_plugin_host) == 104, "ABI");
 static_assert(offsetof(struct softvfio_plugin, name) == 8, "ABI");
 static_assert(offsetof(struct softvfio_plugin, min_bar_size) == 24, "ABI");
 static_assert(offsetof(struct softvfio_plugin, create) == 32, "ABI");
 static_assert(offsetof(struct softvfio_plugin, deferred) == 80, "ABI");
-static_assert(sizeof(struct softvfio_plugin) == 88, "ABI");
+static_assert(offsetof(struct softvfio_plugin, mirrored_reads) == 88, "ABI");
+static_assert(offsetof(struct softvfio_plugin, mirrored_read_count) == 96, "ABI");
+static_assert(sizeof(struct softvfio_plugin) == 104, "ABI");
+static_assert(sizeof(struct softvfio_mirrored_read) == 16, "ABI");
 #else
 _Static_assert(sizeof(void *) == 8, "softvfio plugins are 64-bit");
 _Static_assert(offsetof(struct softvfio_plugin_host, opaque) == 8, "ABI");
 _Static_assert(offsetof(struct softvfio_plugin_host, bar_size) == 24, "ABI");
 _Static_assert(offsetof(struct softvfio_plugin_host, dma_read) == 32, "ABI");
 _Static_assert(offsetof(struct softvfio_plugin_host, log) == 88, "ABI");
-_Static_assert(sizeof(struct softvfio_plugin_host) == 96, "ABI");
+_Static_assert(offsetof(struct softvfio_plugin_host, mirror_store) == 96, "ABI");
+_Static_assert(sizeof(struct softvfio_plugin_host) == 104, "ABI");
 _Static_assert(offsetof(struct softvfio_plugin, name) == 8, "ABI");
 _Static_assert(offsetof(struct softvfio_plugin, min_bar_size) == 24, "ABI");
 _Static_assert(offsetof(struct softvfio_plugin, create) == 32, "ABI");
 _Static_assert(offsetof(struct softvfio_plugin, deferred) == 80, "ABI");
-_Static_assert(sizeof(struct softvfio_plugin) == 88, "ABI");
+_Static_assert(offsetof(struct softvfio_plugin, mirrored_reads) == 88, "ABI");
+_Static_assert(offsetof(struct softvfio_plugin, mirrored_read_count) == 96, "ABI");
+_Static_assert(sizeof(struct softvfio_plugin) == 104, "ABI");
+_Static_assert(sizeof(struct softvfio_mirrored_read) == 16, "ABI");
 #endif
 
 #ifdef __cplusplus

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include "pci/description_plugin.h"
 
+#include <array>
 #include <climits>
 #include <unistd.h>
 
 #include "base/lexical_path.h"
 #include "pci/description_util.h"
+#include "pci/register_mirror.h"
 #include "plugin/plugin_probe.h"
 
 namespace softvfio::pci {
@@ -36,6 +38,33 @@ std::string bar_field(unsigned i, const char *key)
 std::string problem_text(const plugin::PluginProblem &p)
 {
 	return p.field.empty() ? p.problem : p.field + ": " + p.problem;
+}
+
+/* The plugin's mirrored reads against the BARs of `desc` that `plugin`
+ * serves: each in one of them, inside it. Then the tables are supplied to
+ * the mirror directory (register_mirror.h). A problem as "mirrored_reads[i]:
+ * what". */
+std::optional<plugin::PluginProblem> check_mirrored_reads(const DeviceDescription &desc, const std::string &plugin,
+							   const plugin::PluginFacts &facts)
+{
+	std::array<std::vector<MirroredRead>, 6> per_bar;
+	for (size_t i = 0; i < facts.mirrored_reads.size(); ++i) {
+		const softvfio_mirrored_read &r = facts.mirrored_reads[i];
+		const std::string field = "mirrored_reads[" + std::to_string(i) + "]";
+		const BarDescription &bar = desc.bars[r.bar];
+		if (bar.kind == BarKind::None || bar.model != kPluginModelName || bar.plugin != plugin)
+			return plugin::PluginProblem{field, "bar " + std::to_string(r.bar) +
+								    " is not a register BAR this plugin serves"};
+		if (r.offset > bar.size || r.width > bar.size - r.offset)
+			return plugin::PluginProblem{field, "offset " + format_hex(r.offset) + " width " +
+								    std::to_string(r.width) + " is outside bar " +
+								    std::to_string(r.bar) + " (" + format_hex(bar.size) + " bytes)"};
+		per_bar[r.bar].push_back({static_cast<uint32_t>(r.offset), r.width});
+	}
+	for (unsigned i = 0; i < 6; ++i)
+		if (!per_bar[i].empty())
+			set_plugin_mirrored_reads(plugin, i, per_bar[i]);
+	return std::nullopt;
 }
 
 } /* namespace */
@@ -88,6 +117,8 @@ std::variant<DeviceDescription, DescriptionError> load_plugin_device(const std::
 		return DescriptionError{path, "description",
 					"no BAR has contents = \"registers\" and model = \"plugin\": the plugin "
 					"would serve nothing"};
+	if (auto p = check_mirrored_reads(*desc, absolute(path), facts))
+		return DescriptionError{path, p->field, p->problem};
 	return parsed;
 }
 
@@ -100,11 +131,14 @@ std::optional<DescriptionError> check_plugins(const DeviceDescription &desc)
 		auto probed = plugin::probe_plugin(bar.plugin);
 		if (auto *p = std::get_if<plugin::PluginProblem>(&probed))
 			return DescriptionError{desc.source, bar_field(i, "plugin"), bar.plugin + ": " + problem_text(*p)};
-		const uint64_t min = std::get<plugin::PluginFacts>(probed).min_bar_size;
+		const plugin::PluginFacts &facts = std::get<plugin::PluginFacts>(probed);
+		const uint64_t min = facts.min_bar_size;
 		if (bar.size < min)
 			return DescriptionError{desc.source, bar_field(i, "size"),
 						format_hex(bar.size) + " is smaller than the plugin's min_bar_size " +
 							format_hex(min)};
+		if (auto p = check_mirrored_reads(desc, bar.plugin, facts))
+			return DescriptionError{desc.source, bar_field(i, "plugin"), bar.plugin + ": " + problem_text(*p)};
 	}
 	return std::nullopt;
 }

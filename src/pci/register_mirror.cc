@@ -1,6 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include "pci/register_mirror.h"
 
+#include <algorithm>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <vector>
+
 namespace softvfio::pci {
 
 namespace {
@@ -25,7 +31,53 @@ constexpr MirroredRead kIvshmem[] = {
 	{0x08, 1 | 2 | 4},
 };
 
+/* Plugins' tables, by plugin_mirror_model(). Never freed: a table that
+ * changes (the file was rebuilt) is a new one, the old stays. */
+struct PluginTables {
+	std::mutex mu;
+	std::deque<std::vector<MirroredRead>> tables;
+	std::map<std::string, const std::vector<MirroredRead> *, std::less<>> by_model;
+};
+
+PluginTables &plugin_tables()
+{
+	static auto *t = new PluginTables;
+	return *t;
+}
+
 } /* namespace */
+
+std::string plugin_mirror_model(std::string_view plugin, unsigned bar)
+{
+	return "plugin:" + std::to_string(bar) + ":" + std::string(plugin);
+}
+
+void set_plugin_mirrored_reads(std::string_view plugin, unsigned bar, std::span<const MirroredRead> reads)
+{
+	std::vector<MirroredRead> merged;
+	for (const MirroredRead &r : reads) {
+		auto it = std::find_if(merged.begin(), merged.end(),
+				       [&](const MirroredRead &m) { return m.offset == r.offset; });
+		if (it != merged.end())
+			it->widths |= r.widths;
+		else
+			merged.push_back(r);
+	}
+	std::sort(merged.begin(), merged.end(),
+		  [](const MirroredRead &a, const MirroredRead &b) { return a.offset < b.offset; });
+	PluginTables &t = plugin_tables();
+	std::lock_guard lock(t.mu);
+	const std::string model = plugin_mirror_model(plugin, bar);
+	auto it = t.by_model.find(model);
+	if (it != t.by_model.end() &&
+	    std::equal(it->second->begin(), it->second->end(), merged.begin(), merged.end(),
+		       [](const MirroredRead &a, const MirroredRead &b) {
+			       return a.offset == b.offset && a.widths == b.widths;
+		       }))
+		return;
+	t.tables.push_back(std::move(merged));
+	t.by_model[model] = &t.tables.back();
+}
 
 std::span<const MirroredRead> mirrored_reads(std::string_view model)
 {
@@ -33,6 +85,13 @@ std::span<const MirroredRead> mirrored_reads(std::string_view model)
 		return kEdu;
 	if (model == "ivshmem")
 		return kIvshmem;
+	if (model.starts_with("plugin:")) {
+		PluginTables &t = plugin_tables();
+		std::lock_guard lock(t.mu);
+		auto it = t.by_model.find(model);
+		if (it != t.by_model.end())
+			return *it->second;
+	}
 	return {};
 }
 

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace softvfio::pci {
@@ -31,7 +32,17 @@ struct MirroredRead {
 };
 
 /* The mirrored reads of the register model `model` (empty when it has
- * none or the name is unknown), sorted by offset. */
+ * none or the name is unknown), sorted by offset. A plugin's are found
+ * under plugin_mirror_model(). */
 std::span<const MirroredRead> mirrored_reads(std::string_view model);
+
+/* A plugin supplies its table when it is loaded (description_plugin.cc,
+ * after checking it): the name its BAR `bar`'s reads are found under,
+ * "plugin:<bar>:<path>", and the table for it. The reads are those of the
+ * plugin's declaration for that BAR, merged per offset (a mask of
+ * widths) and sorted; a table once given stays valid for the process's
+ * lifetime (a directory entry may point at it). */
+std::string plugin_mirror_model(std::string_view plugin, unsigned bar);
+void set_plugin_mirrored_reads(std::string_view plugin, unsigned bar, std::span<const MirroredRead> reads);
 
 } /* namespace softvfio::pci */

@@ -170,6 +170,15 @@ int host_mirror(void *, uint64_t offset, const void *src, size_t len)
 	return static_cast<int>(request({Op::Mirror, 0, offset, 0, 0}, src, len));
 }
 
+int host_mirror_store(void *, uint32_t bar, uint64_t offset, uint32_t width, uint64_t value)
+{
+	if (!t_in_callback)
+		return -EPERM;
+	if ((width != 1 && width != 2 && width != 4 && width != 8) || offset % width)
+		return -EINVAL;
+	return static_cast<int>(request({Op::MirrorStore, width, offset, value, bar}));
+}
+
 int host_schedule(void *, uint64_t delay_ns, uint64_t cookie)
 {
 	if (!t_in_callback)
@@ -210,13 +219,28 @@ void probe(const char *path)
 	Instance instance;
 	if (!load(path, instance))
 		return;
-	const char *text = instance.table.description;
-	const size_t len = text ? ::strnlen(text, wire::kMaxPayload + 1) : 0;
-	if (len > wire::kMaxPayload) {
-		send_failed("description", "longer than " + std::to_string(wire::kMaxPayload) + " bytes");
+	const softvfio_plugin &t = instance.table;
+	if (t.mirrored_read_count > SOFTVFIO_MAX_MIRRORED_READS) {
+		send_failed("mirrored_read_count", std::to_string(t.mirrored_read_count) + " is more than the " +
+							   std::to_string(SOFTVFIO_MAX_MIRRORED_READS) + " a plugin may declare");
 		return;
 	}
-	send_message({Op::ProbeOk, 0, instance.table.min_bar_size, 0, 0}, text, len);
+	if (t.mirrored_read_count && !t.mirrored_reads) {
+		send_failed("mirrored_reads", "is NULL with mirrored_read_count " + std::to_string(t.mirrored_read_count));
+		return;
+	}
+	std::string payload(t.mirrored_read_count * sizeof(softvfio_mirrored_read), '\0');
+	if (!payload.empty())
+		std::memcpy(payload.data(), t.mirrored_reads, payload.size());
+	const char *text = t.description;
+	const size_t len = text ? ::strnlen(text, wire::kMaxPayload + 1) : 0;
+	if (len + payload.size() > wire::kMaxPayload) {
+		send_failed("description", "longer than " + std::to_string(wire::kMaxPayload - payload.size()) + " bytes");
+		return;
+	}
+	payload.append(text ? text : "", len);
+	send_message({Op::ProbeOk, 0, t.min_bar_size, 0, static_cast<int64_t>(t.mirrored_read_count)}, payload.data(),
+		     payload.size());
 }
 
 void create(const char *path, Instance &instance, const Message &m)
@@ -236,6 +260,7 @@ void create(const char *path, Instance &instance, const Message &m)
 	h.mirror = host_mirror;
 	h.schedule = host_schedule;
 	h.log = host_log;
+	h.mirror_store = host_mirror_store;
 	t_in_callback = true;
 	instance.device = instance.table.create(&h);
 	t_in_callback = false;

@@ -161,6 +161,14 @@ private:
 			return 0;
 		case Op::Mirror:
 			return context_.mirror(r.a, payload.data(), payload.size());
+		case Op::MirrorStore: {
+			/* One aligned store, of a register the plugin serves. */
+			const unsigned w = r.width;
+			if ((w != 1 && w != 2 && w != 4 && w != 8) || r.a % w || r.result != context_.bar_index())
+				return -EINVAL;
+			const uint64_t value = r.b;
+			return context_.mirror(r.a, &value, w);
+		}
 		case Op::Schedule:
 			return context_.schedule(std::chrono::nanoseconds(
 							 std::min<uint64_t>(r.a, uint64_t(86400) * 1000000000u)),

@@ -2,12 +2,24 @@
 #include "plugin/plugin_probe.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <sys/stat.h>
 
 #include "plugin/device_host.h"
 
 namespace softvfio::plugin {
+
+namespace {
+
+std::string hex(uint64_t value)
+{
+	char buf[24];
+	std::snprintf(buf, sizeof(buf), "%#llx", static_cast<unsigned long long>(value));
+	return buf;
+}
+
+} /* namespace */
 
 std::variant<PluginFacts, PluginProblem> probe_plugin(const std::string &path)
 {
@@ -32,7 +44,30 @@ std::variant<PluginFacts, PluginProblem> probe_plugin(const std::string &path)
 	}
 	if (a.op != wire::Op::ProbeOk)
 		return PluginProblem{"", "loading it: protocol error: an answer that is not ProbeOk"};
-	return PluginFacts{a.payload, a.a};
+	/* The host's word for the count and the entries: untrusted. */
+	if (a.result < 0 || a.result > SOFTVFIO_MAX_MIRRORED_READS ||
+	    a.payload.size() < static_cast<size_t>(a.result) * sizeof(softvfio_mirrored_read))
+		return PluginProblem{"", "loading it: protocol error: a ProbeOk with " + std::to_string(a.result) +
+						 " mirrored reads in " + std::to_string(a.payload.size()) + " bytes"};
+	PluginFacts facts;
+	facts.min_bar_size = a.a;
+	facts.mirrored_reads.resize(static_cast<size_t>(a.result));
+	const size_t table_bytes = facts.mirrored_reads.size() * sizeof(softvfio_mirrored_read);
+	if (table_bytes)
+		std::memcpy(facts.mirrored_reads.data(), a.payload.data(), table_bytes);
+	facts.description = a.payload.substr(table_bytes);
+	for (size_t i = 0; i < facts.mirrored_reads.size(); ++i) {
+		const softvfio_mirrored_read &r = facts.mirrored_reads[i];
+		const std::string field = "mirrored_reads[" + std::to_string(i) + "]";
+		if (r.width != 1 && r.width != 2 && r.width != 4 && r.width != 8)
+			return PluginProblem{field, "width " + std::to_string(r.width) + " is not 1, 2, 4 or 8"};
+		if (r.offset % r.width)
+			return PluginProblem{field, "offset " + hex(r.offset) + " is not a multiple of its width " +
+							    std::to_string(r.width)};
+		if (r.bar > 5)
+			return PluginProblem{field, "bar " + std::to_string(r.bar) + ": a function has BARs 0 to 5"};
+	}
+	return facts;
 }
 
 } /* namespace softvfio::plugin */

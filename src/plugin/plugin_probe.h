@@ -11,12 +11,19 @@
 #include <cstdint>
 #include <string>
 #include <variant>
+#include <vector>
+
+#include <softvfio/device_plugin.h>
 
 namespace softvfio::plugin {
 
 struct PluginFacts {
 	std::string description;   /* the plugin's own TOML; empty: none */
 	uint64_t min_bar_size = 0;
+	/* Checked here: a width of 1, 2, 4 or 8, an offset that is a multiple
+	 * of it, a BAR index below 6; whether the BAR is the plugin's and the
+	 * register inside it is the description's to check. */
+	std::vector<softvfio_mirrored_read> mirrored_reads;
 };
 
 /* What is wrong, in the terms of the C ABI header: `field` is "" (the file

@@ -36,7 +36,8 @@ enum class Op : uint32_t {
 	/* host -> kernel: the end of a call */
 	Done = 32,       /* result: the read's value, or 0 */
 	Failed = 33,     /* payload: "field: problem" (Create, Probe) */
-	ProbeOk = 34,    /* a: min bar size, payload: the description (may be empty) */
+	ProbeOk = 34,    /* a: min bar size, result: n mirrored reads, payload: the n
+			  * softvfio_mirrored_read entries, then the description */
 
 	/* host -> kernel: requests during a call, each answered by a Reply */
 	DmaRead = 64,    /* a: iova, b: length (<= kMaxPayload) */
@@ -47,6 +48,7 @@ enum class Op : uint32_t {
 	Mirror = 69,     /* a: offset, payload: the bytes */
 	Schedule = 70,   /* a: delay in ns, b: cookie */
 	Log = 71,        /* width: level, payload: the text */
+	MirrorStore = 72, /* width, a: offset, b: value, result: bar */
 
 	/* kernel -> host */
 	Reply = 96,      /* result: 0 / -errno (IrqEnabled: 0 or 1), payload: DmaRead's bytes */

@@ -154,6 +154,37 @@ EXPORT const struct softvfio_plugin *softvfio_device_plugin(void)
 	table.description = NULL;
 #elif defined(BAD_BIG_BAR)
 	table.min_bar_size = 1u << 20;
+#elif defined(BAD_MIRROR_UNALIGNED)
+	static const struct softvfio_mirrored_read r[] = {{0, 4, 0x00}, {0, 4, 0x0a}};
+	table.mirrored_reads = r;
+	table.mirrored_read_count = 2;
+#elif defined(BAD_MIRROR_WIDTH)
+	static const struct softvfio_mirrored_read r[] = {{0, 3, 0x00}};
+	table.mirrored_reads = r;
+	table.mirrored_read_count = 1;
+#elif defined(BAD_MIRROR_OUTSIDE)
+	static const struct softvfio_mirrored_read r[] = {{0, 8, 0x1000}};
+	table.mirrored_reads = r;
+	table.mirrored_read_count = 1;
+#elif defined(BAD_MIRROR_BAR)
+	static const struct softvfio_mirrored_read r[] = {{2, 4, 0x00}};
+	table.mirrored_reads = r;
+	table.mirrored_read_count = 1;
+#elif defined(BAD_MIRROR_MANY)
+	static struct softvfio_mirrored_read r[SOFTVFIO_MAX_MIRRORED_READS + 1];
+	for (unsigned i = 0; i <= SOFTVFIO_MAX_MIRRORED_READS; i++)
+		r[i] = (struct softvfio_mirrored_read){0, 4, 4u * i};
+	table.mirrored_reads = r;
+	table.mirrored_read_count = SOFTVFIO_MAX_MIRRORED_READS + 1;
+#elif defined(BAD_MIRROR_NULL)
+	table.mirrored_read_count = 1;
+#elif defined(BAD_OLD_TABLE)
+	/* Not bad: a table of ABI 1.0, which ends before mirrored_reads;
+	 * what lies past its size is never read. */
+	table.size = offsetof(struct softvfio_plugin, mirrored_reads);
+	static const struct softvfio_mirrored_read r[] = {{0, 3, 0x01}};
+	table.mirrored_reads = r;
+	table.mirrored_read_count = 99;
 #endif
 	return &table;
 }

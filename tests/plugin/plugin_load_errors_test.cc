@@ -126,6 +126,32 @@ TEST(PluginFile, BarSmallerThanThePluginNeeds)
 		  kDir + "/big_bar.so: bar[0].size: 0x1000 is smaller than the plugin's min_bar_size 0x100000");
 }
 
+/* ABI 1.1's mirrored reads, each entry checked as untrusted input. */
+TEST(PluginFile, BadMirroredReads)
+{
+	EXPECT_EQ(error_of(kDir + "/mirror_unaligned.so"),
+		  kDir + "/mirror_unaligned.so: mirrored_reads[1]: offset 0xa is not a multiple of its width 4");
+	EXPECT_EQ(error_of(kDir + "/mirror_width.so"),
+		  kDir + "/mirror_width.so: mirrored_reads[0]: width 3 is not 1, 2, 4 or 8");
+	EXPECT_EQ(error_of(kDir + "/mirror_outside.so"),
+		  kDir + "/mirror_outside.so: mirrored_reads[0]: offset 0x1000 width 8 is outside bar 0 (0x1000 bytes)");
+	EXPECT_EQ(error_of(kDir + "/mirror_bar.so"),
+		  kDir + "/mirror_bar.so: mirrored_reads[0]: bar 2 is not a register BAR this plugin serves");
+	EXPECT_EQ(error_of(kDir + "/mirror_many.so"),
+		  kDir + "/mirror_many.so: mirrored_read_count: 33 is more than the 32 a plugin may declare");
+	EXPECT_EQ(error_of(kDir + "/mirror_null.so"),
+		  kDir + "/mirror_null.so: mirrored_reads: is NULL with mirrored_read_count 1");
+}
+
+/* A plugin built against ABI 1.0 (a table without mirrored reads) loads:
+ * the fields past its size are never looked at. */
+TEST(PluginFile, AnAbi10TableLoads)
+{
+	const std::string file = kDir + "/old_table.so";
+	auto resolved = resolve_device(file);
+	EXPECT_TRUE(std::holds_alternative<DeviceDescription>(resolved)) << error_of(file);
+}
+
 TEST(PluginFile, ItsOwnDescriptionServedByIt)
 {
 	const std::string file = kDir + "/garbage.so";
