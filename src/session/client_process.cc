@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <random>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -215,7 +216,29 @@ void ClientProcess::serve(unsigned k)
 			return;
 		}
 		handle(slot, req, consumed);
+		follow_client_cpu(slot.c);
 	}
+}
+
+/* A call and its answer are a synchronous hand-off between the client's
+ * thread and this worker, but a futex wake does not tell the scheduler
+ * so: the worker is woken where it last ran, and when that is another,
+ * idle vCPU every hand-off pays that CPU's wake-up (tens of µs in a guest
+ * that halt-polls; docs/performance.md). So the worker runs where its
+ * client's thread ran when it last called. The CPU comes from the client:
+ * untrusted, and a CPU the session may not use just fails to apply. The
+ * affinity is changed after the answer is posted, off the caller's path. */
+void ClientProcess::follow_client_cpu(const wire::SlotControl &c)
+{
+	thread_local int following = -1;
+	const uint32_t reported = c.client_cpu.load(std::memory_order_relaxed);
+	if (reported == 0 || reported > CPU_SETSIZE || static_cast<int>(reported - 1) == following)
+		return;
+	following = static_cast<int>(reported - 1);
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(following, &set);
+	(void)::sched_setaffinity(0, sizeof(set), &set);
 }
 
 void ClientProcess::handle(wire::Slot &slot, const wire::Request &req, uint32_t &consumed)

@@ -112,6 +112,7 @@ private:
 	ClientProcess(SessionKernel &session, std::shared_ptr<RemoteProcess> host, UniqueFD mailbox_fd,
 		      wire::Mailbox *mailbox, pid_t parent);
 	void doorbell_loop();
+	static void follow_client_cpu(const wire::SlotControl &c);
 	void serve(unsigned slot);
 	void handle(wire::Slot &slot, const wire::Request &req, uint32_t &consumed);
 	bool spawn(void (*body)(ClientProcess *, unsigned), unsigned arg);

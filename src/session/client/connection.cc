@@ -7,6 +7,7 @@
 #include <utility>
 #include <fcntl.h>
 #include <sched.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -407,6 +408,10 @@ long Connection::call_with(wire::Op op, std::initializer_list<int64_t> args, int
 	}
 	uint32_t seen = slot.c.to_client.load(std::memory_order_acquire);
 	std::memcpy(slot.payload, &req, sizeof(req));
+	/* Where this thread runs, for the worker to follow (the kernel's
+	 * serve loop says why); sched_getcpu() is a read of the rseq area. */
+	const int cpu = ::sched_getcpu();
+	slot.c.client_cpu.store(cpu >= 0 ? static_cast<uint32_t>(cpu) + 1 : 0, std::memory_order_relaxed);
 	slot.c.to_kernel.fetch_add(1, std::memory_order_release);
 	wire::futex_wake(slot.c.to_kernel);
 

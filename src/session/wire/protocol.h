@@ -171,9 +171,12 @@ struct alignas(64) SlotControl {
 	std::atomic<uint32_t> wanted;       /* client side: start a worker, please */
 	std::atomic<uint32_t> to_kernel;    /* futex: client posts a message */
 	std::atomic<uint32_t> to_client;    /* futex: kernel posts a message */
-	uint32_t reserved[11];
+	/* client side: 1 + the CPU the calling thread ran on when it posted
+	 * its request (0: not known), which the slot's worker follows. */
+	std::atomic<uint32_t> client_cpu;
+	uint32_t reserved[10];
 };
-static_assert(sizeof(SlotControl) == 64);
+static_assert(sizeof(SlotControl) == 64 && offsetof(SlotControl, client_cpu) == 20);
 
 inline constexpr size_t kPayload = kSlotSize - sizeof(SlotControl);
 
