@@ -204,6 +204,8 @@ Resolved resolve(int dirfd, const char *path, bool follow)
 
 Resolved resolve_path(int dirfd, const char *path, bool follow) noexcept
 {
+	/* The walk's failed lookups are not the caller's: it gets r.error. */
+	KeepErrno keep;
 	try {
 		return resolve(dirfd, path, follow);
 	} catch (...) {

@@ -37,12 +37,29 @@ bool same_process() noexcept;
 /* The same, asking the kernel (a vfork child shares the mark). */
 bool same_process_strict() noexcept;
 
+/* errno as it was when made, again when it goes: the shim's own work
+ * (a session call's futex waits time out every 100 ms and leave
+ * ETIMEDOUT, a walk's lstat leaves ENOENT) must not show through a call
+ * that succeeds, since a system call leaves errno alone then. */
+class KeepErrno
+{
+public:
+	KeepErrno() noexcept : saved_(errno) {}
+	~KeepErrno() { errno = saved_; }
+	KeepErrno(const KeepErrno &) = delete;
+	KeepErrno &operator=(const KeepErrno &) = delete;
+
+private:
+	int saved_;
+};
+
 /* Run `f` as a call of the session: the calls the shim makes meanwhile
- * reach the C library directly, fork() waits for it, and no exception
- * escapes (`on_error`). */
+ * reach the C library directly, fork() waits for it, no exception escapes
+ * (`on_error`), and errno is left as it was (`f` answers with -errno). */
 template<typename F, typename R = std::invoke_result_t<F>>
 R model_call(F &&f, std::type_identity_t<R> on_error) noexcept
 {
+	KeepErrno keep;
 	ModelScope scope;
 	ForkGateShared gate;
 	try {
