@@ -13,10 +13,7 @@
 
 #include <softvfio/device_description.h>
 
-#include "cli/record_decode.h"
-#include "cli/record_sysfs.h"
-#include "cli/record_toml.h"
-#include "cli/record_tree.h"
+#include "cli/record_fixture.h"
 
 namespace softvfio::test {
 namespace {
@@ -57,7 +54,7 @@ std::vector<std::string> sriov_resources()
 	return lines;
 }
 
-class RecordSriovTest : public ::testing::Test
+class RecordSriovTest : public RecordFixture
 {
 protected:
 	void SetUp() override
@@ -84,40 +81,8 @@ protected:
 		std::filesystem::create_directory_symlink(std::string("../") + kPf, tree_.dir(kVf) + "/physfn");
 		std::filesystem::create_directory_symlink(std::string("../") + kVf, tree_.dir(kPf) + "/virtfn0");
 	}
-	std::variant<Recording, std::string> decode(const char *bdf = kPf)
-	{
-		auto read = read_sysfs_function(tree_.root(), bdf);
-		if (auto *e = std::get_if<ReadError>(&read))
-			return e->message;
-		fn_ = std::get<SysfsFunction>(read);
-		return decode_function(fn_);
-	}
-	Recording record()
-	{
-		auto decoded = decode();
-		if (auto *e = std::get_if<std::string>(&decoded)) {
-			ADD_FAILURE() << *e;
-			return {};
-		}
-		return std::get<Recording>(decoded);
-	}
-	DeviceDescription reparsed(const Recording &rec)
-	{
-		text_ = recording_toml(rec);
-		auto parsed = parse_device_description(text_, "recorded.toml");
-		if (auto *e = std::get_if<DescriptionError>(&parsed)) {
-			ADD_FAILURE() << e->message() << "\n" << text_;
-			return {};
-		}
-		return std::get<DeviceDescription>(parsed);
-	}
-	static bool mentions(const std::vector<std::string> &lines, const std::string &word)
-	{
-		for (const auto &l : lines)
-			if (l.find(word) != std::string::npos)
-				return true;
-		return false;
-	}
+	std::variant<Recording, std::string> decode(const char *bdf = kPf) { return RecordFixture::decode(bdf); }
+	Recording record() { return record_of(kPf); }
 	static std::string all(const std::vector<std::string> &lines)
 	{
 		std::string out;
@@ -126,9 +91,6 @@ protected:
 		return out;
 	}
 
-	FakeSysfs tree_;
-	SysfsFunction fn_;
-	std::string text_;
 };
 
 TEST_F(RecordSriovTest, EveryFieldOfTheCapability)

@@ -11,10 +11,7 @@
 
 #include <softvfio/device_description.h>
 
-#include "cli/record_decode.h"
-#include "cli/record_sysfs.h"
-#include "cli/record_toml.h"
-#include "cli/record_tree.h"
+#include "cli/record_fixture.h"
 
 namespace softvfio::test {
 namespace {
@@ -26,47 +23,11 @@ constexpr uint64_t kMem32 = 0x40200;        /* IORESOURCE_MEM | SIZEALIGN */
 constexpr uint64_t kMem64Pref = 0x14220c;   /* + MEM_64, PREFETCH, BAR bits 0xc */
 constexpr uint64_t kIo = 0x40101;           /* IORESOURCE_IO | SIZEALIGN, BAR bit 0 */
 
-class RecordTest : public ::testing::Test
+class RecordTest : public RecordFixture
 {
 protected:
 	/* Reads and decodes kBdf; fails the test on an error. */
-	Recording record()
-	{
-		auto read = read_sysfs_function(tree_.root(), kBdf);
-		if (auto *e = std::get_if<ReadError>(&read)) {
-			ADD_FAILURE() << e->message;
-			return {};
-		}
-		fn_ = std::get<SysfsFunction>(read);
-		auto decoded = decode_function(fn_);
-		if (auto *e = std::get_if<std::string>(&decoded)) {
-			ADD_FAILURE() << *e;
-			return {};
-		}
-		return std::get<Recording>(decoded);
-	}
-	/* The recording's TOML, parsed back. */
-	DeviceDescription reparsed(const Recording &rec)
-	{
-		text_ = recording_toml(rec);
-		auto parsed = parse_device_description(text_, "recorded.toml");
-		if (auto *e = std::get_if<DescriptionError>(&parsed)) {
-			ADD_FAILURE() << e->message() << "\n" << text_;
-			return {};
-		}
-		return std::get<DeviceDescription>(parsed);
-	}
-	static bool mentions(const std::vector<std::string> &lines, const std::string &word)
-	{
-		for (const auto &l : lines)
-			if (l.find(word) != std::string::npos)
-				return true;
-		return false;
-	}
-
-	FakeSysfs tree_;
-	SysfsFunction fn_;
-	std::string text_;
+	Recording record() { return record_of(kBdf); }
 };
 
 TEST(RecordBdf, AcceptsBothFormsAndLowerCases)
