@@ -231,6 +231,25 @@ TEST_F(Sysfs, AnEmptyWriteNeverReachesTheStore)
 	EXPECT_EQ(write(kDev + "nonexistent", ""), -ENOENT);
 }
 
+/* A refresh of the view rewrites only the files whose bytes or mode
+ * changed (every rewrite is a rename, milliseconds on some file systems). */
+TEST_F(Sysfs, ARefreshRewritesOnlyWhatChanged)
+{
+	const std::string vendor = root_ + kDev.substr(4) + "vendor";
+	struct stat before {}, after {};
+	ASSERT_EQ(::stat(vendor.c_str(), &before), 0);
+	ASSERT_FALSE(kernel_->sysfs_root().empty());
+	ASSERT_EQ(::stat(vendor.c_str(), &after), 0);
+	EXPECT_EQ(before.st_ino, after.st_ino);
+	EXPECT_EQ(before.st_mtim.tv_nsec, after.st_mtim.tv_nsec);
+	EXPECT_EQ(read(kDev + "vendor"), "0x1af4\n");
+	ASSERT_EQ(write(kDev + "driver_override", "vfio-pci"), 8);
+	ASSERT_FALSE(kernel_->sysfs_root().empty());
+	EXPECT_EQ(read(kDev + "driver_override"), "vfio-pci\n");
+	ASSERT_EQ(write(kDev + "driver_override", "\n"), 1);
+	EXPECT_EQ(read(kDev + "driver_override"), "(null)\n");
+}
+
 /* --- binding --- */
 
 TEST_F(Sysfs, UnbindTakesNodesAway)
