@@ -11,6 +11,7 @@
 
 #include <softvfio/device_plugin.h>
 
+#include "pci/register_mirror.h"
 #include "plugin/device_host.h"
 
 namespace softvfio::plugin {
@@ -80,7 +81,15 @@ public:
 		(void)call({Op::Write, width, offset, value & all_ones(width), 0}, "write");
 	}
 
-	void reset() override { (void)call({Op::Reset, 0, 0, 0, 0}, "reset"); }
+	void reset() override
+	{
+		/* A failed device stays failed through a reset: all ones,
+		 * its mirror included. */
+		if (failed_)
+			mirror_all_ones();
+		else
+			(void)call({Op::Reset, 0, 0, 0, 0}, "reset");
+	}
 
 	void power_state_changed(unsigned state) override
 	{
@@ -111,7 +120,21 @@ private:
 	void fail(const std::string &why)
 	{
 		failed_ = true;
+		mirror_all_ones();
 		report(why + "; the device is failed: its registers read all ones, writes are dropped");
+	}
+
+	/* A failed device's registers read all ones, and so must the mirror
+	 * of every read the plugin declared: processes read those without
+	 * asking (register_mirror.h). */
+	void mirror_all_ones()
+	{
+		const uint64_t ones = ~uint64_t(0);
+		for (const pci::MirroredRead &r :
+		     pci::mirrored_reads(pci::plugin_mirror_model(plugin_, context_.bar_index()))) {
+			const unsigned width = r.widths & 8 ? 8 : r.widths & 4 ? 4 : r.widths & 2 ? 2 : 1;
+			(void)context_.mirror(r.offset, &ones, width);
+		}
 	}
 
 	void report(const std::string &text)

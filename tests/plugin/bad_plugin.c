@@ -33,7 +33,15 @@ static void *create(const struct softvfio_plugin_host *host)
 }
 
 static void destroy(void *device) { free(device); }
-static void reset(void *device) { ((struct dev *)device)->scratch = 0; }
+static void reset(void *device)
+{
+	struct dev *d = device;
+	d->scratch = 0;
+#if defined(BAD_CRASH)
+	/* 0x00 is declared mirrored (below): the mirror holds its value. */
+	d->host->mirror_store(d->host->opaque, 0, 0x00, 4, 0x600d);
+#endif
+}
 
 /* The variant's behaviour on reads and writes at 0x10 and above. */
 static uint64_t misbehave_read(struct dev *d, uint64_t offset, uint32_t width);
@@ -154,6 +162,10 @@ EXPORT const struct softvfio_plugin *softvfio_device_plugin(void)
 	table.description = NULL;
 #elif defined(BAD_BIG_BAR)
 	table.min_bar_size = 1u << 20;
+#elif defined(BAD_CRASH)
+	static const struct softvfio_mirrored_read r[] = {{0, 4, 0x00}};
+	table.mirrored_reads = r;
+	table.mirrored_read_count = 1;
 #elif defined(BAD_MIRROR_UNALIGNED)
 	static const struct softvfio_mirrored_read r[] = {{0, 4, 0x00}, {0, 4, 0x0a}};
 	table.mirrored_reads = r;

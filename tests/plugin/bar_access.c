@@ -5,6 +5,7 @@
  * it; prints the value read (0x%08x) or "written".
  * bar_access BDF poll OFFSET MS: reads for MS milliseconds, then prints the
  * value and the longest read in whole milliseconds ("max N ms").
+ * bar_access BDF mread OFFSET: one 4-byte load through an mmap of BAR0.
  * For the session tests of plugins that crash or hang
  * (tests/plugin/CMakeLists.txt).
  */
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -77,6 +79,14 @@ int main(int argc, char **argv)
 			longest = took > longest ? took : longest;
 		} while ((after.tv_sec - start.tv_sec) * 1000 + (after.tv_nsec - start.tv_nsec) / 1000000 < ms);
 		printf("0x%08x max %ld ms\n", value, longest);
+	} else if (strcmp(argv[2], "mread") == 0) {
+		const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+		const uint64_t offset = strtoull(argv[3], NULL, 0);
+		char *p = mmap(NULL, page, PROT_READ, MAP_SHARED, device, (off_t)bar.offset);
+		if (p == MAP_FAILED || offset + 4 > page)
+			return fail("mmap");
+		value = *(volatile uint32_t *)(p + offset);
+		printf("0x%08x\n", value);
 	} else {
 		if (pread(device, &value, 4, at) != 4)
 			return fail("pread");

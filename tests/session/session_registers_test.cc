@@ -49,9 +49,10 @@ protected:
 			return body(c, d.device);
 		});
 	}
-	uint64_t model_accesses()
+	uint64_t model_accesses() { return model_accesses(edu_); }
+	uint64_t model_accesses(const std::string &bdf)
 	{
-		auto s = kernel_->device_state(edu_);
+		auto s = kernel_->device_state(bdf);
 		return s ? s->register_accesses : ~uint64_t(0);
 	}
 	std::string edu_;
@@ -130,6 +131,42 @@ TEST_F(SessionRegisterTest, AMirroredReadFaultsOnceMemoryIsDisabled)
 		  }),
 		  0);
 	EXPECT_EQ(model_accesses(), 0u);
+}
+
+/* A plugin's declared reads are served the same way: vfio-pci names a
+ * plugin BAR's table by plugin and BAR (ringdev declares ID, VERSION,
+ * STATUS, SQ_HEAD, CQ_TAIL, COMPLETED and FAILED). */
+TEST_F(SessionRegisterTest, APluginsDeclaredReadsAreServedInTheProcess)
+{
+	/* The example's description beside its plugin, loaded as a file: that
+	 * is when the plugin is probed and its declaration taken. */
+	const std::string plugin = RINGDEV_PLUGIN;
+	auto parsed = load_device_description(plugin.substr(0, plugin.rfind('/')) + "/ringdev.toml");
+	auto *desc = std::get_if<DeviceDescription>(&parsed);
+	ASSERT_TRUE(desc) << std::get<DescriptionError>(parsed).message();
+	auto bdf = kernel_->add_device(*desc);
+	ASSERT_TRUE(bdf);
+	auto state = kernel_->device_state(*bdf);
+	ASSERT_TRUE(state);
+	const std::string ringdev = *bdf;
+	const unsigned group = state->iommu_group;
+	const uint64_t before = model_accesses(ringdev);
+	EXPECT_EQ(in_child([&](Connection &c) {
+			  child::Device d;
+			  CHILD_CHECK(child::open_device(c, ringdev, d, group));
+			  char *p = map_page(c, d.device, PROT_READ | PROT_WRITE);
+			  CHILD_CHECK(p);
+			  for (int i = 0; i < 100; i++) {
+				  CHILD_CHECK(*reg32(p, 0x00) == 0x52494e47u);   /* ID, "RING" */
+				  CHILD_CHECK(*reg32(p, 0x04) == 1u);            /* VERSION */
+			  }
+			  CHILD_CHECK((*reg32(p, 0x0c) & 1) == 0);   /* STATUS: not enabled */
+			  *reg32(p, 0x08) = 1;                        /* CTRL: enable, the one call */
+			  CHILD_CHECK((*reg32(p, 0x0c) & 1) == 1);   /* from the mirror, as the plugin stored it */
+			  return 0;
+		  }),
+		  0);
+	EXPECT_EQ(model_accesses(ringdev) - before, 1u);
 }
 
 } /* namespace */
