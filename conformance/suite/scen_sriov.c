@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sriov: SR-IOV through sysfs and vfio-pci on QEMU's nvme as a physical
- * function (1b36:0010, sriov_max_vfs=4; devices/nvme-sriov.toml on the
+ * function (1b36:0010, sriov_max_vfs=4; conformance/nvme-sriov.toml on the
  * softvfio side). The PF is found by its IDs before any VF exists and named
  * "pf"; VFs are named by index ("vf0", "vf1"), links by whether they point
  * where the SR-IOV capability says, groups by whether they are their own.
@@ -199,6 +199,14 @@ static int get_fd(int group, const char *bdf, const char *uuid, const char *key)
 	int fd = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, name);
 	rec_ret(key, fd, errno);
 	return fd;
+}
+
+/* get_fd() for a device fd the scenario only records: closed at once. */
+static void try_fd(int group, const char *bdf, const char *uuid, const char *key)
+{
+	int fd = get_fd(group, bdf, uuid, key);
+	if (fd >= 0)
+		close(fd);
 }
 
 static void vf_token(const char *key, int fd, uint32_t flags, const char *uuid, size_t payload)
@@ -446,9 +454,7 @@ void scenario_sriov(void)
 		int fd = get_fd(vg, vf0, NULL, "vf0.get_device_fd.no_token");
 		if (fd >= 0)
 			close(fd);
-		fd = get_fd(vg, vf0, U1, "vf0.get_device_fd.token_before_set");
-		if (fd >= 0)
-			close(fd);
+		try_fd(vg, vf0, U1, "vf0.get_device_fd.token_before_set");
 		vf_token("pf.vf_token.probe_set", pf.fd, VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_SET, NULL,
 			 16);
 		vf_token("pf.vf_token.probe_get", pf.fd, VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_GET, NULL,
@@ -456,49 +462,27 @@ void scenario_sriov(void)
 		vf_token("pf.vf_token.get", pf.fd, VFIO_DEVICE_FEATURE_GET, NULL, 16);
 		vf_token("pf.vf_token.set_short", pf.fd, VFIO_DEVICE_FEATURE_SET, U1, 15);
 		vf_token("pf.vf_token.set_u1", pf.fd, VFIO_DEVICE_FEATURE_SET, U1, 16);
-		fd = get_fd(vg, vf0, U2, "vf0.get_device_fd.wrong_token");
-		if (fd >= 0)
-			close(fd);
-		fd = get_fd(vg, vf0, NULL, "vf0.get_device_fd.no_token_after_set");
-		if (fd >= 0)
-			close(fd);
+		try_fd(vg, vf0, U2, "vf0.get_device_fd.wrong_token");
+		try_fd(vg, vf0, NULL, "vf0.get_device_fd.no_token_after_set");
 		char name[128];
 		snprintf(name, sizeof(name), "%s vf_token=2ab74924-c335-45f4-9b16", vf0);
-		fd = get_fd(vg, name, NULL, "vf0.get_device_fd.short_uuid");
-		if (fd >= 0)
-			close(fd);
+		try_fd(vg, name, NULL, "vf0.get_device_fd.short_uuid");
 		snprintf(name, sizeof(name), "%s vf_token=%s junk", vf0, U1);
-		fd = get_fd(vg, name, NULL, "vf0.get_device_fd.trailing_junk");
-		if (fd >= 0)
-			close(fd);
+		try_fd(vg, name, NULL, "vf0.get_device_fd.trailing_junk");
 		vf = get_fd(vg, vf0, U1, "vf0.get_device_fd.token_u1");
 		if (vf >= 0) {
 			vf_token("vf0.vf_token.probe_set", vf, VFIO_DEVICE_FEATURE_PROBE | VFIO_DEVICE_FEATURE_SET,
 				 NULL, 16);
-			fd = get_fd(pg, pf_bdf, NULL, "pf.get_device_fd.no_token_vf_open");
-			if (fd >= 0)
-				close(fd);
-			fd = get_fd(pg, pf_bdf, U2, "pf.get_device_fd.wrong_token_vf_open");
-			if (fd >= 0)
-				close(fd);
-			fd = get_fd(pg, pf_bdf, U1, "pf.get_device_fd.token_u1_vf_open");
-			if (fd >= 0)
-				close(fd);
+			try_fd(pg, pf_bdf, NULL, "pf.get_device_fd.no_token_vf_open");
+			try_fd(pg, pf_bdf, U2, "pf.get_device_fd.wrong_token_vf_open");
+			try_fd(pg, pf_bdf, U1, "pf.get_device_fd.token_u1_vf_open");
 			record_vf_device(vf);
 			close(vf);
 		}
-		fd = get_fd(pg, pf_bdf, U2, "pf.get_device_fd.token_u2_sets_it");
-		if (fd >= 0)
-			close(fd);
-		fd = get_fd(vg, vf0, U1, "vf0.get_device_fd.old_token_u1");
-		if (fd >= 0)
-			close(fd);
-		fd = get_fd(vg, vf0, U2, "vf0.get_device_fd.token_u2");
-		if (fd >= 0)
-			close(fd);
-		fd = get_fd(vg, vf1, NULL, "vf1.get_device_fd.other_group");
-		if (fd >= 0)
-			close(fd);
+		try_fd(pg, pf_bdf, U2, "pf.get_device_fd.token_u2_sets_it");
+		try_fd(vg, vf0, U1, "vf0.get_device_fd.old_token_u1");
+		try_fd(vg, vf0, U2, "vf0.get_device_fd.token_u2");
+		try_fd(vg, vf1, NULL, "vf1.get_device_fd.other_group");
 	}
 	if (vg >= 0)
 		close(vg);
