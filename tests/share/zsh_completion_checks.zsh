@@ -12,15 +12,18 @@ fail() {
 zmodload zsh/zpty || { print "FAIL: no zsh/zpty"; exit 1 }
 home=$(mktemp -d)
 zpty -b shell "env -i HOME=$home TERM=dumb PATH=$bin:/usr/bin:/bin zsh -f -i"
-zpty -w shell "PS1='%% '; fpath=($dir \$fpath); autoload -Uz compinit; compinit -u -D; echo READY"
-zpty -r -m shell out '*READY*READY*'
+# Each marker is printed as the value of an expression the shell computes
+# (READY$((6*7)) prints READY42), so it never matches the echo of the line
+# typed, however the terminal redraws a long line.
+zpty -w shell "PS1='%% '; fpath=($dir \$fpath); autoload -Uz compinit; compinit -u -D; echo READY\$((6*7))"
+zpty -r -m shell out '*READY42*'
 
 # What zsh shows for LINE<TAB>, as text.
 ask() {
   local out
   zpty -w -n shell "$1"$'\t'
-  zpty -w shell $'\C-u echo DONE'
-  zpty -r -m shell out '*DONE*DONE*'
+  zpty -w shell $'\C-u echo DONE$((6*7))'
+  zpty -r -m shell out '*DONE42*'
   print -r -- "${out//$'\r'/}"
 }
 
