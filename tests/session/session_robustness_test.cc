@@ -536,6 +536,14 @@ TEST_F(SessionTest, WhenTheSessionKernelStopsCallsFailWithEnodevAndMappingsFault
 
 TEST_F(SessionTest, WhenTheKernelProcessIsKilledCallsFailWithEnodevAndMappingsFault)
 {
+	/* The fixture's session is not used here, and its threads must be gone
+	 * before the fork below: a child forked while another thread holds a
+	 * lock (the allocator's, under ASan) inherits it held, and the kernel
+	 * the child builds waited on it for ever (the client's first call was
+	 * never answered, and failed with ENODEV when the test gave up). */
+	session_->stop();
+	thread_.join();
+	session_.reset();
 	/* A second session, whose kernel is a process of its own. */
 	struct Shared {
 		char dir[256];
