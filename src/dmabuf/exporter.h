@@ -61,7 +61,8 @@ public:
 	/* Whether the bus address lies in a BAR of device registers (a
 	 * register model, not memory): mappings of it trap every access. */
 	virtual bool registers_at(uint64_t /*paddr*/) { return false; }
-	/* The register model of that BAR, as its description names it. */
+	/* The name that BAR's mirrored reads are found under
+	 * (pci::mirror_model(): its model's, or its plugin's and index). */
 	virtual std::string register_model_at(uint64_t /*paddr*/) { return {}; }
 	/* A trapped load or store of `width` bytes at bus address `paddr`, on
 	 * the registers: the value read (0 for a write), EFAULT when the

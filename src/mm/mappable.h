@@ -47,9 +47,9 @@ public:
 	 * must reach the device model (trapped and emulated, register_access),
 	 * never memory. Fixed for the VMA's life; called once, at its map. */
 	virtual bool registers(const VmaGeometry &) { return false; }
-	/* The register model behind such a VMA, as the device description
-	 * names it (a session client may serve the reads it promises from the
-	 * BAR's mirror); empty when none. Called at the VMA's map, under
+	/* The register model behind such a VMA, by the name its mirrored
+	 * reads are found under (pci/register_mirror.h; a session client may
+	 * serve the reads it promises from the BAR's mirror); empty when none. Called at the VMA's map, under
 	 * mmap_lock (write): only the object's own locks. */
 	virtual std::string register_model(const VmaGeometry &) { return {}; }
 	/* One access of `width` bytes (1, 2, 4, 8) at `address` of such a VMA:

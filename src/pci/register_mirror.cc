@@ -7,6 +7,8 @@
 #include <mutex>
 #include <vector>
 
+#include "pci/register_model.h"
+
 namespace softvfio::pci {
 
 namespace {
@@ -50,6 +52,11 @@ PluginTables &plugin_tables()
 std::string plugin_mirror_model(std::string_view plugin, unsigned bar)
 {
 	return "plugin:" + std::to_string(bar) + ":" + std::string(plugin);
+}
+
+std::string mirror_model(const BarDescription &bar, unsigned index)
+{
+	return bar.model == kPluginModelName ? plugin_mirror_model(bar.plugin, index) : bar.model;
 }
 
 void set_plugin_mirrored_reads(std::string_view plugin, unsigned bar, std::span<const MirroredRead> reads)

@@ -23,6 +23,8 @@
 #include <string>
 #include <string_view>
 
+#include <softvfio/device_description.h>
+
 namespace softvfio::pci {
 
 /* Reads of `widths` (a mask of 1, 2, 4, 8 bytes) at exactly `offset`. */
@@ -44,5 +46,9 @@ std::span<const MirroredRead> mirrored_reads(std::string_view model);
  * lifetime (a directory entry may point at it). */
 std::string plugin_mirror_model(std::string_view plugin, unsigned bar);
 void set_plugin_mirrored_reads(std::string_view plugin, unsigned bar, std::span<const MirroredRead> reads);
+
+/* The name register BAR `index`, described by `bar`, has its mirrored
+ * reads under: its model's name, or for a plugin plugin_mirror_model(). */
+std::string mirror_model(const BarDescription &bar, unsigned index);
 
 } /* namespace softvfio::pci */

@@ -410,11 +410,7 @@ std::string VfioPciDevice::register_model_at(uint64_t paddr)
 	const int i = bar_at(paddr);
 	if (i < 0 || !function_->bar_has_registers(static_cast<unsigned>(i)))
 		return {};
-	const auto &bar = function_->description().bars[static_cast<unsigned>(i)];
-	/* Every plugin is model "plugin"; its reads are its own. */
-	if (bar.model == "plugin")
-		return pci::plugin_mirror_model(bar.plugin, static_cast<unsigned>(i));
-	return bar.model;
+	return pci::mirror_model(function_->description().bars[static_cast<unsigned>(i)], static_cast<unsigned>(i));
 }
 
 /* A CPU access through a mapping reaches the device as a bus transaction
