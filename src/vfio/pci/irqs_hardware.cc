@@ -65,26 +65,22 @@ void Irqs::apply_msi_hardware(const MsiHardware &want)
 	if (!msix || (want.type != kIrqMsix && was.type != kIrqMsix))
 		return;
 	const bool turning_on = want.type == kIrqMsix && was.type != kIrqMsix;
-	if (turning_on)
-		for (unsigned v = 0; v < shape_.msix_max; ++v)
+	auto requested = [](const MsiHardware &hw, unsigned v) {
+		return v < hw.msix_requested.size() && hw.msix_requested[v];
+	};
+	/* Entries to mask before the enable bit changes: all of them when it
+	 * comes on, else those whose interrupt was freed. */
+	for (unsigned v = 0; v < shape_.msix_max; ++v)
+		if (turning_on || (requested(was, v) && !requested(want, v)))
 			function_.msix_program_vector(v, false);
-	for (unsigned v = 0; v < shape_.msix_max; ++v) {
-		const bool now = v < want.msix_requested.size() && want.msix_requested[v];
-		const bool before = !turning_on && v < was.msix_requested.size() && was.msix_requested[v];
-		if (now != before && !now)
-			function_.msix_program_vector(v, false);
-	}
 	uint32_t flags = function_.config_read(msix + r::kMsixFlags, 2);
 	flags &= ~uint32_t(r::kMsixFlagsEnable | r::kMsixFlagsMaskAll);
 	if (want.type == kIrqMsix)
 		flags |= r::kMsixFlagsEnable;
 	function_.config_write(msix + r::kMsixFlags, 2, flags);
-	for (unsigned v = 0; v < shape_.msix_max; ++v) {
-		const bool now = v < want.msix_requested.size() && want.msix_requested[v];
-		const bool before = !turning_on && v < was.msix_requested.size() && was.msix_requested[v];
-		if (now && !before)
+	for (unsigned v = 0; v < shape_.msix_max; ++v)
+		if (requested(want, v) && (turning_on || !requested(was, v)))
 			function_.msix_program_vector(v, true);
-	}
 }
 
 /* vfio masks INTx of PCI 2.3 functions with COMMAND.INTX_DISABLE, a bit it
