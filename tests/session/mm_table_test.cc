@@ -124,6 +124,22 @@ TEST_F(MmTableTest, ACreatedVmaIsLaidAsItsStateSays)
 	EXPECT_TRUE(readable());
 }
 
+/* An address past a VMA's end is not in it, whatever lies beyond: the
+ * register trap asks which VMA holds a fault, and the answer once was the
+ * first VMA starting below the address (its end minus the address
+ * wrapped around). */
+TEST_F(MmTableTest, AVmaHoldsOnlyItsOwnAddresses)
+{
+	ASSERT_EQ(create(7, true, 0), 0);
+	MmTable::Guard guard(table_);
+	EXPECT_NE(table_.vma_holding(addr_, kLength), nullptr);
+	EXPECT_NE(table_.vma_holding(addr_ + kLength - 1, 1), nullptr);
+	EXPECT_EQ(table_.vma_holding(addr_ + kLength - 1, 2), nullptr);
+	EXPECT_EQ(table_.vma_holding(addr_ + kLength, 1), nullptr);
+	EXPECT_EQ(table_.vma_holding(addr_ + 16 * kLength, 1), nullptr);
+	EXPECT_EQ(table_.vma_holding(addr_ - 1, 1), nullptr);
+}
+
 TEST_F(MmTableTest, AnOlderStateDoesNotUndoANewerOne)
 {
 	ASSERT_EQ(create(7, true, 0), 0);

@@ -97,7 +97,7 @@ bool MmTable::contains(uintptr_t addr, size_t length) const noexcept
 const MmTable::Vma *MmTable::vma_holding(uintptr_t addr, size_t length) const noexcept
 {
 	for (size_t i = 0; i < nvma_; i++)
-		if (vmas_[i].start <= addr && length <= vmas_[i].end - addr)
+		if (vmas_[i].start <= addr && addr < vmas_[i].end && length <= vmas_[i].end - addr)
 			return &vmas_[i];
 	return nullptr;
 }
