@@ -9,11 +9,18 @@
  * returning a static table: the ABI version it was built against, the
  * table's size, what the device looks like (a TOML description, for
  * `softvfio run --device ./mydev.so`) and the model's callbacks. softvfio
- * runs the plugin in a process of its own (a device host), one per
- * register BAR that names it, and forwards the BAR's accesses to it; a
- * plugin that crashes, hangs or answers garbage fails its device, never
- * the session (the device then reads all ones, as a surprise-removed
- * device does).
+ * runs the plugin in a process of its own (a device host) and forwards
+ * the accesses of the register BARs that name it to it; a plugin that
+ * crashes, hangs or answers garbage fails its device, never the session
+ * (the device then reads all ones, as a surprise-removed device does).
+ *
+ * Instances: a plugin that sets read_bar and write_bar (ABI 1.2) gets one
+ * instance per PCI function, serving every register BAR of the function
+ * that names the same plugin file: one create(), one reset() per function
+ * reset, one power_state() per change, and the accesses of all those BARs,
+ * each with its BAR index. A plugin without them (built against 1.0 or
+ * 1.1, or one that does not care) gets one instance per register BAR, as
+ * before; each instance then sees only its own BAR.
  *
  * Rules of the ABI:
  *  - Version: a plugin states SOFTVFIO_PLUGIN_ABI_VERSION as it was
@@ -45,8 +52,10 @@ extern "C" {
  * refused. */
 #define SOFTVFIO_PLUGIN_ABI_VERSION 1u
 /* Minor version of this header: 0 the first tables, 1 mirrored reads
- * (softvfio_plugin.mirrored_reads, softvfio_plugin_host.mirror_store). */
-#define SOFTVFIO_PLUGIN_ABI_MINOR 1u
+ * (softvfio_plugin.mirrored_reads, softvfio_plugin_host.mirror_store),
+ * 2 one instance per function (softvfio_plugin.read_bar/write_bar,
+ * softvfio_plugin_host.bar_mask/bar_sizes/mirror_bar). */
+#define SOFTVFIO_PLUGIN_ABI_MINOR 2u
 /* The symbol a plugin exports. */
 #define SOFTVFIO_PLUGIN_ENTRY "softvfio_device_plugin"
 
@@ -83,9 +92,9 @@ struct softvfio_plugin_host {
 	uint32_t abi_version;   /* SOFTVFIO_PLUGIN_ABI_VERSION */
 	uint32_t size;          /* sizeof(struct softvfio_plugin_host) */
 	void *opaque;           /* the first argument of every function below */
-	uint32_t bar;           /* the BAR this instance serves */
+	uint32_t bar;           /* the BAR this instance serves (its first one) */
 	uint32_t reserved;
-	uint64_t bar_size;
+	uint64_t bar_size;      /* the size of BAR `bar` */
 
 	/* DMA by IOVA through the device's IOMMU mappings: -EPERM bus
 	 * mastering off, -ENODEV no IOMMU domain, -EFAULT an IOVA not mapped
@@ -98,7 +107,8 @@ struct softvfio_plugin_host {
 	int (*raise_irq)(void *opaque, uint32_t kind, uint32_t vector);
 	/* Drive the INTx pin: level 1 asserted, 0 released. */
 	int (*set_intx)(void *opaque, int level);
-	/* Copy bytes into the BAR's memory (what an untrapped mapping reads). */
+	/* Copy bytes into the memory of BAR `bar` (what an untrapped mapping
+	 * reads); mirror_bar() names the BAR. */
 	int (*mirror)(void *opaque, uint64_t offset, const void *src, size_t len);
 	/* Call deferred(cookie) after `delay_ns`, from the same thread as
 	 * every other callback; a reset cancels what has not run. */
@@ -113,6 +123,18 @@ struct softvfio_plugin_host {
 	 * mirrored reads true. -EINVAL: a bad width, an unaligned offset, a
 	 * range outside the BAR or a BAR this instance does not serve. */
 	int (*mirror_store)(void *opaque, uint32_t bar, uint64_t offset, uint32_t width, uint64_t value);
+
+	/* ABI 1.2. The BARs this instance serves: bit i set for BAR i. One
+	 * bit (`bar`) for a plugin served per BAR; for a plugin with
+	 * read_bar/write_bar, every register BAR of the function that names
+	 * the plugin's file. bar_sizes[i] is BAR i's size in bytes when bit i
+	 * is set, else 0. */
+	uint32_t bar_mask;
+	uint32_t reserved2;
+	uint64_t bar_sizes[6];
+	/* ABI 1.2. mirror() into BAR `bar`, one this instance serves:
+	 * -EINVAL for another BAR or a range outside it. */
+	int (*mirror_bar)(void *opaque, uint32_t bar, uint64_t offset, const void *src, size_t len);
 };
 
 /* The plugin's table. */
@@ -127,10 +149,13 @@ struct softvfio_plugin {
 	const char *description;
 	uint64_t min_bar_size;  /* bytes the registers need */
 
-	/* A new instance for host->bar, in its power-on state; NULL fails. */
+	/* A new instance for the BARs in host->bar_mask (1.0 and 1.1: for
+	 * host->bar), in its power-on state; NULL fails. */
 	void *(*create)(const struct softvfio_plugin_host *host);
 	void (*destroy)(void *device);
-	/* One access of width 1, 2, 4 or 8, naturally aligned, in the BAR. */
+	/* One access of width 1, 2, 4 or 8, naturally aligned, in the BAR.
+	 * Required unless read_bar and write_bar are set, and then never
+	 * called (read_bar and write_bar win). */
 	uint64_t (*read)(void *device, uint64_t offset, uint32_t width);
 	void (*write)(void *device, uint64_t offset, uint32_t width, uint64_t value);
 	/* A function reset: back to the power-on state. */
@@ -147,6 +172,14 @@ struct softvfio_plugin {
 	const struct softvfio_mirrored_read *mirrored_reads;
 	uint32_t mirrored_read_count;
 	uint32_t reserved;
+
+	/* ABI 1.2 (optional: both NULL, or both set). An access to BAR `bar`
+	 * (one of host->bar_mask), as read and write. A plugin that sets
+	 * them gets one instance per PCI function for all the register BARs
+	 * of the function that name its file, instead of one per BAR; read
+	 * and write may then be NULL and are not called even when set. */
+	uint64_t (*read_bar)(void *device, uint32_t bar, uint64_t offset, uint32_t width);
+	void (*write_bar)(void *device, uint32_t bar, uint64_t offset, uint32_t width, uint64_t value);
 };
 
 typedef const struct softvfio_plugin *(*softvfio_plugin_entry_fn)(void);
@@ -159,14 +192,19 @@ static_assert(offsetof(struct softvfio_plugin_host, bar_size) == 24, "ABI");
 static_assert(offsetof(struct softvfio_plugin_host, dma_read) == 32, "ABI");
 static_assert(offsetof(struct softvfio_plugin_host, log) == 88, "ABI");
 static_assert(offsetof(struct softvfio_plugin_host, mirror_store) == 96, "ABI");
-static_assert(sizeof(struct softvfio_plugin_host) == 104, "ABI");
+static_assert(offsetof(struct softvfio_plugin_host, bar_mask) == 104, "ABI");
+static_assert(offsetof(struct softvfio_plugin_host, bar_sizes) == 112, "ABI");
+static_assert(offsetof(struct softvfio_plugin_host, mirror_bar) == 160, "ABI");
+static_assert(sizeof(struct softvfio_plugin_host) == 168, "ABI");
 static_assert(offsetof(struct softvfio_plugin, name) == 8, "ABI");
 static_assert(offsetof(struct softvfio_plugin, min_bar_size) == 24, "ABI");
 static_assert(offsetof(struct softvfio_plugin, create) == 32, "ABI");
 static_assert(offsetof(struct softvfio_plugin, deferred) == 80, "ABI");
 static_assert(offsetof(struct softvfio_plugin, mirrored_reads) == 88, "ABI");
 static_assert(offsetof(struct softvfio_plugin, mirrored_read_count) == 96, "ABI");
-static_assert(sizeof(struct softvfio_plugin) == 104, "ABI");
+static_assert(offsetof(struct softvfio_plugin, read_bar) == 104, "ABI");
+static_assert(offsetof(struct softvfio_plugin, write_bar) == 112, "ABI");
+static_assert(sizeof(struct softvfio_plugin) == 120, "ABI");
 static_assert(sizeof(struct softvfio_mirrored_read) == 16, "ABI");
 #else
 _Static_assert(sizeof(void *) == 8, "softvfio plugins are 64-bit");
@@ -175,14 +213,19 @@ _Static_assert(offsetof(struct softvfio_plugin_host, bar_size) == 24, "ABI");
 _Static_assert(offsetof(struct softvfio_plugin_host, dma_read) == 32, "ABI");
 _Static_assert(offsetof(struct softvfio_plugin_host, log) == 88, "ABI");
 _Static_assert(offsetof(struct softvfio_plugin_host, mirror_store) == 96, "ABI");
-_Static_assert(sizeof(struct softvfio_plugin_host) == 104, "ABI");
+_Static_assert(offsetof(struct softvfio_plugin_host, bar_mask) == 104, "ABI");
+_Static_assert(offsetof(struct softvfio_plugin_host, bar_sizes) == 112, "ABI");
+_Static_assert(offsetof(struct softvfio_plugin_host, mirror_bar) == 160, "ABI");
+_Static_assert(sizeof(struct softvfio_plugin_host) == 168, "ABI");
 _Static_assert(offsetof(struct softvfio_plugin, name) == 8, "ABI");
 _Static_assert(offsetof(struct softvfio_plugin, min_bar_size) == 24, "ABI");
 _Static_assert(offsetof(struct softvfio_plugin, create) == 32, "ABI");
 _Static_assert(offsetof(struct softvfio_plugin, deferred) == 80, "ABI");
 _Static_assert(offsetof(struct softvfio_plugin, mirrored_reads) == 88, "ABI");
 _Static_assert(offsetof(struct softvfio_plugin, mirrored_read_count) == 96, "ABI");
-_Static_assert(sizeof(struct softvfio_plugin) == 104, "ABI");
+_Static_assert(offsetof(struct softvfio_plugin, read_bar) == 104, "ABI");
+_Static_assert(offsetof(struct softvfio_plugin, write_bar) == 112, "ABI");
+_Static_assert(sizeof(struct softvfio_plugin) == 120, "ABI");
 _Static_assert(sizeof(struct softvfio_mirrored_read) == 16, "ABI");
 #endif
 

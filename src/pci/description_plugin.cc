@@ -3,6 +3,7 @@
 
 #include <array>
 #include <climits>
+#include <map>
 #include <unistd.h>
 
 #include "base/lexical_path.h"
@@ -124,21 +125,30 @@ std::variant<DeviceDescription, DescriptionError> load_plugin_device(const std::
 
 std::optional<DescriptionError> check_plugins(const DeviceDescription &desc)
 {
+	/* Each file once, however many BARs name it (a plugin serving its
+	 * BARs by index names all of them). */
+	std::map<std::string, plugin::PluginFacts> checked;
 	for (unsigned i = 0; i < desc.bars.size(); ++i) {
 		const BarDescription &bar = desc.bars[i];
 		if (bar.model != kPluginModelName)
 			continue;
-		auto probed = plugin::probe_plugin(bar.plugin);
-		if (auto *p = std::get_if<plugin::PluginProblem>(&probed))
-			return DescriptionError{desc.source, bar_field(i, "plugin"), bar.plugin + ": " + problem_text(*p)};
-		const plugin::PluginFacts &facts = std::get<plugin::PluginFacts>(probed);
-		const uint64_t min = facts.min_bar_size;
+		auto known = checked.find(bar.plugin);
+		if (known == checked.end()) {
+			auto probed = plugin::probe_plugin(bar.plugin);
+			if (auto *p = std::get_if<plugin::PluginProblem>(&probed))
+				return DescriptionError{desc.source, bar_field(i, "plugin"),
+							bar.plugin + ": " + problem_text(*p)};
+			known = checked.emplace(bar.plugin, std::move(std::get<plugin::PluginFacts>(probed))).first;
+			/* The declaration covers every BAR the file serves. */
+			if (auto p = check_mirrored_reads(desc, bar.plugin, known->second))
+				return DescriptionError{desc.source, bar_field(i, "plugin"),
+							bar.plugin + ": " + problem_text(*p)};
+		}
+		const uint64_t min = known->second.min_bar_size;
 		if (bar.size < min)
 			return DescriptionError{desc.source, bar_field(i, "size"),
 						format_hex(bar.size) + " is smaller than the plugin's min_bar_size " +
 							format_hex(min)};
-		if (auto p = check_mirrored_reads(desc, bar.plugin, facts))
-			return DescriptionError{desc.source, bar_field(i, "plugin"), bar.plugin + ": " + problem_text(*p)};
 	}
 	return std::nullopt;
 }

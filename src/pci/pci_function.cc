@@ -64,16 +64,18 @@ Result<void> PciFunction::Impl::init(uint64_t bus_address_base)
 	if (desc.rom_size)
 		rom = build_rom_image(desc);
 	model_gate = make_model_gate();
+	std::array<DeviceContext *, 6> contexts{};
 	for (unsigned i = 0; i < 6; ++i) {
 		if (desc.bars[i].kind == BarKind::None ||
 		    desc.bars[i].contents != BarContents::Registers)
 			continue;
 		hosts[i] = make_bar_context(i);
+		contexts[i] = hosts[i].get();
+	}
+	{
 		/* Held as for every model call: the gate lets it go. */
 		std::lock_guard lock(mu);
-		models[i] = make_register_model(desc.bars[i], *hosts[i], model_gate.get());
-		if (!models[i])
-			return err(EINVAL);
+		SVFIO_TRY(make_register_models(desc, contexts, model_gate.get(), models));
 	}
 	msix_init_table();
 

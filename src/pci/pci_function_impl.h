@@ -122,6 +122,10 @@ struct PciFunction::Impl {
 	UniqueFD mem;
 	std::array<MirrorWindow, 6> mirror_windows;
 	std::array<std::unique_ptr<DeviceContext>, 6> hosts;
+	/* One per register BAR. The models of BARs served by one plugin
+	 * instance (ABI 1.2) forward to it, and only the first of them passes
+	 * on reset() and power_state_changed(), so calling every model at a
+	 * function event stays right (plugin/plugin_model.h). */
 	std::array<std::unique_ptr<DeviceModel>, 6> models;
 	std::unique_ptr<plugin::CallGate> model_gate;
 	bool model_busy = false;   /* a model call waits for its host, `mu` let go */

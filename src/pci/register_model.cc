@@ -47,27 +47,51 @@ std::optional<RegisterModelInfo> find_register_model(std::string_view name)
 	return std::nullopt;
 }
 
-std::unique_ptr<DeviceModel> make_register_model(const BarDescription &bar, DeviceContext &context,
-						 plugin::CallGate *gate)
+Result<void> make_register_models(const DeviceDescription &desc, const std::array<DeviceContext *, 6> &contexts,
+				  plugin::CallGate *gate, std::array<std::unique_ptr<DeviceModel>, 6> &models)
 {
-	std::unique_ptr<DeviceModel> model;
-	if (bar.model == kPluginModelName) {
-		model = plugin::make_plugin_model(bar.plugin, context, gate);
-	} else {
-		std::function<std::unique_ptr<DeviceModel>(DeviceContext &)> create;
-		{
-			Registry &r = registry();
-			std::lock_guard lock(r.mu);
-			for (const DeviceModelFactory &f : r.factories)
-				if (f.name == bar.model)
-					create = f.create;
+	for (unsigned i = 0; i < 6; ++i) {
+		if (!contexts[i] || models[i])
+			continue;
+		const BarDescription &bar = desc.bars[i];
+		if (bar.model == kPluginModelName) {
+			/* This BAR and the later ones naming the same file. */
+			std::vector<DeviceContext *> named;
+			std::vector<unsigned> index;
+			for (unsigned j = i; j < 6; ++j) {
+				if (contexts[j] && desc.bars[j].model == kPluginModelName &&
+				    desc.bars[j].plugin == bar.plugin) {
+					named.push_back(contexts[j]);
+					index.push_back(j);
+				}
+			}
+			auto made = plugin::make_plugin_models(bar.plugin, named, gate);
+			for (size_t k = 0; k < made.size(); ++k)
+				models[index[k]] = std::move(made[k]);
+		} else {
+			std::function<std::unique_ptr<DeviceModel>(DeviceContext &)> create;
+			{
+				Registry &r = registry();
+				std::lock_guard lock(r.mu);
+				for (const DeviceModelFactory &f : r.factories)
+					if (f.name == bar.model)
+						create = f.create;
+			}
+			if (create)
+				models[i] = create(*contexts[i]);
 		}
-		if (create)
-			model = create(context);
+		if (!models[i]) {
+			for (auto &model : models)
+				model.reset();
+			return err(EINVAL);
+		}
 	}
-	if (model)
-		model->reset();
-	return model;
+	/* In BAR order, once every model exists: of the models sharing a
+	 * plugin instance only the first calls it. */
+	for (auto &model : models)
+		if (model)
+			model->reset();
+	return {};
 }
 
 } /* namespace softvfio::pci */

@@ -9,12 +9,14 @@
  */
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include <softvfio/base/result.h>
 #include <softvfio/device_description.h>
 #include <softvfio/device_model.h>
 
@@ -34,11 +36,16 @@ struct RegisterModelInfo {
  * minimum size is the plugin's). */
 std::optional<RegisterModelInfo> find_register_model(std::string_view name);
 
-/* The model of register BAR `bar`, in its power-on state (reset() called,
- * so already mirrored); nullptr when it cannot be made (an unknown name, a
- * plugin whose host did not start: the reason is logged). A plugin model
- * waits for its host through `gate` (plugin/call_gate.h). */
-std::unique_ptr<DeviceModel> make_register_model(const BarDescription &bar, DeviceContext &context,
-						 plugin::CallGate *gate = nullptr);
+/* The models of a function's register BARs: models[i] for BAR i, made on
+ * contexts[i] (null for a BAR that is not registers), each in its
+ * power-on state (reset() called, so already mirrored). The BARs that
+ * name the same plugin file are made together, so that a plugin serving
+ * BARs by index (ABI 1.2) has one instance for all of them
+ * (plugin/plugin_model.h). EINVAL when one cannot be made (an unknown
+ * name, a plugin whose host did not start: the reason is logged); the
+ * models are then all left empty. Plugin models wait for their hosts
+ * through `gate` (plugin/call_gate.h). */
+Result<void> make_register_models(const DeviceDescription &desc, const std::array<DeviceContext *, 6> &contexts,
+				  plugin::CallGate *gate, std::array<std::unique_ptr<DeviceModel>, 6> &models);
 
 } /* namespace softvfio::pci */

@@ -179,15 +179,25 @@ private:
 } /* namespace */
 
 std::variant<HostAnswer, std::string> DeviceHost::call(const wire::Message &message, RequestHandler *handler,
-						       CallGate *gate)
+						       CallGate *gate, std::string_view bytes)
 {
 	using wire::Op;
 	if (!socket_)
 		return std::string("the device host is gone");
+	if (bytes.size() > wire::kMaxPayload)
+		return std::string("a call of more than a packet");
 	const auto deadline = Clock::now() + call_timeout();
 	const void *out = &message;
 	size_t out_len = sizeof(message);
 	std::vector<uint8_t> reply;
+	if (!bytes.empty()) {
+		/* The call as one packet: header, then its bytes. */
+		reply.resize(sizeof(message) + bytes.size());
+		std::memcpy(reply.data(), &message, sizeof(message));
+		std::memcpy(reply.data() + sizeof(message), bytes.data(), bytes.size());
+		out = reply.data();
+		out_len = reply.size();
+	}
 	for (;;) {
 		if (::send(socket_.get(), out, out_len, MSG_NOSIGNAL) < 0) {
 			/* The host is gone: say how it ended. */

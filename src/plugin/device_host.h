@@ -16,6 +16,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <variant>
 #include <vector>
@@ -68,9 +69,11 @@ public:
 	/* One call; a HostAnswer, or why the host failed. Requests need a
 	 * handler; without one any request is a protocol error. With a gate,
 	 * every wait for the host's next packet happens released (requests
-	 * are served and the call returns with the gate taken back). */
+	 * are served and the call returns with the gate taken back).
+	 * `bytes` go in the call's packet after the message (at most
+	 * wire::kMaxPayload). */
 	std::variant<HostAnswer, std::string> call(const wire::Message &message, RequestHandler *handler,
-						   CallGate *gate = nullptr);
+						   CallGate *gate = nullptr, std::string_view bytes = {});
 
 	/* Kill the host now and say how it ended ("died of SIGSEGV", ...). */
 	std::string kill();

@@ -50,16 +50,27 @@ std::variant<softvfio_plugin, LoadProblem> load_plugin(const std::string &path)
 	softvfio_plugin copy;
 	std::memset(&copy, 0, sizeof(copy));
 	std::memcpy(&copy, table, std::min<size_t>(table->size, sizeof(copy)));
+	/* read_bar and write_bar (ABI 1.2) come as a pair: one alone would
+	 * leave the accesses of the other kind with nothing to call. */
+	if (!copy.read_bar != !copy.write_bar)
+		return LoadProblem{copy.read_bar ? "write_bar" : "read_bar",
+				   std::string("is NULL while ") + (copy.read_bar ? "read_bar" : "write_bar") +
+					   " is set (a plugin that serves its BARs by index sets both)"};
+	const bool by_bar = copy.read_bar != nullptr;
 	const struct {
 		const char *field;
 		bool missing;
 	} required[] = {
-		{"create", !copy.create}, {"destroy", !copy.destroy}, {"read", !copy.read},
-		{"write", !copy.write},   {"reset", !copy.reset},
+		{"create", !copy.create},
+		{"destroy", !copy.destroy},
+		{"read", !copy.read && !by_bar},
+		{"write", !copy.write && !by_bar},
+		{"reset", !copy.reset},
 	};
 	for (const auto &r : required)
 		if (r.missing)
-			return LoadProblem{r.field, "is NULL (every plugin needs create, destroy, read, write and reset)"};
+			return LoadProblem{r.field, "is NULL (every plugin needs create, destroy, read, write and reset, "
+						    "or read_bar and write_bar instead of read and write)"};
 	return copy;
 }
 

@@ -5,11 +5,13 @@
  *   softvfio-device-host PLUGIN.so      (its end of the socket pair on fd 3)
  *
  * The kernel starts one per plugin instance (and one per check of a plugin
- * file) and talks to it in wire.h's messages. This process loads the
- * plugin, answers each call with the plugin's callback and turns the
- * plugin's host functions into requests to the kernel. It has nothing of
- * the kernel's: a plugin that crashes, loops or scribbles over memory here
- * costs its own device, nothing else (docs/device-models.md).
+ * file; an instance serves one register BAR, or with ABI 1.2 every BAR of
+ * its function that names the plugin) and talks to it in wire.h's
+ * messages. This process loads the plugin, answers each call with the
+ * plugin's callback and turns the plugin's host functions into requests
+ * to the kernel. It has nothing of the kernel's: a plugin that crashes,
+ * loops or scribbles over memory here costs its own device, nothing else
+ * (docs/device-models.md).
  */
 #include <algorithm>
 #include <cerrno>
@@ -62,6 +64,9 @@ struct Instance {
 	softvfio_plugin table{};
 	softvfio_plugin_host host{};
 	void *device = nullptr;
+	/* read_bar/write_bar (ABI 1.2): the instance serves every BAR the
+	 * kernel asks for, each access naming its BAR. */
+	bool by_bar = false;
 };
 Instance *g_instance = nullptr;
 
@@ -161,13 +166,25 @@ int host_set_intx(void *, int level)
 	return static_cast<int>(request({Op::SetIntx, 0, 0, level ? 1u : 0u, 0}));
 }
 
-int host_mirror(void *, uint64_t offset, const void *src, size_t len)
+bool serves(uint32_t bar)
+{
+	return g_instance && bar < wire::kBars && (g_instance->host.bar_mask >> bar & 1);
+}
+
+int host_mirror_bar(void *, uint32_t bar, uint64_t offset, const void *src, size_t len)
 {
 	if (!t_in_callback)
 		return -EPERM;
-	if (len > wire::kMaxPayload || (len && !src))
+	if (len > wire::kMaxPayload || (len && !src) || !serves(bar))
 		return -EINVAL;
-	return static_cast<int>(request({Op::Mirror, 0, offset, 0, 0}, src, len));
+	return static_cast<int>(request({Op::Mirror, bar, offset, 0, 0}, src, len));
+}
+
+/* Without a BAR: the instance's first one, the only one it had before
+ * ABI 1.2. */
+int host_mirror(void *opaque, uint64_t offset, const void *src, size_t len)
+{
+	return host_mirror_bar(opaque, g_instance ? g_instance->host.bar : 0, offset, src, len);
 }
 
 int host_mirror_store(void *, uint32_t bar, uint64_t offset, uint32_t width, uint64_t value)
@@ -243,15 +260,33 @@ void probe(const char *path)
 		     payload.size());
 }
 
-void create(const char *path, Instance &instance, const Message &m)
+void create(const char *path, Instance &instance, const Message &m, size_t payload_len)
 {
+	/* The kernel's word, read before any request reuses the packet. */
+	const uint32_t asked = m.width;
+	uint64_t sizes[wire::kBars];
+	if (!asked || asked >> wire::kBars || payload_len != sizeof(sizes))
+		lost_kernel();
+	std::memcpy(sizes, g_packet.data() + sizeof(Message), sizeof(sizes));
 	if (!load(path, instance))
 		return;
+	instance.by_bar = instance.table.read_bar && instance.table.write_bar;
+	const uint32_t first = static_cast<uint32_t>(__builtin_ctz(asked));
+	/* A plugin without read_bar/write_bar cannot tell one BAR's access
+	 * from another's: it takes the first BAR, and the kernel starts
+	 * another instance for the rest. */
+	const uint32_t served = instance.by_bar ? asked : 1u << first;
+	if (request({Op::Serves, 0, served, 0, 0}) != 0)
+		lost_kernel();
 	softvfio_plugin_host &h = instance.host;
 	h.abi_version = SOFTVFIO_PLUGIN_ABI_VERSION;
 	h.size = sizeof(h);
-	h.bar = m.width;
-	h.bar_size = m.a;
+	h.bar = first;
+	h.bar_size = sizes[first];
+	h.bar_mask = served;
+	for (unsigned i = 0; i < wire::kBars; ++i)
+		h.bar_sizes[i] = (served >> i & 1) ? sizes[i] : 0;
+	h.mirror_bar = host_mirror_bar;
 	h.dma_read = host_dma_read;
 	h.dma_write = host_dma_write;
 	h.irq_enabled = host_irq_enabled;
@@ -276,10 +311,21 @@ uint64_t dispatch(Instance &in, const Message &m)
 {
 	const softvfio_plugin &t = in.table;
 	uint64_t value = 0;
+	const uint32_t bar = static_cast<uint32_t>(m.result);
+	if ((m.op == Op::Read || m.op == Op::Write) &&
+	    (m.result < 0 || m.result >= int64_t(wire::kBars) || !(in.host.bar_mask >> bar & 1)))
+		lost_kernel();
 	t_in_callback = true;
 	switch (m.op) {
-	case Op::Read: value = t.read(in.device, m.a, m.width); break;
-	case Op::Write: t.write(in.device, m.a, m.width, m.b); break;
+	case Op::Read:
+		value = in.by_bar ? t.read_bar(in.device, bar, m.a, m.width) : t.read(in.device, m.a, m.width);
+		break;
+	case Op::Write:
+		if (in.by_bar)
+			t.write_bar(in.device, bar, m.a, m.width, m.b);
+		else
+			t.write(in.device, m.a, m.width, m.b);
+		break;
 	case Op::Reset: t.reset(in.device); break;
 	case Op::Power:
 		if (t.power_state)
@@ -301,7 +347,7 @@ uint64_t dispatch(Instance &in, const Message &m)
 	g_instance = &instance;
 	for (;;) {
 		Message m{};
-		(void)receive(m);
+		const size_t payload_len = receive(m);
 		if (m.op == Op::Probe) {
 			probe(path);
 			continue;
@@ -309,7 +355,7 @@ uint64_t dispatch(Instance &in, const Message &m)
 		if (m.op == Op::Create) {
 			if (instance.device)
 				lost_kernel();
-			create(path, instance, m);
+			create(path, instance, m, payload_len);
 			continue;
 		}
 		if (!instance.device)

@@ -2,6 +2,7 @@
 #include "plugin/plugin_model.h"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -39,19 +40,40 @@ std::string printable(std::span<const uint8_t> bytes)
 	return text;
 }
 
-class PluginModel final : public DeviceModel, private RequestHandler
+uint32_t lowest_bit(uint32_t mask)
+{
+	return mask & -mask;
+}
+
+/* One plugin instance: the connection to its device host, shared by the
+ * models of the BARs it serves. */
+class PluginInstance final : private RequestHandler
 {
 public:
-	PluginModel(std::string plugin, DeviceContext &context, std::unique_ptr<DeviceHost> host, CallGate *gate)
-		: plugin_(std::move(plugin)), context_(context), host_(std::move(host)), gate_(gate)
+	/* `asked` holds the contexts of the BARs this instance is asked to
+	 * serve, by BAR index (null for the others, at least one set). */
+	PluginInstance(std::string plugin, std::unique_ptr<DeviceHost> host,
+		       const std::array<DeviceContext *, wire::kBars> &asked, CallGate *gate)
+		: plugin_(std::move(plugin)), host_(std::move(host)), asked_(asked), gate_(gate)
 	{
+		for (unsigned i = 0; i < wire::kBars; ++i)
+			if (asked_[i])
+				asked_mask_ |= 1u << i;
+		/* Function-wide requests (DMA, interrupts, steps) go through the
+		 * first BAR's context, which every instance serves. */
+		first_ = static_cast<unsigned>(__builtin_ctz(asked_mask_));
 	}
 
 	/* Create the plugin's instance; false (and the reason printed) when
-	 * it could not be. */
+	 * it could not be. Afterwards served() says which BARs it took. */
 	bool create()
 	{
-		auto answer = host_->call({Op::Create, context_.bar_index(), context_.bar_size(), 0, 0}, this);
+		std::string sizes(wire::kBars * sizeof(uint64_t), '\0');
+		for (unsigned i = 0; i < wire::kBars; ++i) {
+			const uint64_t size = asked_[i] ? asked_[i]->bar_size() : 0;
+			std::memcpy(sizes.data() + i * sizeof(uint64_t), &size, sizeof(size));
+		}
+		auto answer = host_->call({Op::Create, asked_mask_, 0, 0, 0}, this, nullptr, sizes);
 		if (auto *why = std::get_if<std::string>(&answer)) {
 			report("cannot create the device: " + *why);
 			return false;
@@ -64,39 +86,44 @@ public:
 			return false;
 		}
 		if (a.op != Op::Done) {
+			(void)host_->kill();
 			report("cannot create the device: protocol error: an answer that is not Done");
+			return false;
+		}
+		if (!served_) {
+			(void)host_->kill();
+			report("cannot create the device: protocol error: the host never said which BARs it serves");
 			return false;
 		}
 		return true;
 	}
 
-	uint64_t read(uint64_t offset, unsigned width) override
+	uint32_t served() const { return served_; }
+	unsigned first_bar() const { return first_; }
+
+	uint64_t read(unsigned bar, uint64_t offset, unsigned width)
 	{
-		auto value = call({Op::Read, width, offset, 0, 0}, "read");
+		auto value = call({Op::Read, width, offset, 0, bar}, "read");
 		return value ? *value & all_ones(width) : all_ones(width);
 	}
 
-	void write(uint64_t offset, unsigned width, uint64_t value) override
+	void write(unsigned bar, uint64_t offset, unsigned width, uint64_t value)
 	{
-		(void)call({Op::Write, width, offset, value & all_ones(width), 0}, "write");
+		(void)call({Op::Write, width, offset, value & all_ones(width), bar}, "write");
 	}
 
-	void reset() override
+	void reset()
 	{
 		/* A failed device stays failed through a reset: all ones,
-		 * its mirror included. */
+		 * its mirrors included. */
 		if (failed_)
 			mirror_all_ones();
 		else
 			(void)call({Op::Reset, 0, 0, 0, 0}, "reset");
 	}
 
-	void power_state_changed(unsigned state) override
-	{
-		(void)call({Op::Power, 0, 0, state, 0}, "power_state");
-	}
-
-	void run_deferred(uint64_t cookie) override { (void)call({Op::Deferred, 0, 0, cookie, 0}, "deferred"); }
+	void power_state(unsigned state) { (void)call({Op::Power, 0, 0, state, 0}, "power_state"); }
+	void deferred(uint64_t cookie) { (void)call({Op::Deferred, 0, 0, cookie, 0}, "deferred"); }
 
 private:
 	std::optional<uint64_t> call(const Message &m, const char *what)
@@ -125,29 +152,71 @@ private:
 	}
 
 	/* A failed device's registers read all ones, and so must the mirror
-	 * of every read the plugin declared: processes read those without
-	 * asking (register_mirror.h). */
+	 * of every read the plugin declared, in every BAR the instance
+	 * serves: processes read those without asking (register_mirror.h). */
 	void mirror_all_ones()
 	{
 		const uint64_t ones = ~uint64_t(0);
-		for (const pci::MirroredRead &r :
-		     pci::mirrored_reads(pci::plugin_mirror_model(plugin_, context_.bar_index()))) {
-			const unsigned width = r.widths & 8 ? 8 : r.widths & 4 ? 4 : r.widths & 2 ? 2 : 1;
-			(void)context_.mirror(r.offset, &ones, width);
+		for (unsigned bar = 0; bar < wire::kBars; ++bar) {
+			DeviceContext *context = served_context(bar);
+			if (!context)
+				continue;
+			for (const pci::MirroredRead &r : pci::mirrored_reads(pci::plugin_mirror_model(plugin_, bar))) {
+				const unsigned width = r.widths & 8 ? 8 : r.widths & 4 ? 4 : r.widths & 2 ? 2 : 1;
+				(void)context->mirror(r.offset, &ones, width);
+			}
 		}
+	}
+
+	/* "bar 0", or "bars 0, 2" for an instance serving several. */
+	std::string bars_text() const
+	{
+		const uint32_t mask = served_ ? served_ : 1u << first_;
+		std::string text = (mask & (mask - 1)) ? "bars " : "bar ";
+		for (unsigned i = 0, n = 0; i < wire::kBars; ++i)
+			if (mask >> i & 1)
+				text += (n++ ? ", " : "") + std::to_string(i);
+		return text;
 	}
 
 	void report(const std::string &text)
 	{
-		std::fprintf(stderr, "softvfio: plugin %s (bar %u): %s\n", plugin_.c_str(), context_.bar_index(),
+		std::fprintf(stderr, "softvfio: plugin %s (%s): %s\n", plugin_.c_str(), bars_text().c_str(),
 			     text.c_str());
 		std::fflush(stderr);
+	}
+
+	/* The context of BAR `bar` when this instance serves it; the host's
+	 * word for the BAR is untrusted. */
+	DeviceContext *served_context(uint64_t bar) const
+	{
+		return bar < wire::kBars && (served_ >> bar & 1) ? asked_[bar] : nullptr;
+	}
+
+	/* What the host says it serves, once, during Create: all the BARs it
+	 * was asked for, or the first of them (a plugin served per BAR). */
+	int64_t serves(const Message &r, std::string &protocol_error)
+	{
+		if (served_) {
+			protocol_error = "a second Serves";
+			return 0;
+		}
+		if (r.a != asked_mask_ && r.a != lowest_bit(asked_mask_)) {
+			protocol_error = "Serves " + std::to_string(r.a) + " when asked for BARs " +
+					 std::to_string(asked_mask_);
+			return 0;
+		}
+		served_ = static_cast<uint32_t>(r.a);
+		return 0;
 	}
 
 	int64_t handle(const Message &r, std::span<const uint8_t> payload, std::vector<uint8_t> &reply,
 		       std::string &protocol_error) override
 	{
+		DeviceContext &first = *asked_[first_];
 		switch (r.op) {
+		case Op::Serves:
+			return serves(r, protocol_error);
 		case Op::DmaRead: {
 			if (r.b > wire::kMaxPayload) {
 				protocol_error = "a DMA read of " + std::to_string(r.b) + " bytes in one request";
@@ -158,44 +227,50 @@ private:
 				return 0;
 			}
 			reply.resize(static_cast<size_t>(r.b));
-			const int rc = context_.dma_read(r.a, reply.data(), reply.size());
+			const int rc = first.dma_read(r.a, reply.data(), reply.size());
 			if (rc)
 				reply.clear();
 			return rc;
 		}
 		case Op::DmaWrite:
-			return context_.dma_write(r.a, payload.data(), payload.size());
+			return first.dma_write(r.a, payload.data(), payload.size());
 		case Op::IrqEnabled:
 			if (r.width == SOFTVFIO_IRQ_MSI)
-				return context_.msi_enabled() ? 1 : 0;
+				return first.msi_enabled() ? 1 : 0;
 			if (r.width == SOFTVFIO_IRQ_MSIX)
-				return context_.msix_enabled() ? 1 : 0;
+				return first.msix_enabled() ? 1 : 0;
 			return -EINVAL;
 		case Op::RaiseIrq:
 			if (r.b > UINT32_MAX)
 				return -EINVAL;
 			if (r.width == SOFTVFIO_IRQ_MSI)
-				return context_.raise_msi(static_cast<unsigned>(r.b));
+				return first.raise_msi(static_cast<unsigned>(r.b));
 			if (r.width == SOFTVFIO_IRQ_MSIX)
-				return context_.raise_msix(static_cast<unsigned>(r.b));
+				return first.raise_msix(static_cast<unsigned>(r.b));
 			return -EINVAL;
 		case Op::SetIntx:
-			context_.set_intx(r.b != 0);
+			first.set_intx(r.b != 0);
 			return 0;
-		case Op::Mirror:
-			return context_.mirror(r.a, payload.data(), payload.size());
+		case Op::Mirror: {
+			DeviceContext *context = served_context(r.width);
+			return context ? context->mirror(r.a, payload.data(), payload.size()) : -EINVAL;
+		}
 		case Op::MirrorStore: {
-			/* One aligned store, of a register the plugin serves. */
+			/* One aligned store, of a register in a BAR the instance
+			 * serves, into that BAR's memory. */
 			const unsigned w = r.width;
-			if ((w != 1 && w != 2 && w != 4 && w != 8) || r.a % w || r.result != context_.bar_index())
+			DeviceContext *context = r.result < 0 ? nullptr : served_context(static_cast<uint64_t>(r.result));
+			if ((w != 1 && w != 2 && w != 4 && w != 8) || r.a % w || !context)
 				return -EINVAL;
 			const uint64_t value = r.b;
-			return context_.mirror(r.a, &value, w);
+			return context->mirror(r.a, &value, w);
 		}
 		case Op::Schedule:
-			return context_.schedule(std::chrono::nanoseconds(
-							 std::min<uint64_t>(r.a, uint64_t(86400) * 1000000000u)),
-						 r.b);
+			/* Steps come back to the first BAR's model, which forwards
+			 * them here like every other BAR's would. */
+			return first.schedule(std::chrono::nanoseconds(
+						      std::min<uint64_t>(r.a, uint64_t(86400) * 1000000000u)),
+					      r.b);
 		case Op::Log:
 			if (log_lines_ < kMaxLogLines) {
 				++log_lines_;
@@ -209,28 +284,85 @@ private:
 	}
 
 	std::string plugin_;
-	DeviceContext &context_;
 	std::unique_ptr<DeviceHost> host_;
+	std::array<DeviceContext *, wire::kBars> asked_;
+	uint32_t asked_mask_ = 0;
+	uint32_t served_ = 0;
+	unsigned first_ = 0;
 	CallGate *gate_;
 	bool failed_ = false;
 	unsigned log_lines_ = 0;
 };
 
+/* The model of one BAR: its accesses, with its index, to the instance;
+ * function events only from the instance's first BAR (plugin_model.h). */
+class BarModel final : public DeviceModel
+{
+public:
+	BarModel(std::shared_ptr<PluginInstance> instance, unsigned bar)
+		: instance_(std::move(instance)), bar_(bar), first_(bar == instance_->first_bar())
+	{
+	}
+
+	uint64_t read(uint64_t offset, unsigned width) override { return instance_->read(bar_, offset, width); }
+	void write(uint64_t offset, unsigned width, uint64_t value) override
+	{
+		instance_->write(bar_, offset, width, value);
+	}
+	void reset() override
+	{
+		if (first_)
+			instance_->reset();
+	}
+	void power_state_changed(unsigned state) override
+	{
+		if (first_)
+			instance_->power_state(state);
+	}
+	void run_deferred(uint64_t cookie) override { instance_->deferred(cookie); }
+
+private:
+	std::shared_ptr<PluginInstance> instance_;
+	unsigned bar_;
+	bool first_;
+};
+
 } /* namespace */
 
-std::unique_ptr<DeviceModel> make_plugin_model(const std::string &plugin, DeviceContext &context,
-					       CallGate *gate)
+std::vector<std::unique_ptr<DeviceModel>> make_plugin_models(const std::string &plugin,
+							      std::span<DeviceContext *const> contexts,
+							      CallGate *gate)
 {
-	auto host = DeviceHost::start(plugin);
-	if (!host) {
-		std::fprintf(stderr, "softvfio: plugin %s: cannot start its device host %s: %s\n", plugin.c_str(),
-			     device_host_path().c_str(), std::strerror(host.error()));
-		return nullptr;
+	std::vector<std::unique_ptr<DeviceModel>> models(contexts.size());
+	std::array<DeviceContext *, wire::kBars> left{};
+	std::array<size_t, wire::kBars> position{};
+	for (size_t i = 0; i < contexts.size(); ++i) {
+		const unsigned bar = contexts[i]->bar_index();
+		if (bar >= wire::kBars || left[bar])
+			return {};
+		left[bar] = contexts[i];
+		position[bar] = i;
 	}
-	auto model = std::make_unique<PluginModel>(plugin, context, std::move(*host), gate);
-	if (!model->create())
-		return nullptr;
-	return model;
+	/* Each instance takes every BAR left or the first of them, so this
+	 * ends after at most one instance per BAR. */
+	while (std::any_of(left.begin(), left.end(), [](DeviceContext *c) { return c != nullptr; })) {
+		auto host = DeviceHost::start(plugin);
+		if (!host) {
+			std::fprintf(stderr, "softvfio: plugin %s: cannot start its device host %s: %s\n",
+				     plugin.c_str(), device_host_path().c_str(), std::strerror(host.error()));
+			return {};
+		}
+		auto instance = std::make_shared<PluginInstance>(plugin, std::move(*host), left, gate);
+		if (!instance->create())
+			return {};
+		for (unsigned bar = 0; bar < wire::kBars; ++bar) {
+			if (!(instance->served() >> bar & 1))
+				continue;
+			models[position[bar]] = std::make_unique<BarModel>(instance, bar);
+			left[bar] = nullptr;
+		}
+	}
+	return models;
 }
 
 } /* namespace softvfio::plugin */

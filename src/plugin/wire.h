@@ -8,7 +8,11 @@
  * kernel starts every exchange (a Call); while the host runs the callback
  * it may send Requests (DMA, interrupts, mirror, schedule, log), each of
  * which the kernel answers with one Reply before the host goes on; the
- * exchange ends with the host's Done. So the conversation is strictly
+ * exchange ends with the host's Done.
+ *
+ * One instance may serve several BARs of a function (ABI 1.2): Create
+ * names them all, the host answers with the ones it takes (Serves), and
+ * every Read and Write names its BAR. So the conversation is strictly
  * nested and synchronous: the host never speaks unasked, and the kernel
  * never waits for the host outside a call it made.
  *
@@ -25,9 +29,11 @@ namespace softvfio::plugin::wire {
 
 enum class Op : uint32_t {
 	/* kernel -> host: calls */
-	Create = 1,      /* a: bar size, width: bar index */
-	Read = 2,        /* a: offset, width */
-	Write = 3,       /* a: offset, width, b: value */
+	Create = 1,      /* width: the BARs asked for (bit i: BAR i), payload:
+			  * kBars uint64_t sizes (0 for a BAR not asked for);
+			  * the host says what it serves with Serves first */
+	Read = 2,        /* a: offset, width, result: bar */
+	Write = 3,       /* a: offset, width, b: value, result: bar */
 	Reset = 4,
 	Power = 5,       /* b: state */
 	Deferred = 6,    /* b: cookie */
@@ -45,10 +51,13 @@ enum class Op : uint32_t {
 	IrqEnabled = 66, /* width: kind */
 	RaiseIrq = 67,   /* width: kind, b: vector */
 	SetIntx = 68,    /* b: level */
-	Mirror = 69,     /* a: offset, payload: the bytes */
+	Mirror = 69,     /* width: bar, a: offset, payload: the bytes */
 	Schedule = 70,   /* a: delay in ns, b: cookie */
 	Log = 71,        /* width: level, payload: the text */
 	MirrorStore = 72, /* width, a: offset, b: value, result: bar */
+	Serves = 73,     /* during Create, before the plugin's create(): a: the BARs
+			  * this instance serves, all those asked for (a plugin with
+			  * read_bar/write_bar) or the lowest of them (one without) */
 
 	/* kernel -> host */
 	Reply = 96,      /* result: 0 / -errno (IrqEnabled: 0 or 1), payload: DmaRead's bytes */
@@ -62,6 +71,9 @@ struct Message {
 	int64_t result;
 };
 static_assert(sizeof(Message) == 32);
+
+/* BARs of a function; Create's payload has one size for each. */
+constexpr unsigned kBars = 6;
 
 /* Bytes after the header in one packet; larger DMA is split by the host. */
 constexpr size_t kMaxPayload = 32 * 1024;

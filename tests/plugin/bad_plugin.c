@@ -143,6 +143,19 @@ static struct softvfio_plugin table = {
 	.reset = reset,
 };
 
+/* ABI 1.2: an access by BAR index. Set with read and write, it wins:
+ * 0x00 then reads 0xba5 instead of 0x600d. */
+__attribute__((unused)) static uint64_t read_bar(void *device, uint32_t bar, uint64_t offset, uint32_t width)
+{
+	(void)bar;
+	return offset == 0x00 ? 0xba5 : read_reg(device, offset, width);
+}
+__attribute__((unused)) static void write_bar(void *device, uint32_t bar, uint64_t offset, uint32_t width, uint64_t value)
+{
+	(void)bar;
+	write_reg(device, offset, width, value);
+}
+
 #if defined(BAD_NO_ENTRY)
 EXPORT const struct softvfio_plugin *some_other_symbol(void) { return &table; }
 #else
@@ -190,6 +203,12 @@ EXPORT const struct softvfio_plugin *softvfio_device_plugin(void)
 	table.mirrored_read_count = SOFTVFIO_MAX_MIRRORED_READS + 1;
 #elif defined(BAD_MIRROR_NULL)
 	table.mirrored_read_count = 1;
+#elif defined(BAD_READ_BAR_WINS)
+	/* Not bad: read and write, and read_bar and write_bar. */
+	table.read_bar = read_bar;
+	table.write_bar = write_bar;
+#elif defined(BAD_HALF_BAR)
+	table.read_bar = read_bar;
 #elif defined(BAD_OLD_TABLE)
 	/* Not bad: a table of ABI 1.0, which ends before mirrored_reads;
 	 * what lies past its size is never read. */

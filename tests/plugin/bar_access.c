@@ -6,6 +6,9 @@
  * bar_access BDF poll OFFSET MS: reads for MS milliseconds, then prints the
  * value and the longest read in whole milliseconds ("max N ms").
  * bar_access BDF mread OFFSET: one 4-byte load through an mmap of BAR0.
+ * bar_access BDF mwrite OFFSET VALUE: one 4-byte store through an mmap of
+ * BAR0; prints "written".
+ * OFFSET may name another BAR: "2:0x10" is offset 0x10 of BAR2.
  * For the session tests of plugins that crash or hang
  * (tests/plugin/CMakeLists.txt).
  */
@@ -31,7 +34,7 @@ static int fail(const char *what)
 
 int main(int argc, char **argv)
 {
-	if (argc < 4 || (strcmp(argv[2], "write") == 0 && argc != 5)) {
+	if (argc < 4 || ((strcmp(argv[2], "write") == 0 || strcmp(argv[2], "mwrite") == 0) && argc != 5)) {
 		fprintf(stderr, "usage: %s BDF read|write OFFSET [VALUE]\n", argv[0]);
 		return 2;
 	}
@@ -51,14 +54,22 @@ int main(int argc, char **argv)
 	int device = ioctl(group, VFIO_GROUP_GET_DEVICE_FD, argv[1]);
 	if (device < 0)
 		return fail("device");
-	struct vfio_region_info bar = {.argsz = sizeof(bar), .index = VFIO_PCI_BAR0_REGION_INDEX};
+	/* "N:OFFSET": BAR N; a plain OFFSET: BAR0. */
+	const char *offset_text = argv[3];
+	unsigned index = VFIO_PCI_BAR0_REGION_INDEX;
+	if (strchr(offset_text, ':')) {
+		index = (unsigned)strtoul(offset_text, NULL, 0);
+		offset_text = strchr(offset_text, ':') + 1;
+	}
+	const uint64_t offset = strtoull(offset_text, NULL, 0);
+	struct vfio_region_info bar = {.argsz = sizeof(bar), .index = index};
 	struct vfio_region_info config = {.argsz = sizeof(config), .index = VFIO_PCI_CONFIG_REGION_INDEX};
 	if (ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &bar) || ioctl(device, VFIO_DEVICE_GET_REGION_INFO, &config))
 		return fail("region info");
 	uint16_t command = 0x6;
 	if (pwrite(device, &command, 2, (off_t)config.offset + 4) != 2)
 		return fail("COMMAND");
-	const off_t at = (off_t)(bar.offset + strtoull(argv[3], NULL, 0));
+	const off_t at = (off_t)(bar.offset + offset);
 	uint32_t value = 0;
 	if (strcmp(argv[2], "write") == 0) {
 		value = (uint32_t)strtoul(argv[4], NULL, 0);
@@ -79,14 +90,20 @@ int main(int argc, char **argv)
 			longest = took > longest ? took : longest;
 		} while ((after.tv_sec - start.tv_sec) * 1000 + (after.tv_nsec - start.tv_nsec) / 1000000 < ms);
 		printf("0x%08x max %ld ms\n", value, longest);
-	} else if (strcmp(argv[2], "mread") == 0) {
+	} else if (strcmp(argv[2], "mread") == 0 || strcmp(argv[2], "mwrite") == 0) {
 		const size_t page = (size_t)sysconf(_SC_PAGESIZE);
-		const uint64_t offset = strtoull(argv[3], NULL, 0);
-		char *p = mmap(NULL, page, PROT_READ, MAP_SHARED, device, (off_t)bar.offset);
+		const int store = strcmp(argv[2], "mwrite") == 0;
+		char *p = mmap(NULL, page, store ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, device,
+			       (off_t)bar.offset);
 		if (p == MAP_FAILED || offset + 4 > page)
 			return fail("mmap");
-		value = *(volatile uint32_t *)(p + offset);
-		printf("0x%08x\n", value);
+		if (store) {
+			*(volatile uint32_t *)(p + offset) = (uint32_t)strtoul(argv[4], NULL, 0);
+			printf("written\n");
+		} else {
+			value = *(volatile uint32_t *)(p + offset);
+			printf("0x%08x\n", value);
+		}
 	} else {
 		if (pread(device, &value, 4, at) != 4)
 			return fail("pread");

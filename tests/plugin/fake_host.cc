@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A device host that breaks the protocol on purpose (plugin_protocol_test):
- * it answers Create, then answers the first Read as its mode says. The
+ * it answers Create (saying it serves the first BAR asked for), then
+ * answers the first Read as its mode says. The
  * mode comes where a real host gets the plugin's path.
  */
 #include <cstring>
@@ -33,10 +34,24 @@ int main(int argc, char **argv)
 		if (::recv(softvfio::plugin::wire::kHostFd, &m, sizeof(m), 0) < static_cast<ssize_t>(sizeof(m)))
 			return 0;
 		if (m.op == Op::Create) {
-			if (mode == "create-fails")
+			if (mode == "create-fails") {
 				send_message({Op::Failed, 0, 0, 0, 0}, "create\nreturned NULL");
-			else
-				send_message({Op::Done, 0, 0, 0, 0});
+				continue;
+			}
+			/* The BARs it takes: the first asked for, as a host of
+			 * a plugin served per BAR; or, on purpose, BARs it was
+			 * not asked for, or no word at all. */
+			uint64_t serves = m.width & -m.width;
+			if (mode == "serves-unasked")
+				serves = m.width | 0x20;
+			if (mode != "no-serves") {
+				send_message({Op::Serves, 0, serves, 0, 0});
+				Message reply{};
+				if (::recv(softvfio::plugin::wire::kHostFd, &reply, sizeof(reply), 0) <
+				    static_cast<ssize_t>(sizeof(reply)) || reply.op != Op::Reply)
+					return 0;
+			}
+			send_message({Op::Done, 0, 0, 0, 0});
 			continue;
 		}
 		if (m.op != Op::Read || m.a == 0) {   /* offset 0 behaves */

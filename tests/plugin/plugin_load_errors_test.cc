@@ -99,7 +99,8 @@ TEST(PluginFile, TableTooShort)
 TEST(PluginFile, NullCallback)
 {
 	EXPECT_EQ(error_of(kDir + "/null_read.so"),
-		  kDir + "/null_read.so: read: is NULL (every plugin needs create, destroy, read, write and reset)");
+		  kDir + "/null_read.so: read: is NULL (every plugin needs create, destroy, read, write and reset, "
+			     "or read_bar and write_bar instead of read and write)");
 }
 
 TEST(PluginFile, CrashWhileLoadingTakesOnlyItsHost)
@@ -150,6 +151,14 @@ TEST(PluginFile, AnAbi10TableLoads)
 	const std::string file = kDir + "/old_table.so";
 	auto resolved = resolve_device(file);
 	EXPECT_TRUE(std::holds_alternative<DeviceDescription>(resolved)) << error_of(file);
+}
+
+/* ABI 1.2: read_bar and write_bar come as a pair. */
+TEST(PluginFile, ReadBarWithoutWriteBar)
+{
+	EXPECT_EQ(error_of(kDir + "/half_bar.so"),
+		  kDir + "/half_bar.so: write_bar: is NULL while read_bar is set (a plugin that serves its BARs by "
+			 "index sets both)");
 }
 
 TEST(PluginFile, ItsOwnDescriptionServedByIt)

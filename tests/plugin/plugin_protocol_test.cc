@@ -57,5 +57,17 @@ TEST(PluginProtocolCreate, AHostThatCannotCreateFailsTheFunction)
 	EXPECT_EQ(fake_device("create-fails"), nullptr);
 }
 
+/* Which BARs an instance serves is the host's word, checked: only those
+ * it was asked for (all, or the first), said once before Done. */
+TEST(PluginProtocolCreate, AHostClaimingBarsItWasNotAskedForFailsTheFunction)
+{
+	EXPECT_EQ(fake_device("serves-unasked"), nullptr);
+}
+
+TEST(PluginProtocolCreate, AHostThatNeverSaysWhatItServesFailsTheFunction)
+{
+	EXPECT_EQ(fake_device("no-serves"), nullptr);
+}
+
 } /* namespace */
 } /* namespace softvfio::pci::test */
