@@ -49,26 +49,24 @@ private:
 };
 
 /* What the process says is the other end of a pair it made: a connected
- * unix stream socket, not named yet, whose peer is not named either. An
- * end of a stand-in the process has already (its peer is the kernel's
- * named end) is not one: taking it, the kernel would name and shut down
- * another file's stand-in, whose file would then see its last close. */
+ * unix stream socket whose peer is not named. An end of a stand-in the
+ * process has already (its peer is the kernel's named end) is not one:
+ * taking it, the kernel would name and shut down another file's stand-in,
+ * whose file would then see its last close. Two system calls: the peer's
+ * address says both the family (a socket of any other family has a longer
+ * one) and that the peer is unnamed; that this end is not named either is
+ * checked by naming it (bind fails on a bound socket), which the kernel
+ * does next anyway. */
 bool plausible_pair_end(int fd)
 {
-	int domain = 0, type = 0;
+	int type = 0;
 	socklen_t len = sizeof(int);
-	if (::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 || domain != AF_UNIX)
-		return false;
-	len = sizeof(int);
 	if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 || type != SOCK_STREAM)
 		return false;
 	struct sockaddr_storage addr;
 	socklen_t alen = sizeof(addr);
-	if (::getsockname(fd, reinterpret_cast<struct sockaddr *>(&addr), &alen) < 0 || alen > sizeof(sa_family_t))
-		return false;
-	alen = sizeof(addr);
 	return ::getpeername(fd, reinterpret_cast<struct sockaddr *>(&addr), &alen) == 0 &&
-	       alen <= sizeof(sa_family_t);
+	       alen == sizeof(sa_family_t) && addr.ss_family == AF_UNIX;
 }
 
 } /* namespace */
@@ -94,7 +92,7 @@ Result<std::unique_ptr<vfs::Standin>> RemoteFdSpace::reserve(const vfs::StandinS
 		theirs = static_cast<int>(answer->extra[1]);
 	}
 	auto peer = owner_.host().take_fd(theirs);
-	if (!peer || !plausible_pair_end(peer->get())) {
+	if (!peer || !plausible_pair_end(peer->get()) || !owner_.session().standins().name(peer->get())) {
 		owner_.cut_off("a stand-in that is not one");
 		return err(EIO);
 	}
@@ -107,11 +105,8 @@ Result<FileIdentity> RemoteFdSpace::commit(vfs::Standin &standin, const std::sha
 	auto id = owner_.host().fd_identity(remote.number());
 	if (!id)
 		return err(id.error());
-	if (file) {
+	if (file)
 		SVFIO_TRY(owner_.session().standins().add(remote.take_peer(), file));
-	} else if (remote.peer() >= 0) {
-		SVFIO_TRY(owner_.session().standins().name(remote.peer()));
-	}
 	remote.commit();
 	return id;
 }

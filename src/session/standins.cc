@@ -39,10 +39,15 @@ Result<void> StandinTable::name(int peer)
 
 Result<void> StandinTable::add(UniqueFD peer, std::shared_ptr<vfs::File> file)
 {
-	SVFIO_TRY(name(peer.get()));
 	struct epoll_event ev;
 	std::memset(&ev, 0, sizeof(ev));
-	ev.events = EPOLLIN;
+	/* One-shot: the event that takes a stand-in out of the set is its
+	 * only one (a drain re-arms it), so its end can be closed without a
+	 * separate EPOLL_CTL_DEL. Should another copy of the end outlive the
+	 * close (a process that kept the pair's other end it offered), the
+	 * entry left behind under the old number reports at most once, and
+	 * event() finds that number to be another stand-in's or nobody's. */
+	ev.events = EPOLLIN | EPOLLONESHOT;
 	ev.data.fd = peer.get();
 	std::lock_guard guard(lock_);
 	if (::epoll_ctl(epoll_, EPOLL_CTL_ADD, peer.get(), &ev) < 0)
@@ -58,7 +63,7 @@ std::shared_ptr<vfs::File> StandinTable::remove_locked(int peer)
 	auto it = by_peer_.find(peer);
 	if (it == by_peer_.end())
 		return nullptr;
-	::epoll_ctl(epoll_, EPOLL_CTL_DEL, peer, nullptr);
+	/* Closing the end below takes it out of the epoll set (add()). */
 	std::shared_ptr<vfs::File> file = std::move(it->second.file);
 	by_file_.erase(file.get());
 	by_peer_.erase(it);
@@ -121,11 +126,15 @@ std::shared_ptr<vfs::File> StandinTable::event(int peer, uint32_t events)
 			ssize_t n;
 			while ((n = ::recv(peer, sink, sizeof(sink), MSG_DONTWAIT)) > 0) {
 			}
-			if (n == 0) {
-				/* Its writer shut down (not a close): from now on only
-				 * the hang-up matters. */
+			if (!(events & (EPOLLHUP | EPOLLERR))) {
+				/* Bytes from a process without the shim, drained; or its
+				 * writer shut down (not a close), and from then on only
+				 * the hang-up matters. Armed again either way (a
+				 * hang-up seen with it is handled below: the end leaves
+				 * the set). */
 				struct epoll_event ev;
 				std::memset(&ev, 0, sizeof(ev));
+				ev.events = (n == 0 ? 0u : static_cast<uint32_t>(EPOLLIN)) | EPOLLONESHOT;
 				ev.data.fd = peer;
 				::epoll_ctl(epoll_, EPOLL_CTL_MOD, peer, &ev);
 			}

@@ -41,10 +41,12 @@ public:
 	/* `epoll`: where hang-ups are watched (the session's event loop). */
 	StandinTable(int epoll, std::string session);
 
-	/* `peer` stands for `file` from now on (its first install). */
+	/* `peer`, named, stands for `file` from now on (its first install). */
 	Result<void> add(UniqueFD peer, std::shared_ptr<vfs::File> file);
-	/* Name and shut down a readiness stand-in's end the model keeps
-	 * itself (a sync file): no file reference here. */
+	/* Name and shut down the kernel's end of a new stand-in, before it
+	 * is installed (EINVAL: it was named already, so not a new pair's). A
+	 * readiness stand-in's end the model keeps itself (a sync file) is
+	 * only named: no file reference here. */
 	Result<void> name(int peer);
 
 	/* A process closed a stand-in of `file`, or replaced it: if that was

@@ -7,11 +7,14 @@
  * goes, clients fail clearly (ENODEV, SIGBUS), never silently.
  */
 #include <atomic>
+#include <cstddef>
+#include <cstdio>
 #include <csignal>
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -332,6 +335,41 @@ TEST_F(CutOffTest, ASpareOfAnotherFilesStandinIsNotANewOne)
 			return false;
 		slot.request_with_spare(static_cast<uint32_t>(Op::Open), 3, {ptr(path), O_RDWR, 0, 0, 0, 0}, sv[0],
 					device, false);
+		return cut_off(slot);
+	});
+}
+
+/* The kernel names its end of every stand-in; an end the process named
+ * itself is not a new pair's. */
+TEST_F(CutOffTest, ASpareWhoseEndIsNamedAlreadyIsNotANewOne)
+{
+	expect_cut_off([](Connection &, RawSlot &slot, int) {
+		static const char path[] = "/dev/vfio/vfio";
+		int sv[2];
+		if (::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+			return false;
+		struct sockaddr_un addr{};
+		addr.sun_family = AF_UNIX;
+		const int n = std::snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, "softvfio-test/%d", ::getpid());
+		if (::bind(sv[1], reinterpret_cast<struct sockaddr *>(&addr),
+			   static_cast<socklen_t>(offsetof(struct sockaddr_un, sun_path) + 1 + static_cast<size_t>(n))) < 0)
+			return false;
+		slot.request_with_spare(static_cast<uint32_t>(Op::Open), 3, {ptr(path), O_RDWR, 0, 0, 0, 0}, sv[0],
+					sv[1], false);
+		return cut_off(slot);
+	});
+}
+
+/* A datagram pair hangs up differently: not a stand-in. */
+TEST_F(CutOffTest, ASpareThatIsADatagramPairIsNotAStandin)
+{
+	expect_cut_off([](Connection &, RawSlot &slot, int) {
+		static const char path[] = "/dev/vfio/vfio";
+		int sv[2];
+		if (::socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0)
+			return false;
+		slot.request_with_spare(static_cast<uint32_t>(Op::Open), 3, {ptr(path), O_RDWR, 0, 0, 0, 0}, sv[0],
+					sv[1], false);
 		return cut_off(slot);
 	});
 }

@@ -34,6 +34,19 @@ __thread int t_apply_error = 0;
  * mm_held), for dead(). */
 __thread bool t_mm_held = false;
 
+/* The calling thread's id, asked once (gettid is a system call each
+ * time). Only a slot's owner mark and where the search for a free slot
+ * starts: any nonzero value would do, so the value a forked child's
+ * thread inherits serves it as well. */
+__thread uint32_t t_tid = 0;
+
+uint32_t thread_mark() noexcept
+{
+	if (!t_tid)
+		t_tid = static_cast<uint32_t>(::syscall(SYS_gettid));
+	return t_tid;
+}
+
 long raw(long r) { return r < 0 ? -errno : r; }
 
 /* The start time of a process (field 22 of /proc/<pid>/stat), to tell it
@@ -197,7 +210,7 @@ void Connection::dead() noexcept
 unsigned Connection::claim() noexcept
 {
 	wire::Mailbox *mb = mailbox_.load(std::memory_order_acquire);
-	const auto tid = static_cast<uint32_t>(::syscall(SYS_gettid));
+	const uint32_t tid = thread_mark();
 	for (;;) {
 		for (unsigned i = 0; i < wire::kSlots; i++) {
 			unsigned k = (tid + i) % wire::kSlots;
