@@ -10,6 +10,7 @@
  *   0x00 ID 0x6d62 (mirrored)           0x00 ECHO: BAR0's doorbell (mirrored)
  *   0x04 RESETS of this instance        0x04 RESETS of this instance
  *   0x08 DOORBELL (read/write)          0x08 write V: mirror tests (below)
+ *                                       0x0c write V: a step sets DOORBELL to V
  *   0x0c POWER: the last power state    0x40 + 8 i: their results (8 bytes)
  *   0x10 SERVES: the BARs it serves     0x10 SERVES
  *   0x14 BAR: the BAR the access named  0x14 BAR
@@ -168,7 +169,17 @@ static void write_bar(void *device, uint32_t bar, uint64_t offset, uint32_t widt
 		*(volatile uint32_t *)(uintptr_t)(offset - 0x30) = 1;
 	} else if (bar == 2 && offset == 0x08) {
 		mirror_tests(d, (uint32_t)value);
+	} else if (bar == 2 && offset == 0x0c) {
+		d->host->schedule(d->host->opaque, 0, value);
 	}
+}
+
+/* The step BAR2 scheduled rings BAR0's doorbell. */
+static void deferred(void *device, uint64_t cookie)
+{
+	struct dev *d = device;
+	d->doorbell = (uint32_t)cookie;
+	d->host->mirror_store(d->host->opaque, 2, 0x00, 4, d->doorbell);
 }
 
 #if defined(MULTIBAR_ABI_11)
@@ -217,6 +228,7 @@ static const struct softvfio_plugin table = {
 	.destroy = destroy,
 	.reset = reset,
 	.power_state = power_state,
+	.deferred = deferred,
 	.mirrored_reads = kMirrored,
 	.mirrored_read_count = 2,
 };

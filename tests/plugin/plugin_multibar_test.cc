@@ -10,9 +10,11 @@
  * reset and power change to an event log, so the counts are taken across
  * the device hosts (one process per instance).
  */
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -105,6 +107,20 @@ TEST_F(PluginMultiBar, ADoorbellInBar0ChangesWhatBar2Reads)
 		ASSERT_EQ(reads.size(), 1u) << "bar " << bar;
 		EXPECT_EQ(memory32(*fn, bar, reads[0].offset), bar_read32(*fn, bar, reads[0].offset)) << "bar " << bar;
 	}
+}
+
+/* A step scheduled from a BAR2 access runs on the one instance, where
+ * BAR0 sees what it did. */
+TEST_F(PluginMultiBar, AStepScheduledFromBar2ChangesBar0)
+{
+	auto fn = plugin_function(MULTIBAR_PLUGIN);
+	ASSERT_TRUE(fn);
+	bar_write32(*fn, 2, 0x0c, 0x99);
+	for (int i = 0; i < 1000 && bar_read32(*fn, 0, 0x08) != 0x99u; ++i)
+		std::this_thread::sleep_for(std::chrono::milliseconds(5));
+	EXPECT_EQ(bar_read32(*fn, 0, 0x08), 0x99u);
+	EXPECT_EQ(bar_read32(*fn, 2, 0x00), 0x99u);
+	EXPECT_EQ(memory32(*fn, 2, 0x00), 0x99u);
 }
 
 TEST_F(PluginMultiBar, OneCreateAndOneResetPerFunctionEvent)
