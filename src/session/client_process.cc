@@ -323,8 +323,8 @@ siginfo_t ClientProcess::signal_info() const
 	std::memset(&info, 0, sizeof(info));
 	info.si_signo = session_.signal();
 	info.si_code = SI_QUEUE;
-	info.si_pid = ::getpid();
-	info.si_uid = ::getuid();
+	info.si_pid = kernel_pid_;
+	info.si_uid = kernel_uid_;
 	info.si_value.sival_int = wire::kSignalValue;
 	return info;
 }

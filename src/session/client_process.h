@@ -27,6 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unistd.h>
 
 #include <softvfio/base/result.h>
 #include <softvfio/base/unique_fd.h>
@@ -136,6 +137,10 @@ private:
 	std::unique_ptr<Process> process_;
 	std::atomic<State> state_{State::Live};
 	const std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
+	/* The sender the session signal names (the kernel's process), asked
+	 * once rather than with every signal. */
+	const pid_t kernel_pid_ = ::getpid();
+	const uid_t kernel_uid_ = ::getuid();
 	std::atomic<bool> serving_{false};
 	std::atomic<bool> image_replaced_{false};
 
