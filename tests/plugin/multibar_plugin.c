@@ -16,6 +16,7 @@
  *   0x14 BAR: the BAR the access named  0x14 BAR
  *   0x18 SIZE: the BAR's size            0x18 SIZE
  *   0x30 write: crash (SIGSEGV)
+ *   0x34 write: never returns
  *
  * A write of V to BAR2 0x08 makes, in order: mirror_store(bar 0, 0x100,
  * V), mirror_store(bar 2, 0x100, V), mirror_store(bar 4, 0x100, V) (BAR4
@@ -167,6 +168,10 @@ static void write_bar(void *device, uint32_t bar, uint64_t offset, uint32_t widt
 		d->host->mirror_store(d->host->opaque, 2, 0x00, 4, d->doorbell);
 	} else if (bar == 0 && offset == 0x30) {
 		*(volatile uint32_t *)(uintptr_t)(offset - 0x30) = 1;
+	} else if (bar == 0 && offset == 0x34) {
+		event("hang %u\n", 0);
+		for (;;)
+			pause();
 	} else if (bar == 2 && offset == 0x08) {
 		mirror_tests(d, (uint32_t)value);
 	} else if (bar == 2 && offset == 0x0c) {

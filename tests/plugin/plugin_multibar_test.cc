@@ -192,6 +192,30 @@ TEST_F(PluginMultiBar, ACrashOfTheSharedHostFailsBothBars)
 	EXPECT_EQ(fn->config_read(0x02, 2), 0x6d62u) << "config space goes on";
 }
 
+/* A write that never returns holds up the function's registers (both
+ * BARs: one instance) until the call timeout (300 ms in this program,
+ * plugin_isolation_test.cc), never its config space; then both BARs are
+ * failed. */
+TEST_F(PluginMultiBar, AHungCallFailsBothBarsAndHoldsNoLock)
+{
+	auto fn = plugin_function(MULTIBAR_PLUGIN);
+	ASSERT_TRUE(fn);
+	const auto start = std::chrono::steady_clock::now();
+	std::thread hung([&] { bar_write32(*fn, 0, 0x34, 1); });
+	/* The plugin logs "hang" once it is in the call. */
+	for (int i = 0; i < 2000 && count("hang") == 0; ++i)
+		std::this_thread::sleep_for(std::chrono::milliseconds(1));
+	EXPECT_EQ(count("hang"), 1u) << "the plugin never got into its write";
+	for (int i = 0; i < 20; ++i)
+		EXPECT_EQ(fn->config_read(0x02, 2), 0x6d62u);
+	EXPECT_EQ(bar_read32(*fn, 2, 0x10), 0xffffffffu) << "waited for the hung call, then failed with it";
+	hung.join();
+	EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(250));
+	EXPECT_EQ(bar_read32(*fn, 0, 0x00), 0xffffffffu);
+	EXPECT_EQ(memory32(*fn, 0, 0x00), 0xffffffffu);
+	EXPECT_EQ(memory32(*fn, 2, 0x00), 0xffffffffu);
+}
+
 TEST_F(PluginMultiBar, AnAbi11CrashFailsOnlyItsOwnBar)
 {
 	auto fn = plugin_function(MULTIBAR_V11_PLUGIN);
