@@ -120,6 +120,22 @@ public:
 	 * VMA, not registers, across its end, revoked. */
 	Result<uint64_t> register_access(uintptr_t addr, unsigned width, uint64_t value, bool write);
 
+	/* A system call's copy from (`store` false) or to (`store` true) user
+	 * memory at [addr, addr + n) that lies in a register VMA: what the
+	 * kernel's copy_from_user/copy_to_user does when it faults there and
+	 * the VMA's fault handler lets it through. The bytes go as trapped
+	 * accesses, low to high, in naturally aligned pieces of up to 8
+	 * bytes (the widest the address and the bytes left allow, as vfio's
+	 * region reads and writes split an access; docs/trap.md), each allowed by
+	 * the VMA's protection as the CPU's access would be (PROT_READ, and
+	 * PROT_WRITE for a store). EFAULT at the first piece that fails (the
+	 * pieces before it were made, as a copy that faults part way leaves
+	 * what it copied). Each piece looks the VMA up afresh: the process may
+	 * change its mappings meanwhile. The caller holds no lock of the
+	 * model's (an access takes mmap_lock, the object's resv and
+	 * memory_lock). */
+	Result<void> register_copy(uintptr_t addr, void *buf, size_t n, bool store);
+
 	/* Every VMA, by address. With sync_page_tables, first touch() each page
 	 * /proc/self/pagemap shows present in a live VMA and the model does not
 	 * cover yet, so the model reflects what the program really accessed. */
@@ -152,6 +168,7 @@ private:
 	Result<void> remap_checks_locked(const Vma &v, uintptr_t old_addr, uint64_t old_len,
 					 uint64_t new_len, int flags);
 
+	Result<uint64_t> register_access_as(uintptr_t addr, unsigned width, uint64_t value, bool write, bool as_user);
 	FaultOutcome touch_locked(uintptr_t addr);
 	std::optional<FaultOutcome> fault_walk(Vma &v, uintptr_t addr, uint64_t generation);
 	std::optional<FaultOutcome> record(Vma &v, uint64_t generation, uintptr_t addr, unsigned order,

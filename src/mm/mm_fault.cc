@@ -12,6 +12,8 @@
  * revoked, as a real access would refault after the zap.
  */
 #include <algorithm>
+#include <cstring>
+#include <sys/mman.h>
 
 #include "mm/fault_model.h"
 #include "mm/mm.h"
@@ -106,11 +108,21 @@ FaultOutcome Mm::touch(uintptr_t addr)
 
 Result<uint64_t> Mm::register_access(uintptr_t addr, unsigned width, uint64_t value, bool write)
 {
+	return register_access_as(addr, width, value, write, false);
+}
+
+/* `as_user`: a system call's copy makes the access, so the VMA's
+ * protection is checked here (a trapped instruction's was checked by the
+ * process's trap, which knows the program's protection). */
+Result<uint64_t> Mm::register_access_as(uintptr_t addr, unsigned width, uint64_t value, bool write, bool as_user)
+{
 	if (width != 1 && width != 2 && width != 4 && width != 8)
 		return err(EINVAL);
 	std::shared_lock lock(mmap_lock_);
 	Vma *v = find_locked(addr);
 	if (!v || !v->registers || addr + width > v->end)
+		return err(EFAULT);
+	if (as_user && (!(v->prot & PROT_READ) || (write && !(v->prot & PROT_WRITE))))
 		return err(EFAULT);
 	{
 		/* The VMA's own state first, as the CPU would find the page
@@ -121,6 +133,31 @@ Result<uint64_t> Mm::register_access(uintptr_t addr, unsigned width, uint64_t va
 			return err(EFAULT);
 	}
 	return v->mappable->register_access(v->geometry(), addr, width, value, write);
+}
+
+Result<void> Mm::register_copy(uintptr_t addr, void *buf, size_t n, bool store)
+{
+	auto *bytes = static_cast<unsigned char *>(buf);
+	while (n) {
+		unsigned width = 8;
+		while (width > 1 && (addr % width || width > n))
+			width /= 2;
+		/* Little-endian, as the CPU's access of these bytes would be. */
+		uint64_t value = 0;
+		if (store)
+			std::memcpy(&value, bytes, width);
+		auto r = register_access_as(addr, width, value, store, true);
+		if (!r)
+			return err(r.error());
+		if (!store) {
+			const uint64_t got = *r;
+			std::memcpy(bytes, &got, width);
+		}
+		addr += width;
+		bytes += width;
+		n -= width;
+	}
+	return {};
 }
 
 /* Touch every page the real page tables hold that the model lacks. */
