@@ -15,9 +15,11 @@
  * after the instruction; everything else is the program's.
  *
  * The model's own copies from and to user memory are guarded copies: a
- * pread or pwrite whose buffer is a register mapping gets EFAULT, as the
- * session kernel's process_vm_readv/writev on the PROT_NONE mapping does,
- * and is never emulated with the model's locks held.
+ * pread or pwrite whose buffer is a register mapping gets EFAULT in
+ * process. The guard cannot tell whether its caller holds a model lock, and
+ * a register access must never be made under one (the session kernel
+ * copies such buffers through the registers only around the calls known
+ * to copy with no lock held: session/remote_process.h, RegisterCopyHost).
  */
 #pragma once
 

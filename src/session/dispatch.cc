@@ -21,6 +21,7 @@
 #include "session/client_process.h"
 #include "session/read_ahead_host.h"
 #include "session/remote_fds.h"
+#include "session/remote_process.h"
 #include "session/session_kernel.h"
 
 namespace softvfio::session {
@@ -230,6 +231,17 @@ long ioctl(ClientProcess &cp, Call &call, Kernel &k, int fd, unsigned long cmd, 
 	return r;
 }
 
+/* A read or write of a file: a buffer in one of the caller's register
+ * mappings is copied through the registers, as Linux's copies fault
+ * through vfio's handler (RegisterCopyHost says why only these calls). */
+template<typename Body>
+long with_register_copies(ClientProcess &cp, Body &&body)
+{
+	RegisterCopyHost copies(cp.host(), cp.process().mm);
+	HostScope scope(copies);
+	return body();
+}
+
 long fork_prepare(ClientProcess &cp, Call &call)
 {
 	auto child = cp.session().prepare_fork(cp);
@@ -289,13 +301,17 @@ long dispatch_op(ClientProcess &cp, Call &call, const wire::Request &req)
 	case Op::Ioctl:
 		return ioctl(cp, call, k, fd, static_cast<unsigned long>(a[1]), static_cast<uintptr_t>(a[2]));
 	case Op::Read:
-		return k.read(fd, ptr(a[1]), static_cast<size_t>(a[2]));
+		return with_register_copies(cp, [&] { return k.read(fd, ptr(a[1]), static_cast<size_t>(a[2])); });
 	case Op::Write:
-		return k.write(fd, ptr(a[1]), static_cast<size_t>(a[2]));
+		return with_register_copies(cp, [&] { return k.write(fd, ptr(a[1]), static_cast<size_t>(a[2])); });
 	case Op::Pread:
-		return k.pread(fd, ptr(a[1]), static_cast<size_t>(a[2]), static_cast<off_t>(a[3]));
+		return with_register_copies(cp, [&] {
+			return k.pread(fd, ptr(a[1]), static_cast<size_t>(a[2]), static_cast<off_t>(a[3]));
+		});
 	case Op::Pwrite:
-		return k.pwrite(fd, ptr(a[1]), static_cast<size_t>(a[2]), static_cast<off_t>(a[3]));
+		return with_register_copies(cp, [&] {
+			return k.pwrite(fd, ptr(a[1]), static_cast<size_t>(a[2]), static_cast<off_t>(a[3]));
+		});
 	case Op::Lseek:
 		return k.lseek(fd, static_cast<off_t>(a[1]), static_cast<int>(a[2]));
 	case Op::Mmap:

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "session/remote_process.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -15,22 +16,24 @@ namespace softvfio::session {
 
 namespace {
 
-/* process_vm_readv/writev in full, one page-bounded piece at a time only
- * when a piece fails part way (a hole in the middle of the range). */
-Result<void> vm_io(pid_t pid, void *local, uintptr_t remote, size_t n, bool write)
+constexpr uintptr_t kPage = 4096;
+
+/* process_vm_readv/writev: the bytes copied before the first page they
+ * cannot reach. A transfer stops short at such a page (it copies whole
+ * pages up to it), and the next one, starting there, fails. */
+size_t vm_io(pid_t pid, void *local, uintptr_t remote, size_t n, bool write)
 {
 	auto *mine = static_cast<unsigned char *>(local);
-	while (n) {
-		struct iovec l{mine, n}, r{reinterpret_cast<void *>(remote), n};
+	size_t total = 0;
+	while (total < n) {
+		struct iovec l{mine + total, n - total}, r{reinterpret_cast<void *>(remote + total), n - total};
 		long done = write ? ::syscall(SYS_process_vm_writev, pid, &l, 1, &r, 1, 0)
 				  : ::syscall(SYS_process_vm_readv, pid, &l, 1, &r, 1, 0);
 		if (done <= 0)
-			return err(EFAULT);
-		mine += done;
-		remote += static_cast<uintptr_t>(done);
-		n -= static_cast<size_t>(done);
+			break;
+		total += static_cast<size_t>(done);
 	}
-	return {};
+	return total;
 }
 
 } /* namespace */
@@ -53,12 +56,49 @@ bool RemoteProcess::exited() const
 
 Result<void> RemoteProcess::read_memory(void *dst, uintptr_t src, size_t n)
 {
-	return vm_io(pid(), dst, src, n, false);
+	return vm_io(pid(), dst, src, n, false) == n ? Result<void>{} : err(EFAULT);
 }
 
 Result<void> RemoteProcess::write_memory(uintptr_t dst, const void *src, size_t n)
 {
-	return vm_io(pid(), const_cast<void *>(src), dst, n, true);
+	return vm_io(pid(), const_cast<void *>(src), dst, n, true) == n ? Result<void>{} : err(EFAULT);
+}
+
+size_t RemoteProcess::transfer(void *local, uintptr_t remote, size_t n, bool write)
+{
+	return vm_io(pid(), local, remote, n, write);
+}
+
+Result<void> RegisterCopyHost::read_memory(void *dst, uintptr_t src, size_t n)
+{
+	return copy(static_cast<unsigned char *>(dst), src, n, false);
+}
+
+Result<void> RegisterCopyHost::write_memory(uintptr_t dst, const void *src, size_t n)
+{
+	return copy(static_cast<unsigned char *>(const_cast<void *>(src)), dst, n, true);
+}
+
+/* Plain memory as RemoteProcess copies it; a page it cannot reach, to its
+ * end, as register accesses (a register VMA is whole pages), low to high
+ * throughout, as the kernel's copy goes. */
+Result<void> RegisterCopyHost::copy(unsigned char *local, uintptr_t remote, size_t n, bool write)
+{
+	for (;;) {
+		const size_t done = inner_.transfer(local, remote, n, write);
+		if (done == n)
+			return {};
+		local += done;
+		remote += done;
+		n -= done;
+		const size_t piece = std::min<size_t>(n, kPage - (remote & (kPage - 1)));
+		SVFIO_TRY(mm_.register_copy(remote, local, piece, write));
+		local += piece;
+		remote += piece;
+		n -= piece;
+		if (!n)
+			return {};
+	}
 }
 
 namespace {

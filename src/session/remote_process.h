@@ -19,6 +19,7 @@
 #include <softvfio/base/unique_fd.h>
 
 #include "base/host_process.h"
+#include "mm/mm.h"
 
 namespace softvfio::session {
 
@@ -46,6 +47,9 @@ public:
 
 	Result<void> read_memory(void *dst, uintptr_t src, size_t n) override;
 	Result<void> write_memory(uintptr_t dst, const void *src, size_t n) override;
+	/* As much of a copy as process_vm_readv/writev make, up to the first
+	 * page they cannot reach: the bytes copied (n when all were). */
+	size_t transfer(void *local, uintptr_t remote, size_t n, bool write);
 	Result<UniqueFD> take_fd(int fd) override;
 	Result<FileIdentity> fd_identity(int fd) override;
 	Result<std::string> fd_link(int fd) override;
@@ -56,6 +60,52 @@ private:
 
 	std::atomic<pid_t> pid_;
 	UniqueFD pidfd_;
+};
+
+/*
+ * The calling process's memory as a read or write system call on a device
+ * file reaches it (dispatch.cc: Read, Write, Pread, Pwrite). A buffer in a
+ * register mapping of the process (a BAR or DMABUF mapping laid PROT_NONE
+ * and trapped, docs/trap.md) cannot be reached with process_vm_readv/
+ * writev; Linux's copy_to_user/copy_from_user fault there and vfio's fault
+ * handler lets the copy through to the device. So where a copy stops at a
+ * page it cannot reach, the rest of that page goes through the process's
+ * Mm as register accesses (mm::Mm::register_copy), and plain memory after
+ * it through process_vm_readv/writev again. A page that is no live
+ * register VMA of the process (unmapped, revoked, remapped meanwhile) is
+ * EFAULT, as before.
+ *
+ * Only for those calls: the device file's read and write make their user
+ * copies with no model lock held (vfio/pci/region_rw.cc copies each piece
+ * outside memory_lock, the config space's outside its state lock), and a
+ * register access takes the Mm's mmap_lock, the buffer's resv and
+ * memory_lock. Copies elsewhere (ioctls) may be made under such locks and
+ * keep the plain EFAULT.
+ *
+ * The fast path is RemoteProcess's: one process_vm_readv/writev; the
+ * registers are looked at only after it failed.
+ */
+class RegisterCopyHost final : public HostProcess
+{
+public:
+	RegisterCopyHost(RemoteProcess &inner, mm::Mm &mm) : inner_(inner), mm_(mm) {}
+
+	bool is_self() const override { return false; }
+	pid_t pid() const override { return inner_.pid(); }
+	Result<void> read_memory(void *dst, uintptr_t src, size_t n) override;
+	Result<void> write_memory(uintptr_t dst, const void *src, size_t n) override;
+	Result<UniqueFD> take_fd(int fd) override { return inner_.take_fd(fd); }
+	Result<FileIdentity> fd_identity(int fd) override { return inner_.fd_identity(fd); }
+	Result<std::string> fd_link(int fd) override { return inner_.fd_link(fd); }
+	std::string proc_file(std::string_view name) const override { return inner_.proc_file(name); }
+	/* The process itself: this view ends with the call. */
+	std::shared_ptr<HostProcess> lasting_ref() override { return inner_.lasting_ref(); }
+
+private:
+	Result<void> copy(unsigned char *local, uintptr_t remote, size_t n, bool write);
+
+	RemoteProcess &inner_;
+	mm::Mm &mm_;
 };
 
 } /* namespace softvfio::session */
