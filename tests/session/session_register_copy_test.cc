@@ -14,6 +14,7 @@
 #include <cstring>
 #include <functional>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <softvfio/uapi/vfio.h>
@@ -203,6 +204,36 @@ TEST_F(SessionRegisterCopyTest, ARevokedDmabufMappingAsBufferIsEfault)
 			  CHILD_CHECK(pwrite0(c, nic, p + 0x00, 4, 0x00) == -EFAULT);
 			  CHILD_CHECK(pread0(c, nic, p + 0x04, 4, 0x00) == -EFAULT);
 			  CHILD_CHECK(ram_holds<uint32_t>(c, nic, 0x00, marker));
+			  return 0;
+		  }),
+		  0);
+}
+
+/* Memory turned off and on by another process while the copies run:
+ * each copy either reads the register or fails with EFAULT, leaving the
+ * target alone; never another value, never a signal. */
+TEST_F(SessionRegisterCopyTest, ACopyRacingRevocationReadsTheRegisterOrIsEfault)
+{
+	EXPECT_EQ(with_devices([](Connection &c, int edu, int nic) {
+			  char *p = map_page(c, edu, PROT_READ | PROT_WRITE);
+			  CHILD_CHECK(p);
+			  pid_t kid = child::fork(c);
+			  if (kid == 0) {
+				  for (int i = 0; i < 200; i++)
+					  if (!child::set_memory(c, edu, i % 2 == 1))
+						  ::_exit(1);
+				  ::_exit(0);
+			  }
+			  CHILD_CHECK(kid > 0);
+			  int status = 0;
+			  for (uint32_t i = 0; ::waitpid(kid, &status, WNOHANG) == 0; i++) {
+				  const uint32_t marker = 0x5a000000u | i;
+				  CHILD_CHECK(pwrite0(c, nic, &marker, 4, 0x00) == 4);
+				  const long r = pwrite0(c, nic, p + 0x00, 4, 0x00);
+				  CHILD_CHECK(r == 4 || r == -EFAULT);
+				  CHILD_CHECK(ram_holds<uint32_t>(c, nic, 0x00, r == 4 ? kEduId : marker));
+			  }
+			  CHILD_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 			  return 0;
 		  }),
 		  0);
