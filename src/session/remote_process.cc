@@ -92,7 +92,14 @@ Result<void> RegisterCopyHost::copy(unsigned char *local, uintptr_t remote, size
 		remote += done;
 		n -= done;
 		const size_t piece = std::min<size_t>(n, kPage - (remote & (kPage - 1)));
-		SVFIO_TRY(mm_.register_copy(remote, local, piece, write));
+		/* A copy the model makes inside the access (under its locks)
+		 * is a plain one: no register access nests in another. */
+		Result<void> r;
+		{
+			HostScope plain(inner_);
+			r = mm_.register_copy(remote, local, piece, write);
+		}
+		SVFIO_TRY(r);
 		local += piece;
 		remote += piece;
 		n -= piece;
