@@ -16,6 +16,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <softvfio/uapi/vfio.h>
+
 #include "base/log.h"
 #include "kernel/kernel_impl.h"
 #include "kernel/process.h"
@@ -241,6 +243,20 @@ void ClientProcess::follow_client_cpu(const wire::SlotControl &c)
 	(void)::sched_setaffinity(0, sizeof(set), &set);
 }
 
+namespace {
+
+/* A call whose outcome depends on what every process that has ended held:
+ * a group, a device's cdev or its device fd opened (busy while open
+ * elsewhere; reset at the first open). */
+bool opens_a_device(const wire::Request &req)
+{
+	const auto op = static_cast<wire::Op>(req.h.op);
+	return op == wire::Op::Open ||
+	       (op == wire::Op::Ioctl && static_cast<unsigned long>(req.a[1]) == VFIO_GROUP_GET_DEVICE_FD);
+}
+
+} /* namespace */
+
 void ClientProcess::handle(wire::Slot &slot, const wire::Request &req, uint32_t &consumed)
 {
 	Call call(*this, slot, req, consumed);
@@ -249,6 +265,8 @@ void ClientProcess::handle(wire::Slot &slot, const wire::Request &req, uint32_t 
 		CallScope in_call(call);
 		WorkScope work;
 		try {
+			if (opens_a_device(req))
+				session_.settle();
 			result = dispatch(*this, call, req);
 		} catch (...) {
 			result = -ENOMEM;

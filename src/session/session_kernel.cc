@@ -131,6 +131,7 @@ SessionKernel::~SessionKernel()
 		work_stop_ = true;
 	}
 	work_cv_.notify_all();
+	work_done_cv_.notify_all();
 	if (worker_.joinable())
 		worker_.join();
 }
@@ -157,8 +158,28 @@ void SessionKernel::later(std::function<void()> fn)
 	{
 		std::lock_guard guard(work_lock_);
 		work_.push_back(std::move(fn));
+		work_queued_++;
 	}
 	work_cv_.notify_one();
+}
+
+void SessionKernel::settle()
+{
+	std::vector<uint64_t> ended;
+	{
+		std::lock_guard guard(records_lock_);
+		for (const auto &[id, record] : records_)
+			if (record->host().exited())
+				ended.push_back(id);
+	}
+	/* What the event loop would do on their pidfds' readiness. */
+	for (uint64_t id : ended)
+		gone(id);
+	standins_->settle();
+	/* And the releases and tear-downs queued until now. */
+	std::unique_lock guard(work_lock_);
+	const uint64_t upto = work_queued_;
+	work_done_cv_.wait(guard, [&] { return work_done_ >= upto || work_stop_; });
 }
 
 void SessionKernel::deliver_later(std::shared_ptr<ClientProcess> process, uint64_t upto)
@@ -178,12 +199,20 @@ void SessionKernel::worker_loop()
 			fn = std::move(work_.front());
 			work_.pop_front();
 		}
-		WorkScope work;
-		try {
-			fn();
-		} catch (...) {
-			log::message(log::Level::Warning, "session: a release failed (out of memory)");
+		{
+			WorkScope work;
+			try {
+				fn();
+			} catch (...) {
+				log::message(log::Level::Warning, "session: a release failed (out of memory)");
+			}
 		}
+		fn = nullptr;
+		{
+			std::lock_guard guard(work_lock_);
+			work_done_++;
+		}
+		work_done_cv_.notify_all();
 	}
 }
 

@@ -88,6 +88,11 @@ public:
 	void deliver_later(std::shared_ptr<ClientProcess> process, uint64_t upto);
 	/* Run `fn` on the session's worker, in a WorkScope. */
 	void later(std::function<void()> fn);
+	/* What processes that are gone, and files whose last copy is closed,
+	 * held is released when this returns: the exit of a process frees
+	 * its files before anyone can see it has ended, as on Linux. Called
+	 * with no lock held, before a call that could tell (an open). */
+	void settle();
 	void thread_started() { threads_.fetch_add(1); }
 	void thread_finished();
 
@@ -133,6 +138,10 @@ private:
 	std::mutex work_lock_;
 	std::condition_variable work_cv_;
 	std::deque<std::function<void()>> work_;
+	/* Work items queued and finished so far (one worker: in order). */
+	uint64_t work_queued_ = 0;
+	uint64_t work_done_ = 0;
+	std::condition_variable work_done_cv_;
 	bool work_stop_ = false;
 	std::thread worker_;
 

@@ -7,6 +7,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <vector>
 
 #include "session/call.h"
 #include "session/remote_process.h"
@@ -188,6 +189,38 @@ std::shared_ptr<vfs::File> StandinTable::start_release(const std::shared_ptr<Rel
 		r->files.erase(it);
 		r->cv.notify_all();
 	});
+}
+
+void StandinTable::settle()
+{
+	std::vector<std::shared_ptr<vfs::File>> hung;
+	{
+		std::lock_guard guard(lock_);
+		std::vector<struct pollfd> ends;
+		ends.reserve(by_peer_.size());
+		for (const auto &[peer, entry] : by_peer_)
+			ends.push_back({peer, POLLRDHUP, 0});
+		if (!ends.empty() && ::poll(ends.data(), ends.size(), 0) > 0)
+			for (const struct pollfd &p : ends)
+				if (p.revents & (POLLHUP | POLLERR))
+					hung.push_back(remove_locked(p.fd));
+	}
+	std::vector<const vfs::File *> queued;
+	{
+		std::lock_guard guard(releasing_->lock);
+		for (const auto &[file, ref] : releasing_->files)
+			queued.push_back(file);
+	}
+	/* The releases, with no lock held. */
+	hung.clear();
+	for (const vfs::File *file : queued) {
+		if (auto ref = start_release(releasing_, file)) {
+			ref.reset();
+			continue;
+		}
+		std::unique_lock wait(releasing_->lock);
+		releasing_->cv.wait(wait, [&] { return !releasing_->files.count(file); });
+	}
 }
 
 void StandinTable::clear()

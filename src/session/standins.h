@@ -64,6 +64,11 @@ public:
 	 * closer then does not wait for the event loop's worker). */
 	std::shared_ptr<vfs::File> event(int peer, uint32_t events);
 
+	/* Every stand-in hung up by now is released when this returns: those
+	 * the event loop has not come to yet here, those it queued taken
+	 * over or waited for. The caller holds no lock (as for closed()). */
+	void settle();
+
 	/* Every reference, at the session's end. */
 	void clear();
 	size_t size();

@@ -461,5 +461,54 @@ TEST_F(SessionTest, AnExecWithoutTheShimDropsTheOldImagesMappings)
 	::munmap(shared_id, 4096);
 }
 
+/* --- a process that has ended --- */
+
+/* On Linux a process's files are released before its parent can see it
+ * has ended: once wait() returns, the group it held is free to open. The
+ * session sees the hang-ups of the stand-ins on its own time, so an open
+ * settles what has ended first. Many rounds: the event loop often wins. */
+TEST_F(SessionTest, AGroupHeldByAProcessThatEndedIsFreeOnceItsParentWaited)
+{
+	for (int round = 0; round < 30; round++) {
+		ASSERT_EQ(in_child([&](Connection &c) {
+				  child::Device d;
+				  CHILD_CHECK(child::open_device(c, bdf_, d));
+				  /* Ends holding the container, the group and the device. */
+				  return 0;
+			  }),
+			  0)
+			<< "round " << round;
+	}
+}
+
+/* A mapping of the BAR holds the device open; the process's end drops it,
+ * so the next open is the device's first again (vfio-pci resets the
+ * function then: bus mastering the ended process set is off). */
+TEST_F(SessionTest, ADeviceHeldByAnEndedProcesssMappingIsClosedOnceItsParentWaited)
+{
+	for (int round = 0; round < 10; round++) {
+		ASSERT_EQ(in_child([&](Connection &c) {
+				  child::Device d;
+				  CHILD_CHECK(child::open_device(c, bdf_, d));
+				  CHILD_CHECK(set_command(c, d.device, command(c, d.device) | kBusMaster));
+				  CHILD_CHECK(child::mmap(c, kBufLen, PROT_READ | PROT_WRITE, d.device, kBar2) > 0);
+				  for (int fd : {d.device, d.group, d.container})
+					  CHILD_CHECK(child::close(c, fd) == 0);
+				  /* Only the mapping holds the device now. */
+				  return 0;
+			  }),
+			  0)
+			<< "round " << round;
+		ASSERT_EQ(in_child([&](Connection &c) {
+				  child::Device d;
+				  CHILD_CHECK(child::open_device(c, bdf_, d));
+				  CHILD_CHECK(!(command(c, d.device) & kBusMaster));
+				  return 0;
+			  }),
+			  0)
+			<< "round " << round;
+	}
+}
+
 } /* namespace */
 } /* namespace softvfio::test */
