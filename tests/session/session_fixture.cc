@@ -547,6 +547,35 @@ bool faults(const volatile void *addr)
 	return probe.read32(addr).faulted;
 }
 
+bool api_version_works(session::Connection &c, int container)
+{
+	return ioctl(c, container, VFIO_GET_API_VERSION, 0ul) == VFIO_API_VERSION;
+}
+
+bool region_info_works(session::Connection &c, int device)
+{
+	vfio_region_info info{};
+	info.argsz = sizeof(info);
+	info.index = VFIO_PCI_BAR2_REGION_INDEX;
+	return ioctl(c, device, VFIO_DEVICE_GET_REGION_INFO, &info) == 0 && info.size > 0;
+}
+
+int device_calls(session::Connection &c, const Device &d)
+{
+	CHILD_CHECK(region_info_works(c, d.device));
+	CHILD_CHECK(set_memory(c, d.device, false));
+	CHILD_CHECK(set_memory(c, d.device, true));
+	const uint64_t bar2 = uint64_t(VFIO_PCI_BAR2_REGION_INDEX) << 40;
+	long p = mmap(c, 0x10000, PROT_READ | PROT_WRITE, d.device, bar2);
+	CHILD_CHECK(p > 0);
+	CHILD_CHECK(!faults(reinterpret_cast<void *>(p)));
+	CHILD_CHECK(munmap(c, static_cast<uintptr_t>(p), 0x10000) == 0);
+	long buf = export_dmabuf(c, d.device, VFIO_PCI_BAR2_REGION_INDEX, 0, 0x1000);
+	CHILD_CHECK(buf >= 0);
+	CHILD_CHECK(close(c, static_cast<int>(buf)) == 0);
+	return 0;
+}
+
 } /* namespace child */
 
 } /* namespace softvfio::test */

@@ -114,6 +114,16 @@ bool open_device(session::Connection &c, const std::string &bdf, Device &out, un
 /* Does reading `addr` raise SIGBUS? */
 bool faults(const volatile void *addr);
 
+/* VFIO_GET_API_VERSION on a container answers the version. */
+bool api_version_works(session::Connection &c, int container);
+/* GET_REGION_INFO of BAR2 answers a size. */
+bool region_info_works(session::Connection &c, int device);
+/* Calls on the device that take each of its locks: region info, config
+ * (memory off and on: memory_lock for writing and a revoke), a BAR mapping
+ * (mmap_lock, the buffer lists), an export and its release. 0 if all
+ * worked. */
+int device_calls(session::Connection &c, const Device &d);
+
 /* fork() as the shim's atfork handlers do it: the child is in the session
  * (with copies of the caller's fds and mappings) when this returns. */
 pid_t fork(session::Connection &c);
