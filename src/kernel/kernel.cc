@@ -5,13 +5,16 @@
  */
 #include <softvfio/kernel.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "base/host_process.h"
 #include "base/memfd.h"
+#include "base/user_copy.h"
 #include "dmabuf/deferred_release.h"
 #include "dmabuf/sync_file.h"
 #include "kernel/kernel_impl.h"
@@ -55,6 +58,99 @@ long local_register_access(void *owner, uintptr_t address, unsigned width, bool 
 	if (!write)
 		*value = *r;
 	return 0;
+}
+
+/*
+ * This process's memory as a read or write of a model file reaches it in
+ * process: what the session's RegisterCopyHost is for a client
+ * (session/remote_process.h). A buffer in one of this Kernel's register
+ * mappings (laid PROT_NONE and trapped, mm/local_traps.h) faults in the
+ * guard's copy; Linux's copy_to_user/copy_from_user fault there too and
+ * vfio's fault handler lets them through to the device. So a page the
+ * guarded copy cannot reach is made as register accesses through the Mm
+ * (Mm::register_copy: protection, the VMA's state, the device file's or
+ * the DMABUF's checks); anything that is no live register VMA of the
+ * process stays EFAULT, never a signal.
+ *
+ * Only around read, write, pread and pwrite of a model file: the device
+ * file makes each of their user copies with no model lock held
+ * (vfio/pci/region_rw.cc copies outside memory_lock, the config space
+ * outside its state lock), and a register access takes mmap_lock, the
+ * buffer's resv and memory_lock. Ioctls copy under their handlers' locks
+ * and keep the guard's plain EFAULT.
+ */
+class LocalRegisterCopies final : public HostProcess
+{
+public:
+	explicit LocalRegisterCopies(mm::Mm &mm) : mm_(mm) {}
+
+	/* Not "self": HostScope makes only another process current, and the
+	 * user copies must come here. */
+	bool is_self() const override { return false; }
+	pid_t pid() const override { return self_process().pid(); }
+	Result<void> read_memory(void *dst, uintptr_t src, size_t n) override
+	{
+		return copy(static_cast<unsigned char *>(dst), src, n, false);
+	}
+	Result<void> write_memory(uintptr_t dst, const void *src, size_t n) override
+	{
+		return copy(static_cast<unsigned char *>(const_cast<void *>(src)), dst, n, true);
+	}
+	Result<UniqueFD> take_fd(int fd) override { return self_process().take_fd(fd); }
+	Result<FileIdentity> fd_identity(int fd) override { return self_process().fd_identity(fd); }
+	Result<std::string> fd_link(int fd) override { return self_process().fd_link(fd); }
+	std::string proc_file(std::string_view name) const override { return self_process().proc_file(name); }
+	/* This view ends with the call; what lasts is this process, which
+	 * current_remote_host_ref() names as null. */
+	std::shared_ptr<HostProcess> lasting_ref() override { return nullptr; }
+
+private:
+	static constexpr uintptr_t kPage = 4096;
+
+	/* The guard's copy of the whole buffer first (plain memory costs
+	 * what it did); only when it faults, page by page, low to high, each
+	 * page the guard cannot reach as register accesses. Redoing the pages
+	 * of plain memory before the fault copies the same bytes again; a
+	 * register page is never half made by the guard, since it is laid
+	 * PROT_NONE and its first byte faults. */
+	Result<void> copy(unsigned char *local, uintptr_t user, size_t n, bool store)
+	{
+		/* The guard's own copies, here and in any copy the model makes
+		 * inside a register access (under the device's locks): no
+		 * register access nests in another. */
+		HostScope plain(self_process());
+		if (plain_copy(local, user, n, store))
+			return {};
+		while (n) {
+			const size_t piece = std::min<size_t>(n, kPage - (user & (kPage - 1)));
+			if (!plain_copy(local, user, piece, store))
+				SVFIO_TRY(mm_.register_copy(user, local, piece, store));
+			local += piece;
+			user += piece;
+			n -= piece;
+		}
+		return {};
+	}
+
+	static Result<void> plain_copy(unsigned char *local, uintptr_t user, size_t n, bool store)
+	{
+		return store ? copy_to_user(user_ptr(user), local, n) : copy_from_user(local, user_ptr(user), n);
+	}
+
+	mm::Mm &mm_;
+};
+
+/* A read or write of a model file in process, with a buffer in a register
+ * mapping copied through the registers. The session kernel sets its own
+ * view of the client around the same calls (session/dispatch.cc). */
+template<typename Body>
+long with_register_copies(Kernel::Impl &impl, Body &&body)
+{
+	if (current_remote_host() || !impl.in_process())
+		return body();
+	LocalRegisterCopies copies(impl.current().mm);
+	HostScope scope(copies);
+	return body();
 }
 
 /* FIOCLEX and friends act on the real stand-in whatever its kind. */
@@ -270,7 +366,7 @@ long Kernel::pread(int fd, void *buf, size_t count, off_t offset)
 		return -EINVAL;
 	if (!(*file)->readable())
 		return -EBADF;
-	return (*file)->read(buf, count, static_cast<uint64_t>(offset));
+	return with_register_copies(*impl_, [&] { return (*file)->read(buf, count, static_cast<uint64_t>(offset)); });
 }
 
 long Kernel::pwrite(int fd, const void *buf, size_t count, off_t offset)
@@ -288,7 +384,7 @@ long Kernel::pwrite(int fd, const void *buf, size_t count, off_t offset)
 		return -EINVAL;
 	if (!(*file)->writable())
 		return -EBADF;
-	return (*file)->write(buf, count, static_cast<uint64_t>(offset));
+	return with_register_copies(*impl_, [&] { return (*file)->write(buf, count, static_cast<uint64_t>(offset)); });
 }
 
 long Kernel::read(int fd, void *buf, size_t count)
@@ -304,7 +400,7 @@ long Kernel::read(int fd, void *buf, size_t count)
 	}
 	if (!(*file)->readable())
 		return -EBADF;
-	long r = (*file)->read(buf, count, (*file)->pos.load());
+	long r = with_register_copies(*impl_, [&] { return (*file)->read(buf, count, (*file)->pos.load()); });
 	if (r > 0)
 		(*file)->pos += static_cast<uint64_t>(r);
 	return r;
@@ -323,7 +419,7 @@ long Kernel::write(int fd, const void *buf, size_t count)
 	}
 	if (!(*file)->writable())
 		return -EBADF;
-	long r = (*file)->write(buf, count, (*file)->pos.load());
+	long r = with_register_copies(*impl_, [&] { return (*file)->write(buf, count, (*file)->pos.load()); });
 	if (r > 0)
 		(*file)->pos += static_cast<uint64_t>(r);
 	return r;

@@ -14,12 +14,13 @@
  * through the VMA's RegisterPort in program order, and the thread resumes
  * after the instruction; everything else is the program's.
  *
- * The model's own copies from and to user memory are guarded copies: a
- * pread or pwrite whose buffer is a register mapping gets EFAULT in
- * process. The guard cannot tell whether its caller holds a model lock, and
- * a register access must never be made under one (the session kernel
- * copies such buffers through the registers only around the calls known
- * to copy with no lock held: session/remote_process.h, RegisterCopyHost).
+ * The model's own copies from and to user memory are guarded copies, which
+ * the guard turns into EFAULT before any interceptor sees the fault: the
+ * guard cannot tell whether its caller holds a model lock, and a register
+ * access must never be made under one. Only read, write, pread and pwrite
+ * of a model file, which copy with no lock held, complete such a copy as
+ * register accesses (kernel/kernel.cc, LocalRegisterCopies; the session's
+ * is session/remote_process.h, RegisterCopyHost).
  */
 #pragma once
 

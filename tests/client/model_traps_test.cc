@@ -5,8 +5,8 @@
  * device fd and through a DMABUF, is laid PROT_NONE while live and every
  * load and store reaches the register model: liveness, factorial; SIGBUS
  * at the exact address once memory is off, the registers again once it is
- * on; the model's own copies into a register mapping fail with EFAULT
- * (no emulation under the model's locks, as the session kernel's copies);
+ * on; a pread or pwrite whose buffer is a register mapping reaches the
+ * registers (EFAULT once the mapping is revoked, never a signal);
  * a program's handler still gets its own faults.
  */
 #include <cerrno>
@@ -182,6 +182,30 @@ protected:
 		EXPECT_EQ(reg(bar, kFactorial), 120u);
 	}
 
+	/* The nic, whose BAR0 is RAM: the other end of a copy. */
+	client::Result<Device> open_nic()
+	{
+		auto desc = preset("nic");
+		if (!desc)
+			return fail(ENODEV, "preset nic");
+		auto bdf = backend_->kernel().add_device(*desc);
+		if (!bdf)
+			return fail(ENODEV, "add nic");
+		auto nic = Device::open(backend_, *bdf);
+		if (!nic)
+			return nic;
+		if (auto r = nic->set_memory_enable(true); !r)
+			return r.error();
+		return nic;
+	}
+
+	static uint32_t nic_word(const Device &nic, uint64_t offset)
+	{
+		uint32_t v = 0;
+		EXPECT_TRUE(nic.read_region(0, offset, &v, 4));
+		return v;
+	}
+
 	std::shared_ptr<ModelBackend> backend_;
 	std::optional<Device> dev_;
 	std::optional<DmaBuf> buf_;
@@ -237,24 +261,142 @@ TEST_F(ModelTraps, MemoryOffRaisesSigbusAtTheAddressAndOnRestores)
 	}
 }
 
-/* The model copying to or from a register mapping (a pread or pwrite of
- * BAR0 whose buffer is BAR0's mapping) fails with EFAULT, as the session
- * kernel's process_vm_writev/readv on the PROT_NONE mapping does: the
- * copy is never emulated with the model's locks held. Linux would fault
- * the page in through vfio's fault handler and make the access. */
-TEST_F(ModelTraps, ModelCopiesIntoARegisterMappingAreEfault)
+/* A pread or pwrite through the in-process Kernel whose buffer is a
+ * register mapping reaches the registers, as Linux's copy_to_user/
+ * copy_from_user do through vfio's fault handler: the model's copy faults
+ * on the PROT_NONE page and that page is made as register accesses (4-byte
+ * pieces here: the buffers are 4 bytes at 4-byte-aligned offsets, which
+ * is what edu takes). The targets are edu's own BAR0 and the nic's RAM
+ * BAR0, which gives back what was written. */
+TEST_F(ModelTraps, APwriteFromARegisterMappingReadsTheRegisters)
 {
-	volatile uint8_t *bar = map(false);
-	ASSERT_NE(bar, nullptr);
-	reg(bar, kLiveness) = 0x11111111;
-	auto *buf = const_cast<uint8_t *>(bar + kLiveness);
-	auto r = dev_->read_region(0, kId, buf, 4);
+	for (bool via_dmabuf : {false, true}) {
+		SCOPED_TRACE(via_dmabuf ? "dmabuf" : "device fd");
+		volatile uint8_t *bar = map(via_dmabuf);
+		ASSERT_NE(bar, nullptr);
+		auto nic = open_nic();
+		ASSERT_TRUE(nic) << nic.error().message();
+		reg(bar, kLiveness) = 0x11111111;
+		ASSERT_TRUE(nic->write_region(0, 0x100, const_cast<uint8_t *>(bar + kId), 4));
+		ASSERT_TRUE(nic->write_region(0, 0x104, const_cast<uint8_t *>(bar + kLiveness), 4));
+		EXPECT_EQ(nic_word(*nic, 0x100), kEduId) << "the ID register, read by the copy";
+		EXPECT_EQ(nic_word(*nic, 0x104), ~0x11111111u) << "liveness, read by the copy";
+		/* From BAR0's mapping into BAR0 itself: the ID into liveness. */
+		ASSERT_TRUE(dev_->write_region(0, kLiveness, const_cast<uint8_t *>(bar + kId), 4));
+		EXPECT_EQ(reg(bar, kLiveness), ~kEduId);
+		mapping_.reset();
+		buf_.reset();
+	}
+}
+
+TEST_F(ModelTraps, APreadIntoARegisterMappingWritesTheRegisters)
+{
+	for (bool via_dmabuf : {false, true}) {
+		SCOPED_TRACE(via_dmabuf ? "dmabuf" : "device fd");
+		volatile uint8_t *bar = map(via_dmabuf);
+		ASSERT_NE(bar, nullptr);
+		auto nic = open_nic();
+		ASSERT_TRUE(nic) << nic.error().message();
+		const uint32_t x = 0x12345678;
+		ASSERT_TRUE(nic->write_region(0, 0x200, &x, 4));
+		ASSERT_TRUE(nic->read_region(0, 0x200, const_cast<uint8_t *>(bar + kLiveness), 4));
+		EXPECT_EQ(reg(bar, kLiveness), ~x) << "the copy's store reached liveness";
+		/* BAR0's ID read into BAR0's own liveness register. */
+		ASSERT_TRUE(dev_->read_region(0, kId, const_cast<uint8_t *>(bar + kLiveness), 4));
+		EXPECT_EQ(reg(bar, kLiveness), ~kEduId);
+		mapping_.reset();
+		buf_.reset();
+	}
+}
+
+/* With memory disabled the mapping is revoked: as a buffer it is EFAULT,
+ * no register is reached, the target keeps its bytes, and the program
+ * gets no signal (a SIGBUS here would end the test). */
+TEST_F(ModelTraps, ARevokedRegisterMappingAsBufferIsEfault)
+{
+	for (bool via_dmabuf : {false, true}) {
+		SCOPED_TRACE(via_dmabuf ? "dmabuf" : "device fd");
+		volatile uint8_t *bar = map(via_dmabuf);
+		ASSERT_NE(bar, nullptr);
+		auto nic = open_nic();
+		ASSERT_TRUE(nic) << nic.error().message();
+		const uint32_t marker = 0x5a5a5a5a, x = 0x0badf00d;
+		ASSERT_TRUE(nic->write_region(0, 0x300, &marker, 4));
+		ASSERT_TRUE(nic->write_region(0, 0x304, &x, 4));
+		reg(bar, kLiveness) = 0x22222222;
+		ASSERT_TRUE(dev_->set_memory_enable(false));
+		auto w = nic->write_region(0, 0x300, const_cast<uint8_t *>(bar + kId), 4);
+		ASSERT_FALSE(w);
+		EXPECT_EQ(w.code(), EFAULT);
+		auto r = nic->read_region(0, 0x304, const_cast<uint8_t *>(bar + kLiveness), 4);
+		ASSERT_FALSE(r);
+		EXPECT_EQ(r.code(), EFAULT);
+		/* Config space reads with memory off: the copy is still EFAULT. */
+		auto c = dev_->read_region(kConfigRegion, 0, const_cast<uint8_t *>(bar + kLiveness), 4);
+		ASSERT_FALSE(c);
+		EXPECT_EQ(c.code(), EFAULT);
+		EXPECT_EQ(nic_word(*nic, 0x300), marker) << "nothing written";
+		ASSERT_TRUE(dev_->set_memory_enable(true));
+		EXPECT_EQ(reg(bar, kLiveness), ~0x22222222u) << "liveness as written before";
+		mapping_.reset();
+		buf_.reset();
+	}
+}
+
+/* A read-only register mapping takes no store of a pread. */
+TEST_F(ModelTraps, AReadOnlyRegisterMappingTakesNoPreadStore)
+{
+	auto m = dev_->map_bar(0, 0, size_, PROT_READ);
+	ASSERT_TRUE(m) << m.error().message();
+	auto *bar = static_cast<volatile uint8_t *>(m->data());
+	auto nic = open_nic();
+	ASSERT_TRUE(nic) << nic.error().message();
+	ASSERT_TRUE(dev_->write_region(0, kLiveness, &kEduId, 4));
+	auto r = nic->read_region(0, 0x200, const_cast<uint8_t *>(bar + kLiveness), 4);
 	ASSERT_FALSE(r);
 	EXPECT_EQ(r.code(), EFAULT);
-	auto w = dev_->write_region(0, kLiveness, const_cast<uint8_t *>(bar + kId), 4);
-	ASSERT_FALSE(w);
-	EXPECT_EQ(w.code(), EFAULT);
-	EXPECT_EQ(reg(bar, kLiveness), ~0x11111111u) << "the liveness register as written before";
+	EXPECT_EQ(reg(bar, kLiveness), ~kEduId) << "liveness untouched";
+	ASSERT_TRUE(nic->write_region(0, 0x204, const_cast<uint8_t *>(bar + kId), 4)) << "a load is allowed";
+	EXPECT_EQ(nic_word(*nic, 0x204), kEduId);
+}
+
+/* A buffer whose first word is the end of a RAM page and whose rest is
+ * the register page right after it is copied whole, both ways, low to
+ * high: the RAM word as memory, ID and liveness as registers. */
+TEST_F(ModelTraps, ABufferAcrossRamAndARegisterPageIsCopiedWhole)
+{
+	constexpr size_t kPage = 4096;
+	void *room = ::mmap(nullptr, 2 * kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(room, MAP_FAILED);
+	auto *ram = static_cast<uint8_t *>(room);
+	long at = backend_->mmap(ram + kPage, kPage, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, dev_->fd(), 0);
+	ASSERT_EQ(at, reinterpret_cast<long>(ram + kPage));
+	volatile uint8_t *bar = ram + kPage;
+	auto nic = open_nic();
+	ASSERT_TRUE(nic) << nic.error().message();
+
+	reg(bar, kLiveness) = 0x01020304;
+	uint8_t *buf = ram + kPage - 4;
+	const uint32_t head = 0xcafe0001;
+	std::memcpy(buf, &head, 4);
+	ASSERT_TRUE(nic->write_region(0, 0x100, buf, 12));
+	EXPECT_EQ(nic_word(*nic, 0x100), head);
+	EXPECT_EQ(nic_word(*nic, 0x104), kEduId);
+	EXPECT_EQ(nic_word(*nic, 0x108), ~0x01020304u);
+
+	/* Back: RAM takes the first word, the ID register ignores its
+	 * store, liveness takes the third. */
+	const uint32_t words[3] = {0xcafe0002, 0x11111111, 0x22222222};
+	ASSERT_TRUE(nic->write_region(0, 0x200, words, sizeof(words)));
+	ASSERT_TRUE(nic->read_region(0, 0x200, buf, sizeof(words)));
+	uint32_t got = 0;
+	std::memcpy(&got, buf, 4);
+	EXPECT_EQ(got, words[0]);
+	EXPECT_EQ(reg(bar, kId), kEduId);
+	EXPECT_EQ(reg(bar, kLiveness), ~words[2]);
+
+	EXPECT_EQ(backend_->munmap(ram + kPage, kPage), 0);
+	::munmap(room, 2 * kPage);
 }
 
 /* A handler of the program's own gets every fault that is not a register
