@@ -23,6 +23,12 @@ class RawSlot
 public:
 	enum class Wait { Message, Timeout, NotAlive };
 
+	/* The slot a test claims raw: a process's own calls start their
+	 * search for a free slot at their thread id, rarely here. */
+	static constexpr unsigned kTestSlot = 11;
+	/* How long a test waits for the kernel's message. */
+	static constexpr uint64_t kPatienceNs = 10'000'000'000;
+
 	/* Slot `k` of `mb`, claimed now; check claimed(). */
 	RawSlot(session::wire::Mailbox &mb, unsigned k) : mb_(mb), slot_(mb.slots[k % session::wire::kSlots])
 	{

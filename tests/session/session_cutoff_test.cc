@@ -23,14 +23,9 @@ namespace softvfio::test {
 namespace {
 
 using session::Connection;
-using session::wire::MailboxState;
-using session::wire::MsgKind;
-using session::wire::Op;
-using session::wire::SubOp;
+using namespace session::wire;
 
 constexpr uint64_t kBar2 = uint64_t(VFIO_PCI_BAR2_REGION_INDEX) << 40;
-constexpr uint64_t kSecond = 1'000'000'000;
-constexpr unsigned kRawSlot = 11;
 
 int64_t ptr(const void *p) { return reinterpret_cast<int64_t>(p); }
 
@@ -39,7 +34,7 @@ int64_t ptr(const void *p) { return reinterpret_cast<int64_t>(p); }
 bool cut_off(RawSlot &slot)
 {
 	for (;;) {
-		switch (slot.wait(10 * kSecond)) {
+		switch (slot.wait(RawSlot::kPatienceNs)) {
 		case RawSlot::Wait::NotAlive:
 			return true;
 		case RawSlot::Wait::Timeout:
@@ -55,7 +50,7 @@ bool cut_off(RawSlot &slot)
 bool await_reserve(RawSlot &slot, int device, uint32_t seq, int64_t at, int64_t flags, session::wire::MsgHeader &q)
 {
 	slot.request(static_cast<uint32_t>(Op::Mmap), seq, {at, 0x10000, PROT_READ | PROT_WRITE, flags, device, int64_t(kBar2)});
-	if (slot.wait(10 * kSecond) != RawSlot::Wait::Message)
+	if (slot.wait(RawSlot::kPatienceNs) != RawSlot::Wait::Message)
 		return false;
 	q = slot.header();
 	return q.kind == static_cast<uint32_t>(MsgKind::SubRequest) && q.op == static_cast<uint32_t>(SubOp::Reserve);
@@ -77,7 +72,7 @@ protected:
 			session::wire::Mailbox *mb = child::own_mailbox();
 			CHILD_CHECK(mb != nullptr);
 			{
-				RawSlot slot(*mb, kRawSlot);
+				RawSlot slot(*mb, RawSlot::kTestSlot);
 				CHILD_CHECK(slot.claimed());
 				CHILD_CHECK(misbehave(c, slot, d.device));
 			}
@@ -145,23 +140,27 @@ TEST_F(CutOffTest, AnAnswerToAnotherQuestionCutsTheProcessOff)
 	});
 }
 
+/* An open of the container, the kernel's NewStandin question awaited and
+ * answered with `mine` and `theirs` as the pair the process made. */
+bool answer_new_standin(RawSlot &slot, int mine, int theirs)
+{
+	static const char path[] = "/dev/vfio/vfio";
+	slot.request(static_cast<uint32_t>(Op::Open), 3, {ptr(path), O_RDWR, 0, 0, 0, 0});
+	if (slot.wait(RawSlot::kPatienceNs) != RawSlot::Wait::Message)
+		return false;
+	auto q = slot.header();
+	if (q.kind != static_cast<uint32_t>(MsgKind::SubRequest) || q.op != static_cast<uint32_t>(SubOp::NewStandin))
+		return false;
+	slot.sub_reply(q.op, q.seq, 0, mine, theirs);
+	return cut_off(slot);
+}
+
 TEST_F(CutOffTest, AStandinThatIsNotOneCutsTheProcessOff)
 {
 	expect_cut_off([](Connection &, RawSlot &slot, int) {
-		static const char path[] = "/dev/vfio/vfio";
-		slot.request(static_cast<uint32_t>(Op::Open), 3, {ptr(path), O_RDWR, 0, 0, 0, 0});
-		if (slot.wait(10 * kSecond) != RawSlot::Wait::Message)
-			return false;
-		auto q = slot.header();
-		if (q.kind != static_cast<uint32_t>(MsgKind::SubRequest) ||
-		    q.op != static_cast<uint32_t>(SubOp::NewStandin))
-			return false;
 		/* "The other end" is a pipe (stdin would do as well). */
 		int p[2];
-		if (::pipe2(p, O_CLOEXEC) < 0)
-			return false;
-		slot.sub_reply(q.op, q.seq, 0, p[0], p[1]);
-		return cut_off(slot);
+		return ::pipe2(p, O_CLOEXEC) == 0 && answer_new_standin(slot, p[0], p[1]);
 	});
 }
 
@@ -172,48 +171,37 @@ TEST_F(CutOffTest, AStandinThatIsNotOneCutsTheProcessOff)
 TEST_F(CutOffTest, AStandinOfAnotherFileIsNotANewOne)
 {
 	expect_cut_off([](Connection &, RawSlot &slot, int device) {
-		static const char path[] = "/dev/vfio/vfio";
-		slot.request(static_cast<uint32_t>(Op::Open), 3, {ptr(path), O_RDWR, 0, 0, 0, 0});
-		if (slot.wait(10 * kSecond) != RawSlot::Wait::Message)
-			return false;
-		auto q = slot.header();
-		if (q.kind != static_cast<uint32_t>(MsgKind::SubRequest) ||
-		    q.op != static_cast<uint32_t>(SubOp::NewStandin))
-			return false;
 		int sv[2];
-		if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
-			return false;
-		slot.sub_reply(q.op, q.seq, 0, sv[0], device);
-		return cut_off(slot);
+		return ::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0 &&
+		       answer_new_standin(slot, sv[0], device);
 	});
 }
 
 /* A spare pair (wire::kRequestSpare) is checked as an answer to
  * NewStandin is: one that is not a pair, or whose other end is another
- * file's stand-in, cuts the process off when the call takes it. */
+ * file's stand-in, cuts the process off when the call takes it. An open of
+ * the container offers `mine` and `theirs` as the spare. */
+bool offer_spare(RawSlot &slot, int mine, int theirs)
+{
+	static const char path[] = "/dev/vfio/vfio";
+	slot.request_with_spare(static_cast<uint32_t>(Op::Open), 3, {ptr(path), O_RDWR, 0, 0, 0, 0}, mine, theirs,
+				false);
+	return cut_off(slot);
+}
+
 TEST_F(CutOffTest, ASpareThatIsNotAPairCutsTheProcessOff)
 {
 	expect_cut_off([](Connection &, RawSlot &slot, int) {
-		static const char path[] = "/dev/vfio/vfio";
 		int p[2];
-		if (::pipe2(p, O_CLOEXEC) < 0)
-			return false;
-		slot.request_with_spare(static_cast<uint32_t>(Op::Open), 3, {ptr(path), O_RDWR, 0, 0, 0, 0}, p[0], p[1],
-					false);
-		return cut_off(slot);
+		return ::pipe2(p, O_CLOEXEC) == 0 && offer_spare(slot, p[0], p[1]);
 	});
 }
 
 TEST_F(CutOffTest, ASpareOfAnotherFilesStandinIsNotANewOne)
 {
 	expect_cut_off([](Connection &, RawSlot &slot, int device) {
-		static const char path[] = "/dev/vfio/vfio";
 		int sv[2];
-		if (::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
-			return false;
-		slot.request_with_spare(static_cast<uint32_t>(Op::Open), 3, {ptr(path), O_RDWR, 0, 0, 0, 0}, sv[0],
-					device, false);
-		return cut_off(slot);
+		return ::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 && offer_spare(slot, sv[0], device);
 	});
 }
 
@@ -222,19 +210,15 @@ TEST_F(CutOffTest, ASpareOfAnotherFilesStandinIsNotANewOne)
 TEST_F(CutOffTest, ASpareWhoseEndIsNamedAlreadyIsNotANewOne)
 {
 	expect_cut_off([](Connection &, RawSlot &slot, int) {
-		static const char path[] = "/dev/vfio/vfio";
 		int sv[2];
 		if (::socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
 			return false;
 		struct sockaddr_un addr{};
 		addr.sun_family = AF_UNIX;
 		const int n = std::snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, "softvfio-test/%d", ::getpid());
-		if (::bind(sv[1], reinterpret_cast<struct sockaddr *>(&addr),
-			   static_cast<socklen_t>(offsetof(struct sockaddr_un, sun_path) + 1 + static_cast<size_t>(n))) < 0)
-			return false;
-		slot.request_with_spare(static_cast<uint32_t>(Op::Open), 3, {ptr(path), O_RDWR, 0, 0, 0, 0}, sv[0],
-					sv[1], false);
-		return cut_off(slot);
+		const auto len = static_cast<socklen_t>(offsetof(struct sockaddr_un, sun_path) + 1 + static_cast<size_t>(n));
+		return ::bind(sv[1], reinterpret_cast<struct sockaddr *>(&addr), len) == 0 &&
+		       offer_spare(slot, sv[0], sv[1]);
 	});
 }
 
@@ -242,33 +226,32 @@ TEST_F(CutOffTest, ASpareWhoseEndIsNamedAlreadyIsNotANewOne)
 TEST_F(CutOffTest, ASpareThatIsADatagramPairIsNotAStandin)
 {
 	expect_cut_off([](Connection &, RawSlot &slot, int) {
-		static const char path[] = "/dev/vfio/vfio";
 		int sv[2];
-		if (::socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) < 0)
-			return false;
-		slot.request_with_spare(static_cast<uint32_t>(Op::Open), 3, {ptr(path), O_RDWR, 0, 0, 0, 0}, sv[0],
-					sv[1], false);
-		return cut_off(slot);
+		return ::socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0 && offer_spare(slot, sv[0], sv[1]);
 	});
 }
 
 /* Room for a new mapping is what the process answers to Reserve; the
- * kernel's mm takes it for free space. An answer over one of the process's
- * own mappings would give the kernel two VMAs at one address (and the
- * second is destroyed while its buffer still lists it: a use after free in
- * the kernel, found by fuzz_session). */
+ * kernel's mm takes it for free space. Ask for a mapping of BAR2 (at `at`
+ * with `flags`) and answer the Reserve with `room`. */
+bool answer_reserve(RawSlot &slot, int device, int64_t at, int64_t flags, int64_t room)
+{
+	session::wire::MsgHeader q;
+	if (!await_reserve(slot, device, 5, at, flags, q))
+		return false;
+	slot.sub_reply(q.op, q.seq, room);
+	return cut_off(slot);
+}
+
+/* An answer over one of the process's own mappings would give the kernel
+ * two VMAs at one address (and the second is destroyed while its buffer
+ * still lists it: a use after free in the kernel, found by fuzz_session). */
 TEST_F(CutOffTest, AReservationOverAMappingOfItsOwnIsNotRoom)
 {
 	expect_cut_off([](Connection &c, RawSlot &slot, int device) {
 		long p = child::mmap(c, 0x10000, PROT_READ | PROT_WRITE, device, kBar2);
-		if (p <= 0)
-			return false;
-		session::wire::MsgHeader q;
-		if (!await_reserve(slot, device, 5, 0, MAP_SHARED, q))
-			return false;
 		/* Half over the mapping it has. */
-		slot.sub_reply(q.op, q.seq, p + 0x8000);
-		return cut_off(slot);
+		return p > 0 && answer_reserve(slot, device, 0, MAP_SHARED, p + 0x8000);
 	});
 }
 
@@ -279,23 +262,15 @@ TEST_F(CutOffTest, AReservationThatIsNotWhereMapFixedAskedIsNotRoom)
 		if (hole == MAP_FAILED)
 			return false;
 		const int64_t at = reinterpret_cast<int64_t>(hole);
-		session::wire::MsgHeader q;
-		if (!await_reserve(slot, device, 5, at, MAP_SHARED | MAP_FIXED, q))
-			return false;
-		slot.sub_reply(q.op, q.seq, at + 0x10000);
-		return cut_off(slot);
+		return answer_reserve(slot, device, at, MAP_SHARED | MAP_FIXED, at + 0x10000);
 	});
 }
 
 TEST_F(CutOffTest, AReservationThatIsNoAddressIsNotRoom)
 {
 	expect_cut_off([](Connection &, RawSlot &slot, int device) {
-		session::wire::MsgHeader q;
-		if (!await_reserve(slot, device, 5, 0, MAP_SHARED, q))
-			return false;
 		/* Not page-aligned, and beyond the user address space. */
-		slot.sub_reply(q.op, q.seq, int64_t(0x7ffffffff123));
-		return cut_off(slot);
+		return answer_reserve(slot, device, 0, MAP_SHARED, int64_t(0x7ffffffff123));
 	});
 }
 

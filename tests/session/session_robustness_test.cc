@@ -35,8 +35,6 @@ using session::wire::Op;
 using session::wire::SubOp;
 
 constexpr uint64_t kBar2 = uint64_t(VFIO_PCI_BAR2_REGION_INDEX) << 40;
-constexpr uint64_t kSecond = 1'000'000'000;
-constexpr unsigned kRawSlot = 11;
 
 /* One raw request in `slot`; its reply's result, or a value no reply
  * gives (the process was cut off, or nothing came within 10 s). */
@@ -44,7 +42,7 @@ constexpr int64_t kNoReply = INT64_MIN;
 int64_t raw_call(RawSlot &slot, uint32_t op, uint32_t seq, const int64_t (&a)[6])
 {
 	slot.request(op, seq, a);
-	if (slot.wait(10 * kSecond) != RawSlot::Wait::Message)
+	if (slot.wait(RawSlot::kPatienceNs) != RawSlot::Wait::Message)
 		return kNoReply;
 	auto r = slot.reply();
 	if (r.h.kind != static_cast<uint32_t>(MsgKind::Reply) || r.h.seq != seq)
@@ -61,7 +59,7 @@ TEST_F(SessionTest, UnknownOpsAndGarbageArgumentsGetAnErrorAndTheProcessGoesOn)
 			  CHILD_CHECK(child::open_device(c, bdf_, d));
 			  session::wire::Mailbox *mb = child::own_mailbox();
 			  CHILD_CHECK(mb != nullptr);
-			  RawSlot slot(*mb, kRawSlot);
+			  RawSlot slot(*mb, RawSlot::kTestSlot);
 			  CHILD_CHECK(slot.claimed());
 			  const auto kCount = static_cast<uint32_t>(Op::kCount);
 			  uint32_t seq = 100;
@@ -136,11 +134,11 @@ TEST_F(SessionTest, AProcessKilledWhileTheKernelWaitsForItsAnswerLeavesNoLockHel
 		CHILD_CHECK(device >= 0);
 		session::wire::Mailbox *mb = child::own_mailbox();
 		CHILD_CHECK(mb != nullptr);
-		RawSlot slot(*mb, kRawSlot);
+		RawSlot slot(*mb, RawSlot::kTestSlot);
 		CHILD_CHECK(slot.claimed());
 		slot.request(static_cast<uint32_t>(Op::Mmap), 1,
 			     {0, 0x10000, PROT_READ | PROT_WRITE, MAP_SHARED, device, int64_t(kBar2)});
-		CHILD_CHECK(slot.wait(10 * kSecond) == RawSlot::Wait::Message);
+		CHILD_CHECK(slot.wait(RawSlot::kPatienceNs) == RawSlot::Wait::Message);
 		auto q = slot.header();
 		CHILD_CHECK(q.kind == static_cast<uint32_t>(MsgKind::SubRequest));
 		CHILD_CHECK(q.op == static_cast<uint32_t>(SubOp::Reserve));
