@@ -63,6 +63,32 @@ public:
 	virtual std::shared_ptr<HostProcess> lasting_ref() { return shared_from_this(); }
 };
 
+/* A view of a process for the length of one call (a recording, a
+ * read-ahead window, register-aware copies): everything is the process's
+ * own but the way to its memory, which the view's class gives. */
+class HostProcessView : public HostProcess
+{
+public:
+	explicit HostProcessView(HostProcess &inner) : inner_(inner) {}
+
+	bool is_self() const override { return inner_.is_self(); }
+	pid_t pid() const override { return inner_.pid(); }
+	Result<void> read_memory(void *dst, uintptr_t src, size_t n) override { return inner_.read_memory(dst, src, n); }
+	Result<void> write_memory(uintptr_t dst, const void *src, size_t n) override
+	{
+		return inner_.write_memory(dst, src, n);
+	}
+	Result<UniqueFD> take_fd(int fd) override { return inner_.take_fd(fd); }
+	Result<FileIdentity> fd_identity(int fd) override { return inner_.fd_identity(fd); }
+	Result<std::string> fd_link(int fd) override { return inner_.fd_link(fd); }
+	std::string proc_file(std::string_view name) const override { return inner_.proc_file(name); }
+	/* The process's own: the view ends with the call. */
+	std::shared_ptr<HostProcess> lasting_ref() override { return inner_.lasting_ref(); }
+
+protected:
+	HostProcess &inner_;
+};
+
 /* This process. */
 HostProcess &self_process();
 std::shared_ptr<HostProcess> self_process_ref();

@@ -146,13 +146,14 @@ bool constant_query(unsigned long cmd)
  * read (the question) and what it wrote (the answer), relative to the
  * argument. Anything outside a page after it, or too much, and there is
  * no memo. */
-class RecordingHost final : public HostProcess
+class RecordingHost final : public HostProcessView
 {
 public:
-	RecordingHost(HostProcess &inner, uintptr_t base) : inner_(inner), base_(base) {}
+	RecordingHost(HostProcess &inner, uintptr_t base) : HostProcessView(inner), base_(base) {}
 
+	/* Every copy comes here to be recorded: the user copies' fast path
+	 * skips a host that is this process. */
 	bool is_self() const override { return false; }
-	pid_t pid() const override { return inner_.pid(); }
 	Result<void> read_memory(void *dst, uintptr_t src, size_t n) override
 	{
 		auto r = inner_.read_memory(dst, src, n);
@@ -167,11 +168,6 @@ public:
 			record(dst, src, n, true);
 		return r;
 	}
-	Result<UniqueFD> take_fd(int fd) override { return inner_.take_fd(fd); }
-	Result<FileIdentity> fd_identity(int fd) override { return inner_.fd_identity(fd); }
-	Result<std::string> fd_link(int fd) override { return inner_.fd_link(fd); }
-	std::string proc_file(std::string_view name) const override { return inner_.proc_file(name); }
-	std::shared_ptr<HostProcess> lasting_ref() override { return inner_.lasting_ref(); }
 
 	/* The memo, or nothing if the call cannot be replayed. */
 	std::vector<unsigned char> memo() const
@@ -203,7 +199,6 @@ private:
 		nrec_++;
 	}
 
-	HostProcess &inner_;
 	const uintptr_t base_;
 	bool ok_ = true;
 	uint32_t nrec_ = 0;

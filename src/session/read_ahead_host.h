@@ -22,21 +22,13 @@
 
 namespace softvfio::session {
 
-class ReadAheadHost final : public HostProcess
+class ReadAheadHost final : public HostProcessView
 {
 public:
-	explicit ReadAheadHost(HostProcess &inner) : inner_(inner) {}
+	explicit ReadAheadHost(HostProcess &inner) : HostProcessView(inner) {}
 
-	bool is_self() const override { return inner_.is_self(); }
-	pid_t pid() const override { return inner_.pid(); }
 	Result<void> read_memory(void *dst, uintptr_t src, size_t n) override;
 	Result<void> write_memory(uintptr_t dst, const void *src, size_t n) override;
-	Result<UniqueFD> take_fd(int fd) override { return inner_.take_fd(fd); }
-	Result<FileIdentity> fd_identity(int fd) override { return inner_.fd_identity(fd); }
-	Result<std::string> fd_link(int fd) override { return inner_.fd_link(fd); }
-	std::string proc_file(std::string_view name) const override { return inner_.proc_file(name); }
-	/* Not this window, which ends with the call. */
-	std::shared_ptr<HostProcess> lasting_ref() override { return inner_.lasting_ref(); }
 
 	/* How much one read brings in, at most: ioctl arguments are small. */
 	static constexpr size_t kWindow = 256;
@@ -44,7 +36,6 @@ public:
 private:
 	bool covers(uintptr_t at, size_t n) const { return length_ && at >= base_ && at - base_ + n <= length_; }
 
-	HostProcess &inner_;
 	uintptr_t base_ = 0;
 	size_t length_ = 0;
 	unsigned char bytes_[kWindow];

@@ -85,7 +85,7 @@ Result<void> RegisterCopyHost::write_memory(uintptr_t dst, const void *src, size
 Result<void> RegisterCopyHost::copy(unsigned char *local, uintptr_t remote, size_t n, bool write)
 {
 	for (;;) {
-		const size_t done = inner_.transfer(local, remote, n, write);
+		const size_t done = remote_.transfer(local, remote, n, write);
 		if (done == n)
 			return {};
 		local += done;
@@ -96,7 +96,7 @@ Result<void> RegisterCopyHost::copy(unsigned char *local, uintptr_t remote, size
 		 * is a plain one: no register access nests in another. */
 		Result<void> r;
 		{
-			HostScope plain(inner_);
+			HostScope plain(remote_);
 			r = mm_.register_copy(remote, local, piece, write);
 		}
 		SVFIO_TRY(r);

@@ -85,26 +85,18 @@ private:
  * The fast path is RemoteProcess's: one process_vm_readv/writev; the
  * registers are looked at only after it failed.
  */
-class RegisterCopyHost final : public HostProcess
+class RegisterCopyHost final : public HostProcessView
 {
 public:
-	RegisterCopyHost(RemoteProcess &inner, mm::Mm &mm) : inner_(inner), mm_(mm) {}
+	RegisterCopyHost(RemoteProcess &inner, mm::Mm &mm) : HostProcessView(inner), remote_(inner), mm_(mm) {}
 
-	bool is_self() const override { return false; }
-	pid_t pid() const override { return inner_.pid(); }
 	Result<void> read_memory(void *dst, uintptr_t src, size_t n) override;
 	Result<void> write_memory(uintptr_t dst, const void *src, size_t n) override;
-	Result<UniqueFD> take_fd(int fd) override { return inner_.take_fd(fd); }
-	Result<FileIdentity> fd_identity(int fd) override { return inner_.fd_identity(fd); }
-	Result<std::string> fd_link(int fd) override { return inner_.fd_link(fd); }
-	std::string proc_file(std::string_view name) const override { return inner_.proc_file(name); }
-	/* The process itself: this view ends with the call. */
-	std::shared_ptr<HostProcess> lasting_ref() override { return inner_.lasting_ref(); }
 
 private:
 	Result<void> copy(unsigned char *local, uintptr_t remote, size_t n, bool write);
 
-	RemoteProcess &inner_;
+	RemoteProcess &remote_;
 	mm::Mm &mm_;
 };
 

@@ -10,6 +10,7 @@
  * a program's handler still gets its own faults.
  */
 #include <cerrno>
+#include <functional>
 #include <csetjmp>
 #include <csignal>
 #include <cstring>
@@ -183,6 +184,23 @@ protected:
 	}
 
 	/* The nic, whose BAR0 is RAM: the other end of a copy. */
+	/* `body` with edu's BAR0 mapped through the device fd, then through a
+	 * DMABUF of it (unmapped after each), and a nic open (its BAR0 is
+	 * RAM). */
+	void each_mapping_with_nic(const std::function<void(volatile uint8_t *bar, Device &nic)> &body)
+	{
+		for (bool via_dmabuf : {false, true}) {
+			SCOPED_TRACE(via_dmabuf ? "dmabuf" : "device fd");
+			volatile uint8_t *bar = map(via_dmabuf);
+			ASSERT_NE(bar, nullptr);
+			auto nic = open_nic();
+			ASSERT_TRUE(nic) << nic.error().message();
+			body(bar, *nic);
+			mapping_.reset();
+			buf_.reset();
+		}
+	}
+
 	client::Result<Device> open_nic()
 	{
 		auto desc = preset("nic");
@@ -270,43 +288,29 @@ TEST_F(ModelTraps, MemoryOffRaisesSigbusAtTheAddressAndOnRestores)
  * BAR0, which gives back what was written. */
 TEST_F(ModelTraps, APwriteFromARegisterMappingReadsTheRegisters)
 {
-	for (bool via_dmabuf : {false, true}) {
-		SCOPED_TRACE(via_dmabuf ? "dmabuf" : "device fd");
-		volatile uint8_t *bar = map(via_dmabuf);
-		ASSERT_NE(bar, nullptr);
-		auto nic = open_nic();
-		ASSERT_TRUE(nic) << nic.error().message();
-		reg(bar, kLiveness) = 0x11111111;
-		ASSERT_TRUE(nic->write_region(0, 0x100, const_cast<uint8_t *>(bar + kId), 4));
-		ASSERT_TRUE(nic->write_region(0, 0x104, const_cast<uint8_t *>(bar + kLiveness), 4));
-		EXPECT_EQ(nic_word(*nic, 0x100), kEduId) << "the ID register, read by the copy";
-		EXPECT_EQ(nic_word(*nic, 0x104), ~0x11111111u) << "liveness, read by the copy";
-		/* From BAR0's mapping into BAR0 itself: the ID into liveness. */
-		ASSERT_TRUE(dev_->write_region(0, kLiveness, const_cast<uint8_t *>(bar + kId), 4));
-		EXPECT_EQ(reg(bar, kLiveness), ~kEduId);
-		mapping_.reset();
-		buf_.reset();
-	}
+	each_mapping_with_nic([&](volatile uint8_t *bar, Device &nic) {
+	reg(bar, kLiveness) = 0x11111111;
+	ASSERT_TRUE(nic.write_region(0, 0x100, const_cast<uint8_t *>(bar + kId), 4));
+	ASSERT_TRUE(nic.write_region(0, 0x104, const_cast<uint8_t *>(bar + kLiveness), 4));
+	EXPECT_EQ(nic_word(nic, 0x100), kEduId) << "the ID register, read by the copy";
+	EXPECT_EQ(nic_word(nic, 0x104), ~0x11111111u) << "liveness, read by the copy";
+	/* From BAR0's mapping into BAR0 itself: the ID into liveness. */
+	ASSERT_TRUE(dev_->write_region(0, kLiveness, const_cast<uint8_t *>(bar + kId), 4));
+	EXPECT_EQ(reg(bar, kLiveness), ~kEduId);
+	});
 }
 
 TEST_F(ModelTraps, APreadIntoARegisterMappingWritesTheRegisters)
 {
-	for (bool via_dmabuf : {false, true}) {
-		SCOPED_TRACE(via_dmabuf ? "dmabuf" : "device fd");
-		volatile uint8_t *bar = map(via_dmabuf);
-		ASSERT_NE(bar, nullptr);
-		auto nic = open_nic();
-		ASSERT_TRUE(nic) << nic.error().message();
-		const uint32_t x = 0x12345678;
-		ASSERT_TRUE(nic->write_region(0, 0x200, &x, 4));
-		ASSERT_TRUE(nic->read_region(0, 0x200, const_cast<uint8_t *>(bar + kLiveness), 4));
-		EXPECT_EQ(reg(bar, kLiveness), ~x) << "the copy's store reached liveness";
-		/* BAR0's ID read into BAR0's own liveness register. */
-		ASSERT_TRUE(dev_->read_region(0, kId, const_cast<uint8_t *>(bar + kLiveness), 4));
-		EXPECT_EQ(reg(bar, kLiveness), ~kEduId);
-		mapping_.reset();
-		buf_.reset();
-	}
+	each_mapping_with_nic([&](volatile uint8_t *bar, Device &nic) {
+	const uint32_t x = 0x12345678;
+	ASSERT_TRUE(nic.write_region(0, 0x200, &x, 4));
+	ASSERT_TRUE(nic.read_region(0, 0x200, const_cast<uint8_t *>(bar + kLiveness), 4));
+	EXPECT_EQ(reg(bar, kLiveness), ~x) << "the copy's store reached liveness";
+	/* BAR0's ID read into BAR0's own liveness register. */
+	ASSERT_TRUE(dev_->read_region(0, kId, const_cast<uint8_t *>(bar + kLiveness), 4));
+	EXPECT_EQ(reg(bar, kLiveness), ~kEduId);
+	});
 }
 
 /* With memory disabled the mapping is revoked: as a buffer it is EFAULT,
@@ -314,33 +318,26 @@ TEST_F(ModelTraps, APreadIntoARegisterMappingWritesTheRegisters)
  * gets no signal (a SIGBUS here would end the test). */
 TEST_F(ModelTraps, ARevokedRegisterMappingAsBufferIsEfault)
 {
-	for (bool via_dmabuf : {false, true}) {
-		SCOPED_TRACE(via_dmabuf ? "dmabuf" : "device fd");
-		volatile uint8_t *bar = map(via_dmabuf);
-		ASSERT_NE(bar, nullptr);
-		auto nic = open_nic();
-		ASSERT_TRUE(nic) << nic.error().message();
-		const uint32_t marker = 0x5a5a5a5a, x = 0x0badf00d;
-		ASSERT_TRUE(nic->write_region(0, 0x300, &marker, 4));
-		ASSERT_TRUE(nic->write_region(0, 0x304, &x, 4));
-		reg(bar, kLiveness) = 0x22222222;
-		ASSERT_TRUE(dev_->set_memory_enable(false));
-		auto w = nic->write_region(0, 0x300, const_cast<uint8_t *>(bar + kId), 4);
-		ASSERT_FALSE(w);
-		EXPECT_EQ(w.code(), EFAULT);
-		auto r = nic->read_region(0, 0x304, const_cast<uint8_t *>(bar + kLiveness), 4);
-		ASSERT_FALSE(r);
-		EXPECT_EQ(r.code(), EFAULT);
-		/* Config space reads with memory off: the copy is still EFAULT. */
-		auto c = dev_->read_region(kConfigRegion, 0, const_cast<uint8_t *>(bar + kLiveness), 4);
-		ASSERT_FALSE(c);
-		EXPECT_EQ(c.code(), EFAULT);
-		EXPECT_EQ(nic_word(*nic, 0x300), marker) << "nothing written";
-		ASSERT_TRUE(dev_->set_memory_enable(true));
-		EXPECT_EQ(reg(bar, kLiveness), ~0x22222222u) << "liveness as written before";
-		mapping_.reset();
-		buf_.reset();
-	}
+	each_mapping_with_nic([&](volatile uint8_t *bar, Device &nic) {
+	const uint32_t marker = 0x5a5a5a5a, x = 0x0badf00d;
+	ASSERT_TRUE(nic.write_region(0, 0x300, &marker, 4));
+	ASSERT_TRUE(nic.write_region(0, 0x304, &x, 4));
+	reg(bar, kLiveness) = 0x22222222;
+	ASSERT_TRUE(dev_->set_memory_enable(false));
+	auto w = nic.write_region(0, 0x300, const_cast<uint8_t *>(bar + kId), 4);
+	ASSERT_FALSE(w);
+	EXPECT_EQ(w.code(), EFAULT);
+	auto r = nic.read_region(0, 0x304, const_cast<uint8_t *>(bar + kLiveness), 4);
+	ASSERT_FALSE(r);
+	EXPECT_EQ(r.code(), EFAULT);
+	/* Config space reads with memory off: the copy is still EFAULT. */
+	auto c = dev_->read_region(kConfigRegion, 0, const_cast<uint8_t *>(bar + kLiveness), 4);
+	ASSERT_FALSE(c);
+	EXPECT_EQ(c.code(), EFAULT);
+	EXPECT_EQ(nic_word(nic, 0x300), marker) << "nothing written";
+	ASSERT_TRUE(dev_->set_memory_enable(true));
+	EXPECT_EQ(reg(bar, kLiveness), ~0x22222222u) << "liveness as written before";
+	});
 }
 
 /* A read-only register mapping takes no store of a pread. */

@@ -154,6 +154,18 @@ inline std::unique_ptr<PciFunction> make_from_toml(const std::string &toml)
 	return make_function(must_parse(toml));
 }
 
+/* A function of the device a file describes (a TOML description or a
+ * plugin), or null with the description's error reported. */
+inline std::unique_ptr<PciFunction> make_from_file(const std::string &file)
+{
+	auto resolved = resolve_device(file);
+	if (auto *e = std::get_if<DescriptionError>(&resolved)) {
+		ADD_FAILURE() << e->message();
+		return nullptr;
+	}
+	return make_function(std::get<DeviceDescription>(resolved));
+}
+
 inline uint32_t bar_read32(PciFunction &fn, unsigned bar, uint64_t offset)
 {
 	uint32_t v = 0;

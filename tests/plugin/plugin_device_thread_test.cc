@@ -20,27 +20,11 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::unique_ptr<PciFunction> plugin_function(const std::string &file)
-{
-	auto resolved = resolve_device(file);
-	if (auto *e = std::get_if<DescriptionError>(&resolved)) {
-		ADD_FAILURE() << e->message();
-		return nullptr;
-	}
-	return make_function(std::get<DeviceDescription>(resolved));
-}
-
-} /* namespace */
-} /* namespace softvfio::pci::test */
-
-namespace softvfio::pci::test {
-namespace {
-
 /* ringdev's queue runs on the device thread: its doorbell schedules a
  * step, the step fetches and completes by DMA and raises MSI-X. */
 TEST(PluginDeviceThread, RingdevCompletesItsQueue)
 {
-	auto fn = plugin_function(RINGDEV_PLUGIN);
+	auto fn = make_from_file(RINGDEV_PLUGIN);
 	ASSERT_TRUE(fn);
 	RecordingSink sink;
 	FakeDma dma;
@@ -104,7 +88,7 @@ private:
 
 TEST(PluginDeviceThread, RingdevsMirroredReadsAreItsRegisters)
 {
-	auto fn = plugin_function(RINGDEV_PLUGIN);
+	auto fn = make_from_file(RINGDEV_PLUGIN);
 	ASSERT_TRUE(fn);
 	WaitingSink sink;
 	fn->set_interrupt_sink(&sink);

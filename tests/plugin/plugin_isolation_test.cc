@@ -25,16 +25,6 @@ const bool kShortTimeout = [] { return ::setenv("SOFTVFIO_PLUGIN_TIMEOUT_MS", "3
 
 const std::string kDir = BAD_PLUGIN_DIR;
 
-std::unique_ptr<PciFunction> plugin_function(const std::string &file)
-{
-	auto resolved = resolve_device(file);
-	if (auto *e = std::get_if<DescriptionError>(&resolved)) {
-		ADD_FAILURE() << e->message();
-		return nullptr;
-	}
-	return make_function(std::get<DeviceDescription>(resolved));
-}
-
 class PluginIsolation : public ::testing::Test
 {
 protected:
@@ -56,7 +46,7 @@ protected:
 
 TEST_F(PluginIsolation, ACrashInACallbackFailsOnlyItsDevice)
 {
-	auto fn = plugin_function(kDir + "/crash.so");
+	auto fn = make_from_file(kDir + "/crash.so");
 	ASSERT_TRUE(fn);
 	EXPECT_EQ(bar_read32(*fn, 0, 0x00), 0x600du);
 	bar_write32(*fn, 0, 0x08, 42);
@@ -75,7 +65,7 @@ TEST_F(PluginIsolation, ACrashInACallbackFailsOnlyItsDevice)
 
 TEST_F(PluginIsolation, ACallbackThatNeverReturnsTimesOut)
 {
-	auto fn = plugin_function(kDir + "/hang.so");
+	auto fn = make_from_file(kDir + "/hang.so");
 	ASSERT_TRUE(fn);
 	EXPECT_EQ(bar_read32(*fn, 0, 0x00), 0x600du);
 	const auto start = std::chrono::steady_clock::now();
@@ -99,7 +89,7 @@ TEST_F(PluginIsolation, AResetWaitsForAHungReadThatTimesOut)
 {
 	softvfio::test::BlockingGate gate;
 	ASSERT_TRUE(gate.ok());
-	auto fn = plugin_function(BLOCKING_PLUGIN);
+	auto fn = make_from_file(BLOCKING_PLUGIN);
 	ASSERT_TRUE(fn);
 	EXPECT_EQ(bar_read32(*fn, 0, 0x00), 0x600du);
 	const auto start = std::chrono::steady_clock::now();
@@ -117,7 +107,7 @@ TEST_F(PluginIsolation, AResetWaitsForAHungReadThatTimesOut)
 
 TEST_F(PluginIsolation, GarbageIsMaskedOrRefused)
 {
-	auto fn = plugin_function(kDir + "/garbage.so");
+	auto fn = make_from_file(kDir + "/garbage.so");
 	ASSERT_TRUE(fn);
 	enable_master(*fn);
 	/* More bits than the access has: only the access's reach the bus. */
@@ -144,8 +134,8 @@ TEST_F(PluginIsolation, GarbageIsMaskedOrRefused)
 
 TEST_F(PluginIsolation, ManyDevicesOfOnePluginAreApart)
 {
-	auto a = plugin_function(kDir + "/crash.so");
-	auto b = plugin_function(kDir + "/crash.so");
+	auto a = make_from_file(kDir + "/crash.so");
+	auto b = make_from_file(kDir + "/crash.so");
 	ASSERT_TRUE(a && b);
 	bar_write32(*b, 0, 0x08, 9);
 	(void)bar_read32(*a, 0, 0x10);   /* a's host dies */
@@ -156,7 +146,7 @@ TEST_F(PluginIsolation, ManyDevicesOfOnePluginAreApart)
 TEST_F(PluginIsolation, DestroyingTheFunctionEndsItsHost)
 {
 	for (int i = 0; i < 20; ++i) {
-		auto fn = plugin_function(kDir + "/garbage.so");
+		auto fn = make_from_file(kDir + "/garbage.so");
 		ASSERT_TRUE(fn);
 		EXPECT_EQ(bar_read32(*fn, 0, 0x00), 0x600du);
 	}

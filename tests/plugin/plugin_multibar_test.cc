@@ -24,16 +24,6 @@
 namespace softvfio::pci::test {
 namespace {
 
-std::unique_ptr<PciFunction> plugin_function(const std::string &file)
-{
-	auto resolved = resolve_device(file);
-	if (auto *e = std::get_if<DescriptionError>(&resolved)) {
-		ADD_FAILURE() << e->message();
-		return nullptr;
-	}
-	return make_function(std::get<DeviceDescription>(resolved));
-}
-
 /* The bytes of BAR `bar`'s memory at `offset`: what a mapping that does not
  * trap, or a mirrored read in a session process, sees. */
 uint32_t memory32(PciFunction &fn, unsigned bar, uint64_t offset)
@@ -82,7 +72,7 @@ protected:
 
 TEST_F(PluginMultiBar, ADoorbellInBar0ChangesWhatBar2Reads)
 {
-	auto fn = plugin_function(MULTIBAR_PLUGIN);
+	auto fn = make_from_file(MULTIBAR_PLUGIN);
 	ASSERT_TRUE(fn);
 	EXPECT_EQ(bar_read32(*fn, 0, 0x00), 0x6d62u);
 	EXPECT_EQ(bar_read32(*fn, 2, 0x00), 0u);
@@ -113,7 +103,7 @@ TEST_F(PluginMultiBar, ADoorbellInBar0ChangesWhatBar2Reads)
  * BAR0 sees what it did. */
 TEST_F(PluginMultiBar, AStepScheduledFromBar2ChangesBar0)
 {
-	auto fn = plugin_function(MULTIBAR_PLUGIN);
+	auto fn = make_from_file(MULTIBAR_PLUGIN);
 	ASSERT_TRUE(fn);
 	bar_write32(*fn, 2, 0x0c, 0x99);
 	for (int i = 0; i < 1000 && bar_read32(*fn, 0, 0x08) != 0x99u; ++i)
@@ -125,7 +115,7 @@ TEST_F(PluginMultiBar, AStepScheduledFromBar2ChangesBar0)
 
 TEST_F(PluginMultiBar, OneCreateAndOneResetPerFunctionEvent)
 {
-	auto fn = plugin_function(MULTIBAR_PLUGIN);
+	auto fn = make_from_file(MULTIBAR_PLUGIN);
 	ASSERT_TRUE(fn);
 	EXPECT_EQ(events(), (std::vector<std::string>{"create 0x5", "reset 1"}));
 	EXPECT_EQ(bar_read32(*fn, 0, 0x04), 1u);
@@ -153,7 +143,7 @@ TEST_F(PluginMultiBar, OneCreateAndOneResetPerFunctionEvent)
 
 TEST_F(PluginMultiBar, AnAbi11PluginNamedByTwoBarsGetsAnInstancePerBar)
 {
-	auto fn = plugin_function(MULTIBAR_V11_PLUGIN);
+	auto fn = make_from_file(MULTIBAR_V11_PLUGIN);
 	ASSERT_TRUE(fn);
 	EXPECT_EQ(events(), (std::vector<std::string>{"create 0x1", "create 0x4", "reset 1", "reset 1"}));
 	EXPECT_EQ(bar_read32(*fn, 0, 0x10), 0x1u);
@@ -173,7 +163,7 @@ TEST_F(PluginMultiBar, AnAbi11PluginNamedByTwoBarsGetsAnInstancePerBar)
 
 TEST_F(PluginMultiBar, ACrashOfTheSharedHostFailsBothBars)
 {
-	auto fn = plugin_function(MULTIBAR_PLUGIN);
+	auto fn = make_from_file(MULTIBAR_PLUGIN);
 	ASSERT_TRUE(fn);
 	bar_write32(*fn, 0, 0x08, 0x77);
 	EXPECT_EQ(bar_read32(*fn, 2, 0x00), 0x77u);
@@ -198,7 +188,7 @@ TEST_F(PluginMultiBar, ACrashOfTheSharedHostFailsBothBars)
  * failed. */
 TEST_F(PluginMultiBar, AHungCallFailsBothBarsAndHoldsNoLock)
 {
-	auto fn = plugin_function(MULTIBAR_PLUGIN);
+	auto fn = make_from_file(MULTIBAR_PLUGIN);
 	ASSERT_TRUE(fn);
 	const auto start = std::chrono::steady_clock::now();
 	std::thread hung([&] { bar_write32(*fn, 0, 0x34, 1); });
@@ -218,7 +208,7 @@ TEST_F(PluginMultiBar, AHungCallFailsBothBarsAndHoldsNoLock)
 
 TEST_F(PluginMultiBar, AnAbi11CrashFailsOnlyItsOwnBar)
 {
-	auto fn = plugin_function(MULTIBAR_V11_PLUGIN);
+	auto fn = make_from_file(MULTIBAR_V11_PLUGIN);
 	ASSERT_TRUE(fn);
 	bar_write32(*fn, 0, 0x30, 1);
 	EXPECT_EQ(bar_read32(*fn, 0, 0x00), 0xffffffffu);
@@ -227,7 +217,7 @@ TEST_F(PluginMultiBar, AnAbi11CrashFailsOnlyItsOwnBar)
 
 TEST_F(PluginMultiBar, MirrorStoreLandsInTheBarItNames)
 {
-	auto fn = plugin_function(MULTIBAR_PLUGIN);
+	auto fn = make_from_file(MULTIBAR_PLUGIN);
 	ASSERT_TRUE(fn);
 	bar_write32(*fn, 2, 0x08, 0xabcd1234);
 	EXPECT_EQ(static_cast<int64_t>(bar_read64(*fn, 2, 0x40)), 0) << "mirror_store to BAR0";
@@ -248,7 +238,7 @@ TEST_F(PluginMultiBar, MirrorStoreLandsInTheBarItNames)
 
 TEST_F(PluginMultiBar, AnAbi11InstanceStoresIntoItsOwnBarOnly)
 {
-	auto fn = plugin_function(MULTIBAR_V11_PLUGIN);
+	auto fn = make_from_file(MULTIBAR_V11_PLUGIN);
 	ASSERT_TRUE(fn);
 	bar_write32(*fn, 2, 0x08, 0x5555);
 	EXPECT_EQ(static_cast<int64_t>(bar_read64(*fn, 2, 0x40)), -EINVAL) << "BAR0 is another instance's";
@@ -260,7 +250,7 @@ TEST_F(PluginMultiBar, AnAbi11InstanceStoresIntoItsOwnBarOnly)
 /* A 1.2 plugin that sets read and read_bar: read_bar is called. */
 TEST_F(PluginMultiBar, ReadBarWinsOverRead)
 {
-	auto fn = plugin_function(std::string(BAD_PLUGIN_DIR) + "/read_bar_wins.so");
+	auto fn = make_from_file(std::string(BAD_PLUGIN_DIR) + "/read_bar_wins.so");
 	ASSERT_TRUE(fn);
 	EXPECT_EQ(bar_read32(*fn, 0, 0x00), 0xba5u);
 	bar_write32(*fn, 0, 0x08, 3);

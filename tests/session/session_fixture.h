@@ -88,6 +88,23 @@ protected:
 	std::vector<pid_t> children_;
 };
 
+/* Wait until `fd` is readable, at most the test's deadline for another
+ * process (30 s): false if it did not become readable. */
+bool readable(int fd);
+
+/* A session with edu (a register BAR0, trapped) next to the default nic. */
+class EduSessionTest : public SessionTest
+{
+protected:
+	void SetUp() override;
+	/* How many register accesses reached device `bdf`'s model (edu's). */
+	uint64_t model_accesses() { return model_accesses(edu_); }
+	uint64_t model_accesses(const std::string &bdf);
+
+	std::string edu_;
+	unsigned group_ = 0;
+};
+
 /* Child-side helpers: the raw calls a program under the shim makes. Each
  * prints what went wrong and returns false. */
 namespace child {
@@ -113,6 +130,20 @@ bool open_device(session::Connection &c, const std::string &bdf, Device &out, un
 
 /* Does reading `addr` raise SIGBUS? */
 bool faults(const volatile void *addr);
+
+/* The first page of `fd` (a device fd: BAR0's region; a DMABUF) mapped
+ * through the session, at `at` (MAP_FIXED) if not 0; null if that
+ * failed. */
+char *map_page(session::Connection &c, int fd, int prot, uintptr_t at = 0);
+/* A register of a mapped BAR. */
+inline volatile uint32_t *reg32(char *bar, uint64_t offset)
+{
+	return reinterpret_cast<volatile uint32_t *>(bar + offset);
+}
+inline volatile uint64_t *reg64(char *bar, uint64_t offset)
+{
+	return reinterpret_cast<volatile uint64_t *>(bar + offset);
+}
 
 /* VFIO_GET_API_VERSION on a container answers the version. */
 bool api_version_works(session::Connection &c, int container);

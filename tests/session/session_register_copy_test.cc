@@ -25,24 +25,15 @@ namespace softvfio::test {
 namespace {
 
 using session::Connection;
+using namespace child;
 using session::wire::Op;
 
 constexpr uint32_t kEduId = 0x010000ed;
 constexpr size_t kPage = 4096;
 
-class SessionRegisterCopyTest : public SessionTest
+class SessionRegisterCopyTest : public EduSessionTest
 {
 protected:
-	void SetUp() override
-	{
-		SessionTest::SetUp();
-		auto bdf = kernel_->add_device(*preset("edu"));
-		ASSERT_TRUE(bdf);
-		edu_ = *bdf;
-		auto state = kernel_->device_state(edu_);
-		ASSERT_TRUE(state);
-		group_ = state->iommu_group;
-	}
 	/* Run `body` in a child of the session with edu's device fd and the
 	 * nic's (whose BAR0 is RAM). */
 	int with_devices(const std::function<int(Connection &, int edu, int nic)> &body)
@@ -56,13 +47,6 @@ protected:
 			return body(c, e.device, n.device);
 		});
 	}
-	uint64_t model_accesses()
-	{
-		auto s = kernel_->device_state(edu_);
-		return s ? s->register_accesses : ~uint64_t(0);
-	}
-	std::string edu_;
-	unsigned group_ = 0;
 };
 
 /* pread/pwrite of region 0 (BAR0) of `fd` through the session. */
@@ -76,22 +60,6 @@ long pwrite0(Connection &c, int fd, const void *buf, size_t n, uint64_t offset)
 {
 	return c.call(Op::Pwrite, {fd, reinterpret_cast<int64_t>(buf), static_cast<int64_t>(n),
 				   static_cast<int64_t>(offset)});
-}
-
-char *map_page(Connection &c, int fd, int prot, uintptr_t at = 0)
-{
-	long p = child::mmap(c, kPage, prot, fd, 0, at, at ? MAP_SHARED | MAP_FIXED : MAP_SHARED);
-	return p > 0 ? reinterpret_cast<char *>(p) : nullptr;
-}
-
-volatile uint32_t *reg32(char *bar, uint64_t offset)
-{
-	return reinterpret_cast<volatile uint32_t *>(bar + offset);
-}
-
-volatile uint64_t *reg64(char *bar, uint64_t offset)
-{
-	return reinterpret_cast<volatile uint64_t *>(bar + offset);
 }
 
 /* What the nic's RAM BAR0 holds at `offset`, read into plain memory. */

@@ -21,23 +21,14 @@ namespace softvfio::test {
 namespace {
 
 using session::Connection;
+using namespace child;
 
 constexpr uint32_t kEduId = 0x010000ed;
 constexpr size_t kPage = 4096;
 
-class SessionRegisterTest : public SessionTest
+class SessionRegisterTest : public EduSessionTest
 {
 protected:
-	void SetUp() override
-	{
-		SessionTest::SetUp();
-		auto bdf = kernel_->add_device(*preset("edu"));
-		ASSERT_TRUE(bdf);
-		edu_ = *bdf;
-		auto state = kernel_->device_state(edu_);
-		ASSERT_TRUE(state);
-		group_ = state->iommu_group;
-	}
 	/* Run `body` in a child of the session with edu's device fd. */
 	int with_edu(const std::function<int(Connection &, int)> &body)
 	{
@@ -49,33 +40,7 @@ protected:
 			return body(c, d.device);
 		});
 	}
-	uint64_t model_accesses() { return model_accesses(edu_); }
-	uint64_t model_accesses(const std::string &bdf)
-	{
-		auto s = kernel_->device_state(bdf);
-		return s ? s->register_accesses : ~uint64_t(0);
-	}
-	std::string edu_;
-	unsigned group_ = 0;
 };
-
-/* The first page of `fd` (a device fd: BAR0's region; a DMABUF) mapped
- * through the session; null if that failed. */
-char *map_page(Connection &c, int fd, int prot)
-{
-	long p = child::mmap(c, kPage, prot, fd, 0);
-	return p > 0 ? reinterpret_cast<char *>(p) : nullptr;
-}
-
-volatile uint32_t *reg32(char *bar, uint64_t offset)
-{
-	return reinterpret_cast<volatile uint32_t *>(bar + offset);
-}
-
-volatile uint64_t *reg64(char *bar, uint64_t offset)
-{
-	return reinterpret_cast<volatile uint64_t *>(bar + offset);
-}
 
 TEST_F(SessionRegisterTest, MirroredReadsAreServedInTheProcessAndOnlyWritesReachTheModel)
 {
