@@ -104,8 +104,18 @@ Result<std::unique_ptr<DeviceHost>> DeviceHost::start(const std::string &plugin)
 	std::string arg0 = "softvfio-device-host", arg1 = plugin;
 	char *argv[] = {arg0.data(), arg1.data(), nullptr};
 
+	/* Whatever signals the caller blocks (a session's process blocks the
+	 * ones that stop it, taken from a signalfd), the host blocks none. */
+	posix_spawnattr_t attr;
+	posix_spawnattr_init(&attr);
+	sigset_t none;
+	sigemptyset(&none);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+
 	pid_t pid = -1;
-	const int rc = ::posix_spawn(&pid, path.c_str(), &actions, nullptr, argv, envp.data());
+	const int rc = ::posix_spawn(&pid, path.c_str(), &actions, &attr, argv, envp.data());
+	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&actions);
 	if (rc)
 		return err(rc);

@@ -2,7 +2,6 @@
 #include "session/launch.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -13,6 +12,7 @@
 #include <mutex>
 #include <poll.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -42,14 +42,6 @@ using ReadyFn = std::function<void(const Started &)>;
 
 /* The byte that tells the watchdog the kernel ends cleanly. */
 constexpr char kClean = 'c';
-
-std::atomic<SessionKernel *> g_session{nullptr};
-
-extern "C" void on_stop_signal(int)
-{
-	if (SessionKernel *s = g_session.load())
-		s->stop();
-}
 
 constexpr int kStopSignals[] = {SIGTERM, SIGINT, SIGHUP};
 
@@ -215,8 +207,9 @@ Result<Watchdog> start_watchdog(const std::vector<int> &memfds, const std::strin
 	using DetachFn = void (*)();
 	if (auto detach = reinterpret_cast<DetachFn>(::dlsym(RTLD_DEFAULT, "softvfio_shim_detach")))
 		detach();
-	/* A stop signal before the session can take it must not kill the
-	 * process half-way: held until the handler is in place. */
+	/* The stop signals stay blocked in every thread of this process and
+	 * are taken from a signalfd by the event loop (SessionConfig says
+	 * why); one that comes before the session serves waits for it. */
 	sigset_t stops;
 	sigemptyset(&stops);
 	for (int sig : kStopSignals)
@@ -247,28 +240,24 @@ Result<Watchdog> start_watchdog(const std::vector<int> &memfds, const std::strin
 		give_up(ready, started, watchdog.error(), nullptr, dir.path);
 	started.watchdog = watchdog->pid;
 
+	const int stop_signals = ::signalfd(-1, &stops, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (stop_signals < 0)
+		give_up(ready, started, errno, &*watchdog, dir.path);
+
 	SessionConfig config;
 	config.name = dir.name;
 	config.founder = o.founder;
 	config.exit_when_empty = o.exit_when_empty;
+	config.stop_signal_fd = stop_signals;
 	auto *session = new SessionKernel(*kernel, config, std::move(dir.listener));
 	if (session->error())
 		give_up(ready, started, session->error(), &*watchdog, dir.path);
 	if (auto claimed = claim_session_dir(dir.path, ::getpid()); !claimed)
 		give_up(ready, started, claimed.error(), &*watchdog, dir.path);
 
-	g_session.store(session);
-	struct sigaction sa;
-	std::memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	for (int sig : kStopSignals)
-		::sigaction(sig, &sa, nullptr);
-	/* Nothing the caller blocked stays blocked in a daemon. */
-	sigset_t none;
-	sigemptyset(&none);
-	::sigprocmask(SIG_SETMASK, &none, nullptr);
+	/* Nothing else the caller blocked stays blocked in the thread that
+	 * serves, and the threads it starts from now on. */
+	::sigprocmask(SIG_SETMASK, &stops, nullptr);
 
 	ready(started);
 	session->run();

@@ -111,6 +111,8 @@ SessionKernel::SessionKernel(Kernel &kernel, SessionConfig config, UniqueFD list
 	};
 	watch(listener_.get(), Tag::Listener, 0);
 	watch(stop_fd_.get(), Tag::Stop, 0);
+	if (config_.stop_signal_fd >= 0)
+		watch(config_.stop_signal_fd, Tag::Stop, 0);
 	if (config_.founder > 0) {
 		founder_pidfd_ = pidfd_open(config_.founder);
 		if (founder_pidfd_)

@@ -55,6 +55,11 @@ struct SessionConfig {
 	pid_t founder = 0;
 	/* End when the last process is gone (not for `softvfio serve`). */
 	bool exit_when_empty = true;
+	/* A signalfd of the signals that end the session (SIGTERM, SIGINT,
+	 * SIGHUP in a session's own process), or -1. Read in the event loop:
+	 * an asynchronous handler could be held back by a sanitizer's signal
+	 * handling in a thread that never comes to it. Not owned. */
+	int stop_signal_fd = -1;
 };
 
 class SessionKernel
