@@ -79,15 +79,14 @@ long local_register_access(void *owner, uintptr_t address, unsigned width, bool 
  * buffer's resv and memory_lock. Ioctls copy under their handlers' locks
  * and keep the guard's plain EFAULT.
  */
-class LocalRegisterCopies final : public HostProcess
+class LocalRegisterCopies final : public HostProcessView
 {
 public:
-	explicit LocalRegisterCopies(mm::Mm &mm) : mm_(mm) {}
+	explicit LocalRegisterCopies(mm::Mm &mm) : HostProcessView(self_process()), mm_(mm) {}
 
 	/* Not "self": HostScope makes only another process current, and the
 	 * user copies must come here. */
 	bool is_self() const override { return false; }
-	pid_t pid() const override { return self_process().pid(); }
 	Result<void> read_memory(void *dst, uintptr_t src, size_t n) override
 	{
 		return copy(static_cast<unsigned char *>(dst), src, n, false);
@@ -96,22 +95,16 @@ public:
 	{
 		return copy(static_cast<unsigned char *>(const_cast<void *>(src)), dst, n, true);
 	}
-	Result<UniqueFD> take_fd(int fd) override { return self_process().take_fd(fd); }
-	Result<FileIdentity> fd_identity(int fd) override { return self_process().fd_identity(fd); }
-	Result<std::string> fd_link(int fd) override { return self_process().fd_link(fd); }
-	std::string proc_file(std::string_view name) const override { return self_process().proc_file(name); }
 	/* This view ends with the call; what lasts is this process, which
 	 * current_remote_host_ref() names as null. */
 	std::shared_ptr<HostProcess> lasting_ref() override { return nullptr; }
 
 private:
-	static constexpr uintptr_t kPage = 4096;
-
 	/* The guard's copy of the whole buffer first (plain memory costs
-	 * what it did); only when it faults, page by page, low to high, each
-	 * page the guard cannot reach as register accesses. Redoing the pages
-	 * of plain memory before the fault copies the same bytes again; a
-	 * register page is never half made by the guard, since it is laid
+	 * what it did); only when it faults, page by page up to the first
+	 * page it cannot reach, the rest through the registers. Redoing the
+	 * pages of plain memory before the fault copies the same bytes again;
+	 * a register page is never half made by the guard, since it is laid
 	 * PROT_NONE and its first byte faults. */
 	Result<void> copy(unsigned char *local, uintptr_t user, size_t n, bool store)
 	{
@@ -119,17 +112,18 @@ private:
 		 * inside a register access (under the device's locks): no
 		 * register access nests in another. */
 		HostScope plain(self_process());
-		if (plain_copy(local, user, n, store))
-			return {};
-		while (n) {
-			const size_t piece = std::min<size_t>(n, kPage - (user & (kPage - 1)));
-			if (!plain_copy(local, user, piece, store))
-				SVFIO_TRY(mm_.register_copy(user, local, piece, store));
-			local += piece;
-			user += piece;
-			n -= piece;
-		}
-		return {};
+		return mm_.copy_through_registers(user, local, n, store, [&](unsigned char *l, uintptr_t u, size_t k) {
+			if (plain_copy(l, u, k, store))
+				return k;
+			size_t done = 0;
+			while (done < k) {
+				const size_t piece = std::min<size_t>(k - done, mm::kPageSize - ((u + done) & (mm::kPageSize - 1)));
+				if (!plain_copy(l + done, u + done, piece, store))
+					break;
+				done += piece;
+			}
+			return done;
+		});
 	}
 
 	static Result<void> plain_copy(unsigned char *local, uintptr_t user, size_t n, bool store)

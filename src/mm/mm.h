@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -135,6 +136,21 @@ public:
 	 * model's (an access takes mmap_lock, the object's resv and
 	 * memory_lock). */
 	Result<void> register_copy(uintptr_t addr, void *buf, size_t n, bool store);
+
+	/* Copies plain memory, from the start of what it is given up to the
+	 * first page it cannot reach: the bytes it copied (all of them when it
+	 * reached every page). */
+	using PlainCopy = std::function<size_t(unsigned char *local, uintptr_t user, size_t n)>;
+	/* A read or write system call's whole copy between `local` and user
+	 * memory at `user`: plain memory through `plain`, the page it stops
+	 * at, to that page's end, through register_copy (a register VMA is
+	 * whole pages), then plain memory again; low to high throughout, as
+	 * the kernel's copy goes. EFAULT at a page neither reaches. The
+	 * caller holds no lock of the model's, and makes any copy the model
+	 * does inside a register access a plain one (no access nests in
+	 * another). */
+	Result<void> copy_through_registers(uintptr_t user, unsigned char *local, size_t n, bool store,
+					    const PlainCopy &plain);
 
 	/* Every VMA, by address. With sync_page_tables, first touch() each page
 	 * /proc/self/pagemap shows present in a live VMA and the model does not

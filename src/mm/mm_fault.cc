@@ -160,6 +160,26 @@ Result<void> Mm::register_copy(uintptr_t addr, void *buf, size_t n, bool store)
 	return {};
 }
 
+Result<void> Mm::copy_through_registers(uintptr_t user, unsigned char *local, size_t n, bool store,
+				       const PlainCopy &plain)
+{
+	for (;;) {
+		const size_t done = plain(local, user, n);
+		local += done;
+		user += done;
+		n -= done;
+		if (!n)
+			return {};
+		const size_t piece = std::min<size_t>(n, kPageSize - (user & (kPageSize - 1)));
+		SVFIO_TRY(register_copy(user, local, piece, store));
+		local += piece;
+		user += piece;
+		n -= piece;
+		if (!n)
+			return {};
+	}
+}
+
 /* Touch every page the real page tables hold that the model lacks. */
 void Mm::sync_vma_locked(Vma &v)
 {

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "session/remote_process.h"
 
-#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -15,8 +14,6 @@
 namespace softvfio::session {
 
 namespace {
-
-constexpr uintptr_t kPage = 4096;
 
 /* process_vm_readv/writev: the bytes copied before the first page they
  * cannot reach. A transfer stops short at such a page (it copies whole
@@ -79,33 +76,14 @@ Result<void> RegisterCopyHost::write_memory(uintptr_t dst, const void *src, size
 	return copy(static_cast<unsigned char *>(const_cast<void *>(src)), dst, n, true);
 }
 
-/* Plain memory as RemoteProcess copies it; a page it cannot reach, to its
- * end, as register accesses (a register VMA is whole pages), low to high
- * throughout, as the kernel's copy goes. */
+/* Plain memory as RemoteProcess copies it (its copies stop at the first
+ * page they cannot reach), the rest through the registers. */
 Result<void> RegisterCopyHost::copy(unsigned char *local, uintptr_t remote, size_t n, bool write)
 {
-	for (;;) {
-		const size_t done = remote_.transfer(local, remote, n, write);
-		if (done == n)
-			return {};
-		local += done;
-		remote += done;
-		n -= done;
-		const size_t piece = std::min<size_t>(n, kPage - (remote & (kPage - 1)));
-		/* A copy the model makes inside the access (under its locks)
-		 * is a plain one: no register access nests in another. */
-		Result<void> r;
-		{
-			HostScope plain(remote_);
-			r = mm_.register_copy(remote, local, piece, write);
-		}
-		SVFIO_TRY(r);
-		local += piece;
-		remote += piece;
-		n -= piece;
-		if (!n)
-			return {};
-	}
+	HostScope plain(remote_);
+	return mm_.copy_through_registers(remote, local, n, write, [&](unsigned char *l, uintptr_t r, size_t k) {
+		return remote_.transfer(l, r, k, write);
+	});
 }
 
 namespace {
@@ -163,26 +141,27 @@ std::string RemoteProcess::fd_path(int fd) const
 
 /* A copy of the fd and fstat is a third of the cost of a stat of
  * /proc/<pid>/fd/<n> (whose lookup walks procfs); the path is the way
- * left when this process has no fd number to spare. Either way the file is
- * held for a moment, as a look. */
+ * left without a pidfd, or when this process has no fd number to spare.
+ * Either way the file is held for a moment, as a look. */
 Result<FileIdentity> RemoteProcess::fd_identity(int fd)
 {
 	if (fd < 0)
 		return err(EBADF);
 	struct stat st;
 	FdLook look;
-	UniqueFD copy(pidfd_ ? static_cast<int>(::syscall(SYS_pidfd_getfd, pidfd_.get(), fd, 0)) : -1);
-	if (!pidfd_) {
-		if (::stat(fd_path(fd).c_str(), &st) < 0)
-			return err(errno == ENOENT ? EBADF : errno);
-	} else if (copy) {
-		if (::fstat(copy.get(), &st) < 0)
-			return err(errno);
-	} else if (errno == EBADF || errno == ESRCH) {
-		return err(EBADF);
-	} else if (::stat(fd_path(fd).c_str(), &st) < 0) {
-		return err(errno == ENOENT ? EBADF : errno);
+	bool known = false;
+	if (pidfd_) {
+		auto copy = take_fd(fd);
+		if (copy) {
+			if (::fstat(copy->get(), &st) < 0)
+				return err(errno);
+			known = true;
+		} else if (copy.error() == EBADF) {
+			return err(EBADF);
+		}
 	}
+	if (!known && ::stat(fd_path(fd).c_str(), &st) < 0)
+		return err(errno == ENOENT ? EBADF : errno);
 	return FileIdentity{static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino)};
 }
 
