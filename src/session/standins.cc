@@ -92,11 +92,7 @@ std::shared_ptr<vfs::File> StandinTable::closed(const vfs::File *file)
 			 * release: the closer runs it itself rather than wait
 			 * for the worker to come to it, or, once the worker
 			 * has started it, waits for its end. */
-			if (auto ref = start_release(releasing_, file))
-				return ref;
-			std::unique_lock wait(releasing_->lock);
-			releasing_->cv.wait(wait, [&] { return !releasing_->files.count(file); });
-			return nullptr;
+			return take_over_or_wait(file);
 		}
 		/* The process closed its end before telling us: if it was the
 		 * last one, the hang-up is there already, unless a look of ours
@@ -191,6 +187,15 @@ std::shared_ptr<vfs::File> StandinTable::start_release(const std::shared_ptr<Rel
 	});
 }
 
+std::shared_ptr<vfs::File> StandinTable::take_over_or_wait(const vfs::File *file)
+{
+	if (auto ref = start_release(releasing_, file))
+		return ref;
+	std::unique_lock wait(releasing_->lock);
+	releasing_->cv.wait(wait, [&] { return !releasing_->files.count(file); });
+	return nullptr;
+}
+
 void StandinTable::settle()
 {
 	std::vector<std::shared_ptr<vfs::File>> hung;
@@ -213,14 +218,8 @@ void StandinTable::settle()
 	}
 	/* The releases, with no lock held. */
 	hung.clear();
-	for (const vfs::File *file : queued) {
-		if (auto ref = start_release(releasing_, file)) {
-			ref.reset();
-			continue;
-		}
-		std::unique_lock wait(releasing_->lock);
-		releasing_->cv.wait(wait, [&] { return !releasing_->files.count(file); });
-	}
+	for (const vfs::File *file : queued)
+		take_over_or_wait(file).reset();
 }
 
 void StandinTable::clear()

@@ -94,6 +94,10 @@ private:
 	 * reference, which erases the entry and wakes the waiters once let
 	 * go of; null if there is none to start. */
 	static std::shared_ptr<vfs::File> start_release(const std::shared_ptr<Releasing> &r, const vfs::File *file);
+	/* A release of `file` the event loop queued: the reference if nobody
+	 * has started it (let go of with no lock held, it runs the release),
+	 * else null once whoever started it is done. */
+	std::shared_ptr<vfs::File> take_over_or_wait(const vfs::File *file);
 	const std::shared_ptr<Releasing> releasing_ = std::make_shared<Releasing>();
 
 	const int epoll_;
