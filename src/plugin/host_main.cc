@@ -313,7 +313,7 @@ uint64_t dispatch(Instance &in, const Message &m)
 	uint64_t value = 0;
 	const uint32_t bar = static_cast<uint32_t>(m.result);
 	if ((m.op == Op::Read || m.op == Op::Write) &&
-	    (m.result < 0 || m.result >= int64_t(wire::kBars) || !(in.host.bar_mask >> bar & 1)))
+	    (m.result < 0 || m.result >= int64_t(wire::kBars) || !serves(bar)))
 		lost_kernel();
 	t_in_callback = true;
 	switch (m.op) {
