@@ -149,6 +149,7 @@ Result<int> dma_buf_fd(vfs::FdTable &fds, const std::shared_ptr<DmaBuf> &buf, ui
 {
 	vfs::StandinSpec spec;
 	spec.name = "dmabuf";
+	spec.lazy_release = true;
 	spec.size = buf->size();
 	const int mode = static_cast<int>(open_flags) & O_ACCMODE;
 	spec.access_mode = mode == O_RDWR ? O_RDWR : mode == O_WRONLY ? O_WRONLY : O_RDONLY;

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <random>
+#include <vector>
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -265,6 +266,7 @@ void ClientProcess::handle(wire::Slot &slot, const wire::Request &req, uint32_t 
 		CallScope in_call(call);
 		WorkScope work;
 		try {
+			take_closed_numbers();
 			if (opens_a_device(req))
 				session_.settle();
 			result = dispatch(*this, call, req);
@@ -275,6 +277,30 @@ void ClientProcess::handle(wire::Slot &slot, const wire::Request &req, uint32_t 
 		 * back (the WorkScope delivers at its end, no lock held). */
 	}
 	call.reply(result);
+}
+
+void ClientProcess::take_closed_numbers()
+{
+	wire::ClosedNumbers &closed = mailbox_->header.closed;
+	const uint64_t now = wire::closed_generation(closed);
+	if (closed_seen_.load(std::memory_order_acquire) == now)
+		return;
+	/* Only the entries: the stand-in's hang-up releases the file, and
+	 * the entries hold nothing (RemoteFdSpace). A number still open (its
+	 * close under way, or a bit the process had no reason to set) is
+	 * found again by identity at its next use. A reference the table
+	 * lent meanwhile is let go of after the lock. */
+	std::vector<std::shared_ptr<vfs::File>> lent;
+	{
+		std::lock_guard guard(closed_lock_);
+		if (closed_seen_.load(std::memory_order_relaxed) == now)
+			return;
+		wire::take_closed(closed, [&](int fd) {
+			if (auto f = process().fds.forget_closed(fd); f.file)
+				lent.push_back(std::move(f.file));
+		});
+		closed_seen_.store(now, std::memory_order_release);
+	}
 }
 
 void ClientProcess::retire()

@@ -92,6 +92,10 @@ public:
 	bool retired() const { return state() == State::Retired; }
 	/* The process broke the protocol: retire it and tell it. */
 	void cut_off(const char *why);
+	/* Forget what the process's numbers that it closed without a call
+	 * stood for (wire/closed_numbers.h): done before each of its calls
+	 * is served, so a number reused since is looked up afresh. */
+	void take_closed_numbers();
 
 	/* --- mm work from other processes' calls --- */
 	/* Queue "VMA `vma` is now live/revoked at state seq `seq`"; returns
@@ -152,6 +156,10 @@ private:
 	uint64_t posted_ = 0;
 	/* One deliverer at a time. */
 	std::mutex deliver_lock_;
+	/* The mailbox's ClosedNumbers generation the last take covered; the
+	 * lock makes a call that finds it behind wait for a take under way. */
+	std::atomic<uint64_t> closed_seen_{0};
+	std::mutex closed_lock_;
 
 	friend class SessionKernel;
 	friend class Call;

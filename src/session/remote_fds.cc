@@ -92,7 +92,7 @@ Result<std::unique_ptr<vfs::Standin>> RemoteFdSpace::reserve(const vfs::StandinS
 		theirs = static_cast<int>(answer->extra[1]);
 	}
 	auto peer = owner_.host().take_fd(theirs);
-	if (!peer || !plausible_pair_end(peer->get()) || !owner_.session().standins().name(peer->get())) {
+	if (!peer || !plausible_pair_end(peer->get()) || !owner_.session().standins().name(peer->get(), spec.lazy_release)) {
 		owner_.cut_off("a stand-in that is not one");
 		return err(EIO);
 	}

@@ -11,13 +11,14 @@
 
 #include "session/call.h"
 #include "session/remote_process.h"
+#include "session/wire/closed_numbers.h"
 #include "vfs/file.h"
 
 namespace softvfio::session {
 
 StandinTable::StandinTable(int epoll, std::string session) : epoll_(epoll), session_(std::move(session)) {}
 
-Result<void> StandinTable::name(int peer)
+Result<void> StandinTable::name(int peer, bool lazy_release)
 {
 	uint64_t n;
 	{
@@ -27,8 +28,8 @@ Result<void> StandinTable::name(int peer)
 	struct sockaddr_un addr;
 	std::memset(&addr, 0, sizeof(addr));
 	addr.sun_family = AF_UNIX;
-	int len = std::snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, "softvfio/%s/%llu", session_.c_str(),
-				static_cast<unsigned long long>(n));
+	int len = std::snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, "softvfio/%s/%llu%s", session_.c_str(),
+				static_cast<unsigned long long>(n), lazy_release ? wire::kLazyReleaseMark : "");
 	if (len < 0)
 		return err(EINVAL);
 	socklen_t size = static_cast<socklen_t>(offsetof(struct sockaddr_un, sun_path) + 1 + static_cast<size_t>(len));

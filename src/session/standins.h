@@ -46,8 +46,10 @@ public:
 	/* Name and shut down the kernel's end of a new stand-in, before it
 	 * is installed (EINVAL: it was named already, so not a new pair's). A
 	 * readiness stand-in's end the model keeps itself (a sync file) is
-	 * only named: no file reference here. */
-	Result<void> name(int peer);
+	 * only named: no file reference here. `lazy_release`: the name ends
+	 * in wire::kLazyReleaseMark, which tells the process that a close
+	 * need not wait for the kernel (wire/closed_numbers.h). */
+	Result<void> name(int peer, bool lazy_release = false);
 
 	/* A process closed a stand-in of `file`, or replaced it: if that was
 	 * the last copy anywhere, the file's reference here is dropped (to

@@ -8,8 +8,11 @@
  * these is the real system call; the session kernel is told afterwards of
  * every number that stood for one of its files and was closed or replaced,
  * so its last-close check (and the release) happens before the call
- * returns, as in the kernel. dup needs nothing: the copy is the same open
- * file, found by identity on first use.
+ * returns, as in the kernel. The one exception is close() of a file whose
+ * release nobody can observe (a DMABUF's): the number is marked in the
+ * mailbox and the fd closed, with no call (session/wire/closed_numbers.h).
+ * dup needs nothing: the copy is the same open file, found by identity on
+ * first use.
  */
 #include <cstdarg>
 #include <cstdio>
@@ -19,6 +22,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "base/fork_guard.h"
 #include "shim/real.h"
 #include "shim/state.h"
 #include "shim/trace.h"
@@ -65,6 +69,23 @@ void tell_closed(KernelCalls *k, int fd)
 {
 	if (same_process())
 		model_call([&] { return k->closed(fd); }, 0L);
+}
+
+/* close() of a stand-in whose file's release nobody can observe: the
+ * number is marked, then closed, and the kernel is not called (the release
+ * follows from the stand-in's hang-up). False, nothing done, if it must be
+ * told by a call. The fork gate makes a fork see the mark and the close
+ * both or neither: the child's copy of the kernel's table is taken in the
+ * fork's first call, after the marks made before it were taken. */
+bool close_lazily(KernelCalls *k, int fd, int &r)
+{
+	if (!same_process() || !releases_lazily(fd))
+		return false;
+	ForkGateShared gate;
+	if (!k->connection().note_closed(fd))
+		return false;
+	r = REAL(close)(fd);
+	return true;
 }
 
 int close_range_impl(unsigned first, unsigned last, int flags)
@@ -181,10 +202,14 @@ SHIM_EXPORT int close(int fd)
 	if (kind == FdKind::Internal)
 		return bad_fd();
 	TraceStart t0 = trace_start();
-	int r = REAL(close)(fd);
+	int r;
+	bool told = kind == FdKind::Ours && close_lazily(k, fd, r);
+	if (!told)
+		r = REAL(close)(fd);
 	int e = errno;
 	if (r == 0 && kind == FdKind::Ours) {
-		tell_closed(k, fd);
+		if (!told)
+			tell_closed(k, fd);
 		if (tracing())
 			trace_close(fd, 0, t0);
 	}

@@ -223,6 +223,16 @@ FdKind standin_kind(int fd)
 
 } /* namespace */
 
+bool releases_lazily(int fd) noexcept
+{
+	struct sockaddr_un addr;
+	socklen_t len = sizeof(addr);
+	if (::getpeername(fd, reinterpret_cast<struct sockaddr *>(&addr), &len) < 0)
+		return false;
+	const size_t head = offsetof(struct sockaddr_un, sun_path) + 1;
+	return len > head && addr.sun_path[0] == '\0' && addr.sun_path[len - head] == session::wire::kLazyReleaseMark[0];
+}
+
 FdKind classify(int fd) noexcept
 {
 	FdCache::Entry e = g_cache.get(fd);

@@ -86,6 +86,9 @@ FdCache &fd_cache() noexcept;
 
 /* The kind of `fd`, classified on first use when the Kernel exists. */
 FdKind classify(int fd) noexcept;
+/* `fd`, a stand-in (FdKind::Ours), is a file whose close need not wait for
+ * the kernel (its kernel end's name says so: session/wire/closed_numbers.h). */
+bool releases_lazily(int fd) noexcept;
 
 /* A string per fd: the /proc/self/fd link text of an emulated fd, the
  * logical path of a Dir or SysFile fd. */

@@ -38,6 +38,10 @@ struct StandinSpec {
 	/* The model decides when poll() reports the fd readable (a sync
 	 * file): the stand-in is one end of a socket pair, peer() the other. */
 	bool readiness = false;
+	/* The file's release has no effect a process can observe (a
+	 * DMABUF's): in a session its close need not wait for the kernel
+	 * (session/wire/closed_numbers.h). */
+	bool lazy_release = false;
 };
 
 /* A reserved fd with its stand-in. */

@@ -176,6 +176,12 @@ Connection::~Connection()
 	disarm_register_traps(*this);
 }
 
+bool Connection::note_closed(int fd) noexcept
+{
+	wire::Mailbox *mb = mailbox_.load(std::memory_order_acquire);
+	return mb && wire::mark_closed(mb->header.closed, fd);
+}
+
 bool Connection::alive() noexcept
 {
 	wire::Mailbox *mb = mailbox_.load(std::memory_order_acquire);

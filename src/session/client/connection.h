@@ -100,6 +100,12 @@ public:
 	 * gate). */
 	bool ioctl_from_memo(int fd, uint32_t key, unsigned long cmd, uintptr_t arg, long &result) noexcept;
 
+	/* `fd`, a stand-in whose kernel end's name ends in
+	 * wire::kLazyReleaseMark, is about to be closed without a call
+	 * (wire/closed_numbers.h): false if a call must tell of it (not
+	 * joined, or a number too high). Async-signal-safe. */
+	bool note_closed(int fd) noexcept;
+
 	/* Spare pairs (StandinHints) this process offered with its calls,
 	 * and how many the kernel took: a figure for tests and benchmarks. */
 	struct SpareCounts {

@@ -34,10 +34,12 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "session/wire/closed_numbers.h"
+
 namespace softvfio::session::wire {
 
 inline constexpr uint32_t kMagic = 0x53564653;   /* "SFVS" */
-inline constexpr uint32_t kVersion = 5;
+inline constexpr uint32_t kVersion = 6;
 
 /* --- the handshake (over the session socket) --- */
 
@@ -159,9 +161,13 @@ struct alignas(64) Header {
 	/* The trace attached to the process (TraceRequest::config), which a
 	 * fork's child and an exec'd image keep. */
 	char trace_config[kTraceConfigMax];
+	/* Numbers the process closed without a call (a DMABUF's), which the
+	 * kernel takes before it serves the process's next call. */
+	ClosedNumbers closed;
 };
 static_assert(offsetof(Header, cache_generation) == 24 && offsetof(Header, trace_generation) == 28);
 static_assert(offsetof(Header, work) == 64 && offsetof(Header, trace_config) == 64 + 32 * kWorkEntries);
+static_assert(offsetof(Header, closed) == 64 + 32 * kWorkEntries + kTraceConfigMax);
 static_assert(sizeof(TraceRequest) == kTraceConfigMax);
 
 /* A slot's futex words come first; the rest is the message. */
