@@ -13,6 +13,7 @@ DeviceThread::~DeviceThread()
 		stopping_ = true;
 	}
 	wake_.notify_all();
+	idle_.notify_all();
 	thread_.join();
 }
 
@@ -29,10 +30,7 @@ int DeviceThread::schedule(std::chrono::nanoseconds delay, unsigned bar, uint64_
 			return -ENOMEM;
 		pending_.emplace(std::make_pair(Clock::now() + delay, next_sequence_++),
 				 Step{bar, cookie, generation()});
-		/* Not running in this process: never started, or a forked
-		 * child, which has no copy of the parent's thread. */
-		if (!thread_.running())
-			thread_.start([this] { loop(); });
+		start_locked();
 	}
 	wake_.notify_all();
 	return 0;
@@ -40,9 +38,44 @@ int DeviceThread::schedule(std::chrono::nanoseconds delay, unsigned bar, uint64_
 
 void DeviceThread::cancel_all()
 {
-	std::lock_guard lock(mu_);
-	generation_.fetch_add(1, std::memory_order_acq_rel);
-	pending_.clear();
+	{
+		std::lock_guard lock(mu_);
+		generation_.fetch_add(1, std::memory_order_acq_rel);
+		pending_.clear();
+	}
+	/* A waiter for steps that will now never run is done waiting. */
+	idle_.notify_all();
+}
+
+void DeviceThread::start_locked()
+{
+	/* Not running in this process: never started, or a forked child,
+	 * which has no copy of the parent's thread (nor of the step it may
+	 * have been running: that one is not ours to wait for). */
+	if (thread_.running())
+		return;
+	running_ = false;
+	if (!pending_.empty())
+		thread_.start([this] { loop(); });
+}
+
+bool DeviceThread::idle_by(Clock::time_point end) const
+{
+	return !running_ && (pending_.empty() || pending_.begin()->first.first > end);
+}
+
+bool DeviceThread::wait_idle(std::chrono::nanoseconds timeout)
+{
+	/* Bounded as schedule()'s delay is: the deadline must not wrap. */
+	timeout = std::clamp<std::chrono::nanoseconds>(timeout, std::chrono::nanoseconds(0), std::chrono::hours(24));
+	const Clock::time_point end = Clock::now() + timeout;
+	std::unique_lock lock(mu_);
+	/* A forked child's copy of the steps runs on a thread of its own,
+	 * as it would at its next schedule(). */
+	if (!stopping_)
+		start_locked();
+	idle_.wait_until(lock, end, [&] { return stopping_ || idle_by(end); });
+	return idle_by(end);
 }
 
 void DeviceThread::loop()
@@ -63,9 +96,14 @@ void DeviceThread::loop()
 		}
 		const Step step = first->second;
 		pending_.erase(first);
+		running_ = true;
 		lock.unlock();
 		run_(step.bar, step.cookie, step.generation);
 		lock.lock();
+		running_ = false;
+		/* What the step scheduled is in pending_ already: a waiter
+		 * woken here weighs it before it returns. */
+		idle_.notify_all();
 	}
 }
 

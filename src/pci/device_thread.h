@@ -17,6 +17,10 @@
  *
  * The thread starts at the first schedule() (most devices never need it)
  * and is joined by the destructor.
+ *
+ * wait_idle() lets a caller (a test, a tool) wait for the steps a model
+ * scheduled instead of polling a register with sleeps: the thread tells
+ * `idle_` when a step ends, and cancel_all() and the destructor do too.
  */
 #pragma once
 
@@ -52,6 +56,23 @@ public:
 	/* Forget every step not run yet (a function reset). A step already
 	 * popped carries the old generation: the function drops it. */
 	void cancel_all();
+	/* Wait until the device has nothing to do within `timeout`: no step
+	 * running, and none pending that falls due before the timeout ends.
+	 * True once so (at once when nothing is scheduled); false when the
+	 * timeout passed first, as it does for a model that keeps scheduling
+	 * itself, so a caller never hangs on one.
+	 *
+	 * Why steps due after the timeout are not waited for: a model may keep
+	 * a step far off (a watchdog an hour away) that no caller wants to
+	 * wait out, while a step due within the caller's patience is one it
+	 * means to see done. Steps a step schedules count as soon as they are
+	 * scheduled, which is before the step that scheduled them ends.
+	 *
+	 * Never call it with the function's lock held: a step takes that lock
+	 * to run, so the wait could not end before its timeout (and it would
+	 * invert the lock order above for nothing: wait_idle() itself takes
+	 * only this thread's lock). Nor from a step. */
+	bool wait_idle(std::chrono::nanoseconds timeout);
 	uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
 private:
@@ -63,14 +84,20 @@ private:
 	using Clock = std::chrono::steady_clock;
 
 	void loop();
+	/* `mu_` held: start the thread if it does not run in this process. */
+	void start_locked();
+	/* `mu_` held: nothing running and no step due by `end`. */
+	bool idle_by(Clock::time_point end) const;
 
 	Run run_;
 	std::mutex mu_;
 	std::condition_variable wake_;
+	std::condition_variable idle_;   /* a step ended, steps were cancelled, or stopping */
 	/* By deadline, then by the order of scheduling. */
 	std::map<std::pair<Clock::time_point, uint64_t>, Step> pending_;
 	uint64_t next_sequence_ = 0;
 	bool stopping_ = false;
+	bool running_ = false;   /* a step popped from pending_ is being run */
 	std::atomic<uint64_t> generation_{0};
 	ModelThread thread_;
 };

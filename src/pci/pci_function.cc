@@ -426,6 +426,12 @@ const Bar &PciFunction::rom_bar() const
 	return impl_->rom_bar;
 }
 
+bool PciFunction::wait_device_idle(std::chrono::nanoseconds timeout)
+{
+	/* No Locked guard: the steps waited for take the function's lock. */
+	return impl_->device_thread.wait_idle(timeout);
+}
+
 void PciFunction::set_interrupt_sink(InterruptSink *sink)
 {
 	std::unique_lock<std::mutex> lock(impl_->mu);

@@ -21,6 +21,7 @@
  */
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -197,6 +198,17 @@ public:
 	void signal_interrupt(unsigned vector);
 	/* Drive the INTx pin; no effect without an interrupt pin. */
 	void set_intx(bool asserted);
+
+	/* --- the register models' deferred steps (DeviceContext::schedule()) --- */
+	/* Wait until the device thread has nothing to do within `timeout`: no
+	 * step running and none due before the timeout ends (one due later, a
+	 * model's far-off timer, is not waited for). True once so, at once
+	 * when nothing is scheduled; false at the timeout, as for a model that
+	 * keeps rescheduling itself. What lets a test see a step's work done
+	 * without polling a register with sleeps. Takes no lock of the
+	 * function: never call it from a model, a DmaPort or an InterruptSink
+	 * called with the lock held, since a step needs that lock to run. */
+	bool wait_device_idle(std::chrono::nanoseconds timeout);
 
 	/* --- the host's MSI-X interrupt controller --- */
 	/* What the kernel's irq chip does to MSI-X table entry `vector` when

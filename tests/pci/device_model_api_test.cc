@@ -8,7 +8,6 @@
  */
 #include <algorithm>
 #include <chrono>
-#include <thread>
 
 #include <softvfio/device_model.h>
 
@@ -96,16 +95,9 @@ protected:
 	}
 	uint64_t reg(uint64_t offset) { return bar_read64(*fn, 1, offset); }
 	void set(uint64_t offset, uint64_t v) { bar_write64(*fn, 1, offset, v); }
-	/* Wait for the device thread to have run `n` steps. */
-	bool steps_reach(uint64_t n)
-	{
-		for (int i = 0; i < 500; ++i) {
-			if (reg(0x10) >= n)
-				return true;
-			std::this_thread::sleep_for(2ms);
-		}
-		return false;
-	}
+	/* Let the device thread run every step due (30 s is a failure bound:
+	 * it returns when they ran); then it has run `n` steps since reset. */
+	bool steps_ran(uint64_t n) { return fn->wait_device_idle(30s) && reg(0x10) == n; }
 
 	RecordingSink sink;
 	FakeDma dma;
@@ -170,10 +162,10 @@ TEST_F(DeviceModelApi, DeferredStepsRunOnTheDeviceThreadInOrder)
 {
 	make();
 	set(0x08, 7);
-	ASSERT_TRUE(steps_reach(1));
+	ASSERT_TRUE(steps_ran(1));
 	EXPECT_EQ(reg(0x18), 7u);
 	set(0x08, 100);   /* 100 schedules 101, which schedules 102, then 103 */
-	ASSERT_TRUE(steps_reach(5));
+	ASSERT_TRUE(steps_ran(5));
 	EXPECT_EQ(reg(0x18), 103u);
 }
 
@@ -181,11 +173,11 @@ TEST_F(DeviceModelApi, AResetCancelsStepsNotRunYet)
 {
 	make("[express]\nflr = true");
 	set(0x08, 1000);  /* runs, and schedules 1001 an hour later */
-	ASSERT_TRUE(steps_reach(1));
+	ASSERT_TRUE(steps_ran(1));
 	ASSERT_TRUE(fn->reset_function().ok());
 	EXPECT_EQ(reg(0x10), 0u) << "reset() ran";
 	set(0x08, 5);
-	ASSERT_TRUE(steps_reach(1));
+	ASSERT_TRUE(steps_ran(1));
 	EXPECT_EQ(reg(0x18), 5u);
 }
 

@@ -26,6 +26,12 @@
  * Every create, reset, power change and destroy is one line appended to
  * the file $SOFTVFIO_TEST_EVENT_LOG (when set): the tests count them
  * across the device hosts, one process per instance.
+ *
+ * The write that never returns first writes one byte to the FIFO
+ * $SOFTVFIO_TEST_HANG_FIFO (when set), which the test holds open for
+ * reading: the test blocks on it until the plugin is in its call, rather
+ * than polling the log. A FIFO, named by path, because the device host
+ * inherits the test's environment but none of its fds.
  */
 #include <fcntl.h>
 #include <stdint.h>
@@ -59,6 +65,23 @@ static void event(const char *fmt, unsigned value)
 	/* One write with O_APPEND: lines of several hosts never mix. */
 	if (write(fd, line, (size_t)n) != n)
 		line[0] = 0;
+	close(fd);
+}
+
+/* Tell the test this host is in its hung call (see the top). */
+static void signal_hang(void)
+{
+	const char *path = getenv("SOFTVFIO_TEST_HANG_FIFO");
+	if (!path)
+		return;
+	/* Non-blocking: with no reader (the test gave up) this fails at
+	 * once instead of hanging before the hang. */
+	const int fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	/* Nothing to do if it fails: the test's wait fails at its bound. */
+	const ssize_t n = write(fd, "h", 1);
+	(void)n;
 	close(fd);
 }
 
@@ -170,6 +193,7 @@ static void write_bar(void *device, uint32_t bar, uint64_t offset, uint32_t widt
 		*(volatile uint32_t *)(uintptr_t)(offset - 0x30) = 1;
 	} else if (bar == 0 && offset == 0x34) {
 		event("hang %u\n", 0);
+		signal_hang();
 		for (;;)
 			pause();
 	} else if (bar == 2 && offset == 0x08) {

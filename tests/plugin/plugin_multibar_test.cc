@@ -8,15 +8,20 @@
  * an ABI 1.1 table keeps today's rule: an instance per BAR, sharing
  * nothing. multibar_plugin.c is the device; it appends every create,
  * reset and power change to an event log, so the counts are taken across
- * the device hosts (one process per instance).
+ * the device hosts (one process per instance), and tells a FIFO when it
+ * is in its hung call.
  */
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <string>
 #include <thread>
-#include <unistd.h>
 #include <vector>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "pci/pci_test_util.h"
 #include "pci/register_mirror.h"
@@ -42,12 +47,18 @@ protected:
 		ASSERT_NE(::mkdtemp(tmpl), nullptr);
 		dir_ = tmpl;
 		log_ = dir_ + "/events";
+		hang_fifo_ = dir_ + "/hang";
 		::setenv("SOFTVFIO_TEST_EVENT_LOG", log_.c_str(), 1);
+		/* Made only by the test of a hung call: the plugin's open of
+		 * a path that does not exist fails, and it goes on. */
+		::setenv("SOFTVFIO_TEST_HANG_FIFO", hang_fifo_.c_str(), 1);
 	}
 	void TearDown() override
 	{
 		::unsetenv("SOFTVFIO_TEST_EVENT_LOG");
+		::unsetenv("SOFTVFIO_TEST_HANG_FIFO");
 		::unlink(log_.c_str());
+		::unlink(hang_fifo_.c_str());
 		::rmdir(dir_.c_str());
 	}
 	/* The events of every instance so far, one line each. */
@@ -67,7 +78,7 @@ protected:
 		return n;
 	}
 
-	std::string dir_, log_;
+	std::string dir_, log_, hang_fifo_;
 };
 
 TEST_F(PluginMultiBar, ADoorbellInBar0ChangesWhatBar2Reads)
@@ -106,8 +117,8 @@ TEST_F(PluginMultiBar, AStepScheduledFromBar2ChangesBar0)
 	auto fn = make_from_file(MULTIBAR_PLUGIN);
 	ASSERT_TRUE(fn);
 	bar_write32(*fn, 2, 0x0c, 0x99);
-	for (int i = 0; i < 1000 && bar_read32(*fn, 0, 0x08) != 0x99u; ++i)
-		std::this_thread::sleep_for(std::chrono::milliseconds(5));
+	/* The step ran (30 s: a failure bound, not a wait). */
+	ASSERT_TRUE(fn->wait_device_idle(std::chrono::seconds(30)));
 	EXPECT_EQ(bar_read32(*fn, 0, 0x08), 0x99u);
 	EXPECT_EQ(bar_read32(*fn, 2, 0x00), 0x99u);
 	EXPECT_EQ(memory32(*fn, 2, 0x00), 0x99u);
@@ -188,14 +199,23 @@ TEST_F(PluginMultiBar, ACrashOfTheSharedHostFailsBothBars)
  * failed. */
 TEST_F(PluginMultiBar, AHungCallFailsBothBarsAndHoldsNoLock)
 {
+	/* The plugin writes a byte to this FIFO once it is in the call. It is
+	 * open for reading before the call (non-blocking: no writer yet), so
+	 * the plugin's open finds a reader. */
+	ASSERT_EQ(::mkfifo(hang_fifo_.c_str(), 0600), 0);
+	UniqueFD in_call(::open(hang_fifo_.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+	ASSERT_TRUE(in_call);
 	auto fn = make_from_file(MULTIBAR_PLUGIN);
 	ASSERT_TRUE(fn);
 	const auto start = std::chrono::steady_clock::now();
 	std::thread hung([&] { bar_write32(*fn, 0, 0x34, 1); });
-	/* The plugin logs "hang" once it is in the call. */
-	for (int i = 0; i < 2000 && count("hang") == 0; ++i)
-		std::this_thread::sleep_for(std::chrono::milliseconds(1));
-	EXPECT_EQ(count("hang"), 1u) << "the plugin never got into its write";
+	/* 30 s bounds a failure; the byte comes well within the call's
+	 * 300 ms timeout. */
+	struct pollfd p{in_call.get(), POLLIN, 0};
+	char byte = 0;
+	EXPECT_TRUE(::poll(&p, 1, 30000) == 1 && ::read(in_call.get(), &byte, 1) == 1)
+		<< "the plugin never got into its write";
+	EXPECT_EQ(count("hang"), 1u);
 	for (int i = 0; i < 20; ++i)
 		EXPECT_EQ(fn->config_read(0x02, 2), 0x6d62u);
 	EXPECT_EQ(bar_read32(*fn, 2, 0x10), 0xffffffffu) << "waited for the hung call, then failed with it";
