@@ -11,6 +11,7 @@
 #include <string_view>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -127,10 +128,17 @@ DeviceHost::~DeviceHost()
 	if (reaped_)
 		return;
 	/* End of file tells the host to go; a host stuck in its plugin is
-	 * killed after a moment. */
+	 * killed after a moment (its pidfd turns readable when it exits). */
 	socket_.reset();
-	for (int i = 0; i < 20 && reap(false).empty(); ++i)
-		::usleep(10000);
+	if (reap(false).empty()) {
+		UniqueFD exited(static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0)));
+		if (exited) {
+			struct pollfd p = {exited.get(), POLLIN, 0};
+			while (::poll(&p, 1, 200) < 0 && errno == EINTR) {
+			}
+		}
+		(void)reap(false);
+	}
 	if (!reaped_)
 		(void)kill();
 }
