@@ -148,6 +148,12 @@ void SessionKernel::thread_finished()
 		threads_cv_.notify_all();
 }
 
+bool SessionKernel::serving_threads_gone(std::chrono::milliseconds limit)
+{
+	std::unique_lock guard(threads_lock_);
+	return threads_cv_.wait_for(guard, limit, [this] { return threads_.load() == 0; });
+}
+
 void SessionKernel::stop() noexcept
 {
 	uint64_t one = 1;
@@ -454,10 +460,12 @@ void SessionKernel::gone(uint64_t id)
 			return;
 		record = std::move(it->second);
 		records_.erase(it);
+		if (record->host().pidfd() >= 0)
+			::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, record->host().pidfd(), nullptr);
+		/* Queued before the lock goes: a settle() that no longer finds
+		 * the record (the event loop took it) waits for its drop. */
+		drop_record(std::move(record));
 	}
-	if (record->host().pidfd() >= 0)
-		::epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, record->host().pidfd(), nullptr);
-	drop_record(std::move(record));
 }
 
 void SessionKernel::drop_record(std::shared_ptr<ClientProcess> record)
@@ -520,12 +528,14 @@ bool SessionKernel::expire_images()
 			else
 				execing = true;
 		}
+		/* Queued before the lock goes: a settle() after another
+		 * thread's look waits for what that look found. */
+		for (auto &r : replaced)
+			later([r = std::move(r)]() mutable {
+				r->process().mm.clear();
+				r.reset();
+			});
 	}
-	for (auto &r : replaced)
-		later([r = std::move(r)]() mutable {
-			r->process().mm.clear();
-			r.reset();
-		});
 	return execing;
 }
 

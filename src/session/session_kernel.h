@@ -24,6 +24,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <csignal>
 #include <deque>
@@ -98,6 +99,15 @@ public:
 	 * its files before anyone can see it has ended, as on Linux. Called
 	 * with no lock held, before a call that could tell (an open). */
 	void settle();
+	/* For tests. An exec without the shim is seen by the event loop's
+	 * next look (every few ms while one is in progress): look now, from
+	 * any thread; what the replaced images' mappings held is released
+	 * once settle() returns. */
+	void expire_replaced_images() { expire_images(); }
+	/* For tests: wait, at most `limit`, until no thread serves a process
+	 * (each leaves once its process is gone, after settle() dropped its
+	 * record). False if one still did then. */
+	bool serving_threads_gone(std::chrono::milliseconds limit);
 	void thread_started() { threads_.fetch_add(1); }
 	void thread_finished();
 
