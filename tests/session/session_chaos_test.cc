@@ -30,6 +30,7 @@
 #include <string>
 #include <utility>
 #include <algorithm>
+#include <set>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -103,6 +104,7 @@ struct Footprint {
 	size_t fds = 0;
 	size_t threads = 0;
 	size_t mappings = 0;
+	std::set<pid_t> tids;
 	/* As it was, but for one thread: the DMABUF deferred releaser, one
 	 * for the whole process, started at the first deferred release and
 	 * kept. */
@@ -115,11 +117,22 @@ struct Footprint {
 
 Footprint footprint()
 {
-	Footprint f{entries("/proc/self/fd"), entries("/proc/self/task"), 0};
+	Footprint f{entries("/proc/self/fd"), 0, 0, thread_ids()};
+	f.threads = f.tids.size();
 	std::ifstream maps("/proc/self/maps");
 	for (std::string line; std::getline(maps, line);)
 		f.mappings += line.find("softvfio") != std::string::npos;
 	return f;
+}
+
+/* The threads started since `before`. */
+std::set<pid_t> started_since(const Footprint &before)
+{
+	std::set<pid_t> started;
+	for (pid_t tid : thread_ids())
+		if (!before.tids.count(tid))
+			started.insert(tid);
+	return started;
 }
 
 std::ostream &operator<<(std::ostream &o, const Footprint &f)
@@ -286,13 +299,16 @@ TEST_F(SessionChaosTest, ChaosLeavesNothingBehind)
 	ASSERT_TRUE(s_);
 	const Footprint before = footprint();
 	auto all_gone = [&] {
-		EXPECT_TRUE(eventually([&] { return processes() == 0; })) << processes();
-		EXPECT_TRUE(eventually([&] { return open_count() == 0; })) << open_count();
-		EXPECT_TRUE(eventually([&] { return kernel_->buffers().empty(); })) << kernel_->buffers().size();
-		EXPECT_TRUE(eventually([&] { return session_->standins().size() == 0; }))
-			<< session_->standins().size();
-		EXPECT_TRUE(eventually([&] { return footprint().back_to(before); }))
-			<< footprint() << ", " << before << " before";
+		/* Every process was waited for: settled, nothing is left. */
+		EXPECT_EQ(processes(), 0u);
+		EXPECT_EQ(open_count(), 0u);
+		EXPECT_EQ(buffers().size(), 0u);
+		EXPECT_EQ(standins(), 0u);
+		/* The threads that served them have left their bodies (settled);
+		 * one may stay, the releaser (Footprint::back_to). */
+		EXPECT_TRUE(threads_exited(started_since(before), 1));
+		const Footprint after = footprint();
+		EXPECT_TRUE(after.back_to(before)) << after << ", " << before << " before";
 	};
 	/* Twice: the first run also grows what the kernel keeps for good
 	 * (the deferred releaser, tables at their largest); the second must

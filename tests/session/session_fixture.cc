@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <dirent.h>
 #include <poll.h>
@@ -79,6 +80,50 @@ bool readable(int fd)
 		if (r == 1)
 			return true;
 		if (r == 0 || errno != EINTR)
+			return false;
+	}
+}
+
+std::set<pid_t> thread_ids()
+{
+	std::set<pid_t> tids;
+	if (DIR *d = ::opendir("/proc/self/task")) {
+		while (struct dirent *e = ::readdir(d))
+			if (e->d_name[0] != '.')
+				tids.insert(static_cast<pid_t>(std::atoi(e->d_name)));
+		::closedir(d);
+	}
+	return tids;
+}
+
+bool threads_exited(const std::set<pid_t> &tids, size_t kept)
+{
+	/* pidfd_open's PIDFD_THREAD (Linux 6.9): a pidfd of a thread,
+	 * readable once it has exited. */
+	constexpr unsigned kPidfdThread = O_EXCL;
+	const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(kDeadlineMs);
+	for (;;) {
+		std::vector<struct pollfd> left;
+		bool can_wait = true;
+		for (pid_t tid : tids) {
+			int fd = static_cast<int>(::syscall(SYS_pidfd_open, tid, kPidfdThread));
+			if (fd >= 0)
+				left.push_back({fd, POLLIN, 0});
+			else if (errno == EINVAL)
+				can_wait = false;   /* no thread pidfds */
+			/* ESRCH: it has exited. */
+		}
+		int r = 0, error = 0;
+		if (can_wait && left.size() > kept) {
+			auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+			r = ms.count() > 0 ? ::poll(left.data(), left.size(), static_cast<int>(ms.count())) : 0;
+			error = errno;
+		}
+		for (auto &p : left)
+			::close(p.fd);
+		if (!can_wait || left.size() <= kept)
+			return true;
+		if (r == 0 || (r < 0 && error != EINTR))
 			return false;
 	}
 }
@@ -274,7 +319,8 @@ int SessionTest::reap(pid_t pid)
 		if (!ended) {
 			std::fprintf(stderr, "child %d did not end in time: killed\n", static_cast<int>(pid));
 			describe_hung(pid);
-			std::fprintf(stderr, "  the session knows %zu processes\n", processes());
+			/* Not settled: the session may be what hangs. */
+			std::fprintf(stderr, "  the session knows %zu processes\n", session_->processes().size());
 			::kill(pid, SIGKILL);
 			::waitpid(pid, nullptr, 0);
 			return -1;
@@ -315,22 +361,58 @@ bool SessionTest::await(child::Pipe &pipe, pid_t pid)
 	return got;
 }
 
+void SessionTest::settle()
+{
+	/* An exec without the shim that has happened drops the old image's
+	 * mappings, as on Linux. */
+	session_->expire_replaced_images();
+	session_->settle();
+	/* A call of a process killed in the middle of it ends on its serving
+	 * thread, which its record's drop told to leave: with no process
+	 * left, every serving thread is on its way out, and what a call held
+	 * goes before its thread has left. */
+	if (session_->processes().empty()) {
+		EXPECT_TRUE(session_->serving_threads_gone(std::chrono::milliseconds(kDeadlineMs)))
+			<< "a thread still serves a process that is gone";
+	}
+	/* A buffer whose last reference went inside a device-wide operation
+	 * (a revoke, a reset) is released on the releaser thread; what that
+	 * release lets go, the session's worker may have to finish. */
+	kernel_->flush_deferred_releases();
+	session_->settle();
+}
+
+size_t SessionTest::processes()
+{
+	settle();
+	return session_->processes().size();
+}
+
 unsigned SessionTest::open_count()
 {
+	settle();
 	auto st = kernel_->device_state(bdf_);
 	return st ? st->open_count : ~0u;
 }
 
 bool SessionTest::buffer_alive(uint64_t id)
 {
+	settle();
 	for (const BufferInfo &b : kernel_->buffers())
 		if (b.id == id)
 			return true;
 	return false;
 }
 
+std::vector<BufferInfo> SessionTest::buffers()
+{
+	settle();
+	return kernel_->buffers();
+}
+
 std::vector<uint64_t> SessionTest::exported_buffers()
 {
+	settle();
 	std::vector<uint64_t> ids;
 	for (const BufferInfo &b : kernel_->buffers())
 		if (!b.hidden)
@@ -338,17 +420,10 @@ std::vector<uint64_t> SessionTest::exported_buffers()
 	return ids;
 }
 
-bool SessionTest::eventually(const std::function<bool()> &cond, std::chrono::milliseconds budget)
+size_t SessionTest::standins()
 {
-	const auto end = std::chrono::steady_clock::now() + budget;
-	for (;;) {
-		if (cond())
-			return true;
-		if (std::chrono::steady_clock::now() >= end)
-			return false;
-		/* Releases run on the session's threads: let them. */
-		std::this_thread::sleep_for(std::chrono::microseconds(100));
-	}
+	settle();
+	return session_->standins().size();
 }
 
 } /* namespace softvfio::test */

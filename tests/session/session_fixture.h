@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <sys/mman.h>
 #include <thread>
@@ -63,21 +64,30 @@ protected:
 	 * deadline, then it is killed). */
 	int reap(pid_t pid);
 
+	/* --- the kernel's view, from the test process (it hosts the kernel) ---
+	 * Releases run on the session's threads: a process's end, a file's
+	 * last close, are seen by its event loop and worker on their own time.
+	 * settle() catches up with what happened until it is called: once it
+	 * returns, what every process that ended held (one the test waited
+	 * for, or whose parent did), every file whose last copy was closed
+	 * and the mappings of every image an exec replaced are released, and
+	 * so is what those releases let go (the session's work queue and the
+	 * buffers' deferred releases ran); with no process left, every thread
+	 * that served one has left too. The helpers below settle first, so
+	 * what they report is never a race with those threads. */
+	void settle();
 	/* How many processes the session knows. */
-	size_t processes() { return session_->processes().size(); }
-
-	/* --- the kernel's view, from the test process (it hosts the kernel) --- */
+	size_t processes();
 	/* The device's open count (open files of it, in every process). */
 	unsigned open_count();
 	/* Is the buffer with this id still alive? */
 	bool buffer_alive(uint64_t id);
+	/* Every live buffer. */
+	std::vector<BufferInfo> buffers();
 	/* The ids of every live exported (not hidden) buffer. */
 	std::vector<uint64_t> exported_buffers();
-	/* Wait until `cond` holds, checking it again whenever the session may
-	 * have moved on, for at most `budget` (a deadline, not a delay: it
-	 * returns as soon as `cond` holds). False if it never did. */
-	static bool eventually(const std::function<bool()> &cond,
-			       std::chrono::milliseconds budget = std::chrono::seconds(20));
+	/* How many stand-ins the session keeps the kernel's end of. */
+	size_t standins();
 
 	KernelOptions kernel_options_;
 	std::unique_ptr<Kernel> kernel_;
@@ -91,6 +101,14 @@ protected:
 /* Wait until `fd` is readable, at most the test's deadline for another
  * process (30 s): false if it did not become readable. */
 bool readable(int fd);
+
+/* The ids of this process's threads. */
+std::set<pid_t> thread_ids();
+/* A thread is listed until it has exited, some time after it left its
+ * body: wait (on thread pidfds, at most the test's deadline for another
+ * process) until at most `kept` of `tids` are left. False if more were
+ * left then. On Linux < 6.9 (no thread pidfds) it cannot wait: true. */
+bool threads_exited(const std::set<pid_t> &tids, size_t kept = 0);
 
 /* A session with edu (a register BAR0, trapped) next to the default nic. */
 class EduSessionTest : public SessionTest

@@ -26,6 +26,7 @@
 #include <softvfio/uapi/vfio.h>
 
 #include "session/client/connection.h"
+#include "session/wire/futex.h"
 #include "session/wire/protocol.h"
 #include "support/guarded_access.h"
 
@@ -174,7 +175,9 @@ int flood(Connection &c, char **args)
 					break;
 				}
 				}
-				s->calls++;
+				if (++s->calls > kFloodWarmCalls && s->flooding.load() == static_cast<uint32_t>(threads) &&
+				    !s->ready.exchange(1))
+					session::wire::futex_wake(s->ready, INT32_MAX);
 				if (r)
 					s->errors++;
 			}

@@ -79,9 +79,13 @@ struct OpenerShared {
 	std::atomic<uint64_t> failures{0};
 };
 
-/* "flood": `threads` threads make calls until `stop`. */
+/* "flood": `threads` threads make calls until `stop`. Once every one
+ * does and they made kFloodWarmCalls, `ready` turns 1 (a futex word: its
+ * waiters are woken). */
+constexpr uint64_t kFloodWarmCalls = 1000;
 struct FloodShared {
 	std::atomic<uint32_t> flooding{0};
+	std::atomic<uint32_t> ready{0};
 	std::atomic<uint32_t> stop{0};
 	std::atomic<uint64_t> calls{0};
 	std::atomic<uint64_t> errors{0};

@@ -118,7 +118,7 @@ TEST_F(SessionTest, AForkChildsCloseOfTheDeviceFdLeavesTheParentsFileOpen)
 	EXPECT_EQ(open_count(), 1u);
 	steps.resume();
 	ASSERT_TRUE(steps.wait(parent));
-	EXPECT_TRUE(eventually([&] { return open_count() == 0; })) << open_count();
+	EXPECT_EQ(open_count(), 0u);
 	steps.resume();
 	EXPECT_EQ(reap(parent), 0);
 }
@@ -153,7 +153,7 @@ TEST_F(SessionTest, TheParentsCloseLeavesTheForkChildsCopyWorkingUntilItClosesTo
 	EXPECT_EQ(open_count(), 1u);
 	steps.resume();
 	ASSERT_TRUE(steps.wait(parent));
-	EXPECT_TRUE(eventually([&] { return open_count() == 0; })) << open_count();
+	EXPECT_EQ(open_count(), 0u);
 	steps.resume();
 	EXPECT_EQ(reap(parent), 0);
 }
@@ -264,7 +264,7 @@ TEST_F(SessionTest, TheReceiversCloseOfTheOnlyCopyReleasesTheBuffer)
 	steps.resume();
 	EXPECT_EQ(reap(sender), 0);
 	/* The sender is gone: the message still holds a copy. */
-	EXPECT_TRUE(eventually([&] { return processes() == 0; }));
+	EXPECT_EQ(processes(), 0u);
 	EXPECT_TRUE(buffer_alive(id));
 
 	pid_t receiver = spawn([&](Connection &c) {
@@ -280,7 +280,7 @@ TEST_F(SessionTest, TheReceiversCloseOfTheOnlyCopyReleasesTheBuffer)
 	EXPECT_TRUE(buffer_alive(id));
 	steps.resume();
 	ASSERT_TRUE(steps.wait(receiver));
-	EXPECT_TRUE(eventually([&] { return !buffer_alive(id); }));
+	EXPECT_FALSE(buffer_alive(id));
 	steps.resume();
 	EXPECT_EQ(reap(receiver), 0);
 	::close(sv[0]);
@@ -313,7 +313,7 @@ protected:
 		id_ = *shared_id;
 		::munmap(shared_id, 4096);
 		ASSERT_NE(id_, 0u);
-		ASSERT_TRUE(eventually([&] { return processes() == 0; }));
+		ASSERT_EQ(processes(), 0u);
 		/* Nobody in the session holds it: the message does. */
 		ASSERT_TRUE(buffer_alive(id_));
 	}
@@ -338,7 +338,7 @@ TEST_F(InFlightTest, ACopyInAnUnreadMessageKeepsTheBufferUntilTheSocketIsClosed)
 	/* The receiving end goes with the message in its queue. */
 	::close(sv_[1]);
 	sv_[1] = -1;
-	EXPECT_TRUE(eventually([&] { return !buffer_alive(id_); }));
+	EXPECT_FALSE(buffer_alive(id_));
 }
 
 TEST_F(InFlightTest, ACopyInAnUnreadMessageKeepsTheBufferUntilTheMessageIsDrained)
@@ -352,7 +352,7 @@ TEST_F(InFlightTest, ACopyInAnUnreadMessageKeepsTheBufferUntilTheMessageIsDraine
 	msg.msg_iovlen = 1;
 	ASSERT_EQ(::recvmsg(sv_[1], &msg, 0), 1);
 	EXPECT_TRUE(msg.msg_flags & MSG_CTRUNC);
-	EXPECT_TRUE(eventually([&] { return !buffer_alive(id_); }));
+	EXPECT_FALSE(buffer_alive(id_));
 }
 
 /* --- SIGKILL --- */
@@ -385,9 +385,9 @@ TEST_F(SessionTest, AProcessKilledWithSigkillDropsItsFdsAndItsMappings)
 	EXPECT_TRUE(buffer_alive(id));
 	ASSERT_EQ(::kill(victim, SIGKILL), 0);
 	EXPECT_EQ(reap(victim), 128 + SIGKILL);
-	EXPECT_TRUE(eventually([&] { return open_count() == 0; })) << open_count();
-	EXPECT_TRUE(eventually([&] { return !buffer_alive(id); }));
-	EXPECT_TRUE(eventually([&] { return processes() == 0; }));
+	EXPECT_EQ(open_count(), 0u);
+	EXPECT_FALSE(buffer_alive(id));
+	EXPECT_EQ(processes(), 0u);
 	::munmap(shared_id, 4096);
 }
 
@@ -415,7 +415,7 @@ TEST_F(SessionTest, ACloseToldAfterItsNumberWasReusedReleasesTheOldFileOnly)
 		return 0;
 	});
 	EXPECT_EQ(status, 0);
-	EXPECT_TRUE(eventually([&] { return session_->standins().size() == 0; })) << session_->standins().size();
+	EXPECT_EQ(standins(), 0u);
 }
 
 /* An exec of an image that does not join (no shim): its old image's
@@ -424,12 +424,12 @@ TEST_F(SessionTest, ACloseToldAfterItsNumberWasReusedReleasesTheOldFileOnly)
  * process stays in the session until it exits. */
 TEST_F(SessionTest, AnExecWithoutTheShimDropsTheOldImagesMappings)
 {
-	Steps steps;
 	uint64_t *shared_id = static_cast<uint64_t *>(
 		::mmap(nullptr, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
 	ASSERT_NE(shared_id, MAP_FAILED);
-	int input[2];
+	int input[2], output[2];
 	ASSERT_EQ(::pipe2(input, O_CLOEXEC), 0);
+	ASSERT_EQ(::pipe2(output, O_CLOEXEC), 0);
 	pid_t execer = spawn([&](Connection &c) {
 		child::Device d;
 		CHILD_CHECK(child::open_device(c, bdf_, d));
@@ -442,22 +442,28 @@ TEST_F(SessionTest, AnExecWithoutTheShimDropsTheOldImagesMappings)
 		 * exec (the device fd is close-on-exec). */
 		CHILD_CHECK(child::close(c, static_cast<int>(buf)) == 0);
 		CHILD_CHECK(::dup2(input[0], 0) == 0);
-		steps.up.post();
+		CHILD_CHECK(::dup2(output[1], 1) == 1);
 		CHILD_CHECK(c.call(Op::ExecPrepare, {}) == 0);
-		/* A plain program: it waits for the test to close its input. */
+		/* A plain program: it echoes its input until the test closes it. */
 		::execl("/bin/cat", "cat", static_cast<char *>(nullptr));
 		return 127;
 	});
 	::close(input[0]);
-	ASSERT_TRUE(steps.wait(execer));
+	::close(output[1]);
+	/* A byte echoed by cat: the exec is done, the old image gone. */
+	char byte = 'x';
+	ASSERT_EQ(::write(input[1], &byte, 1), 1);
+	ASSERT_TRUE(readable(output[0]));
+	ASSERT_EQ(::read(output[0], &byte, 1), 1);
 	const uint64_t id = *shared_id;
 	ASSERT_NE(id, 0u);
-	EXPECT_TRUE(eventually([&] { return open_count() == 0; })) << open_count();
-	EXPECT_TRUE(eventually([&] { return !buffer_alive(id); }));
+	EXPECT_EQ(open_count(), 0u);
+	EXPECT_FALSE(buffer_alive(id));
 	EXPECT_EQ(processes(), 1u);
 	::close(input[1]);
 	EXPECT_EQ(reap(execer), 0);
-	EXPECT_TRUE(eventually([&] { return processes() == 0; }));
+	EXPECT_EQ(processes(), 0u);
+	::close(output[0]);
 	::munmap(shared_id, 4096);
 }
 
