@@ -2,7 +2,8 @@
 /*
  * read/write and their positional and vectored forms: region access on
  * emulated device fds, and stores into control files of the sysfs view.
- * Everything else goes to the C library after one cached lookup.
+ * Everything else goes to the C library after one cached lookup, through
+ * a bounce buffer when a buffer is a register mapping (register_bounce.h).
  */
 #include <algorithm>
 #include <cstring>
@@ -11,6 +12,7 @@
 
 #include "base/user_copy.h"
 #include "shim/real.h"
+#include "shim/register_bounce.h"
 #include "shim/state.h"
 #include "shim/trace.h"
 
@@ -35,6 +37,110 @@ KernelCalls *emulated(int fd, FdKind &kind)
 	return same_process() ? k : nullptr;
 }
 
+/* The real calls, for a file the model does not own. */
+ssize_t host_read(int fd, void *buf, size_t n)
+{
+	if (!bounce::wanted(buf, n)) [[likely]]
+		return REAL(read)(fd, buf, n);
+	auto call = [&](void *b, size_t len, size_t) { return REAL(read)(fd, b, len); };
+	const struct iovec v{buf, n};
+	return bounce::read_into(fd, &v, 1, false, call);
+}
+
+ssize_t host_pread(int fd, void *buf, size_t n, off_t off)
+{
+	if (!bounce::wanted(buf, n)) [[likely]]
+		return REAL(pread)(fd, buf, n, off);
+	auto call = [&](void *b, size_t len, size_t done) {
+		return REAL(pread)(fd, b, len, off + static_cast<off_t>(done));
+	};
+	const struct iovec v{buf, n};
+	return bounce::read_into(fd, &v, 1, true, call);
+}
+
+ssize_t host_write(int fd, const void *buf, size_t n)
+{
+	if (!bounce::wanted(buf, n)) [[likely]]
+		return REAL(write)(fd, buf, n);
+	auto call = [&](void *b, size_t len, size_t) { return REAL(write)(fd, b, len); };
+	const struct iovec v{const_cast<void *>(buf), n};
+	return bounce::write_from(fd, &v, 1, call);
+}
+
+ssize_t host_pwrite(int fd, const void *buf, size_t n, off_t off)
+{
+	if (!bounce::wanted(buf, n)) [[likely]]
+		return REAL(pwrite)(fd, buf, n, off);
+	auto call = [&](void *b, size_t len, size_t done) {
+		return REAL(pwrite)(fd, b, len, off + static_cast<off_t>(done));
+	};
+	const struct iovec v{const_cast<void *>(buf), n};
+	return bounce::write_from(fd, &v, 1, call);
+}
+
+/* The vectored forms: which entry point, for the real call on one
+ * segment (the bounce). */
+enum class Vec { Plain, Positioned, V2 };
+
+ssize_t host_readv(int fd, const struct iovec *iov, int iovcnt, Vec form, off_t off, int flags)
+{
+	if (!bounce::wanted(iov, iovcnt)) [[likely]] {
+		switch (form) {
+		case Vec::Plain:
+			return REAL(readv)(fd, iov, iovcnt);
+		case Vec::Positioned:
+			return REAL(preadv)(fd, iov, iovcnt, off);
+		case Vec::V2:
+			break;
+		}
+		return REAL(preadv2)(fd, iov, iovcnt, off, flags);
+	}
+	auto call = [&](void *b, size_t len, size_t done) {
+		const struct iovec one{b, len};
+		const off_t at = off < 0 ? off : off + static_cast<off_t>(done);
+		switch (form) {
+		case Vec::Plain:
+			return REAL(readv)(fd, &one, 1);
+		case Vec::Positioned:
+			return REAL(preadv)(fd, &one, 1, at);
+		case Vec::V2:
+			break;
+		}
+		return REAL(preadv2)(fd, &one, 1, at, flags);
+	};
+	const bool positioned = form == Vec::Positioned || (form == Vec::V2 && off != -1);
+	return bounce::read_into(fd, iov, iovcnt, positioned, call);
+}
+
+ssize_t host_writev(int fd, const struct iovec *iov, int iovcnt, Vec form, off_t off, int flags)
+{
+	if (!bounce::wanted(iov, iovcnt)) [[likely]] {
+		switch (form) {
+		case Vec::Plain:
+			return REAL(writev)(fd, iov, iovcnt);
+		case Vec::Positioned:
+			return REAL(pwritev)(fd, iov, iovcnt, off);
+		case Vec::V2:
+			break;
+		}
+		return REAL(pwritev2)(fd, iov, iovcnt, off, flags);
+	}
+	auto call = [&](void *b, size_t len, size_t done) {
+		const struct iovec one{b, len};
+		const off_t at = off < 0 ? off : off + static_cast<off_t>(done);
+		switch (form) {
+		case Vec::Plain:
+			return REAL(writev)(fd, &one, 1);
+		case Vec::Positioned:
+			return REAL(pwritev)(fd, &one, 1, at);
+		case Vec::V2:
+			break;
+		}
+		return REAL(pwritev2)(fd, &one, 1, at, flags);
+	};
+	return bounce::write_from(fd, iov, iovcnt, call);
+}
+
 long sysfs_store(KernelCalls *k, int fd, const void *buf, size_t n)
 {
 	auto path = note_get(fd);
@@ -49,11 +155,11 @@ ssize_t read_impl(int fd, void *buf, size_t n)
 	FdKind kind;
 	KernelCalls *k = in_model() ? nullptr : emulated(fd, kind);
 	if (!k || kind != FdKind::Ours)
-		return REAL(read)(fd, buf, n);
+		return host_read(fd, buf, n);
 	TraceStart t0 = trace_start();
 	long r = model_call([&] { return k->read(fd, buf, n); }, -ENOMEM);
 	if (r == Kernel::kForeign)
-		return REAL(read)(fd, buf, n);
+		return host_read(fd, buf, n);
 	if (tracing())
 		trace_rw("read", fd, buf, n, -1, r, t0);
 	return syscall_result<ssize_t>(r);
@@ -64,11 +170,11 @@ ssize_t pread_impl(int fd, void *buf, size_t n, off_t off)
 	FdKind kind;
 	KernelCalls *k = in_model() ? nullptr : emulated(fd, kind);
 	if (!k || kind != FdKind::Ours)
-		return REAL(pread)(fd, buf, n, off);
+		return host_pread(fd, buf, n, off);
 	TraceStart t0 = trace_start();
 	long r = model_call([&] { return k->pread(fd, buf, n, off); }, -ENOMEM);
 	if (r == Kernel::kForeign)
-		return REAL(pread)(fd, buf, n, off);
+		return host_pread(fd, buf, n, off);
 	if (tracing())
 		trace_rw("pread64", fd, buf, n, off, r, t0);
 	return syscall_result<ssize_t>(r);
@@ -123,7 +229,7 @@ ssize_t preadv_impl(int fd, const struct iovec *iov, int iovcnt, off_t off, int 
 	FdKind kind;
 	KernelCalls *k = in_model() ? nullptr : emulated(fd, kind);
 	if (!k || kind != FdKind::Ours)
-		return v2 ? REAL(preadv2)(fd, iov, iovcnt, off, flags) : REAL(preadv)(fd, iov, iovcnt, off);
+		return host_readv(fd, iov, iovcnt, v2 ? Vec::V2 : Vec::Positioned, off, flags);
 	return vectored(iov, iovcnt, [&](void *base, size_t len, ssize_t done) {
 		return model_call([&] { return off < 0 ? k->read(fd, base, len) : k->pread(fd, base, len, off + done); },
 				  -ENOMEM);
@@ -135,7 +241,7 @@ ssize_t pwritev_impl(int fd, const struct iovec *iov, int iovcnt, off_t off, int
 	FdKind kind;
 	KernelCalls *k = in_model() ? nullptr : emulated(fd, kind);
 	if (!k)
-		return v2 ? REAL(pwritev2)(fd, iov, iovcnt, off, flags) : REAL(pwritev)(fd, iov, iovcnt, off);
+		return host_writev(fd, iov, iovcnt, v2 ? Vec::V2 : Vec::Positioned, off, flags);
 	if (kind == FdKind::SysFile) {
 		std::string page;
 		long r = gather_page(iov, iovcnt, page);
@@ -164,14 +270,14 @@ SHIM_EXPORT ssize_t write(int fd, const void *buf, size_t n)
 	FdKind kind;
 	KernelCalls *k = in_model() ? nullptr : emulated(fd, kind);
 	if (!k)
-		return REAL(write)(fd, buf, n);
+		return host_write(fd, buf, n);
 	if (kind == FdKind::SysFile)
 		return syscall_result<ssize_t>(sysfs_store(k, fd, buf, n));
 	sysfs_changed();
 	TraceStart t0 = trace_start();
 	long r = model_call([&] { return k->write(fd, buf, n); }, -ENOMEM);
 	if (r == Kernel::kForeign)
-		return REAL(write)(fd, buf, n);
+		return host_write(fd, buf, n);
 	if (tracing())
 		trace_rw("write", fd, buf, n, -1, r, t0);
 	return syscall_result<ssize_t>(r);
@@ -200,14 +306,14 @@ static ssize_t pwrite_impl(int fd, const void *buf, size_t n, off_t off)
 	FdKind kind;
 	KernelCalls *k = in_model() ? nullptr : emulated(fd, kind);
 	if (!k)
-		return REAL(pwrite)(fd, buf, n, off);
+		return host_pwrite(fd, buf, n, off);
 	if (kind == FdKind::SysFile)
 		return syscall_result<ssize_t>(sysfs_store(k, fd, buf, n));
 	sysfs_changed();
 	TraceStart t0 = trace_start();
 	long r = model_call([&] { return k->pwrite(fd, buf, n, off); }, -ENOMEM);
 	if (r == Kernel::kForeign)
-		return REAL(pwrite)(fd, buf, n, off);
+		return host_pwrite(fd, buf, n, off);
 	if (tracing())
 		trace_rw("pwrite64", fd, buf, n, off, r, t0);
 	return syscall_result<ssize_t>(r);
@@ -222,7 +328,7 @@ SHIM_EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
 	FdKind kind;
 	KernelCalls *k = in_model() ? nullptr : emulated(fd, kind);
 	if (!k || kind != FdKind::Ours)
-		return REAL(readv)(fd, iov, iovcnt);
+		return host_readv(fd, iov, iovcnt, Vec::Plain, -1, 0);
 	return preadv_impl(fd, iov, iovcnt, -1, 0, false);
 }
 
@@ -231,7 +337,7 @@ SHIM_EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
 	FdKind kind;
 	KernelCalls *k = in_model() ? nullptr : emulated(fd, kind);
 	if (!k)
-		return REAL(writev)(fd, iov, iovcnt);
+		return host_writev(fd, iov, iovcnt, Vec::Plain, -1, 0);
 	return pwritev_impl(fd, iov, iovcnt, -1, 0, false);
 }
 

@@ -330,6 +330,8 @@ int MmTable::create(const wire::MmOp *ops, size_t n, size_t &used) noexcept
 		return e;
 	}
 	vmas_[nvma_++] = v;
+	if (registers)
+		register_vmas_.fetch_add(1, std::memory_order_relaxed);
 	widen(v.start, v.end);
 	return 0;
 }
@@ -381,6 +383,8 @@ void MmTable::split(uint64_t id, uintptr_t at, uint64_t tail_id) noexcept
 	head->end = at;
 	head->run_count = head_runs;
 	vmas_[nvma_++] = tail;
+	if (tail.registers)
+		register_vmas_.fetch_add(1, std::memory_order_relaxed);
 	if (EarlyStates::Change early; early_.take(tail_id, early))
 		assert_state(vmas_[nvma_ - 1], early.live, early.seq);
 }
@@ -390,6 +394,8 @@ void MmTable::remove_range(uintptr_t lo, uintptr_t hi) noexcept
 {
 	for (size_t i = 0; i < nvma_;) {
 		if (vmas_[i].start >= lo && vmas_[i].end <= hi) {
+			if (vmas_[i].registers)
+				register_vmas_.fetch_sub(1, std::memory_order_relaxed);
 			vmas_[i] = vmas_[--nvma_];
 			continue;
 		}

@@ -160,6 +160,22 @@ public:
 	 * without the lock (it only grows). */
 	bool may_contain(uintptr_t addr, size_t length) const noexcept;
 
+	/* Whether this process has a register VMA at all (in any table):
+	 * one relaxed load, without the lock, for the fast paths that ask
+	 * whether a buffer may be registers (false: none can be). */
+	static bool any_registers() noexcept { return register_vmas_.load(std::memory_order_relaxed) != 0; }
+	/* Does [addr, addr + length) overlap a live register VMA? Guard
+	 * held. */
+	bool touches_live_registers(uintptr_t addr, size_t length) const noexcept;
+	/* The first address of [addr, addr + length) in a register VMA that
+	 * cannot take an access needing protection `prot` (revoked, or its
+	 * protection lacks a bit of `prot`); addr + length if none. Guard
+	 * held. */
+	uintptr_t register_barrier(uintptr_t addr, size_t length, int prot) const noexcept;
+	/* The start of the first register VMA in [addr, end), or `end`.
+	 * Guard held. */
+	uintptr_t next_registers(uintptr_t addr, uintptr_t end) const noexcept;
+
 private:
 	struct Run {
 		uint64_t vma_offset;
@@ -215,6 +231,8 @@ private:
 
 	std::atomic<uintptr_t> lo_{UINTPTR_MAX};
 	std::atomic<uintptr_t> hi_{0};
+	/* Register VMAs in every table of the process. */
+	static inline std::atomic<uint32_t> register_vmas_{0};
 };
 
 } /* namespace softvfio::session */

@@ -5,6 +5,7 @@
  */
 #include "session/client/register_trap.h"
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstring>
@@ -12,6 +13,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "base/register_pieces.h"
 #include "base/user_copy.h"
 #include "session/client/connection.h"
 #include "session/client/handler_slot.h"
@@ -25,10 +27,28 @@ namespace {
 
 HandlerSlot g_connection;
 
-/* The registers behind the process's register VMAs: a read the model lets
- * the mirror serve is read there, everything else goes to the kernel by
- * its address, which names the VMA and the offset in it. The caller holds
- * the table (MmTable::Guard) throughout. */
+/* One access of the registers behind the process's register VMAs: a read
+ * the model lets the mirror serve is read there, everything else goes to
+ * the kernel by its address, which names the VMA and the offset in it.
+ * The caller holds the table (MmTable::Guard). */
+bool register_access(Connection &c, MmTable &table, uint64_t address, unsigned width, bool write,
+		     uint64_t &value) noexcept
+{
+	if (!write && table.mirror_read(static_cast<uintptr_t>(address), width, value))
+		return true;
+	int64_t extra[2] = {0, 0};
+	long r = c.call(wire::Op::RegisterAccess,
+			{static_cast<int64_t>(address), static_cast<int64_t>(width), write ? 1 : 0,
+			 static_cast<int64_t>(value)},
+			extra, true);
+	if (r != 0)
+		return false;
+	value = static_cast<uint64_t>(extra[0]);
+	return true;
+}
+
+/* The same for a trapped instruction. The caller holds the table
+ * throughout. */
 class SessionRegisters final : public trap::ForwardingRegisterSpace
 {
 public:
@@ -37,17 +57,7 @@ public:
 private:
 	bool forward(uint64_t address, unsigned width, bool write, uint64_t &value) override
 	{
-		if (!write && table_.mirror_read(static_cast<uintptr_t>(address), width, value))
-			return true;
-		int64_t extra[2] = {0, 0};
-		long r = c_.call(wire::Op::RegisterAccess,
-				 {static_cast<int64_t>(address), static_cast<int64_t>(width), write ? 1 : 0,
-				  static_cast<int64_t>(value)},
-				 extra, true);
-		if (r != 0)
-			return false;
-		value = static_cast<uint64_t>(extra[0]);
-		return true;
+		return register_access(c_, table_, address, width, write, value);
 	}
 
 	Connection &c_;
@@ -144,7 +154,114 @@ FaultVerdict on_fault(int sig, siginfo_t *info, void *context)
 	return FaultVerdict::Sigbus;
 }
 
+constexpr uintptr_t kPage = 4096;
+
+uintptr_t clamp_end(uintptr_t user, size_t n) noexcept
+{
+	return n > UINTPTR_MAX - user ? UINTPTR_MAX : user + n;
+}
+
+/* The plain memory [user, user + n) copied with the fault guard's copies
+ * (a fault in them is EFAULT, never a signal, and is not emulated): the
+ * bytes copied, up to the first page that could not be. */
+size_t plain_copy(uintptr_t user, unsigned char *local, size_t n, bool store) noexcept
+{
+	auto copy = [&](uintptr_t at, unsigned char *to, size_t len) {
+		auto *p = reinterpret_cast<void *>(at);
+		return static_cast<bool>(store ? copy_to_user(p, to, len) : copy_from_user(to, p, len));
+	};
+	if (copy(user, local, n))
+		return n;
+	/* Where it stopped: page by page. */
+	size_t done = 0;
+	while (done < n) {
+		const size_t len = std::min<size_t>(n - done, kPage - ((user + done) & (kPage - 1)));
+		if (!copy(user + done, local + done, len))
+			break;
+		done += len;
+	}
+	return done;
+}
+
+/* One piece of a copy through registers, with the table held from the
+ * VMA's look-up to the access's end, as for a trapped instruction (a
+ * revocation comes first or waits for it). */
+bool register_piece(Connection &c, uintptr_t addr, unsigned width, unsigned char *local, bool store) noexcept
+{
+	MmTable &table = c.mm();
+	MmTable::Guard guard(table);
+	const MmTable::Vma *v = table.vma_holding(addr, width);
+	if (!v || !v->registers || !v->live || !(v->prot & PROT_READ) || (store && !(v->prot & PROT_WRITE)))
+		return false;
+	/* Little-endian, as the CPU's access of these bytes would be. */
+	uint64_t value = 0;
+	if (store)
+		std::memcpy(&value, local, width);
+	if (!register_access(c, table, addr, width, store, value))
+		return false;
+	if (!store)
+		std::memcpy(local, &value, width);
+	return true;
+}
+
 } /* namespace */
+
+bool touches_registers(Connection &connection, uintptr_t user, size_t n) noexcept
+{
+	MmTable &table = connection.mm();
+	if (!n || !table.may_contain(user, n))
+		return false;
+	MmTable::Guard guard(table);
+	return table.touches_live_registers(user, n);
+}
+
+size_t register_reach(Connection &connection, uintptr_t user, size_t n, bool store) noexcept
+{
+	MmTable &table = connection.mm();
+	if (!n || !table.may_contain(user, n))
+		return n;
+	MmTable::Guard guard(table);
+	return table.register_barrier(user, n, store ? PROT_READ | PROT_WRITE : PROT_READ) - user;
+}
+
+size_t copy_through_registers(Connection &connection, uintptr_t user, unsigned char *local, size_t n,
+			      bool store) noexcept
+{
+	MmTable &table = connection.mm();
+	n = clamp_end(user, n) - user;
+	size_t done = 0;
+	while (done < n) {
+		const uintptr_t at = user + done, end = user + n;
+		/* The run ahead: registers to the VMA's end, or plain memory
+		 * to the next register VMA. */
+		bool registers;
+		uintptr_t run_end;
+		{
+			MmTable::Guard guard(table);
+			const MmTable::Vma *v = table.vma_holding(at, 1);
+			registers = v && v->registers;
+			run_end = registers ? std::min(end, v->end) : table.next_registers(at, end);
+		}
+		if (!registers) {
+			if (run_end <= at)
+				break;   /* not a table any copy could follow */
+			const size_t len = run_end - at;
+			const size_t got = plain_copy(at, local + done, len, store);
+			done += got;
+			if (got < len)
+				break;
+			continue;
+		}
+		while (done < run_end - user) {
+			const uintptr_t a = user + done;
+			const unsigned width = register_piece_width(a, run_end - a);
+			if (!register_piece(connection, a, width, local + done, store))
+				return done;
+			done += width;
+		}
+	}
+	return done;
+}
 
 void disarm_register_traps(Connection &connection) noexcept
 {

@@ -19,6 +19,9 @@
  */
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
+
 namespace softvfio::session {
 
 class Connection;
@@ -29,5 +32,33 @@ void arm_register_traps(Connection &connection) noexcept;
 /* The trap no longer looks at `connection` once this returns (it waits
  * for a fault being emulated through it). */
 void disarm_register_traps(Connection &connection) noexcept;
+
+/* --- a register mapping as a system call's buffer ---
+ *
+ * What the host kernel's copy_to_user/copy_from_user would do if a
+ * register mapping were real, for a caller that makes the call itself
+ * into memory of its own (the shim, for a file the model does not own).
+ * Each function takes the mm table itself; none raises a signal. */
+
+/* Does [user, user + n) overlap a live register VMA of `connection`'s
+ * process? */
+bool touches_registers(Connection &connection, uintptr_t user, size_t n) noexcept;
+/* How many bytes from `user` (at most n) come before the first register
+ * VMA that cannot take the copy's accesses as the table stands now
+ * (revoked, or its protection lacks PROT_READ, or PROT_WRITE for a
+ * `store`): a copy is bound to stop there. Plain memory is not looked
+ * at. */
+size_t register_reach(Connection &connection, uintptr_t user, size_t n, bool store) noexcept;
+/* Copy n bytes between `local` and the process's memory at `user`, low to
+ * high: into it (`store`) or out of it. Plain memory is copied with the
+ * fault guard's copies; the bytes of a live register VMA whose protection
+ * allows the access are register accesses, naturally aligned pieces of up
+ * to 8 bytes (base/register_pieces.h), each made as a trapped
+ * instruction's access is (the mirror for a read it serves, else one
+ * RegisterAccess call) with the VMA looked up afresh. Returns the bytes
+ * copied: n, or those before the first that could not be (unmapped,
+ * revoked, too little protection, the access refused). */
+size_t copy_through_registers(Connection &connection, uintptr_t user, unsigned char *local, size_t n,
+			      bool store) noexcept;
 
 } /* namespace softvfio::session */
