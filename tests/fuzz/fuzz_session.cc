@@ -31,9 +31,10 @@
  *   1 PUMP p k                  drive a call left earlier (policy bytes as in CALL)
  *   2 GOOD p m param            well-formed macro m % 16 (good()) in slot m >> 4
  *   3 JOIN p kind ...           over the session socket (join_action())
- *   4 CLOSE p pick tell         the process closes an fd; tell & 1: then Op::Closed in slot tell >> 4
+ *   4 CLOSE p pick tell         the process closes an fd; tell & 2: marks it first (wire::ClosedNumbers,
+ *                                as the shim's close of a DMABUF); tell & 1: then Op::Closed in slot tell >> 4
  *   5 DUP p pick                the process dups an fd (another copy of a stand-in)
- *   6 POKE p what k u32         a stray write to a word of the mailbox (poke())
+ *   6 POKE p what k u32         a stray write to a word of the mailbox (poke()), the closed numbers' too
  *   7 ACK p mode                how it acknowledges mm work: done, never, garbage (puppet::Ack)
  *   8 KILL p                    SIGKILL, in the middle of whatever it was doing
  *   9 STOP p                    SIGSTOP, or SIGCONT if stopped
@@ -262,7 +263,7 @@ void Driver::good()
 }
 
 /* A stray write to the mailbox: its words are the process's to write, the
- * kernel's among them. (what & 15) % 10 is the word, what >> 4 a count of
+ * kernel's among them. (what & 15) % 12 is the word, what >> 4 a count of
  * repeats (1 << (count % 8)): a flood. */
 void Driver::poke()
 {
@@ -279,7 +280,7 @@ void Driver::poke()
 		wire::futex_wake(h.doorbell);
 	};
 	for (unsigned n = 1u << ((what >> 4) % 8); n--;) {
-		switch ((what & 15) % 10) {
+		switch ((what & 15) % 12) {
 		case 0: h.state.store(v % 4); break;
 		case 1: ring(); break;
 		case 2: h.done.store(v); wire::futex_wake(h.done); break;
@@ -305,6 +306,12 @@ void Driver::poke()
 		case 6: c.wanted.store(v & 1); ring(); break;
 		case 7: c.to_kernel.fetch_add(1 + v % 2); wire::futex_wake(c.to_kernel); break;
 		case 8: c.to_client.store(v); break;
+		case 10:   /* numbers "closed", with or without their summary bit */
+			h.closed.words[v % wire::ClosedNumbers::kWords].store(uint64_t{v} * 0x9e3779b97f4a7c15ull);
+			if (v & 1)
+				h.closed.summary[(v >> 1) % wire::ClosedNumbers::kSummaryWords].fetch_or(uint64_t{1} << (v >> 8) % 64);
+			break;
+		case 11: h.closed.generation.fetch_add(v); break;
 		default:   /* the body of the message, after it was posted (a header: POST) */
 			std::memcpy(p.mb->slots[k].payload + sizeof(wire::MsgHeader) + v % (wire::kPayload - 20), &v, 4);
 			break;
@@ -322,7 +329,11 @@ void Driver::fd_action(bool close)
 	if (!close) {
 		if (cmd(p, Cmd::Dup, {fd}))
 			remember(p, p.ctl->r[0]);
-	} else if (cmd(p, Cmd::Close, {fd})) {
+	} else {
+		if ((tell & 2) && p.mb)
+			wire::mark_closed(p.mb->header.closed, fd);
+		if (!cmd(p, Cmd::Close, {fd}))
+			return;
 		forget(p, fd);
 		if (tell & 1)
 			call(p, tell >> 4, Op::Closed, {fd});
