@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "base/model_thread.h"
 
+#include "base/cpu_affinity.h"
 #include "base/reentry.h"
 
 namespace softvfio {
@@ -17,6 +18,7 @@ void ModelThread::start(std::function<void()> body)
 {
 	thread_ = std::make_unique<std::thread>([body = std::move(body)] {
 		enter_model_thread();
+		adopt_leader_affinity();
 		body();
 	});
 }

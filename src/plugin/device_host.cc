@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/cpu_affinity.h"
+
 extern char **environ;
 
 namespace softvfio::plugin {
@@ -115,7 +117,12 @@ Result<std::unique_ptr<DeviceHost>> DeviceHost::start(const std::string &plugin)
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
 
 	pid_t pid = -1;
-	const int rc = ::posix_spawn(&pid, path.c_str(), &actions, &attr, argv, envp.data());
+	int rc;
+	{
+		/* Not on the one CPU of the session worker that may spawn it. */
+		LeaderAffinityScope affinity;
+		rc = ::posix_spawn(&pid, path.c_str(), &actions, &attr, argv, envp.data());
+	}
 	posix_spawnattr_destroy(&attr);
 	posix_spawn_file_actions_destroy(&actions);
 	if (rc)
