@@ -117,6 +117,32 @@ TEST_F(SessionTest, AMappingKeepsABufferClosedWithoutACall)
 	EXPECT_EQ(reap(pid), 0);
 }
 
+/* A DMABUF exported, mapped and closed without a call: its buffer lives
+ * on (the mapping holds it), its number is free. reuse() gives the number
+ * to a copy of the device fd, received over SCM_RIGHTS. In a child. */
+struct ClosedButMapped {
+	int sv[2] = {-1, -1};
+	child::Device d;
+	int number = -1;
+	char *map = nullptr;
+
+	/* 0, or 1 after saying what failed (CHILD_CHECK). */
+	int make(Connection &c, const std::string &bdf)
+	{
+		CHILD_CHECK(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+		CHILD_CHECK(child::open_device(c, bdf, d));
+		long buf = child::export_dmabuf(c, d.device, 2, 0, kBufLen);
+		CHILD_CHECK(buf >= 0);
+		number = static_cast<int>(buf);
+		CHILD_CHECK(child::buffer_id(c, number) != 0);
+		map = child::map_page(c, number, PROT_READ | PROT_WRITE);
+		CHILD_CHECK(map);
+		CHILD_CHECK(close_without_call(c, number));
+		return 0;
+	}
+	int reuse() { return child::send_fd(sv[0], d.device) ? child::recv_fd(sv[1]) : -1; }
+};
+
 /* The number of a closed DMABUF whose buffer lives on (a mapping holds it)
  * is taken by a device fd received over SCM_RIGHTS: a call on it reaches
  * the device. Without the mark, the kernel's table would still say the
@@ -124,24 +150,15 @@ TEST_F(SessionTest, AMappingKeepsABufferClosedWithoutACall)
 TEST_F(SessionTest, ANumberClosedWithoutACallStandsForWhatReusedIt)
 {
 	EXPECT_EQ(in_child([&](Connection &c) {
-			  int sv[2];
-			  CHILD_CHECK(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
-			  child::Device d;
-			  CHILD_CHECK(child::open_device(c, bdf_, d));
-			  long buf = child::export_dmabuf(c, d.device, 2, 0, kBufLen);
-			  CHILD_CHECK(buf >= 0);
-			  CHILD_CHECK(child::buffer_id(c, static_cast<int>(buf)) != 0);
-			  char *map = child::map_page(c, static_cast<int>(buf), PROT_READ | PROT_WRITE);
-			  CHILD_CHECK(map);
-			  CHILD_CHECK(close_without_call(c, static_cast<int>(buf)));
-			  CHILD_CHECK(child::send_fd(sv[0], d.device));
-			  int got = child::recv_fd(sv[1]);
-			  CHILD_CHECK(got == buf);
+			  ClosedButMapped s;
+			  CHILD_CHECK(s.make(c, bdf_) == 0);
+			  int got = s.reuse();
+			  CHILD_CHECK(got == s.number);
 			  CHILD_CHECK(child::buffer_id(c, got) == 0);
 			  CHILD_CHECK(device_info_works(c, got));
-			  map[0] = 1;
+			  s.map[0] = 1;
 			  CHILD_CHECK(child::close(c, got) == 0);
-			  CHILD_CHECK(device_info_works(c, d.device));
+			  CHILD_CHECK(device_info_works(c, s.d.device));
 			  return 0;
 		  }),
 		  0);
@@ -152,21 +169,13 @@ TEST_F(SessionTest, ANumberClosedWithoutACallStandsForWhatReusedIt)
 TEST_F(SessionTest, AForkChildAfterACloseWithoutACallHasATrueTable)
 {
 	EXPECT_EQ(in_child([&](Connection &c) {
-			  int sv[2];
-			  CHILD_CHECK(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
-			  child::Device d;
-			  CHILD_CHECK(child::open_device(c, bdf_, d));
-			  long buf = child::export_dmabuf(c, d.device, 2, 0, kBufLen);
-			  CHILD_CHECK(buf >= 0);
-			  char *map = child::map_page(c, static_cast<int>(buf), PROT_READ | PROT_WRITE);
-			  CHILD_CHECK(map);
-			  CHILD_CHECK(close_without_call(c, static_cast<int>(buf)));
+			  ClosedButMapped s;
+			  CHILD_CHECK(s.make(c, bdf_) == 0);
 			  pid_t pid = child::fork(c);
 			  CHILD_CHECK(pid >= 0);
 			  if (pid == 0) {
-				  CHILD_CHECK(child::send_fd(sv[0], d.device));
-				  int got = child::recv_fd(sv[1]);
-				  CHILD_CHECK(got == buf);
+				  int got = s.reuse();
+				  CHILD_CHECK(got == s.number);
 				  CHILD_CHECK(device_info_works(c, got));
 				  CHILD_CHECK(child::buffer_id(c, got) == 0);
 				  ::_exit(0);
