@@ -15,6 +15,7 @@
 #include <cstring>
 #include <sys/mman.h>
 
+#include "base/register_pieces.h"
 #include "mm/fault_model.h"
 #include "mm/mm.h"
 #include "mm/vma.h"
@@ -139,9 +140,7 @@ Result<void> Mm::register_copy(uintptr_t addr, void *buf, size_t n, bool store)
 {
 	auto *bytes = static_cast<unsigned char *>(buf);
 	while (n) {
-		unsigned width = 8;
-		while (width > 1 && (addr % width || width > n))
-			width /= 2;
+		const unsigned width = register_piece_width(addr, n);
 		/* Little-endian, as the CPU's access of these bytes would be. */
 		uint64_t value = 0;
 		if (store)
