@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The calls that change what an fd number means: close, close_range,
- * closefrom, dup, dup2, dup3, fcntl(F_DUPFD*), fclose, recvmsg, and the
- * calls that make new fds.
+ * closefrom, dup, dup2, dup3, fcntl(F_DUPFD*), fclose, and the calls that
+ * make new fds (recvmsg's received fds: intercept_socket.cc).
  *
  * Emulated fds are real fds (stand-ins: session/standins.h), so each of
  * these is the real system call; the session kernel is told afterwards of
@@ -297,24 +297,6 @@ SHIM_EXPORT int fclose(FILE *stream)
 			tell_closed(k, fd);
 		fd_forget(fd);
 		errno = e;
-	}
-	return r;
-}
-
-SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
-{
-	ssize_t r = REAL(recvmsg)(fd, msg, flags);
-	if (r < 0 || in_model() || !kernel_if_created() || !msg || !msg->msg_controllen)
-		return r;
-	/* Received fds take numbers the shim may have seen closed behind its
-	 * back; they are classified on first use. */
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		const int *fds = reinterpret_cast<const int *>(CMSG_DATA(c));
-		for (size_t i = 0; i < n; i++)
-			fd_claim(fds[i], FdKind::Unknown);
 	}
 	return r;
 }

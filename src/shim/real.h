@@ -127,6 +127,13 @@ using Ftw64Fn = int (*)(const char *, const struct stat64 *, int);
 	X(execvp, int, (const char *, char *const[])) \
 	X(execvpe, int, (const char *, char *const[], char *const[])) \
 	X(recvmsg, ssize_t, (int, struct msghdr *, int)) \
+	X(recv, ssize_t, (int, void *, size_t, int)) \
+	X(recvfrom, ssize_t, (int, void *, size_t, int, struct sockaddr *, socklen_t *)) \
+	X(recvmmsg, int, (int, struct mmsghdr *, unsigned, int, struct timespec *)) \
+	X(send, ssize_t, (int, const void *, size_t, int)) \
+	X(sendto, ssize_t, (int, const void *, size_t, int, const struct sockaddr *, socklen_t)) \
+	X(sendmsg, ssize_t, (int, const struct msghdr *, int)) \
+	X(sendmmsg, int, (int, struct mmsghdr *, unsigned, int)) \
 	X(memfd_create, int, (const char *, unsigned)) \
 	X(eventfd, int, (unsigned, int)) \
 	X(epoll_create, int, (int)) \

@@ -6,6 +6,7 @@
 #include <climits>
 #include <cstdint>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
@@ -19,11 +20,9 @@ namespace softvfio::shim::bounce {
 
 namespace {
 
-/* What one real call moves through the bounce, at most. */
+/* What one real call of a file moves through the bounce, at most (a
+ * socket's call is one, whatever its length). */
 constexpr size_t kChunk = 64 * 1024;
-/* A socket's call is one call whatever its length, up to this (a
- * datagram must not be cut in two). */
-constexpr size_t kSocketChunk = 16 * 1024 * 1024;
 /* Linux's MAX_RW_COUNT: what one read or write moves at most. */
 constexpr size_t kMaxRw = INT_MAX & ~static_cast<size_t>(4095);
 
@@ -122,11 +121,10 @@ ssize_t total_of(const struct iovec *iov, int iovcnt)
 /* How the transfer is cut into calls: `chunk` bytes each; `more`: go on
  * after a full chunk. One call whenever it fits in a chunk. A regular
  * file or block device goes on (it neither blocks nor loses bytes); a
- * read of anything else is one call (a short read is what a pipe, a
- * socket or a terminal may answer, and a second call could block on a
- * pipe that had just enough); a write goes on (a write to a pipe may
- * block for all of it anyway); a socket's call is one, up to a large
- * bound, so a datagram is never cut. */
+ * read of anything else is one call (a short read is what a pipe or a
+ * terminal may answer, and a second call could block on a pipe that had
+ * just enough); a write goes on (a write to a pipe may block for all of
+ * it anyway). A socket never comes here (recv_into, send_from). */
 struct Plan {
 	size_t chunk;
 	bool more;
@@ -140,8 +138,6 @@ Plan plan_for(int fd, size_t total, bool write)
 	if (REAL(fstat)(fd, &st) == 0) {
 		if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))
 			return {kChunk, true};
-		if (S_ISSOCK(st.st_mode))
-			return {std::min(total, kSocketChunk), false};
 	}
 	return {kChunk, write};
 }
@@ -157,7 +153,8 @@ public:
 			p_ = stack_;
 			return;
 		}
-		void *m = REAL(mmap)(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		void *m = REAL(mmap)(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+				     -1, 0);
 		if (m != MAP_FAILED) {
 			p_ = static_cast<unsigned char *>(m);
 			mapped_ = n;
@@ -193,12 +190,56 @@ ssize_t fail(int e)
 	return -1;
 }
 
+/* What a socket keeps of a transfer: a byte stream, or messages (a
+ * datagram, a SEQPACKET record: one call each, never cut or merged). */
+enum class Sock { None, Stream, Message };
+
+Sock sock_kind(int fd)
+{
+	const int saved = errno;
+	int type = 0;
+	socklen_t len = sizeof(type);
+	const bool sock = ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0;
+	errno = saved;
+	if (!sock)
+		return Sock::None;
+	return type == SOCK_STREAM ? Sock::Stream : Sock::Message;
+}
+
+/* TCP answers a MSG_TRUNC receive by discarding the bytes: nothing is
+ * copied to the buffer (tcp_recvmsg). */
+bool discards_on_trunc(int fd)
+{
+	const int saved = errno;
+	int domain = 0;
+	socklen_t len = sizeof(domain);
+	const bool ok = ::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0;
+	errno = saved;
+	return ok && (domain == AF_INET || domain == AF_INET6);
+}
+
 } /* namespace */
 
 bool overlaps(const void *buf, size_t n) noexcept
 {
 	session::Connection *c = connection();
 	return c && n && session::touches_registers(*c, reinterpret_cast<uintptr_t>(buf), std::min(n, kMaxRw));
+}
+
+bool overlaps(const struct msghdr *msg) noexcept
+{
+	struct msghdr m;
+	if (!msg || !copy_from_user(&m, msg, sizeof(m)) || m.msg_iovlen > IOV_MAX)
+		return false;
+	return overlaps(m.msg_iov, static_cast<int>(m.msg_iovlen));
+}
+
+bool overlaps(const struct mmsghdr *vec, unsigned vlen) noexcept
+{
+	for (unsigned i = 0; i < std::min(vlen, static_cast<unsigned>(IOV_MAX)); i++)
+		if (overlaps(&vec[i].msg_hdr))
+			return true;
+	return false;
 }
 
 bool overlaps(const struct iovec *iov, int iovcnt) noexcept
@@ -232,6 +273,8 @@ ssize_t read_into(int fd, const struct iovec *iov, int iovcnt, bool positioned, 
 		return -1;
 	if (!c)
 		return fail(EFAULT);
+	if (sock_kind(fd) != Sock::None)
+		return recv_into(fd, iov, iovcnt, 0, call);
 	const Segments segs(iov, iovcnt, static_cast<size_t>(total));
 	/* A register mapping known to refuse the stores bounds the call:
 	 * what could not be delivered is not read at all. */
@@ -270,6 +313,8 @@ ssize_t write_from(int fd, const struct iovec *iov, int iovcnt, const Call &call
 		return -1;
 	if (!c)
 		return fail(EFAULT);
+	if (sock_kind(fd) != Sock::None)
+		return send_from(fd, iov, iovcnt, call);
 	const Segments segs(iov, iovcnt, static_cast<size_t>(total));
 	const Plan plan = plan_for(fd, segs.total(), true);
 	Bounce bounce(plan.chunk);
@@ -292,6 +337,71 @@ ssize_t write_from(int fd, const struct iovec *iov, int iovcnt, const Call &call
 			break;
 	}
 	return static_cast<ssize_t>(done);
+}
+
+ssize_t recv_into(int fd, const struct iovec *iov, int iovcnt, int flags, const Call &call) noexcept
+{
+	session::Connection *c = connection();
+	const ssize_t total = total_of(iov, iovcnt);
+	if (total < 0)
+		return -1;
+	if (!c)
+		return fail(EFAULT);
+	const Segments segs(iov, iovcnt, static_cast<size_t>(total));
+	const Sock kind = sock_kind(fd);
+	/* TCP's MSG_TRUNC copies nothing: the call on the bounce, no copy. */
+	const bool discard = kind == Sock::Stream && (flags & MSG_TRUNC) && discards_on_trunc(fd);
+	size_t want = segs.total();
+	if (kind == Sock::Stream && !discard) {
+		/* A stream: a register mapping known to refuse the stores
+		 * bounds the call, so the bytes it could not take stay in the
+		 * socket. A message is received whole (the full size asked
+		 * for), so its boundary and MSG_TRUNC are the host's. */
+		want = as_call([&] { return segs.reach(*c, true); });
+		if (!want)
+			return fail(EFAULT);
+	}
+	Bounce bounce(want);
+	if (!bounce.data())
+		return fail(ENOMEM);
+	const ssize_t got = call(bounce.data(), want, 0);
+	if (got <= 0 || discard)
+		return got;
+	/* MSG_TRUNC may answer a message's full length: deliver what fits. */
+	const size_t n = std::min(static_cast<size_t>(got), want);
+	const size_t put = as_call([&] { return segs.copy(*c, 0, bounce.data(), n, true); });
+	if (put == n)
+		return got;
+	/* A message whose copy failed is EFAULT whole, as the host kernel's
+	 * datagram copy fails; a stream answers the bytes delivered. */
+	if (kind != Sock::Stream || !put)
+		return fail(EFAULT);
+	return static_cast<ssize_t>(put);
+}
+
+ssize_t send_from(int fd, const struct iovec *iov, int iovcnt, const Call &call) noexcept
+{
+	session::Connection *c = connection();
+	const ssize_t total = total_of(iov, iovcnt);
+	if (total < 0)
+		return -1;
+	if (!c)
+		return fail(EFAULT);
+	const Segments segs(iov, iovcnt, static_cast<size_t>(total));
+	Bounce bounce(segs.total());
+	if (!bounce.data())
+		return fail(ENOMEM);
+	/* The registers are read before the call, as copy_from_user reads
+	 * them before the socket queues a byte. A stream sends what could be
+	 * read; a message that could not be read whole is not sent (EFAULT),
+	 * as the host kernel drops a datagram whose copy faults. */
+	const size_t have = as_call([&] { return segs.copy(*c, 0, bounce.data(), segs.total(), false); });
+	if (have < segs.total()) {
+		const Sock kind = sock_kind(fd);
+		if (kind == Sock::Message || (kind == Sock::Stream && !have))
+			return fail(EFAULT);
+	}
+	return call(bounce.data(), have, 0);
 }
 
 } /* namespace softvfio::shim::bounce */

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <cstddef>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 
@@ -32,6 +33,11 @@ namespace softvfio::shim::bounce {
  * has register mappings at all. */
 bool overlaps(const void *buf, size_t n) noexcept;
 bool overlaps(const struct iovec *iov, int iovcnt) noexcept;
+/* A message's data (its iovecs; the name and control buffers are not
+ * looked at), or those of up to IOV_MAX messages. Each header is read
+ * with the fault guard's copy: a bad one is the real call's EFAULT. */
+bool overlaps(const struct msghdr *msg) noexcept;
+bool overlaps(const struct mmsghdr *vec, unsigned vlen) noexcept;
 
 inline bool wanted(const void *buf, size_t n) noexcept
 {
@@ -41,6 +47,16 @@ inline bool wanted(const void *buf, size_t n) noexcept
 inline bool wanted(const struct iovec *iov, int iovcnt) noexcept
 {
 	return session::MmTable::any_registers() && overlaps(iov, iovcnt);
+}
+
+inline bool wanted(const struct msghdr *msg) noexcept
+{
+	return session::MmTable::any_registers() && overlaps(msg);
+}
+
+inline bool wanted(const struct mmsghdr *vec, unsigned vlen) noexcept
+{
+	return session::MmTable::any_registers() && overlaps(vec, vlen);
 }
 
 /* One real call on the bounce buffer: `len` bytes at `buf`, `done` bytes
@@ -66,9 +82,25 @@ private:
 /* A read-type call into the segments `iov` through the bounce: the C
  * convention. `positioned`: the call does not move the file position
  * (pread); otherwise bytes read and not delivered are given back to a
- * seekable file with lseek. */
+ * seekable file with lseek. On a socket, recv_into's rules. */
 ssize_t read_into(int fd, const struct iovec *iov, int iovcnt, bool positioned, const Call &call) noexcept;
-/* A write-type call from the segments `iov` through the bounce. */
+/* A write-type call from the segments `iov` through the bounce. On a
+ * socket, send_from's rules. */
 ssize_t write_from(int fd, const struct iovec *iov, int iovcnt, const Call &call) noexcept;
+
+/* A socket's receive into the segments (recv, recvfrom, recvmsg, and read
+ * and readv of a socket): one real call, `flags` those of the call. A
+ * stream asks for no more than the segments can take as the table
+ * stands; a message-oriented socket (datagram, SEQPACKET) is asked for
+ * the full size, and of what it answers (more than was asked for, with
+ * MSG_TRUNC) the bytes that fit are delivered. A copy that stops short is
+ * the bytes delivered on a stream, EFAULT on a message. TCP's MSG_TRUNC
+ * copies nothing. */
+ssize_t recv_into(int fd, const struct iovec *iov, int iovcnt, int flags, const Call &call) noexcept;
+/* A socket's send from the segments: one real call of the bytes read from
+ * them. A stream sends the bytes read before the first that could not be
+ * (none: EFAULT); a message must be read whole, else EFAULT and nothing
+ * is sent. */
+ssize_t send_from(int fd, const struct iovec *iov, int iovcnt, const Call &call) noexcept;
 
 } /* namespace softvfio::shim::bounce */
