@@ -17,6 +17,8 @@
 #include <softvfio/base/result.h>
 #include <softvfio/profile.h>
 
+#include "base/tracked_mutex.h"
+
 namespace softvfio::dmabuf {
 
 /* Where a bus address lives in host memory: a BAR memfd and a file offset. */
@@ -45,7 +47,7 @@ public:
 	virtual void put_registration() = 0;
 
 	/* The device's memory_lock; status changes need it held for writing. */
-	virtual std::shared_mutex &memory_lock() = 0;
+	virtual TrackedSharedMutex &memory_lock() = 0;
 	/* __vfio_pci_memory_enabled() and not in runtime low power: whether an
 	 * MMIO access may succeed. Caller holds memory_lock. */
 	virtual bool mmio_accessible_locked() = 0;

@@ -2,7 +2,9 @@
 /*
  * Resv: a buffer's reservation object (dma_resv): its lock and its fences.
  *
- * The lock is a plain mutex that remembers which thread holds it, so the
+ * The lock is a tracked mutex (base/tracked_mutex.h: a copy through
+ * registers is refused while it is held, since a register access through a
+ * DMABUF takes it) that remembers which thread holds it, so the
  * importer entry points can tell whether they are called from inside an
  * invalidate() notification (which runs with the lock held, as move_notify
  * does) and must not take it again.
@@ -16,6 +18,8 @@
 #include <vector>
 
 #include <softvfio/importer.h>
+
+#include "base/tracked_mutex.h"
 
 namespace softvfio::dmabuf {
 
@@ -42,7 +46,9 @@ private:
 		FenceUsage usage;
 	};
 
-	std::mutex lock_;
+	/* Tracked: a copy through registers refuses to run under it
+	 * (base/tracked_mutex.h). */
+	TrackedMutex lock_;
 	std::atomic<std::thread::id> owner_{};
 	std::vector<Entry> fences_;
 };

@@ -72,12 +72,13 @@ long local_register_access(void *owner, uintptr_t address, unsigned width, bool 
  * the DMABUF's checks); anything that is no live register VMA of the
  * process stays EFAULT, never a signal.
  *
- * Only around read, write, pread and pwrite of a model file: the device
- * file makes each of their user copies with no model lock held
- * (vfio/pci/region_rw.cc copies outside memory_lock, the config space
- * outside its state lock), and a register access takes mmap_lock, the
- * buffer's resv and memory_lock. Ioctls copy under their handlers' locks
- * and keep the guard's plain EFAULT.
+ * Around read, write, pread, pwrite and ioctl of a model file. A register
+ * access takes mmap_lock, the buffer's resv and memory_lock; a copy made
+ * while the thread holds one of those (base/tracked_mutex.h counts them)
+ * is refused by Mm::register_copy with EFAULT before any access, so a
+ * handler's copy under such a lock keeps the guard's plain EFAULT, and
+ * the copies handlers make before they lock (nearly all) reach the
+ * registers (docs/trap.md).
  */
 class LocalRegisterCopies final : public HostProcessView
 {
@@ -134,9 +135,9 @@ private:
 	mm::Mm &mm_;
 };
 
-/* A read or write of a model file in process, with a buffer in a register
- * mapping copied through the registers. The session kernel sets its own
- * view of the client around the same calls (session/dispatch.cc). */
+/* A read, write or ioctl of a model file in process, with a buffer in a
+ * register mapping copied through the registers. The session kernel sets
+ * its own view of the client around the same calls (session/dispatch.cc). */
 template<typename Body>
 long with_register_copies(Kernel::Impl &impl, Body &&body)
 {
@@ -342,7 +343,7 @@ long Kernel::ioctl(int fd, unsigned long cmd, uintptr_t arg)
 		return r < 0 ? -errno : r;
 	}
 	/* ioctl numbers are 32 bits in the kernel. */
-	return (*file)->ioctl(static_cast<unsigned int>(cmd), arg);
+	return with_register_copies(*impl_, [&] { return (*file)->ioctl(static_cast<unsigned int>(cmd), arg); });
 }
 
 long Kernel::pread(int fd, void *buf, size_t count, off_t offset)

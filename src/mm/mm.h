@@ -18,8 +18,10 @@
  *    Mappable::fault() with no AddressSpace lock held;
  *  - zap/restore take only the AddressSpace lock.
  * Callers must not hold memory_lock or resv when calling into Mm (the kernel
- * calls ->mmap under mmap_lock). File references (VMA destruction) are
- * dropped only after every lock is released.
+ * calls ->mmap under mmap_lock). mmap_lock, resv and memory_lock are
+ * tracked mutexes (base/tracked_mutex.h): a copy through registers made
+ * while the thread holds one is refused (register_copy). File references
+ * (VMA destruction) are dropped only after every lock is released.
  */
 #pragma once
 
@@ -34,6 +36,7 @@
 #include <softvfio/base/result.h>
 #include <softvfio/base/unique_fd.h>
 
+#include "base/tracked_mutex.h"
 #include "mm/address_space.h"
 #include "mm/host.h"
 #include "mm/mappable.h"
@@ -132,9 +135,11 @@ public:
 	 * PROT_WRITE for a store). EFAULT at the first piece that fails (the
 	 * pieces before it were made, as a copy that faults part way leaves
 	 * what it copied). Each piece looks the VMA up afresh: the process may
-	 * change its mappings meanwhile. The caller holds no lock of the
-	 * model's (an access takes mmap_lock, the object's resv and
-	 * memory_lock). */
+	 * change its mappings meanwhile. EFAULT before any access when the
+	 * calling thread holds a tracked lock (base/tracked_mutex.h: mmap_lock,
+	 * resv, memory_lock), since an access takes them: a handler's copy
+	 * made under one of them fails as on a refused fault instead of
+	 * deadlocking. */
 	Result<void> register_copy(uintptr_t addr, void *buf, size_t n, bool store);
 
 	/* Copies plain memory, from the start of what it is given up to the
@@ -145,10 +150,10 @@ public:
 	 * memory at `user`: plain memory through `plain`, the page it stops
 	 * at, to that page's end, through register_copy (a register VMA is
 	 * whole pages), then plain memory again; low to high throughout, as
-	 * the kernel's copy goes. EFAULT at a page neither reaches. The
-	 * caller holds no lock of the model's, and makes any copy the model
-	 * does inside a register access a plain one (no access nests in
-	 * another). */
+	 * the kernel's copy goes. EFAULT at a page neither reaches, and at a
+	 * register page while the thread holds a tracked lock (register_copy).
+	 * The caller makes any copy the model does inside a register access a
+	 * plain one (no access nests in another). */
 	Result<void> copy_through_registers(uintptr_t user, unsigned char *local, size_t n, bool store,
 					    const PlainCopy &plain);
 
@@ -196,7 +201,9 @@ private:
 	const std::unique_ptr<Host> host_;
 	uint64_t next_id_ = 1;   /* under mmap_lock (write) */
 	TableDirectory tables_;
-	std::shared_mutex mmap_lock_;
+	/* Tracked: a copy through registers refuses to run under it
+	 * (base/tracked_mutex.h). */
+	TrackedSharedMutex mmap_lock_;
 	VmaMap vmas_;
 };
 

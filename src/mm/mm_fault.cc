@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 
 #include "base/register_pieces.h"
+#include "base/tracked_mutex.h"
 #include "mm/fault_model.h"
 #include "mm/mm.h"
 #include "mm/vma.h"
@@ -138,6 +139,13 @@ Result<uint64_t> Mm::register_access_as(uintptr_t addr, unsigned width, uint64_t
 
 Result<void> Mm::register_copy(uintptr_t addr, void *buf, size_t n, bool store)
 {
+	/* A register access takes mmap_lock, the buffer's resv and the
+	 * device's memory_lock (and what is ordered after them): a copy made
+	 * under one of those (an ioctl handler's, under memory_lock, say)
+	 * would deadlock or invert the order. It fails as a copy the fault
+	 * handler refuses, before any access is made (docs/trap.md). */
+	if (tracked_locks_held())
+		return err(EFAULT);
 	auto *bytes = static_cast<unsigned char *>(buf);
 	while (n) {
 		const unsigned width = register_piece_width(addr, n);

@@ -205,6 +205,10 @@ private:
 	std::vector<unsigned char> blob_;
 };
 
+/* An argument (or a buffer it points to) in one of the caller's register
+ * mappings is copied through the registers, as Linux's copy_from_user and
+ * copy_to_user fault through vfio's handler; a copy a handler makes under
+ * a lock a register access takes stays EFAULT (RegisterCopyHost). */
 long ioctl(ClientProcess &cp, Call &call, Kernel &k, int fd, unsigned long cmd, uintptr_t arg)
 {
 	auto file = cp.process().fds.get(fd);
@@ -212,25 +216,30 @@ long ioctl(ClientProcess &cp, Call &call, Kernel &k, int fd, unsigned long cmd, 
 		/* An ioctl reads its argument in pieces (argsz, then the rest):
 		 * one system call for them all. */
 		ReadAheadHost window(cp.host());
-		HostScope scope(window);
+		RegisterCopyHost copies(window, cp.host(), cp.process().mm);
+		HostScope scope(copies);
 		return k.ioctl(fd, cmd, arg);
 	}
-	auto recorder = std::make_shared<RecordingHost>(cp.host(), arg);
+	RegisterCopyHost copies(cp.host(), cp.process().mm);
+	auto recorder = std::make_shared<RecordingHost>(copies, arg);
 	long r;
 	{
 		HostScope scope(*recorder);
 		r = k.ioctl(fd, cmd, arg);
 	}
-	if (r >= 0)
+	/* No memo of an answer that went through registers: the process
+	 * would replay it by comparing and writing those bytes as memory. */
+	if (r >= 0 && !copies.met_registers())
 		call.set_data(recorder->memo());
 	return r;
 }
 
-/* A read or write of a file: a buffer in one of the caller's register
- * mappings is copied through the registers, as Linux's copies fault
- * through vfio's handler (RegisterCopyHost says why only these calls). */
+/* A call that copies user memory (a read or write of a file, a path, an
+ * answer): a buffer in one of the caller's register mappings is copied
+ * through the registers, as Linux's copies fault through vfio's handler
+ * (RegisterCopyHost). */
 template<typename Body>
-long with_register_copies(ClientProcess &cp, Body &&body)
+auto with_register_copies(ClientProcess &cp, Body &&body)
 {
 	RegisterCopyHost copies(cp.host(), cp.process().mm);
 	HostScope scope(copies);
@@ -256,7 +265,7 @@ long dispatch_op(ClientProcess &cp, Call &call, const wire::Request &req)
 
 	switch (static_cast<Op>(req.h.op)) {
 	case Op::Open: {
-		auto path = path_arg(a[0]);
+		auto path = with_register_copies(cp, [&]() -> Result<std::string> { return path_arg(a[0]); });
 		if (!path)
 			return -path.error();
 		return k.open(path->c_str(), static_cast<int>(a[1]));
@@ -349,7 +358,7 @@ long dispatch_op(ClientProcess &cp, Call &call, const wire::Request &req)
 		auto file = emulated(p, fd);
 		if (!file)
 			return -file.error();
-		return copy_out((*file)->link_name(), a[1], a[2]);
+		return with_register_copies(cp, [&] { return copy_out((*file)->link_name(), a[1], a[2]); });
 	}
 	case Op::ForkPrepare: {
 		long id = fork_prepare(cp, call);
@@ -370,9 +379,9 @@ long dispatch_op(ClientProcess &cp, Call &call, const wire::Request &req)
 		resync(cp, call);
 		return 0;
 	case Op::Mappings:
-		return mappings(cp, k, a[0], a[1]);
+		return with_register_copies(cp, [&] { return mappings(cp, k, a[0], a[1]); });
 	case Op::BufferOf:
-		return buffer_of(cp, k, fd, a[1]);
+		return with_register_copies(cp, [&] { return buffer_of(cp, k, fd, a[1]); });
 	case Op::RegisterAccess: {
 		uint64_t value = static_cast<uint64_t>(a[3]);
 		long r = k.register_access(ptr(a[0]), static_cast<unsigned>(a[1]), a[2] != 0, &value);

@@ -80,9 +80,22 @@ Result<void> RegisterCopyHost::write_memory(uintptr_t dst, const void *src, size
  * page they cannot reach), the rest through the registers. */
 Result<void> RegisterCopyHost::copy(unsigned char *local, uintptr_t remote, size_t n, bool write)
 {
+	if (&inner_ != &remote_) {
+		/* The view's copy first (a read-ahead window answers from what
+		 * it holds): plain memory costs what it did. A window is never
+		 * filled from registers: its read of a register page fails
+		 * here, and the bytes asked for come through the registers
+		 * below, no more. */
+		auto r = write ? inner_.write_memory(remote, local, n) : inner_.read_memory(local, remote, n);
+		if (r || r.error() != EFAULT)
+			return r;
+	}
 	HostScope plain(remote_);
 	return mm_.copy_through_registers(remote, local, n, write, [&](unsigned char *l, uintptr_t r, size_t k) {
-		return remote_.transfer(l, r, k, write);
+		const size_t done = remote_.transfer(l, r, k, write);
+		if (done < k)
+			met_registers_ = true;
+		return done;
 	});
 }
 

@@ -63,41 +63,55 @@ private:
 };
 
 /*
- * The calling process's memory as a read or write system call on a device
- * file reaches it (dispatch.cc: Read, Write, Pread, Pwrite). A buffer in a
- * register mapping of the process (a BAR or DMABUF mapping laid PROT_NONE
- * and trapped, docs/trap.md) cannot be reached with process_vm_readv/
- * writev; Linux's copy_to_user/copy_from_user fault there and vfio's fault
- * handler lets the copy through to the device. So where a copy stops at a
- * page it cannot reach, the rest of that page goes through the process's
- * Mm as register accesses (mm::Mm::register_copy), and plain memory after
- * it through process_vm_readv/writev again. A page that is no live
- * register VMA of the process (unmapped, revoked, remapped meanwhile) is
- * EFAULT, as before.
+ * The calling process's memory as a system call of the session kernel
+ * reaches it (dispatch.cc: read, write, pread, pwrite, ioctl, and the
+ * other calls that copy user memory). A buffer in a register mapping of
+ * the process (a BAR or DMABUF mapping laid PROT_NONE and trapped,
+ * docs/trap.md) cannot be reached with process_vm_readv/writev; Linux's
+ * copy_to_user/copy_from_user fault there and vfio's fault handler lets
+ * the copy through to the device. So where a copy stops at a page it
+ * cannot reach, the rest of that page goes through the process's Mm as
+ * register accesses (mm::Mm::register_copy), and plain memory after it
+ * through process_vm_readv/writev again. A page that is no live register
+ * VMA of the process (unmapped, revoked, remapped meanwhile) is EFAULT, as
+ * before.
  *
- * Only for those calls: the device file's read and write make their user
- * copies with no model lock held (vfio/pci/region_rw.cc copies each piece
- * outside memory_lock, the config space's outside its state lock), and a
- * register access takes the Mm's mmap_lock, the buffer's resv and
- * memory_lock. Copies elsewhere (ioctls) may be made under such locks and
- * keep the plain EFAULT.
+ * A register access takes the Mm's mmap_lock, the buffer's resv and
+ * memory_lock. A copy the model makes while holding one of those (they are
+ * base/tracked_mutex.h's, and the thread's count of them is known) is
+ * refused by Mm::register_copy with EFAULT before any access: ioctl
+ * handlers copy their arguments before they lock, so nearly every copy
+ * works; the few made under such a lock stay EFAULT (docs/trap.md).
  *
- * The fast path is RemoteProcess's: one process_vm_readv/writev; the
- * registers are looked at only after it failed.
+ * The fast path is one process_vm_readv/writev (through `first`, a
+ * read-ahead window for an ioctl, when given); the registers are looked at
+ * only after it failed, and then the copy is made again from its start,
+ * the plain pages (the same bytes) as RemoteProcess copies them.
  */
 class RegisterCopyHost final : public HostProcessView
 {
 public:
-	RegisterCopyHost(RemoteProcess &inner, mm::Mm &mm) : HostProcessView(inner), remote_(inner), mm_(mm) {}
+	RegisterCopyHost(RemoteProcess &inner, mm::Mm &mm) : RegisterCopyHost(inner, inner, mm) {}
+	/* `first`: the view a copy is tried through first (its memory must be
+	 * `remote`'s); register pages are never read through it. */
+	RegisterCopyHost(HostProcess &first, RemoteProcess &remote, mm::Mm &mm)
+		: HostProcessView(first), remote_(remote), mm_(mm)
+	{
+	}
 
 	Result<void> read_memory(void *dst, uintptr_t src, size_t n) override;
 	Result<void> write_memory(uintptr_t dst, const void *src, size_t n) override;
+
+	/* Did a copy meet a page plain copies could not reach (and try the
+	 * registers there)? */
+	bool met_registers() const { return met_registers_; }
 
 private:
 	Result<void> copy(unsigned char *local, uintptr_t remote, size_t n, bool write);
 
 	RemoteProcess &remote_;
 	mm::Mm &mm_;
+	bool met_registers_ = false;
 };
 
 } /* namespace softvfio::session */

@@ -27,7 +27,7 @@ std::vector<std::shared_ptr<VfioPciDevice>> DeviceSet::members()
 Result<void> DeviceSet::hot_reset()
 {
 	auto devs = members();
-	std::vector<std::unique_lock<std::shared_mutex>> held;
+	std::vector<std::unique_lock<TrackedSharedMutex>> held;
 	Result<void> result;
 	/* Try-lock to avoid deadlocking against a member's own lock holders;
 	 * contention unwinds with EBUSY (§6 item 8). */

@@ -45,7 +45,7 @@ public:
 		return true;
 	}
 	void put_registration() override { registrations--; }
-	std::shared_mutex &memory_lock() override { return memory_lock_; }
+	TrackedSharedMutex &memory_lock() override { return memory_lock_; }
 	bool mmio_accessible_locked() override { return enabled; }
 	bool mmio_accessible_now() override { return enabled; }
 	Result<HostLocation> host_location(uint64_t paddr, uint64_t) override
@@ -62,7 +62,7 @@ public:
 
 private:
 	const Profile &profile_;
-	std::shared_mutex memory_lock_;
+	TrackedSharedMutex memory_lock_;
 	UniqueFD mem_;
 };
 

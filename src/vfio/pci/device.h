@@ -93,7 +93,7 @@ public:
 	long mmap(CallContext &ctx, const std::shared_ptr<vfs::File> &file, const vfs::MmapArgs &args);
 
 	/* --- memory_lock and the memory-enabled predicate --- */
-	std::shared_mutex &memory_lock() override { return memory_lock_; }
+	TrackedSharedMutex &memory_lock() override { return memory_lock_; }
 	bool memory_enabled_locked();
 	bool mmio_accessible_locked() override;
 	bool mmio_accessible_now() override;
@@ -213,7 +213,9 @@ private:
 	VirtualConfig config_;
 	Irqs irqs_;
 
-	std::shared_mutex memory_lock_;
+	/* Tracked: a copy through registers refuses to run under it
+	 * (base/tracked_mutex.h). */
+	TrackedSharedMutex memory_lock_;
 	mm::AddressSpace file_mapping_;
 	dmabuf::BufferList buffers_;
 
