@@ -61,6 +61,10 @@ public:
 	 * view of the process that lives only for one call (a recording, a
 	 * read-ahead window) gives the process's own. */
 	virtual std::shared_ptr<HostProcess> lasting_ref() { return shared_from_this(); }
+	/* The same process with copies that never reach device registers
+	 * (a register-aware view gives the view it wraps): where a string
+	 * ends is looked for in plain memory first (copy_string_from_user). */
+	virtual HostProcess &plain() { return *this; }
 };
 
 /* A view of a process for the length of one call (a recording, a

@@ -14,6 +14,7 @@
 #include <ucontext.h>
 
 #include "base/host_process.h"
+#include "base/register_pieces.h"
 
 /* The C library's own sigaction under its other exported name (glibc,
  * GLIBC_2.2.5), which no interposer defines. */
@@ -372,11 +373,32 @@ Result<std::string> copy_string_from_user(const char *user_src, size_t max)
 	if (HostProcess *remote = current_remote_host()) {
 		/* A page at a time: a string may end just before memory the
 		 * process cannot read. */
+		HostProcess &plain = remote->plain();
 		uintptr_t at = reinterpret_cast<uintptr_t>(user_src);
 		while (out.size() < max) {
 			size_t chunk = std::min<size_t>(4096 - (at & 4095), max - out.size());
 			char buf[4096];
-			SVFIO_TRY(remote->read_memory(buf, at, chunk));
+			auto r = plain.read_memory(buf, at, chunk);
+			if (!r && r.error() == EFAULT && &plain != remote) {
+				/* A page of device registers: read as Linux's
+				 * strncpy_from_user reads a BAR mapping, a word at
+				 * a time up to the one holding the NUL, never on
+				 * to the page's end (a register read may have an
+				 * effect). */
+				for (size_t i = 0; i < chunk;) {
+					const unsigned width = register_piece_width(at + i, chunk - i);
+					SVFIO_TRY(remote->read_memory(buf + i, at + i, width));
+					for (unsigned j = 0; j < width; j++) {
+						if (buf[i + j] == '\0')
+							return out;
+						out.push_back(buf[i + j]);
+					}
+					i += width;
+				}
+				at += chunk;
+				continue;
+			}
+			SVFIO_TRY(r);
 			for (size_t i = 0; i < chunk; i++) {
 				if (buf[i] == '\0')
 					return out;

@@ -101,6 +101,7 @@ public:
 
 	Result<void> read_memory(void *dst, uintptr_t src, size_t n) override;
 	Result<void> write_memory(uintptr_t dst, const void *src, size_t n) override;
+	HostProcess &plain() override { return inner_; }
 
 	/* Did a copy meet a page plain copies could not reach (and try the
 	 * registers there)? */

@@ -241,6 +241,42 @@ TEST_F(SessionRegisterIoctlTest, ADirtyBitmapInTheRegistersGetsItsBits)
 		  0);
 }
 
+/* A string in the registers (GET_DEVICE_FD's device name) is read as
+ * Linux's strncpy_from_user reads a BAR mapping: a word at a time up to the
+ * one holding the NUL, not on to the page's end. */
+TEST_F(SessionRegisterIoctlTest, AStringInTheRegistersIsReadUpToItsEndOnly)
+{
+	child::Pipe up, down;
+	const std::string bdf = scratch_;
+	const unsigned group = group_;
+	pid_t pid = spawn([&](Connection &c) {
+		child::Device d;
+		CHILD_CHECK(child::open_device(c, bdf, d, group));
+		CHILD_CHECK(child::set_memory(c, d.device, true));
+		char *regs = child::map_page(c, d.device, PROT_READ | PROT_WRITE);
+		CHILD_CHECK(regs);
+		char name[32] = {};
+		std::memset(name, 'x', sizeof(name));
+		std::memcpy(name, bdf.c_str(), bdf.size() + 1);
+		CHILD_CHECK(pwrite0(c, d.device, name, sizeof(name), 0x200) == long(sizeof(name)));
+		up.post();
+		CHILD_CHECK(down.take());
+		long fd = child::ioctl(c, d.group, VFIO_GROUP_GET_DEVICE_FD, reinterpret_cast<unsigned long>(regs + 0x200));
+		CHILD_CHECK(fd >= 0);
+		up.post();
+		CHILD_CHECK(down.take());
+		return 0;
+	});
+	ASSERT_TRUE(await(up, pid));
+	const uint64_t before = accesses();
+	down.post();
+	ASSERT_TRUE(await(up, pid));
+	/* 12 characters and the NUL from 0x200: two 8-byte reads. */
+	EXPECT_EQ(accesses() - before, 2u);
+	down.post();
+	EXPECT_EQ(reap(pid), 0);
+}
+
 /* Memory off: the mapping is revoked, the argument cannot be read, the
  * call is EFAULT and no register is reached. */
 TEST_F(SessionRegisterIoctlTest, ARevokedMappingAsTheArgumentIsEfault)
