@@ -167,6 +167,33 @@ bool store_len(struct mmsghdr *entry, ssize_t r)
 	return static_cast<bool>(copy_to_user(&entry->msg_len, &len, sizeof(len)));
 }
 
+/* One entry of a recvmmsg/sendmmsg vector through `impl` (recvmsg_impl,
+ * sendmsg_impl), its count stored in the entry: false ends the batch,
+ * errno the call's (EFAULT if the count could not be stored). */
+template<typename Impl>
+bool one_message(Impl impl, int fd, struct mmsghdr *entry, int flags)
+{
+	const ssize_t r = impl(fd, &entry->msg_hdr, flags);
+	if (r < 0)
+		return false;
+	if (!store_len(entry, r)) {
+		errno = EFAULT;
+		return false;
+	}
+	return true;
+}
+
+/* A batch's answer: the messages moved, or -1 with the first one's
+ * error; an error after the first message is not the call's (errno as
+ * it was, `saved`). */
+int batch_result(unsigned done, int saved)
+{
+	if (!done)
+		return -1;
+	errno = saved;
+	return static_cast<int>(done);
+}
+
 bool valid(const struct timespec &t)
 {
 	return t.tv_sec >= 0 && t.tv_nsec >= 0 && t.tv_nsec < 1000000000L;
@@ -218,14 +245,7 @@ int bounced_recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags, stru
 	vlen = std::min(vlen, kMaxMessages);
 	int f = flags & ~MSG_WAITFORONE;
 	unsigned done = 0;
-	while (done < vlen) {
-		const ssize_t r = recvmsg_impl(fd, &vec[done].msg_hdr, f);
-		if (r < 0)
-			break;
-		if (!store_len(&vec[done], r)) {
-			errno = EFAULT;
-			break;
-		}
+	while (done < vlen && one_message(recvmsg_impl, fd, &vec[done], f)) {
 		done++;
 		if (flags & MSG_WAITFORONE)
 			f |= MSG_DONTWAIT;
@@ -240,11 +260,7 @@ int bounced_recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags, stru
 		    (got_flags & MSG_OOB))
 			break;
 	}
-	if (!done)
-		return -1;
-	/* A later message's error is not the call's (errno as it was). */
-	errno = saved;
-	return static_cast<int>(done);
+	return batch_result(done, saved);
 }
 
 /* sendmmsg likewise: one sendmsg per message, stopping at the first
@@ -254,20 +270,9 @@ int bounced_sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
 	const int saved = errno;
 	vlen = std::min(vlen, kMaxMessages);
 	unsigned done = 0;
-	while (done < vlen) {
-		const ssize_t r = sendmsg_impl(fd, &vec[done].msg_hdr, flags);
-		if (r < 0)
-			break;
-		if (!store_len(&vec[done], r)) {
-			errno = EFAULT;
-			break;
-		}
+	while (done < vlen && one_message(sendmsg_impl, fd, &vec[done], flags))
 		done++;
-	}
-	if (!done)
-		return -1;
-	errno = saved;
-	return static_cast<int>(done);
+	return batch_result(done, saved);
 }
 
 } /* namespace */

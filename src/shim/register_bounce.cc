@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <optional>
 #include <utility>
 
 #include "base/user_copy.h"
@@ -52,14 +53,17 @@ size_t as_call(F &&f) noexcept
 class Segments
 {
 public:
-	Segments(const struct iovec *iov, int n, size_t total) : iov_(iov), n_(n), total_(total) {}
+	Segments(session::Connection &c, const struct iovec *iov, int n, size_t total)
+		: c_(&c), iov_(iov), n_(n), total_(total)
+	{
+	}
 
 	size_t total() const { return total_; }
 
 	/* Copy `len` bytes between `local` and the segments from byte `at`
 	 * of the run on: those copied, stopping at the first that could not
 	 * be. */
-	size_t copy(session::Connection &c, size_t at, unsigned char *local, size_t len, bool store) const
+	size_t copy(size_t at, unsigned char *local, size_t len, bool store) const
 	{
 		size_t copied = 0, seg_start = 0;
 		for (int i = 0; i < n_ && copied < len; i++) {
@@ -72,7 +76,7 @@ public:
 			const size_t inside = pos - seg_start;
 			const size_t take = std::min(seg - inside, len - copied);
 			const auto base = reinterpret_cast<uintptr_t>(iov_[i].iov_base) + inside;
-			const size_t got = session::copy_through_registers(c, base, local + copied, take, store);
+			const size_t got = session::copy_through_registers(*c_, base, local + copied, take, store);
 			copied += got;
 			if (got < take)
 				break;
@@ -83,13 +87,13 @@ public:
 
 	/* The bytes from the start before the first register mapping that
 	 * cannot take the copy as the table stands. */
-	size_t reach(session::Connection &c, bool store) const
+	size_t reach(bool store) const
 	{
 		size_t r = 0;
 		for (int i = 0; i < n_ && r < total_; i++) {
 			const size_t len = std::min(iov_[i].iov_len, total_ - r);
 			const size_t got =
-				session::register_reach(c, reinterpret_cast<uintptr_t>(iov_[i].iov_base), len, store);
+				session::register_reach(*c_, reinterpret_cast<uintptr_t>(iov_[i].iov_base), len, store);
 			r += got;
 			if (got < len)
 				break;
@@ -98,6 +102,7 @@ public:
 	}
 
 private:
+	session::Connection *c_;
 	const struct iovec *iov_;
 	int n_;
 	size_t total_;
@@ -190,18 +195,50 @@ ssize_t fail(int e)
 	return -1;
 }
 
+/* A transfer's segments once its first checks pass: the total (EINVAL
+ * past SSIZE_MAX, as total_of), then a session link to copy through
+ * (EFAULT without one, the fault the real call would meet). Nothing,
+ * errno set, when one fails. */
+std::optional<Segments> start(const struct iovec *iov, int iovcnt)
+{
+	session::Connection *c = connection();
+	const ssize_t total = total_of(iov, iovcnt);
+	if (total < 0)
+		return std::nullopt;
+	if (!c) {
+		errno = EFAULT;
+		return std::nullopt;
+	}
+	return Segments(*c, iov, iovcnt, static_cast<size_t>(total));
+}
+
+/* A chunked transfer stopped: the bytes moved so far, or, when none were,
+ * -1 with errno `e` (0: errno as the failed call left it). */
+ssize_t so_far(size_t done, int e = 0)
+{
+	if (done)
+		return static_cast<ssize_t>(done);
+	return e ? fail(e) : -1;
+}
+
 /* What a socket keeps of a transfer: a byte stream, or messages (a
  * datagram, a SEQPACKET record: one call each, never cut or merged). */
 enum class Sock { None, Stream, Message };
 
-Sock sock_kind(int fd)
+/* An int socket option of `fd`, errno kept: false if `fd` is no socket. */
+bool sock_option(int fd, int name, int &value)
 {
 	const int saved = errno;
-	int type = 0;
-	socklen_t len = sizeof(type);
-	const bool sock = ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0;
+	socklen_t len = sizeof(value);
+	const bool ok = ::getsockopt(fd, SOL_SOCKET, name, &value, &len) == 0;
 	errno = saved;
-	if (!sock)
+	return ok;
+}
+
+Sock sock_kind(int fd)
+{
+	int type = 0;
+	if (!sock_option(fd, SO_TYPE, type))
 		return Sock::None;
 	return type == SOCK_STREAM ? Sock::Stream : Sock::Message;
 }
@@ -210,12 +247,8 @@ Sock sock_kind(int fd)
  * copied to the buffer (tcp_recvmsg). */
 bool discards_on_trunc(int fd)
 {
-	const int saved = errno;
 	int domain = 0;
-	socklen_t len = sizeof(domain);
-	const bool ok = ::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0;
-	errno = saved;
-	return ok && (domain == AF_INET || domain == AF_INET6);
+	return sock_option(fd, SO_DOMAIN, domain) && (domain == AF_INET || domain == AF_INET6);
 }
 
 } /* namespace */
@@ -267,18 +300,16 @@ bool overlaps(const struct iovec *iov, int iovcnt) noexcept
 
 ssize_t read_into(int fd, const struct iovec *iov, int iovcnt, bool positioned, const Call &call) noexcept
 {
-	session::Connection *c = connection();
-	const ssize_t total = total_of(iov, iovcnt);
-	if (total < 0)
-		return -1;
-	if (!c)
-		return fail(EFAULT);
+	/* A socket has its own rules (recv_into, send_from), which make
+	 * the same first checks. */
 	if (sock_kind(fd) != Sock::None)
 		return recv_into(fd, iov, iovcnt, 0, call);
-	const Segments segs(iov, iovcnt, static_cast<size_t>(total));
+	const std::optional<Segments> segs = start(iov, iovcnt);
+	if (!segs)
+		return -1;
 	/* A register mapping known to refuse the stores bounds the call:
 	 * what could not be delivered is not read at all. */
-	const size_t reach = as_call([&] { return segs.reach(*c, true); });
+	const size_t reach = as_call([&] { return segs->reach(true); });
 	if (!reach)
 		return fail(EFAULT);
 	const Plan plan = plan_for(fd, reach, false);
@@ -290,14 +321,14 @@ ssize_t read_into(int fd, const struct iovec *iov, int iovcnt, bool positioned, 
 		const size_t want = std::min(plan.chunk, reach - done);
 		const ssize_t got = call(bounce.data(), want, done);
 		if (got < 0)
-			return done ? static_cast<ssize_t>(done) : -1;
+			return so_far(done);
 		const auto n = static_cast<size_t>(got);
-		const size_t put = as_call([&] { return segs.copy(*c, done, bounce.data(), n, true); });
+		const size_t put = as_call([&] { return segs->copy(done, bounce.data(), n, true); });
 		done += put;
 		if (put < n) {
 			if (!positioned)
 				give_back(fd, n - put);
-			return done ? static_cast<ssize_t>(done) : fail(EFAULT);
+			return so_far(done, EFAULT);
 		}
 		if (n < want || !plan.more)
 			break;
@@ -307,31 +338,29 @@ ssize_t read_into(int fd, const struct iovec *iov, int iovcnt, bool positioned, 
 
 ssize_t write_from(int fd, const struct iovec *iov, int iovcnt, const Call &call) noexcept
 {
-	session::Connection *c = connection();
-	const ssize_t total = total_of(iov, iovcnt);
-	if (total < 0)
-		return -1;
-	if (!c)
-		return fail(EFAULT);
+	/* A socket has its own rules (recv_into, send_from), which make
+	 * the same first checks. */
 	if (sock_kind(fd) != Sock::None)
 		return send_from(fd, iov, iovcnt, call);
-	const Segments segs(iov, iovcnt, static_cast<size_t>(total));
-	const Plan plan = plan_for(fd, segs.total(), true);
+	const std::optional<Segments> segs = start(iov, iovcnt);
+	if (!segs)
+		return -1;
+	const Plan plan = plan_for(fd, segs->total(), true);
 	Bounce bounce(plan.chunk);
 	if (!bounce.data())
 		return fail(ENOMEM);
 	size_t done = 0;
-	while (done < segs.total()) {
-		const size_t want = std::min(plan.chunk, segs.total() - done);
+	while (done < segs->total()) {
+		const size_t want = std::min(plan.chunk, segs->total() - done);
 		/* The registers are read before the call, as the host kernel's
 		 * copy_from_user would read them; what could not be read is
 		 * not written. */
-		const size_t have = as_call([&] { return segs.copy(*c, done, bounce.data(), want, false); });
+		const size_t have = as_call([&] { return segs->copy(done, bounce.data(), want, false); });
 		if (!have)
-			return done ? static_cast<ssize_t>(done) : fail(EFAULT);
+			return so_far(done, EFAULT);
 		const ssize_t put = call(bounce.data(), have, done);
 		if (put < 0)
-			return done ? static_cast<ssize_t>(done) : -1;
+			return so_far(done);
 		done += static_cast<size_t>(put);
 		if (static_cast<size_t>(put) < have || have < want || !plan.more)
 			break;
@@ -341,23 +370,19 @@ ssize_t write_from(int fd, const struct iovec *iov, int iovcnt, const Call &call
 
 ssize_t recv_into(int fd, const struct iovec *iov, int iovcnt, int flags, const Call &call) noexcept
 {
-	session::Connection *c = connection();
-	const ssize_t total = total_of(iov, iovcnt);
-	if (total < 0)
+	const std::optional<Segments> segs = start(iov, iovcnt);
+	if (!segs)
 		return -1;
-	if (!c)
-		return fail(EFAULT);
-	const Segments segs(iov, iovcnt, static_cast<size_t>(total));
 	const Sock kind = sock_kind(fd);
 	/* TCP's MSG_TRUNC copies nothing: the call on the bounce, no copy. */
 	const bool discard = kind == Sock::Stream && (flags & MSG_TRUNC) && discards_on_trunc(fd);
-	size_t want = segs.total();
+	size_t want = segs->total();
 	if (kind == Sock::Stream && !discard) {
 		/* A stream: a register mapping known to refuse the stores
 		 * bounds the call, so the bytes it could not take stay in the
 		 * socket. A message is received whole (the full size asked
 		 * for), so its boundary and MSG_TRUNC are the host's. */
-		want = as_call([&] { return segs.reach(*c, true); });
+		want = as_call([&] { return segs->reach(true); });
 		if (!want)
 			return fail(EFAULT);
 	}
@@ -369,7 +394,7 @@ ssize_t recv_into(int fd, const struct iovec *iov, int iovcnt, int flags, const 
 		return got;
 	/* MSG_TRUNC may answer a message's full length: deliver what fits. */
 	const size_t n = std::min(static_cast<size_t>(got), want);
-	const size_t put = as_call([&] { return segs.copy(*c, 0, bounce.data(), n, true); });
+	const size_t put = as_call([&] { return segs->copy(0, bounce.data(), n, true); });
 	if (put == n)
 		return got;
 	/* A message whose copy failed is EFAULT whole, as the host kernel's
@@ -381,22 +406,18 @@ ssize_t recv_into(int fd, const struct iovec *iov, int iovcnt, int flags, const 
 
 ssize_t send_from(int fd, const struct iovec *iov, int iovcnt, const Call &call) noexcept
 {
-	session::Connection *c = connection();
-	const ssize_t total = total_of(iov, iovcnt);
-	if (total < 0)
+	const std::optional<Segments> segs = start(iov, iovcnt);
+	if (!segs)
 		return -1;
-	if (!c)
-		return fail(EFAULT);
-	const Segments segs(iov, iovcnt, static_cast<size_t>(total));
-	Bounce bounce(segs.total());
+	Bounce bounce(segs->total());
 	if (!bounce.data())
 		return fail(ENOMEM);
 	/* The registers are read before the call, as copy_from_user reads
 	 * them before the socket queues a byte. A stream sends what could be
 	 * read; a message that could not be read whole is not sent (EFAULT),
 	 * as the host kernel drops a datagram whose copy faults. */
-	const size_t have = as_call([&] { return segs.copy(*c, 0, bounce.data(), segs.total(), false); });
-	if (have < segs.total()) {
+	const size_t have = as_call([&] { return segs->copy(0, bounce.data(), segs->total(), false); });
+	if (have < segs->total()) {
 		const Sock kind = sock_kind(fd);
 		if (kind == Sock::Message || (kind == Sock::Stream && !have))
 			return fail(EFAULT);
