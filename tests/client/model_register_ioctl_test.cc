@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstring>
 #include <optional>
+#include <utility>
 #include <sys/mman.h>
 #include <gtest/gtest.h>
 
@@ -71,6 +72,25 @@ protected:
 		return s ? s->register_accesses : ~uint64_t(0);
 	}
 
+	/* A query ioctl (argsz its first field) asked twice: with the
+	 * argument in plain memory, and with it at `offset` of the registers
+	 * (the query stored there first, its answer read back from there).
+	 * The two answers, plain first; the second must reach the registers. */
+	template<typename T>
+	std::pair<T, T> ask_both(unsigned long cmd, uint64_t offset)
+	{
+		T plain{};
+		plain.argsz = sizeof(plain);
+		EXPECT_EQ(ioctl(cmd, &plain), 0);
+		T q{};
+		q.argsz = sizeof(q);
+		put(offset, q);
+		const uint64_t before = accesses();
+		EXPECT_EQ(ioctl(cmd, regs_ + offset), 0);
+		EXPECT_GT(accesses(), before) << "the copy reached the registers";
+		return {plain, get<T>(offset)};
+	}
+
 	std::shared_ptr<ModelBackend> backend_;
 	std::string bdf_;
 	std::optional<Device> dev_;
@@ -80,30 +100,14 @@ protected:
 
 TEST_F(ModelRegisterIoctl, GetRegionInfoAnswersIntoTheRegisters)
 {
-	vfio_region_info plain{};
-	plain.argsz = sizeof(plain);
-	ASSERT_EQ(ioctl(VFIO_DEVICE_GET_REGION_INFO, &plain), 0);
-	vfio_region_info q{};
-	q.argsz = sizeof(q);
-	put(0x100, q);
-	const uint64_t before = accesses();
-	ASSERT_EQ(ioctl(VFIO_DEVICE_GET_REGION_INFO, regs_ + 0x100), 0);
-	EXPECT_GT(accesses(), before);
-	auto got = get<vfio_region_info>(0x100);
+	const auto [plain, got] = ask_both<vfio_region_info>(VFIO_DEVICE_GET_REGION_INFO, 0x100);
 	EXPECT_EQ(std::memcmp(&got, &plain, sizeof(got)), 0);
 	EXPECT_NE(got.size, 0u);
 }
 
 TEST_F(ModelRegisterIoctl, GetInfoAnswersIntoTheRegisters)
 {
-	vfio_device_info plain{};
-	plain.argsz = sizeof(plain);
-	ASSERT_EQ(ioctl(VFIO_DEVICE_GET_INFO, &plain), 0);
-	vfio_device_info q{};
-	q.argsz = sizeof(q);
-	put(0x180, q);
-	ASSERT_EQ(ioctl(VFIO_DEVICE_GET_INFO, regs_ + 0x180), 0);
-	auto got = get<vfio_device_info>(0x180);
+	const auto [plain, got] = ask_both<vfio_device_info>(VFIO_DEVICE_GET_INFO, 0x180);
 	EXPECT_EQ(got.num_regions, plain.num_regions);
 	EXPECT_EQ(got.num_irqs, plain.num_irqs);
 	EXPECT_EQ(got.flags, plain.flags);

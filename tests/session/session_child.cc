@@ -79,6 +79,18 @@ long close(session::Connection &c, int fd)
 	return c.call(Op::Closed, {fd});
 }
 
+long pread0(session::Connection &c, int fd, void *buf, size_t n, uint64_t offset)
+{
+	return c.call(Op::Pread, {fd, reinterpret_cast<int64_t>(buf), static_cast<int64_t>(n),
+				  static_cast<int64_t>(offset)});
+}
+
+long pwrite0(session::Connection &c, int fd, const void *buf, size_t n, uint64_t offset)
+{
+	return c.call(Op::Pwrite, {fd, reinterpret_cast<int64_t>(buf), static_cast<int64_t>(n),
+				   static_cast<int64_t>(offset)});
+}
+
 bool open_device(session::Connection &c, const std::string &bdf, Device &out, unsigned group)
 {
 	out.container = static_cast<int>(open(c, "/dev/vfio/vfio"));

@@ -153,6 +153,11 @@ bool faults(const volatile void *addr);
  * through the session, at `at` (MAP_FIXED) if not 0; null if that
  * failed. */
 char *map_page(session::Connection &c, int fd, int prot, uintptr_t at = 0);
+/* pread/pwrite of region 0 (BAR0) of `fd` through the session: the
+ * region's bytes without a mapping (no register access is trapped or
+ * counted). The count, or -errno. */
+long pread0(session::Connection &c, int fd, void *buf, size_t n, uint64_t offset);
+long pwrite0(session::Connection &c, int fd, const void *buf, size_t n, uint64_t offset);
 /* A register of a mapped BAR. */
 inline volatile uint32_t *reg32(char *bar, uint64_t offset)
 {

@@ -27,7 +27,6 @@ namespace {
 
 using session::Connection;
 using namespace child;
-using session::wire::Op;
 
 constexpr uint32_t kEduId = 0x010000ed;
 constexpr size_t kPage = 4096;
@@ -49,19 +48,6 @@ protected:
 		});
 	}
 };
-
-/* pread/pwrite of region 0 (BAR0) of `fd` through the session. */
-long pread0(Connection &c, int fd, void *buf, size_t n, uint64_t offset)
-{
-	return c.call(Op::Pread, {fd, reinterpret_cast<int64_t>(buf), static_cast<int64_t>(n),
-				  static_cast<int64_t>(offset)});
-}
-
-long pwrite0(Connection &c, int fd, const void *buf, size_t n, uint64_t offset)
-{
-	return c.call(Op::Pwrite, {fd, reinterpret_cast<int64_t>(buf), static_cast<int64_t>(n),
-				   static_cast<int64_t>(offset)});
-}
 
 /* What the nic's RAM BAR0 holds at `offset`, read into plain memory. */
 template<typename T>

@@ -31,24 +31,12 @@ namespace softvfio::test {
 namespace {
 
 using session::Connection;
-using session::wire::Op;
+using child::pread0;
+using child::pwrite0;
 
 constexpr size_t kPage = 4096;
 
-/* pread/pwrite of region 0 (BAR0) of `fd`: the scratch registers as
- * plain bytes, without a mapping (no register access is counted). */
-long pread0(Connection &c, int fd, void *buf, size_t n, uint64_t offset)
-{
-	return c.call(Op::Pread, {fd, reinterpret_cast<int64_t>(buf), static_cast<int64_t>(n),
-				  static_cast<int64_t>(offset)});
-}
-
-long pwrite0(Connection &c, int fd, const void *buf, size_t n, uint64_t offset)
-{
-	return c.call(Op::Pwrite, {fd, reinterpret_cast<int64_t>(buf), static_cast<int64_t>(n),
-				   static_cast<int64_t>(offset)});
-}
-
+/* A value at `offset` of the scratch registers, as plain bytes. */
 template<typename T>
 bool put(Connection &c, int fd, uint64_t offset, const T &value)
 {
