@@ -31,12 +31,14 @@ void acquired() noexcept;
 void released() noexcept;
 } /* namespace tracked_detail */
 
-class TrackedSharedMutex
+/* The exclusive half, over any standard mutex. */
+template<typename Mutex>
+class TrackedLockable
 {
 public:
-	TrackedSharedMutex() = default;
-	TrackedSharedMutex(const TrackedSharedMutex &) = delete;
-	TrackedSharedMutex &operator=(const TrackedSharedMutex &) = delete;
+	TrackedLockable() = default;
+	TrackedLockable(const TrackedLockable &) = delete;
+	TrackedLockable &operator=(const TrackedLockable &) = delete;
 
 	void lock()
 	{
@@ -55,6 +57,18 @@ public:
 		tracked_detail::released();
 		m_.unlock();
 	}
+
+protected:
+	Mutex m_;
+};
+
+class TrackedMutex final : public TrackedLockable<std::mutex>
+{
+};
+
+class TrackedSharedMutex final : public TrackedLockable<std::shared_mutex>
+{
+public:
 	void lock_shared()
 	{
 		m_.lock_shared();
@@ -72,38 +86,6 @@ public:
 		tracked_detail::released();
 		m_.unlock_shared();
 	}
-
-private:
-	std::shared_mutex m_;
-};
-
-class TrackedMutex
-{
-public:
-	TrackedMutex() = default;
-	TrackedMutex(const TrackedMutex &) = delete;
-	TrackedMutex &operator=(const TrackedMutex &) = delete;
-
-	void lock()
-	{
-		m_.lock();
-		tracked_detail::acquired();
-	}
-	bool try_lock()
-	{
-		if (!m_.try_lock())
-			return false;
-		tracked_detail::acquired();
-		return true;
-	}
-	void unlock()
-	{
-		tracked_detail::released();
-		m_.unlock();
-	}
-
-private:
-	std::mutex m_;
 };
 
 } /* namespace softvfio */

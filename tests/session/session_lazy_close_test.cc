@@ -74,18 +74,35 @@ TEST_F(SessionTest, OnlyADmabufsStandinSaysItsCloseNeedNotWait)
 		  0);
 }
 
-TEST_F(SessionTest, ADmabufClosedWithoutACallIsReleasedOnceTheSessionSettled)
+class LazyCloseTest : public SessionTest
+{
+protected:
+	/* A child that exports a DMABUF of BAR2, maps it and writes a byte
+	 * there if `mapped`, closes it without a call and holds until let go
+	 * (then the mapping still reads the byte). */
+	pid_t spawn_closer(Hold &hold, bool mapped)
+	{
+		return spawn([&hold, mapped, this](Connection &c) {
+			child::Device d;
+			CHILD_CHECK(child::open_device(c, bdf_, d));
+			long buf = child::export_dmabuf(c, d.device, 2, 0, kBufLen);
+			CHILD_CHECK(buf >= 0);
+			char *map = mapped ? child::map_page(c, static_cast<int>(buf), PROT_READ | PROT_WRITE) : nullptr;
+			CHILD_CHECK(map || !mapped);
+			CHILD_CHECK(close_without_call(c, static_cast<int>(buf)));
+			if (map)
+				map[8] = 0x5a;
+			CHILD_CHECK(hold.reached());
+			CHILD_CHECK(!map || map[8] == 0x5a);
+			return 0;
+		});
+	}
+};
+
+TEST_F(LazyCloseTest, ADmabufClosedWithoutACallIsReleasedOnceTheSessionSettled)
 {
 	Hold hold;
-	pid_t pid = spawn([&](Connection &c) {
-		child::Device d;
-		CHILD_CHECK(child::open_device(c, bdf_, d));
-		long buf = child::export_dmabuf(c, d.device, 2, 0, kBufLen);
-		CHILD_CHECK(buf >= 0);
-		CHILD_CHECK(close_without_call(c, static_cast<int>(buf)));
-		CHILD_CHECK(hold.reached());
-		return 0;
-	});
+	pid_t pid = spawn_closer(hold, false);
 	ASSERT_TRUE(await(hold.up, pid));
 	session_->settle();
 	EXPECT_TRUE(exported_buffers().empty()) << "the stand-in hung up: released";
@@ -94,22 +111,10 @@ TEST_F(SessionTest, ADmabufClosedWithoutACallIsReleasedOnceTheSessionSettled)
 	EXPECT_EQ(reap(pid), 0);
 }
 
-TEST_F(SessionTest, AMappingKeepsABufferClosedWithoutACall)
+TEST_F(LazyCloseTest, AMappingKeepsABufferClosedWithoutACall)
 {
 	Hold hold;
-	pid_t pid = spawn([&](Connection &c) {
-		child::Device d;
-		CHILD_CHECK(child::open_device(c, bdf_, d));
-		long buf = child::export_dmabuf(c, d.device, 2, 0, kBufLen);
-		CHILD_CHECK(buf >= 0);
-		char *map = child::map_page(c, static_cast<int>(buf), PROT_READ | PROT_WRITE);
-		CHILD_CHECK(map);
-		CHILD_CHECK(close_without_call(c, static_cast<int>(buf)));
-		map[8] = 0x5a;
-		CHILD_CHECK(hold.reached());
-		CHILD_CHECK(map[8] == 0x5a);
-		return 0;
-	});
+	pid_t pid = spawn_closer(hold, true);
 	ASSERT_TRUE(await(hold.up, pid));
 	session_->settle();
 	EXPECT_EQ(exported_buffers().size(), 1u) << "the mapping holds the buffer";
