@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "session/client/mm_table.h"
+#include "session/mm_table_fixture.h"
 
 namespace softvfio::test {
 namespace {
@@ -25,33 +25,10 @@ namespace wire = session::wire;
 constexpr size_t kPage = 4096;
 constexpr size_t kLength = 4 * kPage;
 
-MmOp mm_op(MmOpKind kind, uint64_t vma, uint32_t flags)
-{
-	MmOp o{};
-	o.kind = static_cast<uint32_t>(kind);
-	o.vma = vma;
-	o.flags = flags;
-	return o;
-}
-
-class MmTableRegistersTest : public ::testing::Test
+class MmTableRegistersTest : public MmTableFixture
 {
 protected:
-	void SetUp() override
-	{
-		object_ = ::memfd_create("mm-registers-test-object", MFD_CLOEXEC);
-		empty_ = ::memfd_create("mm-registers-test-empty", MFD_CLOEXEC);
-		ASSERT_GE(object_, 0);
-		ASSERT_GE(empty_, 0);
-		ASSERT_EQ(::ftruncate(object_, kLength), 0);
-		struct stat st;
-		ASSERT_EQ(::fstat(object_, &st), 0);
-		ino_ = static_cast<uint64_t>(st.st_ino);
-		ASSERT_EQ(table_.init(::getpid(), empty_, SIGRTMIN + 3), 0);
-		void *p = ::mmap(nullptr, kLength, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		ASSERT_NE(p, MAP_FAILED);
-		addr_ = reinterpret_cast<uintptr_t>(p);
-	}
+	MmTableRegistersTest() : MmTableFixture(kLength) {}
 
 	void TearDown() override
 	{
@@ -63,15 +40,7 @@ protected:
 			apply({u});
 		}
 		EXPECT_EQ(MmTable::any_registers(), had_registers_);
-		::close(object_);
-		::close(empty_);
-	}
-
-	int apply(std::initializer_list<MmOp> ops)
-	{
-		std::vector<MmOp> v(ops);
-		MmTable::Guard guard(table_);
-		return table_.apply(v.data(), v.size());
+		MmTableFixture::TearDown();
 	}
 
 	/* VMA `id` over pages [first, first + pages) of the room and the
@@ -107,11 +76,7 @@ protected:
 		return table_.register_barrier(addr, length, prot);
 	}
 
-	int object_ = -1, empty_ = -1;
-	uint64_t ino_ = 0;
-	uintptr_t addr_ = 0;
 	const bool had_registers_ = MmTable::any_registers();
-	MmTable table_;
 };
 
 TEST_F(MmTableRegistersTest, TheProcessHasRegistersWhileARegisterVmaIsInATable)

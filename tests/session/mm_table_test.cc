@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "session/client/mm_table.h"
+#include "session/mm_table_fixture.h"
 #include "support/guarded_access.h"
 
 namespace softvfio::test {
@@ -28,50 +28,15 @@ namespace wire = session::wire;
 constexpr size_t kLength = 2 * 4096;
 constexpr uint32_t kMarker = 0x5eed1e55;
 
-MmOp mm_op(MmOpKind kind, uint64_t vma, uint32_t flags)
-{
-	MmOp o{};
-	o.kind = static_cast<uint32_t>(kind);
-	o.vma = vma;
-	o.flags = flags;
-	return o;
-}
-
-class MmTableTest : public ::testing::Test
+class MmTableTest : public MmTableFixture
 {
 protected:
+	MmTableTest() : MmTableFixture(kLength) {}
+
 	void SetUp() override
 	{
-		object_ = ::memfd_create("mm-table-test-object", MFD_CLOEXEC);
-		empty_ = ::memfd_create("mm-table-test-empty", MFD_CLOEXEC);
-		ASSERT_GE(object_, 0);
-		ASSERT_GE(empty_, 0);
-		ASSERT_EQ(::ftruncate(object_, kLength), 0);
+		MmTableFixture::SetUp();
 		ASSERT_EQ(::pwrite(object_, &kMarker, sizeof(kMarker), 0), static_cast<ssize_t>(sizeof(kMarker)));
-		struct stat st;
-		ASSERT_EQ(::fstat(object_, &st), 0);
-		ino_ = static_cast<uint64_t>(st.st_ino);
-		ASSERT_EQ(table_.init(::getpid(), empty_, SIGRTMIN + 3), 0);
-		/* The room a Reserve would have given. */
-		void *p = ::mmap(nullptr, kLength, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		ASSERT_NE(p, MAP_FAILED);
-		addr_ = reinterpret_cast<uintptr_t>(p);
-	}
-
-	void TearDown() override
-	{
-		if (addr_)
-			::munmap(reinterpret_cast<void *>(addr_), kLength);
-		::close(object_);
-		::close(empty_);
-	}
-
-	/* Apply ops as a reply (Guard held, as the client does). */
-	int apply(std::initializer_list<MmOp> ops)
-	{
-		std::vector<MmOp> v(ops);
-		MmTable::Guard guard(table_);
-		return table_.apply(v.data(), v.size());
 	}
 
 	/* The kernel's Create of VMA `id` over the whole object, and its Run. */
@@ -108,10 +73,6 @@ protected:
 		return !a.faulted;
 	}
 
-	int object_ = -1, empty_ = -1;
-	uint64_t ino_ = 0;
-	uintptr_t addr_ = 0;
-	MmTable table_;
 };
 
 TEST_F(MmTableTest, ACreatedVmaIsLaidAsItsStateSays)
