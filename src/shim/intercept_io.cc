@@ -78,35 +78,47 @@ ssize_t host_pwrite(int fd, const void *buf, size_t n, off_t off)
 	return bounce::write_from(fd, &v, 1, call);
 }
 
-/* The vectored forms: which entry point, for the real call on one
- * segment (the bounce). */
+/* The vectored forms: which entry point, for the real call (on the
+ * program's segments, or on the bounce as one segment). */
 enum class Vec { Plain, Positioned, V2 };
+
+ssize_t real_readv(int fd, const struct iovec *iov, int iovcnt, Vec form, off_t off, int flags)
+{
+	switch (form) {
+	case Vec::Plain:
+		return REAL(readv)(fd, iov, iovcnt);
+	case Vec::Positioned:
+		return REAL(preadv)(fd, iov, iovcnt, off);
+	case Vec::V2:
+		break;
+	}
+	return REAL(preadv2)(fd, iov, iovcnt, off, flags);
+}
+
+ssize_t real_writev(int fd, const struct iovec *iov, int iovcnt, Vec form, off_t off, int flags)
+{
+	switch (form) {
+	case Vec::Plain:
+		return REAL(writev)(fd, iov, iovcnt);
+	case Vec::Positioned:
+		return REAL(pwritev)(fd, iov, iovcnt, off);
+	case Vec::V2:
+		break;
+	}
+	return REAL(pwritev2)(fd, iov, iovcnt, off, flags);
+}
+
+/* The offset of the real call `done` bytes into a bounced transfer (-1:
+ * the file position, which moves by itself). */
+off_t moved_on(off_t off, size_t done) { return off < 0 ? off : off + static_cast<off_t>(done); }
 
 ssize_t host_readv(int fd, const struct iovec *iov, int iovcnt, Vec form, off_t off, int flags)
 {
-	if (!bounce::wanted(iov, iovcnt)) [[likely]] {
-		switch (form) {
-		case Vec::Plain:
-			return REAL(readv)(fd, iov, iovcnt);
-		case Vec::Positioned:
-			return REAL(preadv)(fd, iov, iovcnt, off);
-		case Vec::V2:
-			break;
-		}
-		return REAL(preadv2)(fd, iov, iovcnt, off, flags);
-	}
+	if (!bounce::wanted(iov, iovcnt)) [[likely]]
+		return real_readv(fd, iov, iovcnt, form, off, flags);
 	auto call = [&](void *b, size_t len, size_t done) {
 		const struct iovec one{b, len};
-		const off_t at = off < 0 ? off : off + static_cast<off_t>(done);
-		switch (form) {
-		case Vec::Plain:
-			return REAL(readv)(fd, &one, 1);
-		case Vec::Positioned:
-			return REAL(preadv)(fd, &one, 1, at);
-		case Vec::V2:
-			break;
-		}
-		return REAL(preadv2)(fd, &one, 1, at, flags);
+		return real_readv(fd, &one, 1, form, moved_on(off, done), flags);
 	};
 	const bool positioned = form == Vec::Positioned || (form == Vec::V2 && off != -1);
 	return bounce::read_into(fd, iov, iovcnt, positioned, call);
@@ -114,29 +126,11 @@ ssize_t host_readv(int fd, const struct iovec *iov, int iovcnt, Vec form, off_t 
 
 ssize_t host_writev(int fd, const struct iovec *iov, int iovcnt, Vec form, off_t off, int flags)
 {
-	if (!bounce::wanted(iov, iovcnt)) [[likely]] {
-		switch (form) {
-		case Vec::Plain:
-			return REAL(writev)(fd, iov, iovcnt);
-		case Vec::Positioned:
-			return REAL(pwritev)(fd, iov, iovcnt, off);
-		case Vec::V2:
-			break;
-		}
-		return REAL(pwritev2)(fd, iov, iovcnt, off, flags);
-	}
+	if (!bounce::wanted(iov, iovcnt)) [[likely]]
+		return real_writev(fd, iov, iovcnt, form, off, flags);
 	auto call = [&](void *b, size_t len, size_t done) {
 		const struct iovec one{b, len};
-		const off_t at = off < 0 ? off : off + static_cast<off_t>(done);
-		switch (form) {
-		case Vec::Plain:
-			return REAL(writev)(fd, &one, 1);
-		case Vec::Positioned:
-			return REAL(pwritev)(fd, &one, 1, at);
-		case Vec::V2:
-			break;
-		}
-		return REAL(pwritev2)(fd, &one, 1, at, flags);
+		return real_writev(fd, &one, 1, form, moved_on(off, done), flags);
 	};
 	return bounce::write_from(fd, iov, iovcnt, call);
 }

@@ -251,6 +251,42 @@ bool discards_on_trunc(int fd)
 	return sock_option(fd, SO_DOMAIN, domain) && (domain == AF_INET || domain == AF_INET6);
 }
 
+/* recv_into, the socket's kind known. */
+ssize_t receive(int fd, Sock kind, const struct iovec *iov, int iovcnt, int flags, const Call &call) noexcept
+{
+	const std::optional<Segments> segs = start(iov, iovcnt);
+	if (!segs)
+		return -1;
+	/* TCP's MSG_TRUNC copies nothing: the call on the bounce, no copy. */
+	const bool discard = kind == Sock::Stream && (flags & MSG_TRUNC) && discards_on_trunc(fd);
+	size_t want = segs->total();
+	if (kind == Sock::Stream && !discard) {
+		/* A stream: a register mapping known to refuse the stores
+		 * bounds the call, so the bytes it could not take stay in the
+		 * socket. A message is received whole (the full size asked
+		 * for), so its boundary and MSG_TRUNC are the host's. */
+		want = as_call([&] { return segs->reach(true); });
+		if (!want)
+			return fail(EFAULT);
+	}
+	Bounce bounce(want);
+	if (!bounce.data())
+		return fail(ENOMEM);
+	const ssize_t got = call(bounce.data(), want, 0);
+	if (got <= 0 || discard)
+		return got;
+	/* MSG_TRUNC may answer a message's full length: deliver what fits. */
+	const size_t n = std::min(static_cast<size_t>(got), want);
+	const size_t put = as_call([&] { return segs->copy(0, bounce.data(), n, true); });
+	if (put == n)
+		return got;
+	/* A message whose copy failed is EFAULT whole, as the host kernel's
+	 * datagram copy fails; a stream answers the bytes delivered. */
+	if (kind != Sock::Stream || !put)
+		return fail(EFAULT);
+	return static_cast<ssize_t>(put);
+}
+
 } /* namespace */
 
 bool overlaps(const void *buf, size_t n) noexcept
@@ -302,8 +338,8 @@ ssize_t read_into(int fd, const struct iovec *iov, int iovcnt, bool positioned, 
 {
 	/* A socket has its own rules (recv_into, send_from), which make
 	 * the same first checks. */
-	if (sock_kind(fd) != Sock::None)
-		return recv_into(fd, iov, iovcnt, 0, call);
+	if (const Sock kind = sock_kind(fd); kind != Sock::None)
+		return receive(fd, kind, iov, iovcnt, 0, call);
 	const std::optional<Segments> segs = start(iov, iovcnt);
 	if (!segs)
 		return -1;
@@ -370,38 +406,7 @@ ssize_t write_from(int fd, const struct iovec *iov, int iovcnt, const Call &call
 
 ssize_t recv_into(int fd, const struct iovec *iov, int iovcnt, int flags, const Call &call) noexcept
 {
-	const std::optional<Segments> segs = start(iov, iovcnt);
-	if (!segs)
-		return -1;
-	const Sock kind = sock_kind(fd);
-	/* TCP's MSG_TRUNC copies nothing: the call on the bounce, no copy. */
-	const bool discard = kind == Sock::Stream && (flags & MSG_TRUNC) && discards_on_trunc(fd);
-	size_t want = segs->total();
-	if (kind == Sock::Stream && !discard) {
-		/* A stream: a register mapping known to refuse the stores
-		 * bounds the call, so the bytes it could not take stay in the
-		 * socket. A message is received whole (the full size asked
-		 * for), so its boundary and MSG_TRUNC are the host's. */
-		want = as_call([&] { return segs->reach(true); });
-		if (!want)
-			return fail(EFAULT);
-	}
-	Bounce bounce(want);
-	if (!bounce.data())
-		return fail(ENOMEM);
-	const ssize_t got = call(bounce.data(), want, 0);
-	if (got <= 0 || discard)
-		return got;
-	/* MSG_TRUNC may answer a message's full length: deliver what fits. */
-	const size_t n = std::min(static_cast<size_t>(got), want);
-	const size_t put = as_call([&] { return segs->copy(0, bounce.data(), n, true); });
-	if (put == n)
-		return got;
-	/* A message whose copy failed is EFAULT whole, as the host kernel's
-	 * datagram copy fails; a stream answers the bytes delivered. */
-	if (kind != Sock::Stream || !put)
-		return fail(EFAULT);
-	return static_cast<ssize_t>(put);
+	return receive(fd, sock_kind(fd), iov, iovcnt, flags, call);
 }
 
 ssize_t send_from(int fd, const struct iovec *iov, int iovcnt, const Call &call) noexcept

@@ -189,6 +189,19 @@ FdCache &fd_cache() noexcept { return g_cache; }
 
 namespace {
 
+/* The abstract name of the peer of unix socket `fd` (without its leading
+ * NUL, in `addr`): empty if it has none. */
+std::string_view peer_name(int fd, struct sockaddr_un &addr)
+{
+	socklen_t len = sizeof(addr);
+	if (::getpeername(fd, reinterpret_cast<struct sockaddr *>(&addr), &len) < 0)
+		return {};
+	const size_t head = offsetof(struct sockaddr_un, sun_path) + 1;
+	if (len <= head || addr.sun_path[0] != '\0')
+		return {};
+	return std::string_view(addr.sun_path + 1, len - head);
+}
+
 /* A stand-in is a unix socket whose other end, the session kernel's, has
  * the name "\0softvfio/<session>/<n>" (session/standins.h): told by two
  * system calls, without asking the kernel. */
@@ -198,13 +211,7 @@ FdKind standin_kind(int fd)
 	if (REAL(fstat)(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
 		return FdKind::Foreign;
 	struct sockaddr_un addr;
-	socklen_t len = sizeof(addr);
-	if (::getpeername(fd, reinterpret_cast<struct sockaddr *>(&addr), &len) < 0)
-		return FdKind::Foreign;
-	const size_t head = offsetof(struct sockaddr_un, sun_path) + 1;
-	if (len <= head || addr.sun_path[0] != '\0')
-		return FdKind::Foreign;
-	std::string_view name(addr.sun_path + 1, len - head);
+	std::string_view name = peer_name(fd, addr);
 	constexpr std::string_view kPrefix = "softvfio/";
 	if (name.substr(0, kPrefix.size()) != kPrefix)
 		return FdKind::Foreign;
@@ -226,11 +233,8 @@ FdKind standin_kind(int fd)
 bool releases_lazily(int fd) noexcept
 {
 	struct sockaddr_un addr;
-	socklen_t len = sizeof(addr);
-	if (::getpeername(fd, reinterpret_cast<struct sockaddr *>(&addr), &len) < 0)
-		return false;
-	const size_t head = offsetof(struct sockaddr_un, sun_path) + 1;
-	return len > head && addr.sun_path[0] == '\0' && addr.sun_path[len - head] == session::wire::kLazyReleaseMark[0];
+	const std::string_view name = peer_name(fd, addr);
+	return !name.empty() && name.back() == session::wire::kLazyReleaseMark[0];
 }
 
 FdKind classify(int fd) noexcept
