@@ -319,6 +319,25 @@ Result<void> copy_from_user(void *dst, const void *user_src, size_t n)
 	return guarded_copy(dst, user_src, n);
 }
 
+size_t copy_user_prefix(unsigned char *local, uintptr_t user, size_t n, bool store)
+{
+	constexpr uintptr_t kPage = 4096;
+	auto copy = [&](uintptr_t at, unsigned char *to, size_t len) {
+		auto *p = reinterpret_cast<void *>(at);
+		return static_cast<bool>(store ? copy_to_user(p, to, len) : copy_from_user(to, p, len));
+	};
+	if (copy(user, local, n))
+		return n;
+	size_t done = 0;
+	while (done < n) {
+		const size_t len = std::min<size_t>(n - done, kPage - ((user + done) & (kPage - 1)));
+		if (!copy(user + done, local + done, len))
+			break;
+		done += len;
+	}
+	return done;
+}
+
 Result<void> copy_to_user(void *user_dst, const void *src, size_t n)
 {
 	if (HostProcess *remote = current_remote_host())

@@ -33,6 +33,11 @@ namespace softvfio {
 
 Result<void> copy_from_user(void *dst, const void *user_src, size_t n);
 Result<void> copy_to_user(void *user_dst, const void *src, size_t n);
+/* copy_from_user (`store` false) or copy_to_user of [user, user + n) as
+ * far as it goes: the bytes copied. The whole range first; after a fault,
+ * page by page up to the first page that cannot be copied (its bytes are
+ * then someone else's to try: a copy through registers). */
+size_t copy_user_prefix(unsigned char *local, uintptr_t user, size_t n, bool store);
 
 /* Bytes at an offset from a caller's pointer. */
 struct UserBytes {

@@ -114,22 +114,8 @@ private:
 		 * register access nests in another. */
 		HostScope plain(self_process());
 		return mm_.copy_through_registers(user, local, n, store, [&](unsigned char *l, uintptr_t u, size_t k) {
-			if (plain_copy(l, u, k, store))
-				return k;
-			size_t done = 0;
-			while (done < k) {
-				const size_t piece = std::min<size_t>(k - done, mm::kPageSize - ((u + done) & (mm::kPageSize - 1)));
-				if (!plain_copy(l + done, u + done, piece, store))
-					break;
-				done += piece;
-			}
-			return done;
+			return copy_user_prefix(l, u, k, store);
 		});
-	}
-
-	static Result<void> plain_copy(unsigned char *local, uintptr_t user, size_t n, bool store)
-	{
-		return store ? copy_to_user(user_ptr(user), local, n) : copy_from_user(local, user_ptr(user), n);
 	}
 
 	mm::Mm &mm_;

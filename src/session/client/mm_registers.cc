@@ -13,17 +13,6 @@
 
 namespace softvfio::session {
 
-namespace {
-
-/* [addr, addr + length) as [addr, end), clamped at the top of the
- * address space. */
-uintptr_t range_end(uintptr_t addr, size_t length) noexcept
-{
-	return length > UINTPTR_MAX - addr ? UINTPTR_MAX : addr + length;
-}
-
-} /* namespace */
-
 bool MmTable::touches_live_registers(uintptr_t addr, size_t length) const noexcept
 {
 	const uintptr_t end = range_end(addr, length);

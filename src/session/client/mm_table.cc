@@ -71,7 +71,7 @@ MmTable::Guard::~Guard()
 
 bool MmTable::may_contain(uintptr_t addr, size_t length) const noexcept
 {
-	uintptr_t end = length > UINTPTR_MAX - addr ? UINTPTR_MAX : addr + (length ? length : 1);
+	uintptr_t end = range_end(addr, length ? length : 1);
 	return addr < hi_.load(std::memory_order_acquire) && end > lo_.load(std::memory_order_acquire);
 }
 
@@ -87,7 +87,7 @@ void MmTable::widen(uintptr_t lo, uintptr_t hi) noexcept
 
 bool MmTable::contains(uintptr_t addr, size_t length) const noexcept
 {
-	uintptr_t end = length > UINTPTR_MAX - addr ? UINTPTR_MAX : addr + (length ? length : 1);
+	uintptr_t end = range_end(addr, length ? length : 1);
 	for (size_t i = 0; i < nvma_; i++)
 		if (vmas_[i].start < end && addr < vmas_[i].end)
 			return true;

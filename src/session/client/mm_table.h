@@ -50,6 +50,13 @@
 
 namespace softvfio::session {
 
+/* [addr, addr + length) as [addr, end), clamped at the top of the address
+ * space. */
+constexpr uintptr_t range_end(uintptr_t addr, size_t length) noexcept
+{
+	return length > UINTPTR_MAX - addr ? UINTPTR_MAX : addr + length;
+}
+
 class MmTable
 {
 public:

@@ -154,35 +154,6 @@ FaultVerdict on_fault(int sig, siginfo_t *info, void *context)
 	return FaultVerdict::Sigbus;
 }
 
-constexpr uintptr_t kPage = 4096;
-
-uintptr_t clamp_end(uintptr_t user, size_t n) noexcept
-{
-	return n > UINTPTR_MAX - user ? UINTPTR_MAX : user + n;
-}
-
-/* The plain memory [user, user + n) copied with the fault guard's copies
- * (a fault in them is EFAULT, never a signal, and is not emulated): the
- * bytes copied, up to the first page that could not be. */
-size_t plain_copy(uintptr_t user, unsigned char *local, size_t n, bool store) noexcept
-{
-	auto copy = [&](uintptr_t at, unsigned char *to, size_t len) {
-		auto *p = reinterpret_cast<void *>(at);
-		return static_cast<bool>(store ? copy_to_user(p, to, len) : copy_from_user(to, p, len));
-	};
-	if (copy(user, local, n))
-		return n;
-	/* Where it stopped: page by page. */
-	size_t done = 0;
-	while (done < n) {
-		const size_t len = std::min<size_t>(n - done, kPage - ((user + done) & (kPage - 1)));
-		if (!copy(user + done, local + done, len))
-			break;
-		done += len;
-	}
-	return done;
-}
-
 /* One piece of a copy through registers, with the table held from the
  * VMA's look-up to the access's end, as for a trapped instruction (a
  * revocation comes first or waits for it). */
@@ -228,7 +199,7 @@ size_t copy_through_registers(Connection &connection, uintptr_t user, unsigned c
 			      bool store) noexcept
 {
 	MmTable &table = connection.mm();
-	n = clamp_end(user, n) - user;
+	n = range_end(user, n) - user;
 	size_t done = 0;
 	while (done < n) {
 		const uintptr_t at = user + done, end = user + n;
@@ -246,7 +217,9 @@ size_t copy_through_registers(Connection &connection, uintptr_t user, unsigned c
 			if (run_end <= at)
 				break;   /* not a table any copy could follow */
 			const size_t len = run_end - at;
-			const size_t got = plain_copy(at, local + done, len, store);
+			/* The fault guard's copies: a fault in them is
+			 * EFAULT, never a signal, and is not emulated. */
+			const size_t got = copy_user_prefix(local + done, at, len, store);
 			done += got;
 			if (got < len)
 				break;
